@@ -1,0 +1,43 @@
+"""create_app(config): builds the aiohttp application. No I/O here; resources open and close
+in cleanup_ctx, so tests and the CLI build apps the same way."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+
+from feedserver import appkeys
+from feedserver.config import Config
+from feedserver.domain.services import Services
+from feedserver.domain.throttle import LoginThrottle
+from feedserver.http.problems import make_problem_middleware
+from feedserver.http.validation import SchemaRegistry
+from feedserver.routes import setup_routes
+from feedserver.store.db import Database
+
+
+def create_app(config: Config, services: Services | None = None) -> web.Application:
+    """`services` may be given by tests (e.g. with a fixed clock); otherwise built from config."""
+    app = web.Application(
+        client_max_size=config.max_body_bytes,
+        middlewares=[make_problem_middleware(config.max_query_chars)],
+    )
+    app[appkeys.CONFIG] = config
+    app[appkeys.SERVICES] = services or Services(
+        db=Database(config.db_path, config.db_readers, config.sqlite_synchronous), config=config
+    )
+    app[appkeys.LOGIN_THROTTLE] = LoginThrottle(
+        config.login_max_failures, config.login_window_seconds
+    )
+    app[appkeys.SCHEMAS] = SchemaRegistry()
+    app.cleanup_ctx.append(_database)
+    setup_routes(app)
+    return app
+
+
+async def _database(app: web.Application) -> AsyncIterator[None]:
+    db = app[appkeys.SERVICES].db
+    await db.open()
+    yield
+    await db.close()

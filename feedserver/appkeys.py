@@ -1,0 +1,22 @@
+"""Every piece of typed application state. Never string keys."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from feedserver.config import Config
+from feedserver.domain.services import Services
+from feedserver.domain.throttle import LoginThrottle
+from feedserver.http.validation import SchemaRegistry
+from feedserver.models import Viewer
+
+CONFIG = web.AppKey("config", Config)
+SERVICES = web.AppKey("services", Services)
+LOGIN_THROTTLE = web.AppKey("login_throttle", LoginThrottle)
+SCHEMAS = web.AppKey("schemas", SchemaRegistry)
+
+# Per-request state.
+VIEWER = web.RequestKey("viewer", Viewer)
+TOKEN = web.RequestKey("token", str)
+
+__all__ = ["CONFIG", "LOGIN_THROTTLE", "SCHEMAS", "SERVICES", "TOKEN", "VIEWER", "Viewer"]

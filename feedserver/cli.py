@@ -1,0 +1,169 @@
+"""Command line: serve, init, user, token, backup. Every option can also be set in
+feedserver.toml or a FEEDSERVER_* variable (see `feedserver config`)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import secrets
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from aiohttp import web
+
+from feedserver.app import create_app
+from feedserver.config import Config, describe, load_config
+from feedserver.domain import members
+from feedserver.domain.services import Services
+from feedserver.errors import FeedserverError
+from feedserver.store import members as member_store
+from feedserver.store.db import Database
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="feedserver", description=__doc__)
+    parser.add_argument("--config", type=Path, help="TOML file (default ./feedserver.toml)")
+    parser.add_argument("--data", type=Path, dest="data_dir", help="data directory")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="run the server")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.add_argument("--base-url", dest="base_url")
+
+    commands.add_parser("init", help="create the database and the first admin, then exit")
+    commands.add_parser("config", help="print every setting with its value and meaning")
+
+    user = commands.add_parser("user", help="manage members").add_subparsers(
+        dest="user_command", required=True
+    )
+    add = user.add_parser("add", help="add a member; the password is read from stdin")
+    add.add_argument("username")
+    add.add_argument("--admin", action="store_true")
+    add.add_argument("--display-name", dest="display_name")
+    passwd = user.add_parser("password", help="set a member's password from stdin")
+    passwd.add_argument("username")
+
+    token = commands.add_parser("token", help="personal API tokens").add_subparsers(
+        dest="token_command", required=True
+    )
+    create = token.add_parser("create", help="print a new bearer token for USERNAME")
+    create.add_argument("username")
+
+    backup = commands.add_parser("backup", help="write a consistent online copy of the database")
+    backup.add_argument("file", type=Path)
+    return parser
+
+
+async def _with_services(config: Config, work: Callable[[Services], Awaitable[int]]) -> int:
+    db = Database(config.db_path, readers=1, synchronous=config.sqlite_synchronous)
+    await db.open()
+    try:
+        return await work(Services(db=db, config=config))
+    finally:
+        await db.close()
+
+
+async def ensure_first_admin(services: Services) -> None:
+    """On a new database, create `admin` with a random password and say how to log in."""
+    async with services.db.read() as conn:
+        if await member_store.count(conn) > 0:
+            return
+    password = secrets.token_urlsafe(12)
+    await members.create(
+        services, username="admin", display_name="Administrator", password=password,
+        is_admin=True,
+    )  # fmt: skip
+    url = services.config.public_url
+    print(
+        "feedserver: new database — created the first admin.\n"
+        f"  username: admin\n  password: {password}\n"
+        f"  log in:   curl -s -X POST {url}/api/v1/sessions -H 'Content-Type: application/json'"
+        f' -d \'{{"username": "admin", "password": "{password}"}}\'\n'
+        "  (change it with: feedserver user password admin)",
+        flush=True,
+    )
+
+
+def _read_password() -> str:
+    password = sys.stdin.readline().rstrip("\n")
+    if not password:
+        raise SystemExit("feedserver: give the password on standard input")
+    return password
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    overrides = {
+        k: v for k, v in vars(args).items() if k in {"data_dir", "host", "port", "base_url"}
+    }
+    config = load_config(args.config, overrides)
+    logging.basicConfig(
+        level=config.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    try:
+        return _run(args, config)
+    except FeedserverError as error:
+        print(f"feedserver: {error.detail}", file=sys.stderr)
+        return 1
+
+
+def _run(args: argparse.Namespace, config: Config) -> int:
+    if args.command == "config":
+        for name, default, help_text in describe():
+            print(f"{name} = {getattr(config, name)!r}  # {help_text} (default {default!r})")
+        return 0
+    if args.command in ("serve", "init"):
+        asyncio.run(_with_services(config, _first_admin))
+        if args.command == "serve":
+            web.run_app(create_app(config), host=config.host, port=config.port, print=None)
+            return 0
+        return 0
+    if args.command == "user" and args.user_command == "add":
+        password = _read_password()
+
+        async def add(services: Services) -> int:
+            member = await members.create(
+                services, username=args.username, display_name=args.display_name,
+                password=password, is_admin=args.admin,
+            )  # fmt: skip
+            print(member.username)
+            return 0
+
+        return asyncio.run(_with_services(config, add))
+    if args.command == "user" and args.user_command == "password":
+        password = _read_password()
+
+        async def change(services: Services) -> int:
+            await members.set_password(services, args.username, password)
+            return 0
+
+        return asyncio.run(_with_services(config, change))
+    if args.command == "token":
+
+        async def token(services: Services) -> int:
+            async with services.db.read() as conn:
+                member = await member_store.by_username(conn, args.username)
+            if member is None:
+                print(f"feedserver: no member {args.username!r}", file=sys.stderr)
+                return 1
+            print(await members.issue_token(services, member, kind="personal"))
+            return 0
+
+        return asyncio.run(_with_services(config, token))
+    if args.command == "backup":
+
+        async def backup(services: Services) -> int:
+            await services.db.backup(args.file)
+            print(f"feedserver: wrote {args.file}", file=sys.stderr)
+            return 0
+
+        return asyncio.run(_with_services(config, backup))
+    raise AssertionError(f"unhandled command {args.command}")
+
+
+async def _first_admin(services: Services) -> int:
+    await ensure_first_admin(services)
+    return 0

@@ -1,0 +1,99 @@
+"""Configuration: defaults < feedserver.toml < FEEDSERVER_* environment < command line.
+
+Loaded once into a frozen Config; every field says what it is for in its `help`.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import MISSING, dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+
+def _f(default: Any, help: str) -> Any:  # noqa: A002 - "help" reads best at the call sites
+    return field(default=default, metadata={"help": help})
+
+
+@dataclass(frozen=True)
+class Config:
+    data_dir: Path = _f(Path("data"), "Directory for the database, keys and secrets.")
+    host: str = _f("127.0.0.1", "Address to listen on.")
+    port: int = _f(8080, "TCP port to listen on.")
+    base_url: str = _f(
+        "", "Public base URL; default http://HOST:PORT. Ids of shared objects live under it."
+    )
+    db_readers: int = _f(4, "Read connections in the SQLite pool (one more connection writes).")
+    sqlite_synchronous: str = _f(
+        "FULL", "SQLite synchronous pragma: FULL survives power loss, NORMAL only a crash."
+    )
+    max_body_bytes: int = _f(1024 * 1024, "Largest accepted request body.")
+    max_query_chars: int = _f(2048, "Longest accepted query string.")
+    login_max_failures: int = _f(
+        5, "Failed logins per account or address before logins are slowed."
+    )
+    login_window_seconds: int = _f(900, "Window over which failed logins are counted.")
+    session_days: int = _f(30, "How long a login token lasts without use.")
+    page_size: int = _f(20, "Default page size of lists.")
+    max_page_size: int = _f(100, "Largest page size a client may ask for.")
+    scrypt_n: int = _f(2**15, "scrypt cost (a power of two) for new password hashes.")
+    log_level: str = _f("INFO", "Logging level.")
+
+    @property
+    def public_url(self) -> str:
+        return (self.base_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+    @property
+    def db_path(self) -> Path:
+        return self.data_dir / "feedserver.sqlite3"
+
+
+def _coerce(name: str, value: Any) -> Any:
+    kind = {f.name: f.default for f in fields(Config)}[name]
+    if isinstance(kind, bool):
+        return (
+            value if isinstance(value, bool) else str(value).lower() in ("1", "true", "yes", "on")
+        )
+    if isinstance(kind, int):
+        return int(value)
+    if isinstance(kind, Path):
+        return Path(value)
+    return str(value)
+
+
+def load_config(
+    path: Path | None = None,
+    overrides: dict[str, Any] | None = None,
+    environ: dict[str, str] | None = None,
+) -> Config:
+    """Build the Config from a TOML file (if any), FEEDSERVER_* variables and explicit overrides."""
+    known = {f.name for f in fields(Config)}
+    values: dict[str, Any] = {}
+    if path is None and Path("feedserver.toml").exists():
+        path = Path("feedserver.toml")
+    if path is not None:
+        with open(path, "rb") as fh:
+            table = tomllib.load(fh)
+        table = table.get("feedserver", table)
+        unknown = set(table) - known
+        if unknown:
+            raise ValueError(f"{path}: unknown settings {sorted(unknown)}")
+        values.update(table)
+    env = os.environ if environ is None else environ
+    for name in known:
+        if (raw := env.get(f"FEEDSERVER_{name.upper()}")) is not None:
+            values[name] = raw
+    values.update({k: v for k, v in (overrides or {}).items() if v is not None})
+    config = replace(Config(), **{k: _coerce(k, v) for k, v in values.items()})
+    if config.sqlite_synchronous.upper() not in ("FULL", "NORMAL", "EXTRA"):
+        raise ValueError("sqlite_synchronous must be FULL, NORMAL or EXTRA")
+    return config
+
+
+def describe() -> list[tuple[str, Any, str]]:
+    """(name, default, help) for every setting: the README and `--help` show these."""
+    return [
+        (f.name, f.default if f.default is not MISSING else None, f.metadata["help"])
+        for f in fields(Config)
+    ]

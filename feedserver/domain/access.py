@@ -1,0 +1,115 @@
+"""THE access policy. Every read path (API, pages, feeds, search, directory, federation) asks
+this module, and only this module, who may see, post in, moderate or manage a group.
+
+A viewer who may not see a group is told it does not exist (404), never that it is forbidden,
+so private names do not leak.
+
+| visibility | read                                  | post, reply, mark helpful |
+|------------|---------------------------------------|---------------------------|
+| private    | members; admins (moderation)          | members                   |
+| org        | every signed-in local member          | members (any may join)    |
+| partners   | like private until federation lands   | members                   |
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from feedserver.errors import Forbidden, NotFound, Unauthorized
+from feedserver.models import Group, Membership, Post, ReadScope, Role, Viewer
+from feedserver.store import groups as group_store
+from feedserver.store.db import Connection
+
+
+@dataclass(frozen=True, slots=True)
+class GroupAccess:
+    group: Group
+    role: Role | None
+    can_read: bool
+    can_post: bool  # post, reply, mark helpful
+    can_moderate: bool  # remove any post, accept answers, approve join requests
+    can_manage: bool  # add and remove members, change roles
+    can_join: bool  # may become a member without approval
+
+
+def decide(viewer: Viewer, group: Group, membership: Membership | None) -> GroupAccess:
+    """The whole policy for one viewer and one group, as plain data."""
+    role = membership.role if membership else None
+    signed_in = viewer.member is not None
+    is_member = role is not None
+    is_org = group.visibility == "org"
+    can_read = is_member or viewer.is_admin or (signed_in and is_org)
+    return GroupAccess(
+        group=group,
+        role=role,
+        can_read=can_read,
+        can_post=is_member,
+        can_moderate=role in ("owner", "mentor") or viewer.is_admin,
+        can_manage=role == "owner" or viewer.is_admin,
+        can_join=signed_in and is_org and not is_member,
+    )
+
+
+def read_scope(viewer: Viewer) -> ReadScope:
+    """Which groups' content a viewer may read, for queries over many groups (search, feeds)."""
+    if viewer.member is None:
+        return ReadScope()
+    if viewer.is_admin:
+        return ReadScope(everything=True)
+    return ReadScope(member_id=viewer.member.id, org_groups=True)
+
+
+def require_member(viewer: Viewer) -> None:
+    if viewer.member is None:
+        raise Unauthorized("Sign in to use this")
+
+
+def require_admin(viewer: Viewer) -> None:
+    require_member(viewer)
+    if not viewer.is_admin:
+        raise Forbidden("Only administrators may do this")
+
+
+async def group_access(conn: Connection, viewer: Viewer, group: Group) -> GroupAccess:
+    membership = (
+        await group_store.membership(conn, group.id, viewer.member.id) if viewer.member else None
+    )
+    return decide(viewer, group, membership)
+
+
+async def readable_group(conn: Connection, viewer: Viewer, name: str) -> GroupAccess:
+    """The group by name, or NotFound when it is missing or the viewer may not read it."""
+    require_member(viewer)
+    group = await group_store.by_name(conn, name)
+    if group is None:
+        raise NotFound("No such group")
+    access = await group_access(conn, viewer, group)
+    if not access.can_read:
+        raise NotFound("No such group")
+    return access
+
+
+async def readable_post_group(conn: Connection, viewer: Viewer, post: Post | None) -> GroupAccess:
+    """Access to the group of a post, or NotFound when the post is missing or unreadable."""
+    require_member(viewer)
+    if post is None:
+        raise NotFound("No such post")
+    group = await group_store.by_id(conn, post.group_id)
+    access = await group_access(conn, viewer, group) if group else None
+    if access is None or not access.can_read:
+        raise NotFound("No such post")
+    return access
+
+
+def may_accept(viewer: Viewer, access: GroupAccess, question: Post) -> bool:
+    """The asker, a mentor or an owner of the group (or an admin) picks the accepted answer."""
+    return access.can_moderate or (access.can_post and viewer.member_id == question.author_id)
+
+
+def may_edit(viewer: Viewer, access: GroupAccess, post: Post) -> bool:
+    """Only the author edits (every revision is kept under their name)."""
+    return access.can_post and viewer.member_id == post.author_id
+
+
+def may_delete(viewer: Viewer, access: GroupAccess, post: Post) -> bool:
+    return access.can_moderate or (access.can_post and viewer.member_id == post.author_id)

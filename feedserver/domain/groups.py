@@ -1,0 +1,201 @@
+"""Groups: creation, membership, roles and join requests."""
+
+from __future__ import annotations
+
+import re
+
+from feedserver.domain import access
+from feedserver.domain.access import GroupAccess
+from feedserver.domain.ids import new_id
+from feedserver.domain.services import Services
+from feedserver.domain.text import clean_text
+from feedserver.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from feedserver.models import Group, GroupMember, JoinRequest, Page, Viewer
+from feedserver.store import groups as group_store
+from feedserver.store import members as member_store
+
+NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,63}$")
+
+
+async def create(
+    services: Services,
+    viewer: Viewer,
+    *,
+    name: str,
+    title: str,
+    description: str,
+    visibility: str,
+) -> Group:
+    access.require_member(viewer)
+    assert viewer.member is not None
+    if not NAME_RE.match(name):
+        raise ValidationFailed(
+            [{"field": "name", "message": "lowercase letters, digits and '-', 2-64"}]
+        )
+    group_id = new_id()
+    now = services.clock()
+    async with services.db.write() as conn:
+        if not await group_store.insert(
+            conn,
+            id=group_id,
+            name=name,
+            title=clean_text(title).strip() or name,
+            description=clean_text(description),
+            visibility=visibility,
+            now=now,
+        ):
+            # Taken names are reported even when the group is private: a name must be unique,
+            # and hiding that would only make creation fail mysteriously.
+            raise Conflict(f"The group name {name!r} is taken")
+        await group_store.put_membership(
+            conn, group_id=group_id, member_id=viewer.member.id, role="owner", now=now
+        )
+        group = await group_store.by_id(conn, group_id)
+    assert group is not None
+    return group
+
+
+async def get(services: Services, viewer: Viewer, name: str) -> GroupAccess:
+    async with services.db.read() as conn:
+        return await access.readable_group(conn, viewer, name)
+
+
+async def visible(
+    services: Services, viewer: Viewer, *, after: str | None, limit: int
+) -> Page[Group]:
+    access.require_member(viewer)
+    async with services.db.read() as conn:
+        found = await group_store.visible_page(
+            conn, access.read_scope(viewer), after=after, limit=limit + 1
+        )
+    more = len(found) > limit
+    items = found[:limit]
+    return Page(items, items[-1].name if more else None)
+
+
+async def members(
+    services: Services, viewer: Viewer, name: str, *, after: str | None, limit: int
+) -> Page[GroupMember]:
+    async with services.db.read() as conn:
+        found_access = await access.readable_group(conn, viewer, name)
+        found = await group_store.members_page(
+            conn, found_access.group.id, after=after, limit=limit + 1
+        )
+    more = len(found) > limit
+    items = found[:limit]
+    return Page(items, items[-1].username if more else None)
+
+
+async def put_member(
+    services: Services, viewer: Viewer, name: str, username: str, role: str
+) -> GroupMember:
+    """Add a member or change a role. Owners manage; anyone may join an `org` group as member."""
+    async with services.db.write() as conn:
+        found = await access.readable_group(conn, viewer, name)
+        target = await member_store.by_username(conn, username)
+        joining_self = (
+            target is not None
+            and target.id == viewer.member_id
+            and role == "member"
+            and found.can_join
+        )
+        if not (found.can_manage or joining_self):
+            raise Forbidden("Only the group's owners may add members or change roles")
+        if target is None:
+            raise NotFound("No such member")
+        current = await group_store.membership(conn, found.group.id, target.id)
+        if current and current.role == "owner" and role != "owner":
+            await _keep_an_owner(conn, found.group.id)
+        await group_store.put_membership(
+            conn, group_id=found.group.id, member_id=target.id, role=role, now=services.clock()
+        )
+        await group_store.bump_version(conn, found.group.id)
+        membership = await group_store.membership(conn, found.group.id, target.id)
+    assert membership is not None
+    return GroupMember(target.username, target.display_name, membership.role, membership.joined_at)
+
+
+async def remove_member(services: Services, viewer: Viewer, name: str, username: str) -> None:
+    """Owners remove anyone; a member may always leave."""
+    async with services.db.write() as conn:
+        found = await access.readable_group(conn, viewer, name)
+        target = await member_store.by_username(conn, username)
+        if target is None:
+            raise NotFound("No such member")
+        if not (found.can_manage or target.id == viewer.member_id):
+            raise Forbidden("Only the group's owners may remove members")
+        current = await group_store.membership(conn, found.group.id, target.id)
+        if current is None:
+            raise NotFound("Not a member of this group")
+        if current.role == "owner":
+            await _keep_an_owner(conn, found.group.id)
+        await group_store.delete_membership(conn, found.group.id, target.id)
+        await group_store.bump_version(conn, found.group.id)
+
+
+async def _keep_an_owner(conn, group_id: str) -> None:
+    if await group_store.count_role(conn, group_id, "owner") <= 1:
+        raise Conflict("A group keeps at least one owner; make someone else owner first")
+
+
+async def request_to_join(services: Services, viewer: Viewer, name: str) -> str:
+    """'joined' for an org group; otherwise 'requested'.
+
+    A private group the viewer cannot see answers 'requested' too, whether it exists or not,
+    so a join request never reveals a private name.
+    """
+    access.require_member(viewer)
+    assert viewer.member is not None
+    now = services.clock()
+    async with services.db.write() as conn:
+        group = await group_store.by_name(conn, name)
+        if group is None:
+            return "requested"
+        found = await access.group_access(conn, viewer, group)
+        if found.role is not None:
+            return "joined"
+        if found.can_join:
+            await group_store.put_membership(
+                conn, group_id=group.id, member_id=viewer.member.id, role="member", now=now
+            )
+            await group_store.bump_version(conn, group.id)
+            return "joined"
+        await group_store.insert_join_request(
+            conn, group_id=group.id, member_id=viewer.member.id, now=now
+        )
+    return "requested"
+
+
+async def join_requests(
+    services: Services, viewer: Viewer, name: str, *, limit: int
+) -> list[JoinRequest]:
+    async with services.db.read() as conn:
+        found = await access.readable_group(conn, viewer, name)
+        if not found.can_moderate:
+            raise Forbidden("Only owners and mentors see join requests")
+        return await group_store.join_requests(conn, found.group.id, limit=limit)
+
+
+async def decide_join_request(
+    services: Services, viewer: Viewer, name: str, username: str, *, approve: bool
+) -> None:
+    async with services.db.write() as conn:
+        found = await access.readable_group(conn, viewer, name)
+        if not found.can_moderate:
+            raise Forbidden("Only owners and mentors decide join requests")
+        target = await member_store.by_username(conn, username)
+        if target is None or not await group_store.has_join_request(
+            conn, found.group.id, target.id
+        ):
+            raise NotFound("No such join request")
+        if approve:
+            await group_store.put_membership(
+                conn,
+                group_id=found.group.id,
+                member_id=target.id,
+                role="member",
+                now=services.clock(),
+            )
+            await group_store.bump_version(conn, found.group.id)
+        else:
+            await group_store.delete_join_request(conn, found.group.id, target.id)

@@ -1,0 +1,136 @@
+"""Members, passwords and bearer tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+
+from feedserver.domain import access
+from feedserver.domain.ids import new_id
+from feedserver.domain.passwords import hash_password, verify_password
+from feedserver.domain.services import Services
+from feedserver.domain.text import clean_text
+from feedserver.domain.throttle import LoginThrottle
+from feedserver.errors import Conflict, NotFound, TooManyRequests, Unauthorized, ValidationFailed
+from feedserver.models import Member, Viewer
+from feedserver.store import members as member_store
+
+USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
+MIN_PASSWORD = 10
+
+
+def token_hash(token: str) -> str:
+    # Tokens are 256 random bits, so a fast hash is enough: nothing to brute-force.
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+async def create(
+    services: Services,
+    *,
+    username: str,
+    display_name: str | None,
+    password: str | None,
+    is_admin: bool = False,
+) -> Member:
+    if not USERNAME_RE.match(username):
+        raise ValidationFailed(
+            [{"field": "username", "message": "lowercase letters, digits, '-' or '_', 1-32"}]
+        )
+    if password is not None and len(password) < MIN_PASSWORD:
+        raise ValidationFailed(
+            [{"field": "password", "message": f"at least {MIN_PASSWORD} characters"}]
+        )
+    hashed = None
+    if password is not None:
+        hashed = await hash_password(password, services.config.scrypt_n)
+    member_id = new_id()
+    name = clean_text(display_name or username).strip() or username
+    async with services.db.write() as conn:
+        if not await member_store.insert(
+            conn,
+            id=member_id,
+            username=username,
+            display_name=name,
+            password_hash=hashed,
+            is_admin=is_admin,
+            now=services.clock(),
+        ):
+            raise Conflict(f"The username {username!r} is taken")
+        member = await member_store.by_id(conn, member_id)
+    assert member is not None
+    return member
+
+
+async def create_by(services: Services, viewer: Viewer, **fields) -> Member:
+    access.require_admin(viewer)
+    return await create(services, **fields)
+
+
+async def issue_token(services: Services, member: Member, kind: str = "session") -> str:
+    token = secrets.token_urlsafe(32)
+    async with services.db.write() as conn:
+        await member_store.insert_session(
+            conn, token_hash=token_hash(token), member_id=member.id, kind=kind, now=services.clock()
+        )
+    return token
+
+
+async def log_in(
+    services: Services, throttle: LoginThrottle, *, username: str, password: str, address: str
+) -> tuple[Member, str]:
+    keys = (f"user:{username}", f"addr:{address}")
+    if wait := throttle.retry_after(*keys):
+        raise TooManyRequests("Too many failed logins; try again later", retry_after=wait)
+    async with services.db.read() as conn:
+        found = await member_store.password_hash(conn, username)
+    ok = await verify_password(password, found[1] if found else None, services.config.scrypt_n)
+    if not ok or found is None:
+        throttle.failed(*keys)
+        raise Unauthorized("Wrong username or password")
+    throttle.succeeded(*keys)
+    member = found[0]
+    return member, await issue_token(services, member)
+
+
+async def viewer_for_token(services: Services, token: str) -> Viewer | None:
+    hashed = token_hash(token)
+    async with services.db.read() as conn:
+        found = await member_store.session_member(conn, hashed)
+    if found is None:
+        return None
+    member, kind, last_used = found
+    now = services.clock()
+    if kind == "session" and (now - last_used).days >= services.config.session_days:
+        return None
+    if (now - last_used).total_seconds() > 3600:  # record use coarsely: no write per request
+        async with services.db.write() as conn:
+            await member_store.touch_session(conn, hashed, now)
+    return Viewer(member)
+
+
+async def log_out(services: Services, token: str) -> None:
+    async with services.db.write() as conn:
+        await member_store.delete_session(conn, token_hash(token))
+
+
+async def by_username(services: Services, viewer: Viewer, username: str) -> Member:
+    access.require_member(viewer)
+    async with services.db.read() as conn:
+        member = await member_store.by_username(conn, username)
+    if member is None:
+        raise NotFound("No such member")
+    return member
+
+
+async def set_password(services: Services, username: str, password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise ValidationFailed(
+            [{"field": "password", "message": f"at least {MIN_PASSWORD} characters"}]
+        )
+    hashed = await hash_password(password, services.config.scrypt_n)
+    async with services.db.write() as conn:
+        member = await member_store.by_username(conn, username)
+        if member is None:
+            raise NotFound("No such member")
+        await member_store.set_password_hash(conn, member.id, hashed)

@@ -1,0 +1,247 @@
+"""Learning posts: questions, stories, tips and notes; replies and answers; acceptance,
+helpful marks, edits with revisions, and deletion with tombstones."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from feedserver.domain import access
+from feedserver.domain.ids import is_id, new_id
+from feedserver.domain.services import Services
+from feedserver.domain.text import clean_text, normalize_tag, render_markdown
+from feedserver.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from feedserver.models import Page, Post, Revision, Viewer
+from feedserver.store import posts as post_store
+
+MAX_TAGS = 10
+
+
+@dataclass(frozen=True, slots=True)
+class Thread:
+    post: Post
+    replies: list[Post]
+    helpful_by_viewer: frozenset[str]  # ids among post + replies the viewer marked helpful
+    next_cursor: str | None
+
+
+def normalize_tags(raw: list[str]) -> tuple[str, ...]:
+    tags: list[str] = []
+    errors = []
+    for index, item in enumerate(raw):
+        tag = normalize_tag(item)
+        if tag is None:
+            errors.append({"field": f"tags/{index}", "message": "not a valid tag"})
+        elif tag not in tags:
+            tags.append(tag)
+    if len(tags) > MAX_TAGS:
+        errors.append({"field": "tags", "message": f"at most {MAX_TAGS} tags"})
+    if errors:
+        raise ValidationFailed(errors)
+    return tuple(tags)
+
+
+def _clean_title(title: str) -> str:
+    cleaned = " ".join(clean_text(title).split())
+    if not cleaned:
+        raise ValidationFailed([{"field": "title", "message": "must not be empty"}])
+    return cleaned
+
+
+def _clean_body(body: str) -> str:
+    cleaned = clean_text(body)
+    if not cleaned.strip():
+        raise ValidationFailed([{"field": "body", "message": "must not be empty"}])
+    return cleaned
+
+
+async def _load(conn, viewer: Viewer, post_id: str) -> tuple[Post, access.GroupAccess]:
+    post = await post_store.get(conn, post_id) if is_id(post_id) else None
+    found = await access.readable_post_group(conn, viewer, post)
+    assert post is not None
+    return post, found
+
+
+async def create(
+    services: Services,
+    viewer: Viewer,
+    group_name: str,
+    *,
+    kind: str,
+    title: str,
+    body: str,
+    tags: list[str],
+) -> Post:
+    title, body, clean_tags = _clean_title(title), _clean_body(body), normalize_tags(tags)
+    body_html = render_markdown(body)  # once, at write time
+    post_id = new_id()
+    async with services.db.write() as conn:
+        found = await access.readable_group(conn, viewer, group_name)
+        if not found.can_post:
+            raise Forbidden("Join the group to post in it")
+        assert viewer.member is not None
+        await post_store.insert(
+            conn, id=post_id, group_id=found.group.id, parent_id=None, kind=kind,
+            author_id=viewer.member.id, title=title, body=body, body_html=body_html,
+            tags=clean_tags, now=services.clock(),
+        )  # fmt: skip
+        post = await post_store.get(conn, post_id)
+    assert post is not None
+    return post
+
+
+async def reply(services: Services, viewer: Viewer, parent_id: str, *, body: str) -> Post:
+    body = _clean_body(body)
+    body_html = render_markdown(body)
+    reply_id = new_id()
+    async with services.db.write() as conn:
+        parent, found = await _load(conn, viewer, parent_id)
+        if parent.parent_id is not None:
+            raise Conflict("Reply to the thread's first post, not to a reply")
+        if not found.can_post:
+            raise Forbidden("Join the group to reply")
+        assert viewer.member is not None
+        await post_store.insert(
+            conn, id=reply_id, group_id=parent.group_id, parent_id=parent.id,
+            kind="answer" if parent.kind == "question" else "reply",
+            author_id=viewer.member.id, title="", body=body, body_html=body_html, tags=(),
+            now=services.clock(),
+        )  # fmt: skip
+        post = await post_store.get(conn, reply_id)
+    assert post is not None
+    return post
+
+
+async def group_posts(
+    services: Services,
+    viewer: Viewer,
+    group_name: str,
+    *,
+    kind: str | None,
+    tag: str | None,
+    cursor: str | None,
+    limit: int,
+) -> Page[Post]:
+    async with services.db.read() as conn:
+        found = await access.readable_group(conn, viewer, group_name)
+        items = await post_store.group_page(
+            conn, found.group.id, kind=kind, tag=normalize_tag(tag) if tag else None,
+            before=cursor, limit=limit + 1,
+        )  # fmt: skip
+    more = len(items) > limit
+    items = items[:limit]
+    return Page(items, items[-1].id if more else None)
+
+
+async def thread(
+    services: Services, viewer: Viewer, post_id: str, *, cursor: str | None, limit: int
+) -> Thread:
+    async with services.db.read() as conn:
+        post, _ = await _load(conn, viewer, post_id)
+        replies = await post_store.replies(conn, post.id, after=cursor, limit=limit + 1)
+        more = len(replies) > limit
+        replies = replies[:limit]
+        assert viewer.member is not None
+        marked = await post_store.marked_helpful(
+            conn, [post.id, *(r.id for r in replies)], viewer.member.id
+        )
+    return Thread(post, replies, frozenset(marked), replies[-1].id if more else None)
+
+
+async def get(services: Services, viewer: Viewer, post_id: str) -> Post:
+    async with services.db.read() as conn:
+        post, _ = await _load(conn, viewer, post_id)
+    return post
+
+
+async def edit(
+    services: Services,
+    viewer: Viewer,
+    post_id: str,
+    *,
+    title: str | None,
+    body: str | None,
+    tags: list[str] | None,
+) -> Post:
+    async with services.db.write() as conn:
+        post, found = await _load(conn, viewer, post_id)
+        if not access.may_edit(viewer, found, post):
+            raise Forbidden("Only the author edits a post")
+        is_reply = post.parent_id is not None
+        if is_reply and (title is not None or tags is not None):
+            raise ValidationFailed([{"field": "title", "message": "replies have only a body"}])
+        new_title = post.title if title is None or is_reply else _clean_title(title)
+        new_body = post.body if body is None else _clean_body(body)
+        new_tags = post.tags if tags is None else normalize_tags(tags)
+        if (new_title, new_body, new_tags) != (post.title, post.body, post.tags):
+            assert viewer.member is not None
+            await post_store.update(
+                conn, post, title=new_title, body=new_body,
+                body_html=render_markdown(new_body) if new_body != post.body else post.body_html,
+                tags=new_tags, editor_id=viewer.member.id, now=services.clock(),
+            )  # fmt: skip
+        updated = await post_store.get(conn, post.id)
+    assert updated is not None
+    return updated
+
+
+async def revisions(services: Services, viewer: Viewer, post_id: str) -> list[Revision]:
+    async with services.db.read() as conn:
+        post, _ = await _load(conn, viewer, post_id)
+        return await post_store.revisions(conn, post.id)
+
+
+async def delete(services: Services, viewer: Viewer, post_id: str) -> None:
+    async with services.db.write() as conn:
+        post, found = await _load(conn, viewer, post_id)
+        if not access.may_delete(viewer, found, post):
+            raise Forbidden("Only the author, a mentor or an owner removes a post")
+        await post_store.delete(conn, post, services.clock())
+
+
+async def accept(services: Services, viewer: Viewer, answer_id: str) -> Post:
+    """Accept an answer (replacing any earlier choice); returns the question."""
+    async with services.db.write() as conn:
+        answer, found = await _load(conn, viewer, answer_id)
+        if answer.kind != "answer" or answer.parent_id is None:
+            raise Conflict("Only an answer to a question can be accepted")
+        question = await post_store.get(conn, answer.parent_id)
+        assert question is not None
+        if not access.may_accept(viewer, found, question):
+            raise Forbidden("Only the asker, a mentor or an owner accepts an answer")
+        if question.accepted_answer_id != answer.id:
+            await post_store.set_accepted(conn, question, answer.id, services.clock())
+        updated = await post_store.get(conn, question.id)
+    assert updated is not None
+    return updated
+
+
+async def unaccept(services: Services, viewer: Viewer, answer_id: str) -> Post:
+    async with services.db.write() as conn:
+        answer, found = await _load(conn, viewer, answer_id)
+        question = await post_store.get(conn, answer.parent_id) if answer.parent_id else None
+        if question is None or question.accepted_answer_id != answer.id:
+            raise NotFound("This answer is not the accepted one")
+        if not access.may_accept(viewer, found, question):
+            raise Forbidden("Only the asker, a mentor or an owner changes the accepted answer")
+        await post_store.set_accepted(conn, question, None, services.clock())
+        updated = await post_store.get(conn, question.id)
+    assert updated is not None
+    return updated
+
+
+async def set_helpful(services: Services, viewer: Viewer, post_id: str, *, helpful: bool) -> Post:
+    async with services.db.write() as conn:
+        post, found = await _load(conn, viewer, post_id)
+        if not found.can_post:
+            raise Forbidden("Join the group to mark posts helpful")
+        assert viewer.member is not None
+        if post.author_id == viewer.member.id:
+            raise Conflict("You cannot mark your own post helpful")
+        now = services.clock()
+        if helpful:
+            await post_store.mark_helpful(conn, post, viewer.member.id, now)
+        else:
+            await post_store.unmark_helpful(conn, post, viewer.member.id)
+        updated = await post_store.get(conn, post.id)
+    assert updated is not None
+    return updated

@@ -1,0 +1,66 @@
+"""One error tree for every layer; http/middleware.py renders it as RFC 9457 problem+json."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class FeedserverError(Exception):
+    """Base of every error a request may end with. `code` becomes the problem `type`."""
+
+    status = 500
+    code = "internal"
+    title = "Internal server error"
+
+    def __init__(self, detail: str | None = None, **extra: Any) -> None:
+        super().__init__(detail or self.title)
+        self.detail = detail or self.title
+        self.extra = extra
+
+
+class BadRequest(FeedserverError):
+    status, code, title = 400, "bad-request", "Bad request"
+
+
+class ValidationFailed(FeedserverError):
+    status, code, title = 422, "validation", "The request body is not valid"
+
+    def __init__(self, errors: list[dict[str, str]], detail: str | None = None) -> None:
+        super().__init__(detail or "; ".join(f"{e['field']}: {e['message']}" for e in errors))
+        self.extra = {"errors": errors}
+
+
+class Unauthorized(FeedserverError):
+    status, code, title = 401, "unauthorized", "Authentication required"
+
+
+class Forbidden(FeedserverError):
+    status, code, title = 403, "forbidden", "Not allowed"
+
+
+class NotFound(FeedserverError):
+    status, code, title = 404, "not-found", "Not found"
+
+
+class Conflict(FeedserverError):
+    status, code, title = 409, "conflict", "Conflict"
+
+
+class PayloadTooLarge(FeedserverError):
+    status, code, title = 413, "payload-too-large", "Request body too large"
+
+
+class UriTooLong(FeedserverError):
+    status, code, title = 414, "uri-too-long", "Request URI too long"
+
+
+class UnsupportedMediaType(FeedserverError):
+    status, code, title = 415, "unsupported-media-type", "Unsupported media type"
+
+
+class TooManyRequests(FeedserverError):
+    status, code, title = 429, "too-many-requests", "Too many requests"
+
+    def __init__(self, detail: str | None = None, *, retry_after: int) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after

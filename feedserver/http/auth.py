@@ -1,0 +1,41 @@
+"""Who is asking: a bearer token (API) resolved once per request."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from feedserver import appkeys
+from feedserver.domain import members
+from feedserver.errors import Unauthorized
+from feedserver.models import ANONYMOUS, Viewer
+
+
+def bearer_token(request: web.Request) -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+async def viewer(request: web.Request) -> Viewer:
+    """The signed-in viewer, or ANONYMOUS. A token that is wrong is an error, not anonymity."""
+    if (cached := request.get(appkeys.VIEWER)) is not None:
+        return cached
+    token = bearer_token(request)
+    found = ANONYMOUS
+    if token is not None:
+        resolved = await members.viewer_for_token(request.app[appkeys.SERVICES], token)
+        if resolved is None:
+            raise Unauthorized("The token is not valid (expired or revoked?)")
+        found = resolved
+        request[appkeys.TOKEN] = token
+    request[appkeys.VIEWER] = found
+    return found
+
+
+async def signed_in(request: web.Request) -> Viewer:
+    found = await viewer(request)
+    if found.member is None:
+        raise Unauthorized("Sign in first")
+    return found

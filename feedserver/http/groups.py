@@ -1,0 +1,109 @@
+"""Group routes: create, list, read, membership, roles and join requests."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from feedserver import appkeys
+from feedserver.domain import groups
+from feedserver.http import auth, render
+from feedserver.http.paging import page_params, paged_response
+from feedserver.http.validation import read_json
+
+
+async def create_group(request: web.Request) -> web.Response:
+    viewer = await auth.signed_in(request)
+    body = await read_json(request, request.app[appkeys.SCHEMAS], "group-create")
+    services = request.app[appkeys.SERVICES]
+    group = await groups.create(
+        services,
+        viewer,
+        name=body["name"],
+        title=body["title"],
+        description=body.get("description", ""),
+        visibility=body.get("visibility", "private"),
+    )
+    found = await groups.get(services, viewer, group.name)
+    return web.json_response(
+        render.group(group, found),
+        status=201,
+        headers={"Location": f"/api/v1/groups/{group.name}"},
+    )
+
+
+async def list_groups(request: web.Request) -> web.Response:
+    viewer = await auth.signed_in(request)
+    cursor, limit = page_params(request)
+    page = await groups.visible(request.app[appkeys.SERVICES], viewer, after=cursor, limit=limit)
+    return paged_response(request, [render.group(g) for g in page.items], page.next_cursor)
+
+
+async def get_group(request: web.Request) -> web.Response:
+    viewer = await auth.signed_in(request)
+    found = await groups.get(request.app[appkeys.SERVICES], viewer, request.match_info["name"])
+    return web.json_response(render.group(found.group, found))
+
+
+async def list_members(request: web.Request) -> web.Response:
+    viewer = await auth.signed_in(request)
+    cursor, limit = page_params(request)
+    page = await groups.members(
+        request.app[appkeys.SERVICES], viewer, request.match_info["name"], after=cursor, limit=limit
+    )
+    return paged_response(request, [render.group_member(m) for m in page.items], page.next_cursor)
+
+
+async def put_member(request: web.Request) -> web.Response:
+    viewer = await auth.signed_in(request)
+    body = await read_json(request, request.app[appkeys.SCHEMAS], "group-member-put")
+    result = await groups.put_member(
+        request.app[appkeys.SERVICES],
+        viewer,
+        request.match_info["name"],
+        request.match_info["username"],
+        body.get("role", "member"),
+    )
+    return web.json_response(render.group_member(result))
+
+
+async def remove_member(request: web.Request) -> web.Response:
+    viewer = await auth.signed_in(request)
+    await groups.remove_member(
+        request.app[appkeys.SERVICES], viewer, request.match_info["name"],
+        request.match_info["username"],
+    )  # fmt: skip
+    return web.Response(status=204)
+
+
+async def request_to_join(request: web.Request) -> web.Response:
+    viewer = await auth.signed_in(request)
+    status = await groups.request_to_join(
+        request.app[appkeys.SERVICES], viewer, request.match_info["name"]
+    )
+    return web.json_response({"status": status}, status=201 if status == "joined" else 202)
+
+
+async def list_join_requests(request: web.Request) -> web.Response:
+    viewer = await auth.signed_in(request)
+    _, limit = page_params(request)
+    found = await groups.join_requests(
+        request.app[appkeys.SERVICES], viewer, request.match_info["name"], limit=limit
+    )
+    return web.json_response({"items": [render.join_request(r) for r in found]})
+
+
+async def approve_join_request(request: web.Request) -> web.Response:
+    return await _decide(request, approve=True)
+
+
+async def reject_join_request(request: web.Request) -> web.Response:
+    return await _decide(request, approve=False)
+
+
+async def _decide(request: web.Request, *, approve: bool) -> web.Response:
+    viewer = await auth.signed_in(request)
+    await groups.decide_join_request(
+        request.app[appkeys.SERVICES], viewer, request.match_info["name"],
+        request.match_info["username"], approve=approve,
+    )  # fmt: skip
+    return web.Response(status=204)

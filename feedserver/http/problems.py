@@ -1,0 +1,84 @@
+"""The one middleware that turns every failure into RFC 9457 problem+json.
+
+`type` is a stable relative URI per error code (/problems/{code}), resolved against the
+server's base URL; the same code never changes meaning.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from aiohttp import web
+
+from feedserver.errors import FeedserverError, UriTooLong
+
+log = logging.getLogger(__name__)
+
+PROBLEM_TYPE = "application/problem+json"
+
+_HTTP_CODES = {
+    400: "bad-request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not-found",
+    405: "method-not-allowed",
+    413: "payload-too-large",
+    414: "uri-too-long",
+    415: "unsupported-media-type",
+    429: "too-many-requests",
+}
+
+
+def problem_response(
+    status: int, code: str, title: str, detail: str, extra: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
+) -> web.Response:  # fmt: skip
+    body = {"type": f"/problems/{code}", "title": title, "status": status, "detail": detail}
+    body.update(extra or {})
+    return web.Response(
+        status=status,
+        body=json.dumps(body, ensure_ascii=False).encode(),
+        content_type=PROBLEM_TYPE,
+        charset="utf-8",
+        headers=headers,
+    )
+
+
+def render_error(error: FeedserverError) -> web.Response:
+    headers = {}
+    if retry_after := getattr(error, "retry_after", None):
+        headers["Retry-After"] = str(retry_after)
+    if error.status == 401:
+        headers["WWW-Authenticate"] = 'Bearer realm="feedserver"'
+    return problem_response(
+        error.status, error.code, error.title, error.detail, error.extra, headers or None
+    )
+
+
+def make_problem_middleware(max_query_chars: int):
+    @web.middleware
+    async def problem_middleware(request: web.Request, handler) -> web.StreamResponse:
+        try:
+            if len(request.query_string) > max_query_chars:
+                raise UriTooLong(f"The query string is longer than {max_query_chars} characters")
+            return await handler(request)
+        except FeedserverError as error:
+            return render_error(error)
+        except web.HTTPException as exc:
+            if exc.status < 400:
+                raise
+            code = _HTTP_CODES.get(exc.status, "http-error")
+            headers = {k: v for k, v in exc.headers.items() if k in ("Allow", "Retry-After")}
+            return problem_response(
+                exc.status, code, exc.reason, exc.text or exc.reason, headers=headers or None
+            )
+        except Exception:
+            log.exception("unhandled error on %s %s", request.method, request.path)
+            return problem_response(
+                500, "internal", "Internal server error",
+                "Something went wrong on our side; it has been logged.",
+            )  # fmt: skip
+
+    return problem_middleware

@@ -1,0 +1,63 @@
+"""Request bodies: size, media type, UTF-8, JSON, then the JSON Schema in schemas/api/."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
+
+from feedserver.errors import BadRequest, UnsupportedMediaType, ValidationFailed
+
+SCHEMA_DIR = Path(__file__).resolve().parents[2] / "schemas" / "api"
+
+
+class SchemaRegistry:
+    """Compiled validators for the schemas in schemas/api/, each read once on first use
+    (create_app does no I/O)."""
+
+    def __init__(self, directory: Path = SCHEMA_DIR) -> None:
+        self._directory = directory
+        self._validators: dict[str, Draft202012Validator] = {}
+
+    def validator(self, name: str) -> Draft202012Validator:
+        if (found := self._validators.get(name)) is None:
+            schema = json.loads((self._directory / f"{name}.json").read_text("utf-8"))
+            Draft202012Validator.check_schema(schema)
+            found = self._validators[name] = Draft202012Validator(schema)
+        return found
+
+    def validate(self, name: str, document: Any) -> None:
+        errors = sorted(self.validator(name).iter_errors(document), key=lambda e: list(e.path))
+        if errors:
+            raise ValidationFailed([_describe(e) for e in errors])
+
+
+def _describe(error: ValidationError) -> dict[str, str]:
+    field = "/".join(str(p) for p in error.absolute_path)
+    if error.validator == "required":
+        missing = error.message.split("'")[1] if "'" in error.message else ""
+        return {"field": "/".join(x for x in (field, missing) if x), "message": "is required"}
+    if error.validator == "additionalProperties":
+        extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
+        return {"field": ", ".join(extra) or field, "message": "unknown field"}
+    return {"field": field or "(body)", "message": error.message}
+
+
+async def read_json(request: web.Request, schemas: SchemaRegistry, schema: str) -> dict[str, Any]:
+    if request.content_type != "application/json":
+        raise UnsupportedMediaType("Send the body as application/json")
+    raw = await request.read()  # aiohttp enforces client_max_size (413) while reading
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise BadRequest(f"The body is not valid UTF-8 (byte {exc.start})") from None
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise BadRequest(f"The body is not valid JSON: {exc.msg} at line {exc.lineno}") from None
+    schemas.validate(schema, document)
+    return document

@@ -1,0 +1,27 @@
+"""Turns the access policy's ReadScope into a SQL condition. It decides nothing itself."""
+
+from __future__ import annotations
+
+from feedserver.models import ReadScope
+
+
+def group_condition(
+    scope: ReadScope, group_column: str, visibility_column: str
+) -> tuple[str, list]:
+    """A WHERE fragment (and its parameters) true for rows in groups the scope may read."""
+    if scope.everything:
+        return "1 = 1", []
+    clauses: list[str] = []
+    params: list = []
+    if scope.member_id is not None:
+        clauses.append(f"{group_column} IN (SELECT group_id FROM memberships WHERE member_id = ?)")
+        params.append(scope.member_id)
+    if scope.org_groups:
+        clauses.append(f"{visibility_column} = 'org'")
+    if scope.group_ids:
+        ids = sorted(scope.group_ids)
+        clauses.append(f"{group_column} IN ({', '.join('?' for _ in ids)})")
+        params.extend(ids)
+    if not clauses:
+        return "0 = 1", []
+    return "(" + " OR ".join(clauses) + ")", params
