@@ -326,3 +326,13 @@ def test_we_verify_library_signature():
     assert result.created == int(created.timestamp())
     assert set(httpsig.POST_COMPONENTS) <= set(result.components)
     assert _reason(message.headers, url=URL + "/x", now=time.time()) == "bad-signature"
+
+
+def test_repeated_header_lines_are_combined():
+    # aiohttp hands the inbox a CIMultiDictProxy; repeated fields combine with ", " (§2.1).
+    from multidict import CIMultiDict
+
+    signed = httpsig.sign_request("GET", URL, {"x-a": "1, 2"}, PRIVATE, KEY_ID, ("x-a",), NOW)
+    received = CIMultiDict([("X-A", "1"), ("x-a", " 2 "), *signed.items()])
+    result = httpsig.verify_request("GET", URL, received, RESOLVE, ("x-a",), now=NOW)
+    assert result.components == ("x-a",)
