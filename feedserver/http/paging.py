@@ -20,9 +20,13 @@ def decode_cursor(token: str | None) -> str | None:
     if not token:
         return None
     try:
-        return base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
+        raw = base64.b64decode(token + "=" * (-len(token) % 4), altchars=b"-_", validate=True)
+        text = raw.decode()
     except (binascii.Error, UnicodeDecodeError, ValueError):
         raise BadRequest("The cursor is not valid") from None
+    if not text:
+        raise BadRequest("The cursor is not valid")
+    return text
 
 
 def page_params(request: web.Request) -> tuple[str | None, int]:
