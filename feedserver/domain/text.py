@@ -14,9 +14,11 @@ _UNWANTED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\
 
 _TAG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 
-# Raw HTML in Markdown is shown as text, never passed through; nh3 then sanitizes the output
-# anyway, so a renderer bug cannot become an XSS.
-_markdown = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable(
+# Inline HTML is allowed the way Discourse allows it: whatever the renderer emits goes through
+# nh3's allow-list, which drops scripts (with their content), event handlers, styles and any
+# URL scheme but http, https and mailto. The sanitizer is the one gate, so a renderer quirk
+# cannot become an XSS.
+_markdown = MarkdownIt("commonmark", {"html": True, "linkify": False}).enable(
     ["table", "strikethrough"]
 )
 
