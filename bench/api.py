@@ -107,7 +107,8 @@ async def main() -> None:
     ratio = api / raw
     lines = [
         f"| raw aiosqlite commits/s (WAL, synchronous=FULL, one row each) | {raw:,.0f} |",
-        f"| posts/s through POST /api/v1/groups/{{name}}/posts ({args.clients} clients) | {api:,.0f} |",
+        f"| posts/s through POST /api/v1/groups/{{name}}/posts, {args.clients} clients"
+        f" | {api:,.0f} |",
         f"| ratio API / raw | {ratio:.2f} |",
     ]
     print("\n".join(lines))

@@ -9,12 +9,16 @@ import re
 from pathlib import Path
 
 RESULTS = Path(__file__).resolve().parent / "results.md"
-HEADING = "# Benchmark results\n\nEach section is written by the benchmark it names; figures are ratios to limits measured in the same run.\n"
+HEADING = (
+    "# Benchmark results\n\nEach section is written by the benchmark it names; figures are"
+    " ratios to limits measured in the same run.\n"
+)
 
 
 def machine() -> str:
     today = datetime.date.today().isoformat()
-    return f"{today}, {platform.machine()} {platform.python_implementation()} {platform.python_version()}, {os.cpu_count()} CPUs"
+    python = f"{platform.python_implementation()} {platform.python_version()}"
+    return f"{today}, {platform.machine()}, {python}, {os.cpu_count()} CPUs"
 
 
 def write_section(title: str, body: str) -> None:
