@@ -75,6 +75,10 @@ class FlowGraph:
                 if cap[e] > 0:
                     v = to[e]
                     nd = base + cost[e] - pi[v]
+                    if nd < d:
+                        # Never true with correct potentials; without this guard a bug here
+                        # would turn Dijkstra into an endless label-correcting loop.
+                        raise RuntimeError("negative reduced cost: potentials are broken")
                     if nd < dist.get(v, nd + 1):
                         dist[v] = nd
                         via[v] = e
