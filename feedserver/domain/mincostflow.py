@@ -27,7 +27,10 @@ class FlowGraph:
     """A directed graph with capacities and integer costs; edge ``e`` and ``e ^ 1`` are twins."""
 
     def __init__(self, n_nodes: int) -> None:
-        self._adj: list[list[int]] = [[] for _ in range(n_nodes)]
+        # Only residual edges (capacity left), as insertion-ordered sets: a mentor node has a
+        # reverse twin for every candidate mentee but at most ``capacity`` of them carry flow,
+        # and scanning the dead ones was most of the run time.
+        self._live: list[dict[int, None]] = [{} for _ in range(n_nodes)]
         self._to: list[int] = []
         self._cap: list[int] = []
         self._cost: list[int] = []
@@ -43,8 +46,8 @@ class FlowGraph:
         self._to += (v, u)
         self._cap += (capacity, 0)
         self._cost += (cost, -cost)
-        self._adj[u].append(e)
-        self._adj[v].append(e + 1)
+        if capacity > 0:
+            self._live[u][e] = None
         return e
 
     def flow(self, edge: int) -> int:
@@ -58,7 +61,7 @@ class FlowGraph:
         """
         if self._potential is None:
             self._potential = self._bellman_ford()
-        pi, adj, to, cap, cost = self._potential, self._adj, self._to, self._cap, self._cost
+        pi, live, to, cap, cost = self._potential, self._live, self._to, self._cap, self._cost
         dist: dict[int, int] = {source: 0}
         via: dict[int, int] = {}
         settled: list[int] = []
@@ -71,18 +74,17 @@ class FlowGraph:
             if u == target:
                 break
             base = d + pi[u]
-            for e in adj[u]:
-                if cap[e] > 0:
-                    v = to[e]
-                    nd = base + cost[e] - pi[v]
-                    if nd < d:
-                        # Never true with correct potentials; without this guard a bug here
-                        # would turn Dijkstra into an endless label-correcting loop.
-                        raise RuntimeError("negative reduced cost: potentials are broken")
-                    if nd < dist.get(v, nd + 1):
-                        dist[v] = nd
-                        via[v] = e
-                        heapq.heappush(heap, (nd, v))
+            for e in live[u]:
+                v = to[e]
+                nd = base + cost[e] - pi[v]
+                if nd < d:
+                    # Never true with correct potentials; without this guard a bug here would
+                    # turn Dijkstra into an endless label-correcting loop.
+                    raise RuntimeError("negative reduced cost: potentials are broken")
+                if nd < dist.get(v, nd + 1):
+                    dist[v] = nd
+                    via[v] = e
+                    heapq.heappush(heap, (nd, v))
         else:
             return None
         # Raising settled nodes by d - D (and leaving the rest alone) keeps every reduced cost
@@ -100,17 +102,21 @@ class FlowGraph:
         units = min(limit, *(cap[e] for e in path)) if path else limit
         for e in path:
             cap[e] -= units
+            if cap[e] == 0:
+                del live[to[e ^ 1]][e]
+            if cap[e ^ 1] == 0:
+                live[to[e]][e ^ 1] = None
             cap[e ^ 1] += units
         return units, sum(cost[e] for e in path)
 
     def _bellman_ford(self) -> list[int]:
         """Distances from a virtual source joined to every node at cost 0 (SPFA)."""
-        n = len(self._adj)
+        n = len(self._live)
         dist = [0] * n
         queued = [True] * n
         visits = [0] * n
         queue = deque(range(n))
-        adj, to, cap, cost = self._adj, self._to, self._cap, self._cost
+        live, to, cost = self._live, self._to, self._cost
         while queue:
             u = queue.popleft()
             queued[u] = False
@@ -118,8 +124,8 @@ class FlowGraph:
             if visits[u] > n:
                 raise NegativeCycleError("negative-cost cycle in flow graph")
             du = dist[u]
-            for e in adj[u]:
-                if cap[e] > 0 and du + cost[e] < dist[to[e]]:
+            for e in live[u]:
+                if du + cost[e] < dist[to[e]]:
                     v = to[e]
                     dist[v] = du + cost[e]
                     if not queued[v]:
