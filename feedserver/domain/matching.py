@@ -277,7 +277,8 @@ def proposal(table: Candidates, chosen: Iterable[Pair]) -> Proposal:
         reason = table.no_candidate_reason.get(m.member_id)
         if reason is None:
             n = len(table.by_mentee[m.member_id])
-            reason = f"every suitable mentor is at capacity ({n} candidates)"
+            noun = "candidate" if n == 1 else "candidates"
+            reason = f"every suitable mentor is at capacity ({n} {noun})"
         unmatched.append(Unmatched(m.member_id, reason))
     return Proposal(pairs, tuple(unmatched), sum(p.score for p in pairs))
 

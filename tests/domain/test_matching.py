@@ -202,7 +202,7 @@ def test_unmatched_reasons() -> None:
     result = match(mentors, mentees, {})
     assert [p.mentee_id for p in result.pairs] == ["m1"]  # tie broken by id
     assert {u.mentee_id: u.reason for u in result.unmatched} == {
-        "m2": "every suitable mentor is at capacity (1 candidates)",
+        "m2": "every suitable mentor is at capacity (1 candidate)",
         "m3": "no mentor offers #payroll, #tax",
         "m4": "no goals given",
         "m5": "all candidates excluded by preferences (1 by avoid list)",
