@@ -6,7 +6,15 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import Api
-from tests.expertise.conftest import Clock, accept, answer, ask_question, experts, make_group, solved
+from tests.expertise.conftest import (
+    Clock,
+    accept,
+    answer,
+    ask_question,
+    experts,
+    make_group,
+    solved,
+)
 
 
 async def _people(admin: Api) -> tuple[Api, Api, Api, Api]:
