@@ -38,6 +38,9 @@ class Config:
     page_size: int = _f(20, "Default page size of lists.")
     max_page_size: int = _f(100, "Largest page size a client may ask for.")
     scrypt_n: int = _f(2**15, "scrypt cost (a power of two) for new password hashes.")
+    trusted_proxies: str = _f(
+        "", "Comma-separated proxy addresses whose X-Forwarded-For names the real client."
+    )
     log_level: str = _f("INFO", "Logging level.")
     expertise_half_life_days: int = _f(
         180, "Half-life of expertise evidence: evidence this many days old counts half."

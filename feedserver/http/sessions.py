@@ -11,7 +11,14 @@ from feedserver.http.validation import read_json
 
 
 def client_address(request: web.Request) -> str:
-    return request.remote or "unknown"
+    """The client's address; behind a trusted proxy, the last hop that proxy saw. Anything
+    else in X-Forwarded-For could be written by the client, so it is not believed."""
+    remote = request.remote or "unknown"
+    trusted = {a.strip() for a in request.app[appkeys.CONFIG].trusted_proxies.split(",") if a}
+    forwarded = request.headers.get("X-Forwarded-For")
+    if remote in trusted and forwarded:
+        return forwarded.split(",")[-1].strip() or remote
+    return remote
 
 
 async def create_session(request: web.Request) -> web.Response:
