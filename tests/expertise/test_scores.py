@@ -167,3 +167,30 @@ async def test_declared_topics_show_as_declared_after_evidence(xadmin: Api) -> N
     )
     assert status == 200 and [e["username"] for e in second["items"]] == ["dave"]
     assert second["next"] is None
+
+
+async def test_changing_the_half_life_rescales_stored_scores_once(
+    xadmin: Api, xclient, clock: Clock
+) -> None:
+    from dataclasses import replace
+
+    from feedserver import appkeys
+    from feedserver.domain import expertise
+    from feedserver.domain.experts import directory
+    from feedserver.domain.services import Services
+    from feedserver.models import Viewer
+    from feedserver.store import members as member_store
+
+    alice, bob, carol, _ = await _people(xadmin)
+    await solved(bob, carol, "finance", "Cutoff?", ["payroll"])
+    clock.advance(days=90)
+    running = xclient.app[appkeys.SERVICES]
+    faster = Services(
+        db=running.db, config=replace(running.config, expertise_half_life_days=90), clock=clock
+    )
+    assert await expertise.calibrate(faster) is True
+    assert await expertise.calibrate(faster) is False  # once
+    async with running.db.read() as conn:
+        viewer = Viewer(await member_store.by_username(conn, "alice"))
+    page = await directory(faster, viewer, topic="payroll", text="", cursor=None, limit=5)
+    assert page.items[0].score == pytest.approx(2.5, abs=1e-3)  # one 90-day half-life
