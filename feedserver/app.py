@@ -11,6 +11,7 @@ from feedserver import appkeys
 from feedserver.config import Config
 from feedserver.domain.services import Services
 from feedserver.domain.throttle import LoginThrottle
+from feedserver.feeds.cache import FeedCache
 from feedserver.http.problems import make_problem_middleware
 from feedserver.http.validation import SchemaRegistry
 from feedserver.routes import setup_routes
@@ -31,6 +32,7 @@ def create_app(config: Config, services: Services | None = None) -> web.Applicat
         config.login_max_failures, config.login_window_seconds
     )
     app[appkeys.SCHEMAS] = SchemaRegistry()
+    app[appkeys.FEED_CACHE] = FeedCache(config.feed_cache_bytes)
     app.cleanup_ctx.append(_database)
     setup_routes(app)
     return app
