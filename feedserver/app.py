@@ -12,6 +12,7 @@ from feedserver.config import Config
 from feedserver.domain import expertise
 from feedserver.domain.services import Services
 from feedserver.domain.throttle import LoginThrottle
+from feedserver.feeds.cache import FeedCache
 from feedserver.http.problems import make_problem_middleware
 from feedserver.http.validation import SchemaRegistry
 from feedserver.routes import setup_routes
@@ -43,6 +44,7 @@ def create_app(config: Config, services: Services | None = None) -> web.Applicat
     )
     app[appkeys.SCHEMAS] = SchemaRegistry()
     setup_templates(app)
+    app[appkeys.FEED_CACHE] = FeedCache(config.feed_cache_bytes)
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(_expertise_calibration)
     setup_routes(app)

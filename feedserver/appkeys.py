@@ -7,6 +7,7 @@ from aiohttp import web
 from feedserver.config import Config
 from feedserver.domain.services import Services
 from feedserver.domain.throttle import LoginThrottle
+from feedserver.feeds.cache import FeedCache
 from feedserver.http.validation import SchemaRegistry
 from feedserver.models import Viewer
 
@@ -14,6 +15,7 @@ CONFIG = web.AppKey("config", Config)
 SERVICES = web.AppKey("services", Services)
 LOGIN_THROTTLE = web.AppKey("login_throttle", LoginThrottle)
 SCHEMAS = web.AppKey("schemas", SchemaRegistry)
+FEED_CACHE = web.AppKey("feed_cache", FeedCache)
 
 # Per-request state.
 VIEWER = web.RequestKey("viewer", Viewer)
@@ -21,4 +23,13 @@ TOKEN = web.RequestKey("token", str)
 # Web pages: a CSRF cookie value minted for this request, set on its response.
 WEB_NEW_CSRF = web.RequestKey("web_new_csrf", str)
 
-__all__ = ["CONFIG", "LOGIN_THROTTLE", "SCHEMAS", "SERVICES", "TOKEN", "VIEWER", "Viewer"]
+__all__ = [
+    "CONFIG",
+    "FEED_CACHE",
+    "LOGIN_THROTTLE",
+    "SCHEMAS",
+    "SERVICES",
+    "TOKEN",
+    "VIEWER",
+    "Viewer",
+]

@@ -41,6 +41,9 @@ class Config:
     trusted_proxies: str = _f(
         "", "Comma-separated proxy addresses whose X-Forwarded-For names the real client."
     )
+    feed_cache_bytes: int = _f(
+        32 * 1024 * 1024, "Memory for rendered Atom feed pages, per process (bytes)."
+    )
     log_level: str = _f("INFO", "Logging level.")
     expertise_half_life_days: int = _f(
         180, "Half-life of expertise evidence: evidence this many days old counts half."

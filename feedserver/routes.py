@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from feedserver.http import expertise, groups, invitations, meta, pages, posts, sessions
+from feedserver.http import expertise, feeds, groups, invitations, meta, pages, posts, sessions
 from feedserver.web import (
     admin_pages,
     auth_pages,
@@ -134,8 +134,21 @@ def web_routes() -> list[web.AbstractRouteDef]:
     ]
 
 
+def feed_routes() -> list[web.RouteDef]:
+    """Atom feeds (HEAD comes with every GET) and the member's feed URLs."""
+    return [
+        web.get("/feeds/home.atom", feeds.home_feed),
+        web.get("/feeds/groups/{name}.atom", feeds.group_feed),
+        web.get("/feeds/tags/{tag}.atom", feeds.tag_feed),
+        web.get("/feeds/posts/{id}.atom", feeds.thread_feed),
+        web.get(f"{API}/me/feeds", feeds.my_feeds),
+        web.post(f"{API}/me/feeds/rotate", feeds.rotate_feeds),
+    ]
+
+
 def setup_routes(app: web.Application) -> None:
     app.add_routes(api_routes())
     app.add_routes(expertise_routes())
     app.add_routes(other_routes())
+    app.add_routes(feed_routes())
     app.add_routes(web_routes())
