@@ -287,6 +287,8 @@ class PageHit:
     page: FaqPage
     snippet_html: str
     rank: float
+
+
 @dataclass(frozen=True, slots=True)
 class Invitation:
     """A one-time join link an admin created. The secret in the link is never stored."""
