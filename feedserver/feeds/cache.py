@@ -24,6 +24,7 @@ class FeedCache:
         self._pending: dict[CacheKey, asyncio.Future[Rendered]] = {}
         self.renders = 0  # how many times a feed was rendered (tests and benchmarks read it)
         self.hits = 0
+        self.answers = RecentAnswers()
 
     def get(self, key: CacheKey) -> Rendered | None:
         found = self._items.get(key)
@@ -67,3 +68,31 @@ class FeedCache:
             raise
         finally:
             del self._pending[key]
+
+
+class RecentAnswers:
+    """The last answer per exact feed URL (path and query, token included), tagged with the
+    database generation it was computed at. While no write has been committed since, the same
+    URL gets the same answer without a database round trip: the token check, the access
+    decision and the version were all exact at that generation. Bounded by count; the bytes
+    are shared with FeedCache.
+    """
+
+    def __init__(self, max_items: int = 4096) -> None:
+        self.max_items = max_items
+        self._items: OrderedDict[str, tuple[int, str, Rendered]] = OrderedDict()
+        self.hits = 0  # answers given without the database (tests and benchmarks read it)
+
+    def get(self, url: str, generation: int) -> tuple[str, Rendered] | None:
+        found = self._items.get(url)
+        if found is None or found[0] != generation:
+            return None
+        self._items.move_to_end(url)
+        self.hits += 1
+        return found[1], found[2]
+
+    def put(self, url: str, generation: int, etag: str, rendered: Rendered) -> None:
+        self._items[url] = (generation, etag, rendered)
+        self._items.move_to_end(url)
+        while len(self._items) > self.max_items:
+            self._items.popitem(last=False)

@@ -2,13 +2,14 @@
 
 Feed responses are built for polling readers: a strong ETag from the feed's version, checked
 before anything is read or rendered, so a 304 costs one token lookup, one access check and
-one version read; a 200 serves cached bytes. A feed that cannot be opened is a bare 404 with
+one version read; a 200 serves cached bytes. Between writes, a repeated URL costs no database
+round trip at all (RecentAnswers). A feed that cannot be opened is a bare 404 with
 an empty body, the same for every reason. Feeds never answer 429.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from email.utils import format_datetime
 
 from aiohttp import web
@@ -37,40 +38,56 @@ def _matches(if_none_match: str, etag: str) -> bool:
     return False
 
 
-async def _serve(request: web.Request, resolve: Awaitable[FeedTarget]) -> web.Response:
+async def _serve(
+    request: web.Request, resolve: Callable[[], Awaitable[FeedTarget]]
+) -> web.Response:
+    services = request.app[appkeys.SERVICES]
+    cache = request.app[appkeys.FEED_CACHE]
+    # Read before resolving: if a write lands while this request is in flight, the answer is
+    # filed under the older generation and never reused.
+    generation = feed_targets.data_generation(services)
+    url = request.path_qs
+    if (recent := cache.answers.get(url, generation)) is not None:
+        return _respond(request, *recent)
     before = request.query.get("before")
     try:
-        target = await resolve
+        target = await resolve()
         if before is not None and not is_id(before):
             raise NotFound("No such page")
     except (NotFound, Unauthorized):
         return _not_found()
     etag = target.etag(before)
-    headers = {"ETag": etag, "Cache-Control": CACHE_CONTROL}
     if_none_match = request.headers.get("If-None-Match")
     if if_none_match is not None and _matches(if_none_match, etag):
-        return web.Response(status=304, headers=headers)
-    services = request.app[appkeys.SERVICES]
+        return web.Response(status=304, headers={"ETag": etag, "Cache-Control": CACHE_CONTROL})
 
     async def render() -> atom.Rendered:
         page = await feeds.content(services, target, before)
         return atom.render(page, services.config.public_url)
 
     try:
-        rendered = await request.app[appkeys.FEED_CACHE].get_or_render(
+        rendered = await cache.get_or_render(
             (target.cache_key, target.version, before or ""), render
         )
     except NotFound:
         return _not_found()
-    headers["Last-Modified"] = format_datetime(rendered.updated, usegmt=True)
-    since = request.if_modified_since
-    if (
-        if_none_match is None
-        and since is not None
-        and (
-            int(rendered.updated.timestamp()) <= since.timestamp()  # HTTP dates have no fraction
-        )
-    ):
+    cache.answers.put(url, generation, etag, rendered)
+    return _respond(request, etag, rendered)
+
+
+def _respond(request: web.Request, etag: str, rendered: atom.Rendered) -> web.Response:
+    headers = {
+        "ETag": etag,
+        "Cache-Control": CACHE_CONTROL,
+        "Last-Modified": format_datetime(rendered.updated, usegmt=True),
+    }
+    if_none_match = request.headers.get("If-None-Match")
+    if if_none_match is not None:
+        if _matches(if_none_match, etag):
+            return web.Response(status=304, headers=headers)
+    elif (since := request.if_modified_since) is not None and int(
+        rendered.updated.timestamp()
+    ) <= since.timestamp():  # HTTP dates have no fraction
         return web.Response(status=304, headers=headers)
     # The token was checked to be base64url, so it is safe inside an XML attribute.
     token = request.query["token"].encode()
@@ -83,24 +100,30 @@ async def _serve(request: web.Request, resolve: Awaitable[FeedTarget]) -> web.Re
 async def group_feed(request: web.Request) -> web.Response:
     services = request.app[appkeys.SERVICES]
     name = request.match_info["name"]
-    return await _serve(request, feed_targets.group(services, request.query.get("token"), name))
+    return await _serve(
+        request, lambda: feed_targets.group(services, request.query.get("token"), name)
+    )
 
 
 async def tag_feed(request: web.Request) -> web.Response:
     services = request.app[appkeys.SERVICES]
     tag = request.match_info["tag"]
-    return await _serve(request, feed_targets.tag(services, request.query.get("token"), tag))
+    return await _serve(
+        request, lambda: feed_targets.tag(services, request.query.get("token"), tag)
+    )
 
 
 async def thread_feed(request: web.Request) -> web.Response:
     services = request.app[appkeys.SERVICES]
     post_id = request.match_info["id"]
-    return await _serve(request, feed_targets.thread(services, request.query.get("token"), post_id))
+    return await _serve(
+        request, lambda: feed_targets.thread(services, request.query.get("token"), post_id)
+    )
 
 
 async def home_feed(request: web.Request) -> web.Response:
     services = request.app[appkeys.SERVICES]
-    return await _serve(request, feed_targets.home(services, request.query.get("token")))
+    return await _serve(request, lambda: feed_targets.home(services, request.query.get("token")))
 
 
 # -- /api/v1/me/feeds ------------------------------------------------------------------------
