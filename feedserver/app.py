@@ -9,6 +9,7 @@ from aiohttp import web
 
 from feedserver import appkeys
 from feedserver.config import Config
+from feedserver.domain import expertise
 from feedserver.domain.services import Services
 from feedserver.domain.throttle import LoginThrottle
 from feedserver.http.problems import make_problem_middleware
@@ -32,6 +33,7 @@ def create_app(config: Config, services: Services | None = None) -> web.Applicat
     )
     app[appkeys.SCHEMAS] = SchemaRegistry()
     app.cleanup_ctx.append(_database)
+    app.cleanup_ctx.append(_expertise_calibration)
     setup_routes(app)
     return app
 
@@ -41,3 +43,10 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
     await db.open()
     yield
     await db.close()
+
+
+async def _expertise_calibration(app: web.Application) -> AsyncIterator[None]:
+    # Stored expertise values depend on the half-life and weights in config; rescale them
+    # once if either changed since the last start (a no-op otherwise).
+    await expertise.calibrate(app[appkeys.SERVICES])
+    yield

@@ -42,6 +42,17 @@ class Config:
         "", "Comma-separated proxy addresses whose X-Forwarded-For names the real client."
     )
     log_level: str = _f("INFO", "Logging level.")
+    expertise_half_life_days: int = _f(
+        180, "Half-life of expertise evidence: evidence this many days old counts half."
+    )
+    expertise_weights: str = _f(
+        "accepted_answer=5 helpful=1 story=3 tip=2 page_revision=2 endorsement=2",
+        "Weight of each kind of expertise evidence, as 'kind=weight' pairs separated by spaces.",
+    )
+    expertise_recent_days: int = _f(90, "Window an expertise explanation calls 'recent'.")
+    expertise_default_ask_cap: int = _f(
+        5, "Routed questions per week a member accepts until they set their own cap."
+    )
 
     @property
     def public_url(self) -> str:

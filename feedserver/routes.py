@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from feedserver.http import groups, meta, posts, sessions
+from feedserver.http import expertise, groups, meta, pages, posts, sessions
 
 API = "/api/v1"
 
@@ -47,6 +47,29 @@ def api_routes() -> list[web.RouteDef]:
     ]
 
 
+def expertise_routes() -> list[web.RouteDef]:
+    """Issue 4: expertise profiles, the directory, question routing and FAQ pages."""
+    page = f"{API}/groups/{{name}}/pages/{{slug}}"
+    return [
+        web.get(f"{API}/members/{{username}}/profile", expertise.get_profile),
+        web.put(f"{API}/members/{{username}}/profile", expertise.put_profile),
+        web.post(f"{API}/members/{{username}}/endorsements/{{topic}}", expertise.endorse),
+        web.delete(f"{API}/members/{{username}}/endorsements/{{topic}}", expertise.unendorse),
+        web.get(f"{API}/experts", expertise.directory),
+        web.get(f"{API}/posts/{{id}}/suggested-experts", expertise.suggested_experts),
+        web.post(f"{API}/posts/{{id}}/ask/{{username}}", expertise.ask),
+        web.get(f"{API}/me/asks", expertise.my_asks),
+        web.get(f"{API}/groups/{{name}}/pages", pages.list_pages),
+        web.put(page, pages.put_page),
+        web.get(page, pages.get_page),
+        web.get(f"{page}/revisions", pages.list_revisions),
+        web.get(f"{page}/revisions/{{revision}}", pages.get_revision),
+        web.put(f"{page}/lock", pages.lock_page),
+        web.delete(f"{page}/lock", pages.unlock_page),
+        web.post(f"{API}/posts/{{id}}/promote", pages.promote),
+    ]
+
+
 def other_routes() -> list[web.RouteDef]:
     return [
         web.get("/healthz", meta.health),
@@ -56,4 +79,5 @@ def other_routes() -> list[web.RouteDef]:
 
 def setup_routes(app: web.Application) -> None:
     app.add_routes(api_routes())
+    app.add_routes(expertise_routes())
     app.add_routes(other_routes())
