@@ -125,7 +125,12 @@ async def close_pairing(request: web.Request) -> web.Response:
 
 async def rematch(request: web.Request) -> web.Response:
     viewer = await auth.signed_in(request)
-    body = await read_json(request, request.app[appkeys.SCHEMAS], "program-rematch")
+    # The body (a note) is optional: a bare POST asks to be rematched.
+    body = (
+        await read_json(request, request.app[appkeys.SCHEMAS], "program-rematch")
+        if request.body_exists
+        else {}
+    )
     found = await mentoring_publish.rematch(
         request.app[appkeys.SERVICES], viewer, *_ids(request, "id", "pairing"),
         note=body.get("note", ""),
