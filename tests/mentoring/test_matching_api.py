@@ -10,7 +10,7 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from feedserver import appkeys
-from feedserver.domain import matching, mentoring_match, members, programs
+from feedserver.domain import matching, members, mentoring_match, programs
 from tests.conftest import Api
 from tests.mentoring.conftest import (
     as_mentee,
