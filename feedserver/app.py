@@ -16,13 +16,23 @@ from feedserver.http.problems import make_problem_middleware
 from feedserver.http.validation import SchemaRegistry
 from feedserver.routes import setup_routes
 from feedserver.store.db import Database
+from feedserver.web.errors import html_errors
+from feedserver.web.middleware import csrf_middleware
+from feedserver.web.render import setup_templates
+from feedserver.web.security import html_headers_middleware
 
 
 def create_app(config: Config, services: Services | None = None) -> web.Application:
     """`services` may be given by tests (e.g. with a fixed clock); otherwise built from config."""
     app = web.Application(
         client_max_size=config.max_body_bytes,
-        middlewares=[make_problem_middleware(config.max_query_chars)],
+        # Outermost first: page headers wrap everything (error pages too); errors become
+        # problem+json for the API and friendly pages for the web; forms' CSRF is checked inside.
+        middlewares=[
+            html_headers_middleware,
+            make_problem_middleware(config.max_query_chars, html_errors),
+            csrf_middleware,
+        ],
     )
     app[appkeys.CONFIG] = config
     app[appkeys.SERVICES] = services or Services(
@@ -32,6 +42,7 @@ def create_app(config: Config, services: Services | None = None) -> web.Applicat
         config.login_max_failures, config.login_window_seconds
     )
     app[appkeys.SCHEMAS] = SchemaRegistry()
+    setup_templates(app)
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(_expertise_calibration)
     setup_routes(app)

@@ -18,5 +18,7 @@ SCHEMAS = web.AppKey("schemas", SchemaRegistry)
 # Per-request state.
 VIEWER = web.RequestKey("viewer", Viewer)
 TOKEN = web.RequestKey("token", str)
+# Web pages: a CSRF cookie value minted for this request, set on its response.
+WEB_NEW_CSRF = web.RequestKey("web_new_csrf", str)
 
 __all__ = ["CONFIG", "LOGIN_THROTTLE", "SCHEMAS", "SERVICES", "TOKEN", "VIEWER", "Viewer"]

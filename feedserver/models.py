@@ -289,6 +289,23 @@ class PageHit:
     rank: float
 
 
+@dataclass(frozen=True, slots=True)
+class Invitation:
+    """A one-time join link an admin created. The secret in the link is never stored."""
+
+    id: str
+    note: str
+    created_by_username: str
+    created_at: datetime
+    expires_at: datetime
+    used_at: datetime | None
+    used_by_username: str | None
+    revoked_at: datetime | None
+
+    def usable(self, now: datetime) -> bool:
+        return self.used_at is None and self.revoked_at is None and now < self.expires_at
+
+
 # --- Mentoring programs (issue 7) ---
 
 PairingStatus = Literal["active", "completed", "ended", "rematch"]

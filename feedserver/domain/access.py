@@ -67,6 +67,14 @@ def read_scope(viewer: Viewer) -> ReadScope:
     return ReadScope(member_id=viewer.member.id, org_groups=True)
 
 
+def member_scope(viewer: Viewer) -> ReadScope:
+    """Only the groups the viewer belongs to ("my groups", the home page): narrower than
+    read_scope, never wider."""
+    if viewer.member is None:
+        return ReadScope()
+    return ReadScope(member_id=viewer.member.id)
+
+
 def require_member(viewer: Viewer) -> None:
     if viewer.member is None:
         raise Unauthorized("Sign in to use this")
