@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from feedserver.domain import matching, programs
+from feedserver.domain import access, matching, programs
 from feedserver.domain.experts import explained
 from feedserver.domain.ids import new_id
 from feedserver.domain.matching import MenteeRequest, MentorOffer, TopicEvidence
@@ -72,13 +72,18 @@ async def _expertise(
     found = await program_store.mentor_scores(conn, program.id, sorted(goals), mentor_ids)
     entries = [
         TopicScore(member_id, "", "", topic, stored, count, None, "", "", "", "")
-        for member_id, topic, stored, count in found
+        for member_id, topic, stored, count, _ in found
     ]
+    # A mentor who enrolled still counts on evidence, but a profile the viewer may not see
+    # (a program owner who is not an admin, a private profile) is never described.
+    hidden = {m for m, _, _, _, sharing in found if not access.may_see_profile(viewer, m, sharing)}
     result = {}
     for expert in await explained(conn, services, viewer, entries, services.clock()):
         if expert.score > 0:
             topic = expert.entry.topic
             summary = _summary(expert.explanation.text if expert.explanation else "", topic)
+            if expert.entry.member_id in hidden:
+                summary = "evidence on a profile not shared with you"
             result[(expert.entry.member_id, topic)] = TopicEvidence(expert.score, summary)
     return result
 

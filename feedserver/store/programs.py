@@ -203,15 +203,18 @@ async def counts(conn: Connection, program_id: str) -> tuple[int, int]:
 
 async def mentor_scores(
     conn: Connection, program_id: str, topics: list[str], mentor_ids: list[str] | None = None
-) -> list[tuple[str, str, float, int]]:
-    """(mentor id, topic, stored score, evidence count) for every enrolled mentor (or these)
-    on these topics (the mentees' goals): the expertise the matching needs, in one query."""
+) -> list[tuple[str, str, float, int, str]]:
+    """(mentor id, topic, stored score, evidence count, profile sharing) for every enrolled
+    mentor (or these) on these topics (the mentees' goals): what the matching needs, in one
+    query."""
     if not topics or mentor_ids == []:
         return []
     marks = ", ".join("?" for _ in topics)
     sql = (
-        "SELECT s.member_id, s.topic, s.score, s.evidence_count FROM expertise_scores s"
+        "SELECT s.member_id, s.topic, s.score, s.evidence_count,"
+        " COALESCE(pr.sharing, 'org') AS sharing FROM expertise_scores s"
         " JOIN program_mentors pm ON pm.member_id = s.member_id AND pm.program_id = ?"
+        " LEFT JOIN profiles pr ON pr.member_id = s.member_id"
         f" WHERE s.topic IN ({marks}) AND s.evidence_count > 0"
     )
     params = [program_id, *topics]
@@ -219,4 +222,4 @@ async def mentor_scores(
         sql += f" AND s.member_id IN ({', '.join('?' for _ in mentor_ids)})"
         params += mentor_ids
     async with conn.execute(sql, params) as cur:
-        return [(r[0], r[1], r[2], r[3]) for r in await cur.fetchall()]
+        return [(r[0], r[1], r[2], r[3], r[4]) for r in await cur.fetchall()]

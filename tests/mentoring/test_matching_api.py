@@ -223,3 +223,21 @@ async def test_program_owner_may_match(madmin: Api) -> None:
     assert view["manager"] is True
     status, view = await p["e1"].get(f"/api/v1/programs/{pid}")
     assert status == 200 and view["manager"] is False
+
+
+async def test_private_profile_evidence_is_not_described_to_a_program_owner(madmin: Api) -> None:
+    p = await _people(madmin)
+    await evidence(p["asker"], p["m1"], "payroll", 2)
+    status, _ = await p["m1"].put("/api/v1/members/m1/profile", {"sharing": "private"})
+    assert status == 200
+    pid = await new_program(madmin, owners=["m3"])
+    await as_mentor(p["m1"], pid, ["payroll"], 1)
+    await as_mentee(p["e1"], pid, ["payroll"])
+    status, owner_view = await p["m3"].post(f"/api/v1/programs/{pid}/match")
+    assert status == 201
+    [pair] = owner_view["pairs"]
+    assert pair["mentor"]["username"] == "m1"  # the evidence still counts...
+    assert "accepted answer" not in str(pair["reasons"])  # ...but is not described
+    admin_view = await propose(madmin, pid)
+    assert "2 accepted answers" in str(admin_view["pairs"][0]["reasons"])
+    assert admin_view["total_score"] == pytest.approx(owner_view["total_score"])
