@@ -7,6 +7,7 @@ from aiohttp import web
 from feedserver.config import Config
 from feedserver.domain.services import Services
 from feedserver.domain.throttle import LoginThrottle
+from feedserver.federation.context import Federation
 from feedserver.http.validation import SchemaRegistry
 from feedserver.models import Viewer
 
@@ -14,9 +15,19 @@ CONFIG = web.AppKey("config", Config)
 SERVICES = web.AppKey("services", Services)
 LOGIN_THROTTLE = web.AppKey("login_throttle", LoginThrottle)
 SCHEMAS = web.AppKey("schemas", SchemaRegistry)
+FEDERATION = web.AppKey("federation", Federation)
 
 # Per-request state.
 VIEWER = web.RequestKey("viewer", Viewer)
 TOKEN = web.RequestKey("token", str)
 
-__all__ = ["CONFIG", "LOGIN_THROTTLE", "SCHEMAS", "SERVICES", "TOKEN", "VIEWER", "Viewer"]
+__all__ = [
+    "CONFIG",
+    "FEDERATION",
+    "LOGIN_THROTTLE",
+    "SCHEMAS",
+    "SERVICES",
+    "TOKEN",
+    "VIEWER",
+    "Viewer",
+]

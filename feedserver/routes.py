@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from feedserver.http import groups, meta, posts, sessions
+from feedserver.http import federation, federation_admin, groups, meta, posts, sessions
 
 API = "/api/v1"
 
@@ -54,6 +54,24 @@ def other_routes() -> list[web.RouteDef]:
     ]
 
 
+def federation_routes() -> list[web.RouteDef]:
+    return [
+        web.get("/.well-known/webfinger", federation.webfinger),
+        web.get("/.well-known/nodeinfo", federation.nodeinfo_links),
+        web.get("/nodeinfo/2.1", federation.nodeinfo),
+        web.get("/actor", federation.application_actor),
+        web.get("/users/{username}", federation.person_actor),
+        web.post("/inbox", federation.post_inbox),
+        web.post("/federation/handshake", federation.post_handshake),
+        web.get(f"{API}/admin/partners", federation_admin.list_partners),
+        web.post(f"{API}/admin/partners", federation_admin.accept_invite),
+        web.delete(f"{API}/admin/partners/{{host}}", federation_admin.remove_partner),
+        web.post(f"{API}/admin/partner-invites", federation_admin.create_invite),
+        web.get(f"{API}/admin/deliveries", federation_admin.list_deliveries),
+    ]
+
+
 def setup_routes(app: web.Application) -> None:
     app.add_routes(api_routes())
     app.add_routes(other_routes())
+    app.add_routes(federation_routes())

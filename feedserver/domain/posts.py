@@ -10,6 +10,7 @@ from feedserver.domain.ids import is_id, new_id
 from feedserver.domain.services import Services
 from feedserver.domain.text import clean_text, normalize_tag, render_markdown
 from feedserver.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from feedserver.federation.objects import store_post_proof
 from feedserver.models import Page, Post, Revision, Viewer
 from feedserver.store import posts as post_store
 
@@ -85,6 +86,8 @@ async def create(
             tags=clean_tags, now=services.clock(),
         )  # fmt: skip
         post = await post_store.get(conn, post_id)
+        # Federation (§7): the object proof is made once, here, and stored with the post.
+        await store_post_proof(conn, services, post)
     assert post is not None
     return post
 
@@ -107,6 +110,8 @@ async def reply(services: Services, viewer: Viewer, parent_id: str, *, body: str
             now=services.clock(),
         )  # fmt: skip
         post = await post_store.get(conn, reply_id)
+        # Federation (§7): the object proof is made once, here, and stored with the post.
+        await store_post_proof(conn, services, post)
     assert post is not None
     return post
 
@@ -179,6 +184,8 @@ async def edit(
                 body_html=render_markdown(new_body) if new_body != post.body else post.body_html,
                 tags=new_tags, editor_id=viewer.member.id, now=services.clock(),
             )  # fmt: skip
+            # Federation (§7): an edit gets a new object proof, stored with the post.
+            await store_post_proof(conn, services, await post_store.get(conn, post.id))
         updated = await post_store.get(conn, post.id)
     assert updated is not None
     return updated
