@@ -57,6 +57,24 @@ class OutgoingClient:
             await self._session.close()
             self._session = None
 
+    def signed_headers(
+        self,
+        method: str,
+        url: str,
+        body: bytes | None,
+        key_name: str | None = None,
+        content_type: str = ACTIVITY_JSON,
+    ) -> dict[str, str]:
+        """Headers of a server-to-server request: Content-Digest and RFC 9421 signature."""
+        headers = {"Accept": ACTIVITY_JSON}
+        if body is not None:
+            headers["Content-Type"] = content_type
+            headers["Content-Digest"] = make_content_digest(body)
+        key_id, key = self.keys.private(key_name)
+        components = POST_COMPONENTS if body is not None else GET_COMPONENTS
+        headers.update(sign_request(method, url, headers, key, key_id, components))
+        return headers
+
     async def request(
         self,
         method: str,
@@ -73,13 +91,7 @@ class OutgoingClient:
             parts = urlsplit(url)
             if parts.scheme not in ("http", "https") or host_of(url) not in allowed:
                 raise NotAllowed(f"{host_of(url) or url!r} is not a partner host")
-            headers = {"Accept": ACTIVITY_JSON}
-            if body is not None:
-                headers["Content-Type"] = content_type
-                headers["Content-Digest"] = make_content_digest(body)
-            key_id, key = self.keys.private(key_name)
-            components = POST_COMPONENTS if body is not None else GET_COMPONENTS
-            headers.update(sign_request(method, url, headers, key, key_id, components))
+            headers = self.signed_headers(method, url, body, key_name, content_type)
             try:
                 async with self._session.request(
                     method, url, data=body, headers=headers, allow_redirects=False

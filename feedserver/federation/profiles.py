@@ -3,11 +3,21 @@ cache of partners' profiles we keep. Evidence crosses as aggregate counts only."
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
+from feedserver.domain.access import require_member
+from feedserver.domain.ids import new_id
+from feedserver.domain.services import Services
 from feedserver.federation.client import host_of
+from feedserver.federation.delivery import enqueue
+from feedserver.federation.documents import member_url
 from feedserver.federation.errors import BadActivity
+from feedserver.federation.objects import OBJECT_CONTEXT, sign
+from feedserver.federation.server_keys import actor_url
+from feedserver.models import Member, Viewer
+from feedserver.store import federation as fed_store
 from feedserver.store import federation_objects as object_store
 from feedserver.store.db import Connection
 
@@ -54,3 +64,84 @@ async def apply_profile_update(
 
 async def apply_profile_delete(conn: Connection, host: str, object_id: str) -> None:
     await object_store.delete_partner_profile(conn, host, object_id)
+
+
+# --- sending: called by the expertise directory when a profile shared with `partners`
+# changes or stops being shared ----------------------------------------------------------
+
+
+def profile_url(services: Services, username: str) -> str:
+    return f"{member_url(services.config, username)}/profile"
+
+
+def profile_object(
+    services: Services, member: Member, *, summary: str, topics: list[str],
+    evidence: dict[str, int],
+) -> dict[str, Any]:  # fmt: skip
+    """An ActivityStreams `Profile` describing the member; evidence as counts only."""
+    return {
+        "@context": OBJECT_CONTEXT,
+        "id": profile_url(services, member.username),
+        "type": "Profile",
+        "describes": member_url(services.config, member.username),
+        "attributedTo": member_url(services.config, member.username),
+        "name": member.display_name,
+        "summary": summary,
+        "tag": [{"type": "Hashtag", "name": f"#{t}"} for t in topics],
+        "feedserver:evidence": {k: int(v) for k, v in evidence.items()},
+        "updated": services.clock().strftime("%Y-%m-%dT%H:%M:%SZ"),
+    }
+
+
+async def share(
+    conn: Connection, services: Services, member: Member, *, summary: str,
+    topics: list[str], evidence: dict[str, int],
+) -> dict[str, Any] | None:  # fmt: skip
+    """Queue an `Update` of the member's signed profile to every profile-scope partner, in
+    the caller's transaction. Returns the signed profile (None without a server key)."""
+    signed = sign(services, profile_object(
+        services, member, summary=summary, topics=topics, evidence=evidence))  # fmt: skip
+    if signed is None:
+        return None
+    await _send(conn, services, "Update", signed)
+    return signed
+
+
+async def unshare(conn: Connection, services: Services, member: Member) -> None:
+    """Queue a `Delete` of the member's profile to every profile-scope partner."""
+    await _send(conn, services, "Delete", profile_url(services, member.username))
+
+
+async def _send(conn: Connection, services: Services, kind: str, obj: Any) -> None:
+    actor = actor_url(services.config)
+    activity = {
+        "@context": OBJECT_CONTEXT,
+        "id": f"{services.config.public_url}/activities/{new_id()}",
+        "type": kind,
+        "actor": actor,
+        "object": obj,
+    }
+    targets = await fed_store.partners(conn, profiles_only=True)
+    await enqueue(conn, activity, targets, services.clock())
+
+
+async def partner_experts(services: Services, viewer: Viewer, topic: str | None) -> list[dict]:
+    """Partners' cached profiles for the directory, each marked with organization and server.
+
+    Signed-in members only (the directory's rule); evidence is counts only.
+    """
+    require_member(viewer)
+    async with services.db.read() as conn:
+        found = await object_store.partner_profiles(conn, topic.lower() if topic else None)
+    return [
+        {
+            "name": row["name"],
+            "summary": row["summary"],
+            "topics": row["topics"].split(),
+            "actor": row["actor_id"],
+            "organization": row["organization"],
+            "server": row["base_url"],
+            "evidence": evidence_counts(json.loads(row["object"])),
+        }
+        for row in found
+    ]

@@ -1,0 +1,105 @@
+"""Discovery documents and partnering between real servers on loopback."""
+
+from __future__ import annotations
+
+import stat
+
+import pytest
+
+from feedserver.federation import partners
+from feedserver.federation.errors import InviteRejected
+from feedserver.federation.keys import public_key_to_multibase
+
+from .servers import make_node, start
+
+
+async def test_discovery_documents_public_fields_only(trio):
+    a, _, _ = trio
+    await a.add_member("alice")
+    status, actor = await a.call("GET", "/actor", token="")
+    assert status == 200 and actor["type"] == "Application" and actor["name"] == "Org A"
+    (key,) = actor["assertionMethod"]
+    assert key == {
+        "id": a.key_id, "type": "Multikey", "controller": f"{a.url}/actor",
+        "publicKeyMultibase": public_key_to_multibase(a.key.public_key()),
+    }  # fmt: skip
+    status, person = await a.call("GET", "/users/alice")
+    assert status == 200 and person["type"] == "Person" and person["name"] == "Alice"
+    assert set(person) <= {"@context", "id", "type", "preferredUsername", "name", "inbox",
+                           "endpoints", "attributedTo", "assertionMethod"}  # fmt: skip
+    assert (await a.call("GET", "/users/nobody"))[0] == 404
+    status, jrd = await a.call("GET", f"/.well-known/webfinger?resource=acct:alice@{a.host}")
+    assert status == 200 and jrd["links"][0]["href"] == f"{a.url}/users/alice"
+    assert (await a.call("GET", "/.well-known/webfinger?resource=acct:alice@elsewhere"))[0] == 404
+    assert (await a.call("GET", "/.well-known/webfinger"))[0] == 400
+    status, links = await a.call("GET", "/.well-known/nodeinfo")
+    assert links["links"][0]["href"] == f"{a.url}/nodeinfo/2.1"
+    status, info = await a.call("GET", "/nodeinfo/2.1")
+    assert status == 200 and info["version"] == "2.1" and info["protocols"] == ["activitypub"]
+
+
+async def test_first_start_creates_a_private_key(aiohttp_server, tmp_path):
+    node = make_node("d", 4, tmp_path)
+    (node.config.data_dir / "keys" / "key-d.pem").unlink()
+    await start(node, aiohttp_server)
+    (path,) = (node.config.data_dir / "keys").glob("*.pem")
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    status, actor = await node.call("GET", "/actor")
+    assert actor["assertionMethod"][0]["id"] == f"{node.url}/actor#{path.stem}"
+
+
+async def test_both_sides_pin_each_others_keys(trio):
+    a, b, c = trio
+    status, listed = await a.call("GET", "/api/v1/admin/partners")
+    assert status == 200
+    (on_a,) = listed["items"]
+    assert on_a["host"] == b.host and on_a["organization"] == "Org B"
+    assert on_a["scopes"] == {"profiles": True} and on_a["health"]["pending"] == 0
+    (on_b,) = (await b.call("GET", "/api/v1/admin/partners"))[1]["items"]
+    assert on_b["host"] == a.host and on_b["scopes"] == {"profiles": True}
+    async with a.services.db.read() as conn:
+        async with conn.execute("SELECT key_id, public_multibase FROM partner_keys") as cur:
+            assert [tuple(r) for r in await cur.fetchall()] == [
+                (b.key_id, public_key_to_multibase(b.key.public_key()))
+            ]
+    assert await c.count("partners") == 0
+    # Members may not see or manage partners.
+    await a.add_member("mallory")
+    status, body = await a.call(
+        "POST", "/api/v1/sessions", {"username": "mallory", "password": "correct horse battery"}
+    )
+    assert (await a.call("GET", "/api/v1/admin/partners", token=body["token"]))[0] == 403
+
+
+async def test_invite_is_one_time_and_checked(trio):
+    a, b, c = trio
+    code, _ = await partners.invite(a.services, profiles=False)
+    await partners.accept(c.fed, code)
+    with pytest.raises(InviteRejected):  # used
+        await partners.accept(c.fed, code)
+    with pytest.raises(InviteRejected):  # not a code
+        await partners.accept(c.fed, "fsp1.bm9wZQ")
+    # A code whose fingerprint is not the inviter's key is refused before any handshake.
+    code2, _ = await partners.invite(a.services, profiles=False)
+    payload = partners.decode_code(code2)
+    import base64
+    import json
+
+    payload["f"] = "SHA256:" + "A" * 43
+    forged = "fsp1." + base64.urlsafe_b64encode(json.dumps(payload).encode()).decode()
+    with pytest.raises(InviteRejected):
+        await partners.accept(b.fed, forged)
+    assert await a.count("partners") == 2  # B and C
+
+
+async def test_admin_api_invite_accept_remove(trio):
+    a, _, c = trio
+    status, body = await a.call("POST", "/api/v1/admin/partner-invites", {"profiles": True})
+    assert status == 201 and body["code"].startswith("fsp1.")
+    status, bad = await c.call("POST", "/api/v1/admin/partners", {"code": "x"})
+    assert status == 422 and bad["type"] == "/problems/validation"
+    status, joined = await c.call("POST", "/api/v1/admin/partners", {"code": body["code"]})
+    assert status == 201 and joined["host"] == a.host
+    assert (await c.call("DELETE", f"/api/v1/admin/partners/{a.host}"))[0] == 204
+    assert (await c.call("DELETE", f"/api/v1/admin/partners/{a.host}"))[0] == 404
+    assert await c.count("partner_keys") == 0
