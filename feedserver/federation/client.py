@@ -4,6 +4,7 @@ no redirect to another host, bounded in size and time."""
 from __future__ import annotations
 
 import json
+from secrets import token_urlsafe
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -72,7 +73,11 @@ class OutgoingClient:
             headers["Content-Digest"] = make_content_digest(body)
         key_id, key = self.keys.private(key_name)
         components = POST_COMPONENTS if body is not None else GET_COMPONENTS
-        headers.update(sign_request(method, url, headers, key, key_id, components))
+        # A nonce keeps two sends of the same body within one second distinct (Ed25519 is
+        # deterministic), so a resend is never mistaken for a replay.
+        headers.update(
+            sign_request(method, url, headers, key, key_id, components, nonce=token_urlsafe(12))
+        )
         return headers
 
     async def request(
