@@ -4,9 +4,9 @@ no redirect to another host, bounded in size and time."""
 from __future__ import annotations
 
 import json
-from secrets import token_urlsafe
 from collections.abc import Iterable
 from dataclasses import dataclass
+from secrets import token_urlsafe
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 

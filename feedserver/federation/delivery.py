@@ -93,14 +93,21 @@ class DeliveryWorker:
             hosts = {p.host: p for p in await fed_store.partners(conn)} if due else {}
         if not due:
             return 0
+        # Hosts in parallel; each host's deliveries one by one in the order they were queued,
+        # so a later Update never overtakes an earlier one.
+        by_host: dict[str, list[Delivery]] = {}
+        for d in sorted(due, key=lambda d: (d.created_at, d.id)):
+            by_host.setdefault(d.host, []).append(d)
         limit = asyncio.Semaphore(CONCURRENCY)
 
-        async def one(delivery: Delivery) -> bool:
+        async def host_run(items: list[Delivery]) -> int:
             async with limit:
-                return await self._send(delivery, hosts.get(delivery.host), now)
+                done = 0
+                for d in items:
+                    done += await self._send(d, hosts.get(d.host), now)
+                return done
 
-        results = await asyncio.gather(*(one(d) for d in due))
-        return sum(results)
+        return sum(await asyncio.gather(*(host_run(items) for items in by_host.values())))
 
     async def _send(self, d: Delivery, partner: Partner | None, now: datetime) -> bool:
         services = self.fed.services

@@ -73,9 +73,10 @@ class Node:
         headers = dict(kw.pop("headers", {}))
         if token := token or self.admin_token:
             headers["Authorization"] = f"Bearer {token}"
-        async with aiohttp.ClientSession() as session, session.request(
-            method, self.url + path, json=json, headers=headers, **kw
-        ) as resp:
+        async with (
+            aiohttp.ClientSession() as session,
+            session.request(method, self.url + path, json=json, headers=headers, **kw) as resp,
+        ):
             text = await resp.text()
             if "json" in resp.content_type and text:
                 return resp.status, await resp.json(content_type=None)
@@ -88,9 +89,11 @@ class Node:
         )  # fmt: skip
 
     async def count(self, table: str) -> int:
-        async with self.services.db.read() as conn:
-            async with conn.execute(f"SELECT count(*) FROM {table}") as cur:  # noqa: S608
-                return (await cur.fetchone())[0]
+        async with (
+            self.services.db.read() as conn,
+            conn.execute(f"SELECT count(*) FROM {table}") as cur,
+        ):
+            return (await cur.fetchone())[0]
 
 
 def make_node(name: str, seed: int, tmp: Path) -> Node:

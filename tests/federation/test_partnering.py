@@ -57,11 +57,13 @@ async def test_both_sides_pin_each_others_keys(trio):
     assert on_a["scopes"] == {"profiles": True} and on_a["health"]["pending"] == 0
     (on_b,) = (await b.call("GET", "/api/v1/admin/partners"))[1]["items"]
     assert on_b["host"] == a.host and on_b["scopes"] == {"profiles": True}
-    async with a.services.db.read() as conn:
-        async with conn.execute("SELECT key_id, public_multibase FROM partner_keys") as cur:
-            assert [tuple(r) for r in await cur.fetchall()] == [
-                (b.key_id, public_key_to_multibase(b.key.public_key()))
-            ]
+    async with (
+        a.services.db.read() as conn,
+        conn.execute("SELECT key_id, public_multibase FROM partner_keys") as cur,
+    ):
+        assert [tuple(r) for r in await cur.fetchall()] == [
+            (b.key_id, public_key_to_multibase(b.key.public_key()))
+        ]
     assert await c.count("partners") == 0
     # Members may not see or manage partners.
     await a.add_member("mallory")
