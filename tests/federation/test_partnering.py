@@ -105,3 +105,51 @@ async def test_admin_api_invite_accept_remove(trio):
     assert (await c.call("DELETE", f"/api/v1/admin/partners/{a.host}"))[0] == 204
     assert (await c.call("DELETE", f"/api/v1/admin/partners/{a.host}"))[0] == 404
     assert await c.count("partner_keys") == 0
+
+
+def test_cli_init_key_invite_list_rotate(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    data = tmp_path / "data"
+
+    def run(*args):
+        return subprocess.run(
+            [sys.executable, "-m", "feedserver", "--data", str(data), *args],
+            capture_output=True, text=True, timeout=60, check=True,
+            env={**os.environ, "FEEDSERVER_SCRYPT_N": "1024"},
+        )  # fmt: skip
+
+    run("init")
+    (key,) = (data / "keys").glob("*.pem")
+    assert stat.S_IMODE(key.stat().st_mode) == 0o600
+    code = run("partner", "invite", "--profiles").stdout.strip()
+    assert partners.decode_code(code)["u"] == "http://127.0.0.1:8080"
+    assert run("partner", "list").stdout == ""
+    assert "new signing key" in run("keys", "rotate").stdout
+    assert len(list((data / "keys").glob("*.pem"))) == 2
+    assert subprocess.run(
+        [sys.executable, "-m", "feedserver", "--data", str(data), "partner", "remove", "x:1"],
+        capture_output=True, timeout=60,
+    ).returncode == 1  # fmt: skip
+
+
+async def test_cli_accept_against_a_running_server(trio, tmp_path):
+    import asyncio
+    import os
+    import sys
+
+    a, _, _ = trio
+    code, _ = await partners.invite(a.services, profiles=False)
+    data = tmp_path / "cli"
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "feedserver", "--data", str(data), "partner", "accept", code,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        env={**os.environ, "FEEDSERVER_BASE_URL": "http://127.0.0.1:9"},
+    )  # fmt: skip
+    out, err = await asyncio.wait_for(proc.communicate(), 60)
+    assert proc.returncode == 0, err
+    assert out.decode().startswith(f"{a.host}\tOrg A\tprofiles=no")
+    status, listed = await a.call("GET", "/api/v1/admin/partners")
+    assert "127.0.0.1:9" in {p["host"] for p in listed["items"]}
