@@ -80,10 +80,10 @@ async def group_access(conn: Connection, viewer: Viewer, group: Group) -> GroupA
 async def readable_group(conn: Connection, viewer: Viewer, name: str) -> GroupAccess:
     """The group by name, or NotFound when it is missing or the viewer may not read it."""
     require_member(viewer)
-    group = await group_store.by_name(conn, name)
-    if group is None:
+    found = await group_store.with_membership(conn, name, viewer.member_id)
+    if found is None:
         raise NotFound("No such group")
-    access = await group_access(conn, viewer, group)
+    access = decide(viewer, *found)
     if not access.can_read:
         raise NotFound("No such group")
     return access

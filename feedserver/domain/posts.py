@@ -4,6 +4,7 @@ helpful marks, edits with revisions, and deletion with tombstones."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from feedserver.domain import access
 from feedserver.domain.ids import is_id, new_id
@@ -55,6 +56,30 @@ def _clean_body(body: str) -> str:
     return cleaned
 
 
+def _new_post(
+    viewer: Viewer,
+    group_id: str,
+    group_name: str,
+    parent_id: str | None,
+    kind: str,
+    title: str,
+    body: str,
+    body_html: str,
+    tags: tuple[str, ...],
+    now: datetime,
+    post_id: str,
+) -> Post:
+    """The post as it will be stored: built here so the write needs no read-back."""
+    assert viewer.member is not None
+    return Post(
+        id=post_id, group_id=group_id, group_name=group_name, parent_id=parent_id,
+        kind=kind,  # type: ignore[arg-type]
+        author_id=viewer.member.id, author_username=viewer.member.username,
+        author_display_name=viewer.member.display_name, title=title, body=body,
+        body_html=body_html, tags=tags, created_at=now, updated_at=now, revision=1,
+    )  # fmt: skip
+
+
 async def _load(conn, viewer: Viewer, post_id: str) -> tuple[Post, access.GroupAccess]:
     post = await post_store.get(conn, post_id) if is_id(post_id) else None
     found = await access.readable_post_group(conn, viewer, post)
@@ -79,16 +104,13 @@ async def create(
         found = await access.readable_group(conn, viewer, group_name)
         if not found.can_post:
             raise Forbidden("Join the group to post in it")
-        assert viewer.member is not None
-        await post_store.insert(
-            conn, id=post_id, group_id=found.group.id, parent_id=None, kind=kind,
-            author_id=viewer.member.id, title=title, body=body, body_html=body_html,
-            tags=clean_tags, now=services.clock(),
+        post = _new_post(
+            viewer, found.group.id, found.group.name, None, kind, title, body, body_html,
+            clean_tags, services.clock(), post_id,
         )  # fmt: skip
-        post = await post_store.get(conn, post_id)
+        await post_store.insert_post(conn, post)
         # Federation (§7): the object proof is made once, here, and stored with the post.
         await store_post_proof(conn, services, post)
-    assert post is not None
     return post
 
 
@@ -102,17 +124,14 @@ async def reply(services: Services, viewer: Viewer, parent_id: str, *, body: str
             raise Conflict("Reply to the thread's first post, not to a reply")
         if not found.can_post:
             raise Forbidden("Join the group to reply")
-        assert viewer.member is not None
-        await post_store.insert(
-            conn, id=reply_id, group_id=parent.group_id, parent_id=parent.id,
-            kind="answer" if parent.kind == "question" else "reply",
-            author_id=viewer.member.id, title="", body=body, body_html=body_html, tags=(),
-            now=services.clock(),
+        kind = "answer" if parent.kind == "question" else "reply"
+        post = _new_post(
+            viewer, parent.group_id, parent.group_name, parent.id, kind, "", body, body_html, (),
+            services.clock(), reply_id,
         )  # fmt: skip
-        post = await post_store.get(conn, reply_id)
+        await post_store.insert_post(conn, post)
         # Federation (§7): the object proof is made once, here, and stored with the post.
         await store_post_proof(conn, services, post)
-    assert post is not None
     return post
 
 

@@ -67,6 +67,27 @@ async def visible_page(
         return [rows.group(r) for r in await cur.fetchall()]
 
 
+async def with_membership(
+    conn: Connection, name: str, member_id: str | None
+) -> tuple[Group, Membership | None] | None:
+    """A group by name and the member's membership in it, in one query."""
+    async with conn.execute(
+        "SELECT g.*, ms.role, ms.joined_at FROM groups g"
+        " LEFT JOIN memberships ms ON ms.group_id = g.id AND ms.member_id = ?"
+        " WHERE g.name = ?",
+        (member_id, name),
+    ) as cur:
+        row = await cur.fetchone()
+    if row is None:
+        return None
+    found = rows.group(row)
+    if row["role"] is None:
+        return found, None
+    return found, Membership(
+        found.id, member_id or "", row["role"], rows.parse_ts(row["joined_at"])
+    )
+
+
 async def membership(conn: Connection, group_id: str, member_id: str) -> Membership | None:
     async with conn.execute(
         "SELECT * FROM memberships WHERE group_id = ? AND member_id = ?", (group_id, member_id)

@@ -32,20 +32,16 @@ async def insert(
 ) -> None:
     stamp = rows.ts(now)
     tag_text = " ".join(tags)
-    cur = await conn.execute(
+    await conn.execute(
         "INSERT INTO posts (id, group_id, parent_id, kind, author_id, title, body, body_html,"
         " tags, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (id, group_id, parent_id, kind, author_id, title, body, body_html, tag_text, stamp, stamp),
     )
-    seq = cur.lastrowid
-    await conn.execute(
-        "INSERT INTO posts_fts (rowid, title, body, tags) VALUES (?, ?, ?, ?)",
-        (seq, title, body, tag_text),
-    )
-    await conn.executemany(
-        "INSERT INTO post_tags (tag, post_id, group_id) VALUES (?, ?, ?)",
-        [(tag, id, group_id) for tag in tags],
-    )
+    if tags:
+        await conn.executemany(
+            "INSERT INTO post_tags (tag, post_id, group_id) VALUES (?, ?, ?)",
+            [(tag, id, group_id) for tag in tags],
+        )
     await conn.execute(
         "INSERT INTO post_revisions (post_id, revision, title, body, tags, editor_id, created_at)"
         " VALUES (?, 1, ?, ?, ?, ?, ?)",
@@ -56,6 +52,14 @@ async def insert(
             "UPDATE posts SET reply_count = reply_count + 1 WHERE id = ?", (parent_id,)
         )
     await bump_version(conn, group_id)
+
+
+async def insert_post(conn: Connection, post: Post) -> None:
+    await insert(
+        conn, id=post.id, group_id=post.group_id, parent_id=post.parent_id, kind=post.kind,
+        author_id=post.author_id, title=post.title, body=post.body, body_html=post.body_html,
+        tags=post.tags, now=post.created_at,
+    )  # fmt: skip
 
 
 async def get(conn: Connection, post_id: str) -> Post | None:
@@ -117,16 +121,10 @@ async def update(
     revision = post.revision + 1
     stamp = rows.ts(now)
     tag_text = " ".join(tags)
-    async with conn.execute("SELECT seq FROM posts WHERE id = ?", (post.id,)) as cur:
-        seq = (await cur.fetchone())[0]
     await conn.execute(
         "UPDATE posts SET title = ?, body = ?, body_html = ?, tags = ?, updated_at = ?,"
         " revision = ? WHERE id = ?",
         (title, body, body_html, tag_text, stamp, revision, post.id),
-    )
-    await conn.execute(
-        "UPDATE posts_fts SET title = ?, body = ?, tags = ? WHERE rowid = ?",
-        (title, body, tag_text, seq),
     )
     await conn.execute("DELETE FROM post_tags WHERE post_id = ?", (post.id,))
     await conn.executemany(
@@ -165,12 +163,11 @@ async def revisions(conn: Connection, post_id: str) -> list[Revision]:
 async def delete(conn: Connection, post: Post, now: datetime) -> list[str]:
     """Delete a post and its replies, leaving tombstones; returns the deleted ids."""
     async with conn.execute(
-        "SELECT seq, id, parent_id, kind FROM posts WHERE id = ? OR parent_id = ?",
+        "SELECT id, parent_id, kind FROM posts WHERE id = ? OR parent_id = ?",
         (post.id, post.id),
     ) as cur:
         doomed = await cur.fetchall()
     stamp = rows.ts(now)
-    await conn.executemany("DELETE FROM posts_fts WHERE rowid = ?", [(r["seq"],) for r in doomed])
     await conn.executemany(
         "INSERT INTO tombstones (post_id, group_id, parent_id, kind, deleted_at)"
         " VALUES (?, ?, ?, ?, ?) ON CONFLICT (post_id) DO NOTHING",

@@ -109,6 +109,15 @@ CREATE TABLE tombstones (
 );
 CREATE INDEX tombstones_group ON tombstones(group_id, deleted_at);
 
--- Full-text index over titles, bodies and tags; rowid = posts.seq, kept in step by the store
--- in the same transaction as the post.
+-- Full-text index over titles, bodies and tags; rowid = posts.seq. Triggers keep it in step
+-- inside the post's own transaction, so it can never drift (and costs no extra round trip).
 CREATE VIRTUAL TABLE posts_fts USING fts5(title, body, tags, tokenize = 'unicode61 remove_diacritics 2');
+CREATE TRIGGER posts_fts_insert AFTER INSERT ON posts BEGIN
+    INSERT INTO posts_fts (rowid, title, body, tags) VALUES (new.seq, new.title, new.body, new.tags);
+END;
+CREATE TRIGGER posts_fts_update AFTER UPDATE OF title, body, tags ON posts BEGIN
+    UPDATE posts_fts SET title = new.title, body = new.body, tags = new.tags WHERE rowid = new.seq;
+END;
+CREATE TRIGGER posts_fts_delete AFTER DELETE ON posts BEGIN
+    DELETE FROM posts_fts WHERE rowid = old.seq;
+END;

@@ -1,0 +1,122 @@
+"""Posts per second through the HTTP API against raw aiosqlite commits per second.
+
+    python -m bench.api [--posts N] [--clients C]
+
+The server is the real `feedserver serve` in its own process on 127.0.0.1, with the default
+durability (WAL, synchronous=FULL); the load comes from this process. The limit is measured
+in the same run: one aiosqlite connection committing one row per transaction with the same
+pragmas on the same disk. Every post costs a transaction with six writes (post, search index,
+tags, revision, group counter) plus HTTP, JSON Schema validation, Markdown rendering and
+sanitizing, so the ratio says how much of the storage limit the whole stack keeps.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import aiohttp
+import aiosqlite
+
+from bench.report import machine, write_section
+
+REPO = Path(__file__).resolve().parents[1]
+BODY = "When the **check is cut after the deadline**, file the late-pay form.\n\n" * 4
+
+
+async def raw_commits_per_second(path: Path, count: int) -> float:
+    async with aiosqlite.connect(path, isolation_level=None) as conn:
+        await conn.execute("PRAGMA journal_mode = WAL")
+        await conn.execute("PRAGMA synchronous = FULL")
+        await conn.execute("CREATE TABLE t (id TEXT PRIMARY KEY, title TEXT, body TEXT)")
+        start = time.perf_counter()
+        for n in range(count):
+            await conn.execute("BEGIN IMMEDIATE")
+            await conn.execute("INSERT INTO t VALUES (?, ?, ?)", (f"{n:026d}", f"t{n}", BODY))
+            await conn.execute("COMMIT")
+        return count / (time.perf_counter() - start)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _cli(data: Path, *args: str, stdin: str | None = None) -> str:
+    return subprocess.run(
+        [sys.executable, "-m", "feedserver", "--data", str(data), *args],
+        input=stdin, capture_output=True, text=True, cwd=REPO, check=True,
+    ).stdout  # fmt: skip
+
+
+async def api_posts_per_second(data: Path, count: int, clients: int) -> float:
+    _cli(data, "user", "add", "bench", stdin="benchmark password\n")
+    token = _cli(data, "token", "create", "bench").strip()
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "feedserver", "--data", str(data), "serve", "--port", str(port)],
+        cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env={**os.environ, "FEEDSERVER_LOG_LEVEL": "WARNING"},
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}/api/v1"
+    headers = {"Authorization": f"Bearer {token}"}
+    try:
+        async with aiohttp.ClientSession(headers=headers) as session:
+            for _ in range(300):
+                try:
+                    async with session.get(f"http://127.0.0.1:{port}/healthz"):
+                        break
+                except aiohttp.ClientError:
+                    await asyncio.sleep(0.05)
+            async with session.post(
+                f"{base}/groups", json={"name": "bench", "title": "Bench"}
+            ) as r:
+                assert r.status == 201, await r.text()
+            remaining = iter(range(count))
+
+            async def client() -> None:
+                for n in remaining:
+                    post = {"kind": "tip", "title": f"tip {n}", "body": BODY, "tags": ["payroll"]}
+                    async with session.post(f"{base}/groups/bench/posts", json=post) as r:
+                        assert r.status == 201, await r.text()
+
+            start = time.perf_counter()
+            await asyncio.gather(*(client() for _ in range(clients)))
+            return count / (time.perf_counter() - start)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--posts", type=int, default=2000)
+    parser.add_argument("--clients", type=int, default=8)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        raw = await raw_commits_per_second(Path(tmp) / "raw.sqlite3", args.posts)
+        api = await api_posts_per_second(Path(tmp) / "data", args.posts, args.clients)
+    ratio = api / raw
+    lines = [
+        f"| raw aiosqlite commits/s (WAL, synchronous=FULL, one row each) | {raw:,.0f} |",
+        f"| posts/s through POST /api/v1/groups/{{name}}/posts, {args.clients} clients"
+        f" | {api:,.0f} |",
+        f"| ratio API / raw | {ratio:.2f} |",
+    ]
+    print("\n".join(lines))
+    write_section(
+        "Posting through the API (bench/api.py)",
+        f"{machine()}, {args.posts} posts\n\n| measure | value |\n|---|---|\n" + "\n".join(lines),
+    )
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
