@@ -74,6 +74,7 @@ class DeliveryWorker:
         self.fed = fed
         self.config = fed.services.config
         self._event = asyncio.Event()
+        self.last_claimed = 0
         fed.wake_worker.append(self._event.set)
 
     def backoff(self, attempts: int) -> timedelta:
@@ -88,9 +89,11 @@ class DeliveryWorker:
         """One pass over due deliveries; returns how many were delivered."""
         services = self.fed.services
         now = now or services.clock()
+        self.last_claimed = 0
         async with services.db.write() as conn:
             due = await queue_store.claim_due(conn, now, now + LEASE, BATCH)
             hosts = {p.host: p for p in await fed_store.partners(conn)} if due else {}
+        self.last_claimed = len(due)
         if not due:
             return 0
         # Hosts in parallel; each host's deliveries one by one in the order they were queued,
@@ -159,6 +162,8 @@ class DeliveryWorker:
                 raise
             except Exception:  # keep the worker alive; the failure is in the log
                 log.exception("delivery pass failed")
+            if self.last_claimed >= BATCH:
+                continue  # a full batch: more may be due right now
             self._event.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._event.wait(), self.config.delivery_poll_seconds)

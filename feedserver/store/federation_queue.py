@@ -111,13 +111,6 @@ async def remember_signature(conn: Connection, signature_hash: str, expires_at: 
     return cur.rowcount == 1
 
 
-async def signature_seen(conn: Connection, signature_hash: str) -> bool:
-    async with conn.execute(
-        "SELECT 1 FROM seen_signatures WHERE signature_hash = ?", (signature_hash,)
-    ) as cur:
-        return await cur.fetchone() is not None
-
-
 async def prune_signatures(conn: Connection, now: datetime) -> None:
     await conn.execute("DELETE FROM seen_signatures WHERE expires_at <= ?", (rows.ts(now),))
 
