@@ -11,22 +11,34 @@ from aiohttp import web
 
 from feedserver import appkeys
 from feedserver.config import Config
+from feedserver.domain import expertise
 from feedserver.domain.services import Services
 from feedserver.domain.throttle import LoginThrottle
 from feedserver.federation.context import Federation
 from feedserver.federation.delivery import DeliveryWorker
 from feedserver.federation.server_keys import ServerKeys
+from feedserver.feeds.cache import FeedCache
 from feedserver.http.problems import make_problem_middleware
 from feedserver.http.validation import SchemaRegistry
 from feedserver.routes import setup_routes
 from feedserver.store.db import Database
+from feedserver.web.errors import html_errors
+from feedserver.web.middleware import csrf_middleware
+from feedserver.web.render import setup_templates
+from feedserver.web.security import html_headers_middleware
 
 
 def create_app(config: Config, services: Services | None = None) -> web.Application:
     """`services` may be given by tests (e.g. with a fixed clock); otherwise built from config."""
     app = web.Application(
         client_max_size=config.max_body_bytes,
-        middlewares=[make_problem_middleware(config.max_query_chars)],
+        # Outermost first: page headers wrap everything (error pages too); errors become
+        # problem+json for the API and friendly pages for the web; forms' CSRF is checked inside.
+        middlewares=[
+            html_headers_middleware,
+            make_problem_middleware(config.max_query_chars, html_errors),
+            csrf_middleware,
+        ],
     )
     app[appkeys.CONFIG] = config
     app[appkeys.SERVICES] = services or Services(
@@ -39,8 +51,11 @@ def create_app(config: Config, services: Services | None = None) -> web.Applicat
         config.login_max_failures, config.login_window_seconds
     )
     app[appkeys.SCHEMAS] = SchemaRegistry()
+    setup_templates(app)
+    app[appkeys.FEED_CACHE] = FeedCache(config.feed_cache_bytes)
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(_federation)
+    app.cleanup_ctx.append(_expertise_calibration)
     setup_routes(app)
     return app
 
@@ -64,3 +79,10 @@ async def _federation(app: web.Application) -> AsyncIterator[None]:
     with contextlib.suppress(asyncio.CancelledError):
         await task
     await fed.close()
+
+
+async def _expertise_calibration(app: web.Application) -> AsyncIterator[None]:
+    # Stored expertise values depend on the half-life and weights in config; rescale them
+    # once if either changed since the last start (a no-op otherwise).
+    await expertise.calibrate(app[appkeys.SERVICES])
+    yield

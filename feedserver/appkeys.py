@@ -8,6 +8,7 @@ from feedserver.config import Config
 from feedserver.domain.services import Services
 from feedserver.domain.throttle import LoginThrottle
 from feedserver.federation.context import Federation
+from feedserver.feeds.cache import FeedCache
 from feedserver.http.validation import SchemaRegistry
 from feedserver.models import Viewer
 
@@ -16,14 +17,18 @@ SERVICES = web.AppKey("services", Services)
 LOGIN_THROTTLE = web.AppKey("login_throttle", LoginThrottle)
 SCHEMAS = web.AppKey("schemas", SchemaRegistry)
 FEDERATION = web.AppKey("federation", Federation)
+FEED_CACHE = web.AppKey("feed_cache", FeedCache)
 
 # Per-request state.
 VIEWER = web.RequestKey("viewer", Viewer)
 TOKEN = web.RequestKey("token", str)
+# Web pages: a CSRF cookie value minted for this request, set on its response.
+WEB_NEW_CSRF = web.RequestKey("web_new_csrf", str)
 
 __all__ = [
     "CONFIG",
     "FEDERATION",
+    "FEED_CACHE",
     "LOGIN_THROTTLE",
     "SCHEMAS",
     "SERVICES",

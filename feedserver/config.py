@@ -42,6 +42,9 @@ class Config:
     trusted_proxies: str = _f(
         "", "Comma-separated proxy addresses whose X-Forwarded-For names the real client."
     )
+    feed_cache_bytes: int = _f(
+        32 * 1024 * 1024, "Memory for rendered Atom feed pages, per process (bytes)."
+    )
     log_level: str = _f("INFO", "Logging level.")
     organization_name: str = _f(
         "", "The organization's name, shown to partner servers; default the host name."
@@ -59,6 +62,17 @@ class Config:
     fetch_max_bytes: int = _f(1024 * 1024, "Largest response accepted from a partner server.")
     key_rotation_grace_days: int = _f(
         7, "How long a rotated-out server key stays published and valid for partners."
+    )
+    expertise_half_life_days: int = _f(
+        180, "Half-life of expertise evidence: evidence this many days old counts half."
+    )
+    expertise_weights: str = _f(
+        "accepted_answer=5 helpful=1 story=3 tip=2 page_revision=2 endorsement=2",
+        "Weight of each kind of expertise evidence, as 'kind=weight' pairs separated by spaces.",
+    )
+    expertise_recent_days: int = _f(90, "Window an expertise explanation calls 'recent'.")
+    expertise_default_ask_cap: int = _f(
+        5, "Routed questions per week a member accepts until they set their own cap."
     )
 
     @property

@@ -5,7 +5,27 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from feedserver.http import federation, federation_admin, groups, meta, posts, sessions
+from feedserver.http import (
+    expertise,
+    federation,
+    federation_admin,
+    feeds,
+    groups,
+    invitations,
+    meta,
+    pages,
+    posts,
+    sessions,
+)
+from feedserver.web import (
+    admin_pages,
+    auth_pages,
+    group_pages,
+    home,
+    search_pages,
+    thread_pages,
+)
+from feedserver.web.render import STATIC
 
 API = "/api/v1"
 
@@ -17,6 +37,7 @@ def api_routes() -> list[web.RouteDef]:
         web.get(f"{API}/me", sessions.me),
         web.post(f"{API}/members", sessions.create_member),
         web.get(f"{API}/members/{{username}}", sessions.get_member),
+        web.post(f"{API}/invitations", invitations.create_invitation),
         web.post(f"{API}/groups", groups.create_group),
         web.get(f"{API}/groups", groups.list_groups),
         web.get(f"{API}/groups/{{name}}", groups.get_group),
@@ -47,6 +68,29 @@ def api_routes() -> list[web.RouteDef]:
     ]
 
 
+def expertise_routes() -> list[web.RouteDef]:
+    """Issue 4: expertise profiles, the directory, question routing and FAQ pages."""
+    page = f"{API}/groups/{{name}}/pages/{{slug}}"
+    return [
+        web.get(f"{API}/members/{{username}}/profile", expertise.get_profile),
+        web.put(f"{API}/members/{{username}}/profile", expertise.put_profile),
+        web.post(f"{API}/members/{{username}}/endorsements/{{topic}}", expertise.endorse),
+        web.delete(f"{API}/members/{{username}}/endorsements/{{topic}}", expertise.unendorse),
+        web.get(f"{API}/experts", expertise.directory),
+        web.get(f"{API}/posts/{{id}}/suggested-experts", expertise.suggested_experts),
+        web.post(f"{API}/posts/{{id}}/ask/{{username}}", expertise.ask),
+        web.get(f"{API}/me/asks", expertise.my_asks),
+        web.get(f"{API}/groups/{{name}}/pages", pages.list_pages),
+        web.put(page, pages.put_page),
+        web.get(page, pages.get_page),
+        web.get(f"{page}/revisions", pages.list_revisions),
+        web.get(f"{page}/revisions/{{revision}}", pages.get_revision),
+        web.put(f"{page}/lock", pages.lock_page),
+        web.delete(f"{page}/lock", pages.unlock_page),
+        web.post(f"{API}/posts/{{id}}/promote", pages.promote),
+    ]
+
+
 def other_routes() -> list[web.RouteDef]:
     return [
         web.get("/healthz", meta.health),
@@ -71,7 +115,69 @@ def federation_routes() -> list[web.RouteDef]:
     ]
 
 
+def web_routes() -> list[web.AbstractRouteDef]:
+    """Server-rendered pages. Every name starts with "web.": the CSRF check and the HTML error
+    pages key on it. Later pages slot in here: /me/feeds (feeds), /people and /people/{username}
+    (expertise directory and profiles), /faq/... (FAQ pages)."""
+    return [
+        web.get("/", home.home, name="web.home"),
+        web.get("/login", auth_pages.login_form, name="web.login"),
+        web.post("/login", auth_pages.login, name="web.login.post"),
+        web.post("/logout", auth_pages.logout, name="web.logout"),
+        web.get("/join/{token}", auth_pages.join_form, name="web.join"),
+        web.post("/join/{token}", auth_pages.join, name="web.join.post"),
+        web.get("/groups", group_pages.group_list, name="web.groups"),
+        web.post("/groups", group_pages.group_create, name="web.groups.create"),
+        web.get("/groups/{name}", group_pages.group_page, name="web.group"),
+        web.post("/groups/{name}/posts", group_pages.post_create, name="web.group.post"),
+        web.post("/groups/{name}/join", group_pages.join_group, name="web.group.join"),
+        web.post("/groups/{name}/leave", group_pages.leave_group, name="web.group.leave"),
+        web.post("/groups/{name}/members", group_pages.put_member, name="web.group.add"),
+        web.post(
+            "/groups/{name}/members/{username}/role", group_pages.put_member, name="web.group.role"
+        ),
+        web.post(
+            "/groups/{name}/members/{username}/remove",
+            group_pages.remove_member,
+            name="web.group.remove",
+        ),
+        web.post(
+            "/groups/{name}/requests/{username}/{decision:approve|reject}",
+            group_pages.decide_request,
+            name="web.group.request",
+        ),
+        web.get("/posts/{id}", thread_pages.thread_page, name="web.thread"),
+        web.post("/posts/{id}/replies", thread_pages.reply, name="web.thread.reply"),
+        web.post("/posts/{id}/accept", thread_pages.accept, name="web.thread.accept"),
+        web.post("/posts/{id}/helpful", thread_pages.helpful, name="web.thread.helpful"),
+        web.get("/search", search_pages.search_page, name="web.search"),
+        web.get("/admin", admin_pages.admin_page, name="web.admin"),
+        web.post("/admin/invitations", admin_pages.create_invitation, name="web.admin.invite"),
+        web.post(
+            "/admin/invitations/{id}/revoke",
+            admin_pages.revoke_invitation,
+            name="web.admin.revoke",
+        ),
+        web.static("/static", STATIC, name="static"),
+    ]
+
+
+def feed_routes() -> list[web.RouteDef]:
+    """Atom feeds (HEAD comes with every GET) and the member's feed URLs."""
+    return [
+        web.get("/feeds/home.atom", feeds.home_feed),
+        web.get("/feeds/groups/{name}.atom", feeds.group_feed),
+        web.get("/feeds/tags/{tag}.atom", feeds.tag_feed),
+        web.get("/feeds/posts/{id}.atom", feeds.thread_feed),
+        web.get(f"{API}/me/feeds", feeds.my_feeds),
+        web.post(f"{API}/me/feeds/rotate", feeds.rotate_feeds),
+    ]
+
+
 def setup_routes(app: web.Application) -> None:
     app.add_routes(api_routes())
+    app.add_routes(expertise_routes())
     app.add_routes(other_routes())
     app.add_routes(federation_routes())
+    app.add_routes(feed_routes())
+    app.add_routes(web_routes())

@@ -16,7 +16,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from feedserver.errors import Forbidden, NotFound, Unauthorized
-from feedserver.models import Group, Membership, Post, ReadScope, Role, Viewer
+from feedserver.models import (
+    Group,
+    Membership,
+    Post,
+    ProfileScope,
+    ReadScope,
+    Role,
+    Viewer,
+)
 from feedserver.store import groups as group_store
 from feedserver.store.db import Connection
 
@@ -57,6 +65,14 @@ def read_scope(viewer: Viewer) -> ReadScope:
     if viewer.is_admin:
         return ReadScope(everything=True)
     return ReadScope(member_id=viewer.member.id, org_groups=True)
+
+
+def member_scope(viewer: Viewer) -> ReadScope:
+    """Only the groups the viewer belongs to ("my groups", the home page): narrower than
+    read_scope, never wider."""
+    if viewer.member is None:
+        return ReadScope()
+    return ReadScope(member_id=viewer.member.id)
 
 
 def require_member(viewer: Viewer) -> None:
@@ -113,3 +129,43 @@ def may_edit(viewer: Viewer, access: GroupAccess, post: Post) -> bool:
 
 def may_delete(viewer: Viewer, access: GroupAccess, post: Post) -> bool:
     return access.can_moderate or (access.can_post and viewer.member_id == post.author_id)
+
+
+# --- Expertise profiles (issue 4) ---
+#
+# | sharing  | who sees the profile (directory, explanations, routing)              |
+# |----------|----------------------------------------------------------------------|
+# | private  | its owner and admins                                                 |
+# | org      | every signed-in local member (the default)                           |
+# | partners | every signed-in local member; partner servers too once federation is |
+
+
+def may_see_profile(viewer: Viewer, owner_id: str, sharing: str) -> bool:
+    if viewer.member is None:
+        return False
+    if viewer.is_admin or viewer.member.id == owner_id:
+        return True
+    return sharing in ("org", "partners")
+
+
+def profile_scope(viewer: Viewer) -> ProfileScope:
+    """may_see_profile() for queries over many profiles (directory, routing)."""
+    if viewer.member is None:
+        return ProfileScope()
+    if viewer.is_admin:
+        return ProfileScope(everything=True)
+    return ProfileScope(member_id=viewer.member.id, sharing=frozenset({"org", "partners"}))
+
+
+def may_edit_profile(viewer: Viewer, owner_id: str) -> bool:
+    return viewer.member is not None and (viewer.is_admin or viewer.member.id == owner_id)
+
+
+def may_lock_page(access: GroupAccess) -> bool:
+    """Owners and mentors (and admins) lock and unlock FAQ pages."""
+    return access.can_moderate
+
+
+def may_edit_page(access: GroupAccess, locked: bool) -> bool:
+    """Members edit FAQ pages; a locked page only owners and mentors."""
+    return access.can_moderate if locked else access.can_post

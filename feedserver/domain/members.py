@@ -13,7 +13,7 @@ from feedserver.domain.services import Services
 from feedserver.domain.text import clean_text
 from feedserver.domain.throttle import LoginThrottle
 from feedserver.errors import Conflict, NotFound, TooManyRequests, Unauthorized, ValidationFailed
-from feedserver.models import Member, Viewer
+from feedserver.models import Member, Page, Viewer
 from feedserver.store import members as member_store
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
@@ -134,3 +134,15 @@ async def set_password(services: Services, username: str, password: str) -> None
         if member is None:
             raise NotFound("No such member")
         await member_store.set_password_hash(conn, member.id, hashed)
+
+
+async def list_page(
+    services: Services, viewer: Viewer, *, after: str | None, limit: int
+) -> Page[Member]:
+    """Every member, by username: the admin page's roster."""
+    access.require_admin(viewer)
+    async with services.db.read() as conn:
+        found = await member_store.list_page(conn, after=after, limit=limit + 1)
+    more = len(found) > limit
+    items = found[:limit]
+    return Page(items, items[-1].username if more else None)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from feedserver.domain import access
+from feedserver.domain import access, expertise
 from feedserver.domain.ids import is_id, new_id
 from feedserver.domain.services import Services
 from feedserver.domain.text import clean_text, normalize_tag, render_markdown
@@ -100,15 +100,21 @@ async def create(
     title, body, clean_tags = _clean_title(title), _clean_body(body), normalize_tags(tags)
     body_html = render_markdown(body)  # once, at write time
     post_id = new_id()
+    now = services.clock()
     async with services.db.write() as conn:
         found = await access.readable_group(conn, viewer, group_name)
         if not found.can_post:
             raise Forbidden("Join the group to post in it")
         post = _new_post(
             viewer, found.group.id, found.group.name, None, kind, title, body, body_html,
-            clean_tags, services.clock(), post_id,
+            clean_tags, now, post_id,
         )  # fmt: skip
         await post_store.insert_post(conn, post)
+        # Expertise: a story or tip is evidence for its author, in this same transaction.
+        await expertise.on_post_created(
+            conn, services, post_id=post_id, kind=kind, author_id=post.author_id,
+            group_id=found.group.id, tags=clean_tags, at=now,
+        )  # fmt: skip
         # Federation (§7): the object proof is made once, here, and stored with the post.
         await store_post_proof(conn, services, post)
     return post
@@ -203,6 +209,11 @@ async def edit(
                 body_html=render_markdown(new_body) if new_body != post.body else post.body_html,
                 tags=new_tags, editor_id=viewer.member.id, now=services.clock(),
             )  # fmt: skip
+            if new_tags != post.tags:
+                # Expertise: the thread's evidence follows its tags.
+                await expertise.on_retag(
+                    conn, services, post.id, new_tags, expertise.authored_evidence(services, post)
+                )
             # Federation (§7): an edit gets a new object proof, stored with the post.
             await store_post_proof(conn, services, await post_store.get(conn, post.id))
         updated = await post_store.get(conn, post.id)
@@ -221,6 +232,7 @@ async def delete(services: Services, viewer: Viewer, post_id: str) -> None:
         post, found = await _load(conn, viewer, post_id)
         if not access.may_delete(viewer, found, post):
             raise Forbidden("Only the author, a mentor or an owner removes a post")
+        await expertise.on_deleted(conn, post.id)  # Expertise: the post is no longer evidence
         await post_store.delete(conn, post, services.clock())
 
 
@@ -235,7 +247,9 @@ async def accept(services: Services, viewer: Viewer, answer_id: str) -> Post:
         if not access.may_accept(viewer, found, question):
             raise Forbidden("Only the asker, a mentor or an owner accepts an answer")
         if question.accepted_answer_id != answer.id:
-            await post_store.set_accepted(conn, question, answer.id, services.clock())
+            now = services.clock()
+            await expertise.on_accept(conn, services, question, answer, now)  # Expertise
+            await post_store.set_accepted(conn, question, answer.id, now)
         updated = await post_store.get(conn, question.id)
     assert updated is not None
     return updated
@@ -249,6 +263,7 @@ async def unaccept(services: Services, viewer: Viewer, answer_id: str) -> Post:
             raise NotFound("This answer is not the accepted one")
         if not access.may_accept(viewer, found, question):
             raise Forbidden("Only the asker, a mentor or an owner changes the accepted answer")
+        await expertise.on_unaccept(conn, answer.id)  # Expertise: undo the evidence
         await post_store.set_accepted(conn, question, None, services.clock())
         updated = await post_store.get(conn, question.id)
     assert updated is not None
@@ -265,9 +280,13 @@ async def set_helpful(services: Services, viewer: Viewer, post_id: str, *, helpf
             raise Conflict("You cannot mark your own post helpful")
         now = services.clock()
         if helpful:
-            await post_store.mark_helpful(conn, post, viewer.member.id, now)
-        else:
-            await post_store.unmark_helpful(conn, post, viewer.member.id)
+            if await post_store.mark_helpful(conn, post, viewer.member.id, now):
+                # Expertise: evidence for the author on the thread's tags.
+                root = await post_store.get(conn, post.parent_id) if post.parent_id else post
+                assert root is not None
+                await expertise.on_helpful(conn, services, post, root, viewer.member.id, now)
+        elif await post_store.unmark_helpful(conn, post, viewer.member.id):
+            await expertise.on_unhelpful(conn, post, viewer.member.id)
         updated = await post_store.get(conn, post.id)
     assert updated is not None
     return updated

@@ -1,4 +1,4 @@
-"""Search over posts the viewer may read."""
+"""Search over posts and FAQ pages the viewer may read."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ import re
 from feedserver.domain import access
 from feedserver.domain.services import Services
 from feedserver.errors import ValidationFailed
-from feedserver.models import Page, SearchHit, Viewer
+from feedserver.models import Page, PageHit, SearchHit, Viewer
+from feedserver.store import pages as page_store
 from feedserver.store import search as search_store
 
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -48,3 +49,28 @@ async def posts(
     more = len(found) > limit
     hits = [SearchHit(post, snippet_html(snip), rank) for post, snip, rank in found[:limit]]
     return Page(hits, str(offset + limit) if more else None)
+
+
+async def posts_and_pages(
+    services: Services, viewer: Viewer, text: str, *, cursor: str | None, limit: int
+) -> Page[SearchHit | PageHit]:
+    """Posts and FAQ pages in one ranked list (both bm25 with the same column weights)."""
+    access.require_member(viewer)
+    match = fts_query(text)
+    if match is None:
+        raise ValidationFailed([{"field": "q", "message": "give at least one word to search for"}])
+    offset = int(cursor) if cursor and cursor.isdigit() else 0
+    wanted = offset + limit + 1
+    scope = access.read_scope(viewer)
+    async with services.db.read() as conn:
+        posts_found = await search_store.posts(conn, scope, match, offset=0, limit=wanted)
+        pages_found = await page_store.search(
+            conn, scope, match, search_store.HIT_START, search_store.HIT_END, limit=wanted
+        )
+    merged: list[SearchHit | PageHit] = [
+        SearchHit(post, snippet_html(snip), rank) for post, snip, rank in posts_found
+    ] + [PageHit(page, snippet_html(snip), rank) for page, snip, rank in pages_found]
+    merged.sort(key=lambda hit: hit.rank)  # stable: equal ranks keep posts' own order
+    window = merged[offset : offset + limit + 1]
+    more = len(window) > limit
+    return Page(window[:limit], str(offset + limit) if more else None)

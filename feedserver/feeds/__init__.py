@@ -1,0 +1,1 @@
+"""Private Atom feeds: tokens in the URL, rendering with feedgen, and the rendered-bytes cache."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from feedserver import appkeys
-from feedserver.domain import groups
+from feedserver.domain import feeds, groups
 from feedserver.http import auth, render
 from feedserver.http.paging import page_params, paged_response
 from feedserver.http.validation import read_json
@@ -40,8 +40,11 @@ async def list_groups(request: web.Request) -> web.Response:
 
 async def get_group(request: web.Request) -> web.Response:
     viewer = await auth.signed_in(request)
-    found = await groups.get(request.app[appkeys.SERVICES], viewer, request.match_info["name"])
-    return web.json_response(render.group(found.group, found))
+    services = request.app[appkeys.SERVICES]
+    found = await groups.get(services, viewer, request.match_info["name"])
+    doc = render.group(found.group, found)
+    doc["feed_url"] = await feeds.group_feed_url(services, viewer, found.group.name)
+    return web.json_response(doc)
 
 
 async def list_members(request: web.Request) -> web.Response:

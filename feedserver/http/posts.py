@@ -7,7 +7,7 @@ from aiohttp import web
 from feedserver import appkeys
 from feedserver.domain import posts, search
 from feedserver.errors import BadRequest
-from feedserver.http import auth, render
+from feedserver.http import auth, render, render_expertise
 from feedserver.http.paging import page_params, paged_response
 from feedserver.http.validation import read_json
 from feedserver.models import TOP_LEVEL_KINDS
@@ -115,8 +115,10 @@ async def _helpful(request: web.Request, *, helpful: bool) -> web.Response:
 async def search_posts(request: web.Request) -> web.Response:
     viewer = await auth.signed_in(request)
     cursor, limit = page_params(request)
-    page = await search.posts(
+    page = await search.posts_and_pages(
         request.app[appkeys.SERVICES], viewer, request.query.get("q", ""),
         cursor=cursor, limit=limit,
     )  # fmt: skip
-    return paged_response(request, [render.search_hit(h) for h in page.items], page.next_cursor)
+    return paged_response(
+        request, [render_expertise.any_hit(h) for h in page.items], page.next_cursor
+    )

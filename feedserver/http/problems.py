@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
@@ -46,18 +47,43 @@ def problem_response(
     )
 
 
-def render_error(error: FeedserverError) -> web.Response:
+def _error_headers(error: FeedserverError) -> dict[str, str]:
     headers = {}
     if retry_after := getattr(error, "retry_after", None):
         headers["Retry-After"] = str(retry_after)
     if error.status == 401:
         headers["WWW-Authenticate"] = 'Bearer realm="feedserver"'
+    return headers
+
+
+def render_error(error: FeedserverError) -> web.Response:
+    headers = _error_headers(error)
     return problem_response(
         error.status, error.code, error.title, error.detail, error.extra, headers or None
     )
 
 
-def make_problem_middleware(max_query_chars: int):
+# A web page's way of showing an error: (request, status, code, title, detail, headers) ->
+# an HTML response, or None when the request is not for a web page (then problem+json).
+HtmlErrors = Callable[
+    [web.Request, int, str, str, str, dict[str, str]], Awaitable[web.StreamResponse | None]
+]
+
+
+def make_problem_middleware(max_query_chars: int, html_errors: HtmlErrors | None = None):
+    """`html_errors` lets the web pages show the same errors as a friendly HTML page; API
+    errors look exactly as they do without it."""
+
+    async def respond(
+        request: web.Request, status: int, code: str, title: str, detail: str,
+        extra: dict[str, Any] | None, headers: dict[str, str],
+    ) -> web.StreamResponse:  # fmt: skip
+        if html_errors is not None:
+            page = await html_errors(request, status, code, title, detail, headers)
+            if page is not None:
+                return page
+        return problem_response(status, code, title, detail, extra, headers or None)
+
     @web.middleware
     async def problem_middleware(request: web.Request, handler) -> web.StreamResponse:
         try:
@@ -65,20 +91,23 @@ def make_problem_middleware(max_query_chars: int):
                 raise UriTooLong(f"The query string is longer than {max_query_chars} characters")
             return await handler(request)
         except FeedserverError as error:
-            return render_error(error)
+            return await respond(
+                request, error.status, error.code, error.title, error.detail, error.extra,
+                _error_headers(error),
+            )  # fmt: skip
         except web.HTTPException as exc:
             if exc.status < 400:
                 raise
             code = _HTTP_CODES.get(exc.status, "http-error")
             headers = {k: v for k, v in exc.headers.items() if k in ("Allow", "Retry-After")}
-            return problem_response(
-                exc.status, code, exc.reason, exc.text or exc.reason, headers=headers or None
+            return await respond(
+                request, exc.status, code, exc.reason, exc.text or exc.reason, None, headers
             )
         except Exception:
             log.exception("unhandled error on %s %s", request.method, request.path)
-            return problem_response(
-                500, "internal", "Internal server error",
-                "Something went wrong on our side; it has been logged.",
+            return await respond(
+                request, 500, "internal", "Internal server error",
+                "Something went wrong on our side; it has been logged.", None, {},
             )  # fmt: skip
 
     return problem_middleware

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from feedserver.models import ReadScope
+from feedserver.models import ProfileScope, ReadScope
 
 
 def group_condition(
@@ -22,6 +22,27 @@ def group_condition(
         ids = sorted(scope.group_ids)
         clauses.append(f"{group_column} IN ({', '.join('?' for _ in ids)})")
         params.extend(ids)
+    if not clauses:
+        return "0 = 1", []
+    return "(" + " OR ".join(clauses) + ")", params
+
+
+def profile_condition(
+    scope: ProfileScope, member_column: str, sharing_column: str
+) -> tuple[str, list]:
+    """A WHERE fragment true for profiles the scope may see. A member without a profile row
+    has the default sharing, so callers pass COALESCE(p.sharing, 'org') as the column."""
+    if scope.everything:
+        return "1 = 1", []
+    clauses: list[str] = []
+    params: list = []
+    if scope.member_id is not None:
+        clauses.append(f"{member_column} = ?")
+        params.append(scope.member_id)
+    if scope.sharing:
+        levels = sorted(scope.sharing)
+        clauses.append(f"{sharing_column} IN ({', '.join('?' for _ in levels)})")
+        params.extend(levels)
     if not clauses:
         return "0 = 1", []
     return "(" + " OR ".join(clauses) + ")", params

@@ -1,0 +1,97 @@
+"""Which feed a request may open: the token names the member, then the access policy decides,
+exactly as it does for the API (a group the member cannot read does not exist: NotFound).
+
+Every failure is the same NotFound, whatever went wrong (no token, a wrong, rotated or
+foreign token, a missing group, a group the member left), so a feed URL reveals nothing.
+The version is read here, before any content, so cached bytes are never older than the
+version they are filed under.
+"""
+
+from __future__ import annotations
+
+from feedserver.domain import access
+from feedserver.domain.groups import NAME_RE
+from feedserver.domain.ids import is_id
+from feedserver.domain.services import Services
+from feedserver.domain.text import normalize_tag
+from feedserver.errors import NotFound
+from feedserver.feeds import paths, tokens
+from feedserver.feeds.model import FeedTarget
+from feedserver.models import ReadScope, Viewer
+from feedserver.store import feeds as feed_store
+from feedserver.store import posts as post_store
+from feedserver.store.db import Connection
+
+_GONE = "No such feed"
+
+
+async def _viewer(conn: Connection, token: str | None, path: str) -> Viewer:
+    parsed = tokens.parse(token)
+    if parsed is None:
+        raise NotFound(_GONE)
+    found = await feed_store.member_by_key(conn, parsed.key_id)
+    if found is None or not tokens.verify(found[1], path, parsed.mac):
+        raise NotFound(_GONE)
+    return Viewer(found[0])
+
+
+async def group(services: Services, token: str | None, name: str) -> FeedTarget:
+    if not NAME_RE.match(name):
+        raise NotFound(_GONE)
+    path = paths.group_feed(name)
+    parsed = tokens.parse(token)
+    if parsed is None:
+        raise NotFound(_GONE)
+    # The feed readers poll most, so one round trip fetches what the token check and the
+    # policy need; the policy itself is access.decide, as in access.readable_group.
+    async with services.db.read() as conn:
+        found = await feed_store.group_by_key(conn, parsed.key_id, name)
+    if found is None or not tokens.verify(found[1], path, parsed.mac):
+        raise NotFound(_GONE)
+    member, _, g, membership = found
+    viewer = Viewer(member)
+    if g is None or not access.decide(viewer, g, membership).can_read:
+        raise NotFound(_GONE)
+    return FeedTarget("group", path, f"group:{g.id}", str(g.version), viewer, group=g)
+
+
+async def thread(services: Services, token: str | None, post_id: str) -> FeedTarget:
+    if not is_id(post_id):
+        raise NotFound(_GONE)
+    path = paths.thread_feed(post_id)
+    async with services.db.read() as conn:
+        viewer = await _viewer(conn, token, path)
+        post = await post_store.get(conn, post_id)
+        found = await access.readable_post_group(conn, viewer, post)
+    assert post is not None
+    if post.parent_id is not None:  # a thread feed starts at the thread's first post
+        raise NotFound(_GONE)
+    g = found.group
+    return FeedTarget(
+        "thread", path, f"thread:{post.id}", str(g.version), viewer, group=g, question_id=post.id
+    )
+
+
+async def tag(services: Services, token: str | None, raw_tag: str) -> FeedTarget:
+    if normalize_tag(raw_tag) != raw_tag:  # one spelling per feed, the normalized one
+        raise NotFound(_GONE)
+    path = paths.tag_feed(raw_tag)
+    async with services.db.read() as conn:
+        viewer = await _viewer(conn, token, path)
+        scope = access.read_scope(viewer)
+        version = await feed_store.scope_version(conn, scope)
+    who = "*" if scope.everything else viewer.member_id
+    return FeedTarget(
+        "tag", path, f"tag:{raw_tag}:{who}", version, viewer, tag=raw_tag, scope=scope
+    )
+
+
+async def home(services: Services, token: str | None) -> FeedTarget:
+    path = paths.HOME
+    async with services.db.read() as conn:
+        viewer = await _viewer(conn, token, path)
+        # The member's own groups. access.decide lets every member read their group, so this
+        # is never wider than what the policy allows.
+        scope = ReadScope(member_id=viewer.member_id)
+        version = await feed_store.scope_version(conn, scope)
+    return FeedTarget("home", path, f"home:{viewer.member_id}", version, viewer, scope=scope)

@@ -1,0 +1,183 @@
+"""What a feed contains (one page of it), and the member's feed URLs.
+
+A page is read by index range from its `before` cursor, at most PAGE_SIZE entries plus the
+recent tombstones on the newest page, so it costs the same at any number of posts.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from feedserver.domain import access
+from feedserver.domain.ids import is_id
+from feedserver.domain.services import Services
+from feedserver.domain.text import normalize_tag
+from feedserver.errors import NotFound, ValidationFailed
+from feedserver.feeds import paths, tokens
+from feedserver.feeds.model import PAGE_SIZE, TOMBSTONE_DAYS, FeedContent, FeedTarget
+from feedserver.models import Member, Post, Viewer
+from feedserver.store import feeds as feed_store
+from feedserver.store import posts as post_store
+from feedserver.store.db import Connection
+
+
+def _paged(items: list[Post]) -> tuple[list[Post], str | None]:
+    if len(items) > PAGE_SIZE:
+        return items[:PAGE_SIZE], items[PAGE_SIZE - 1].id
+    return items, None
+
+
+async def content(services: Services, target: FeedTarget, before: str | None) -> FeedContent:
+    """One page of a feed the viewer was allowed to open (see domain/feed_targets.py)."""
+    base = services.config.public_url
+    since = services.clock() - timedelta(days=TOMBSTONE_DAYS)
+    newest_page = before is None
+    async with services.db.read() as conn:
+        if target.kind == "group":
+            assert target.group is not None
+            g = target.group
+            found = await post_store.group_page(
+                conn, g.id, kind=None, tag=None, before=before, limit=PAGE_SIZE + 1
+            )
+            posts, next_before = _paged(found)
+            dead = (
+                await feed_store.group_tombstones(conn, [g.id], since, PAGE_SIZE)
+                if newest_page
+                else []
+            )
+            return FeedContent(
+                target, g.title, g.description or f"Posts in {g.title}",
+                paths.group_page(base, g.name), posts, dead, before, next_before,
+                created_at=g.created_at,
+            )  # fmt: skip
+        if target.kind == "thread":
+            return await _thread(conn, target, before, since, base)
+        assert target.scope is not None and target.viewer.member is not None
+        member = target.viewer.member
+        if target.kind == "tag":
+            assert target.tag is not None
+            found = await feed_store.tag_page(
+                conn, target.tag, target.scope, before=before, limit=PAGE_SIZE + 1
+            )
+            dead = (
+                await feed_store.scope_tombstones(conn, target.scope, since, PAGE_SIZE)
+                if newest_page
+                else []
+            )
+            posts, next_before = _paged(found)
+            return FeedContent(
+                target, f"#{target.tag}", f"Posts tagged #{target.tag} in the groups you read",
+                paths.tag_page(base, target.tag), posts, dead, before, next_before,
+                created_at=member.created_at,
+            )  # fmt: skip
+        group_ids = await feed_store.member_group_ids(conn, member.id)
+        found = await feed_store.groups_page(conn, group_ids, before=before, limit=PAGE_SIZE + 1)
+        dead = (
+            await feed_store.group_tombstones(conn, group_ids, since, PAGE_SIZE)
+            if newest_page
+            else []
+        )
+        posts, next_before = _paged(found)
+        return FeedContent(
+            target, f"Home: {member.display_name}", "Everything in your groups",
+            f"{base}/", posts, dead, before, next_before, created_at=member.created_at,
+        )  # fmt: skip
+
+
+async def _thread(
+    conn: Connection, target: FeedTarget, before: str | None, since, base: str
+) -> FeedContent:
+    assert target.question_id is not None and target.group is not None
+    # Read again after the version: the cached page must not be older than its version.
+    question = await post_store.get(conn, target.question_id)
+    if question is None:
+        raise NotFound("No such feed")
+    replies = await feed_store.thread_page(conn, question.id, before=before, limit=PAGE_SIZE + 1)
+    # Newest first, the question last: it joins the page once its replies are exhausted.
+    items = replies if len(replies) > PAGE_SIZE else [*replies, question]
+    posts, next_before = _paged(items)
+    accepted = None
+    if question.accepted_answer_id:
+        accepted = next((p for p in posts if p.id == question.accepted_answer_id), None)
+        accepted = accepted or await post_store.get(conn, question.accepted_answer_id)
+    dead = (
+        await feed_store.thread_tombstones(conn, question.id, since, PAGE_SIZE)
+        if before is None
+        else []
+    )
+    return FeedContent(
+        target, question.title,
+        f"A {question.kind} in {target.group.title}: its answers, and which one is accepted",
+        paths.post_page(base, question.id), posts, dead, before, next_before,
+        question=question, accepted_answer=accepted, created_at=question.created_at,
+    )  # fmt: skip
+
+
+# -- the member's feed URLs ------------------------------------------------------------------
+
+
+async def _key(services: Services, member: Member) -> tokens.FeedKey:
+    """The member's feed key, created on first use."""
+    async with services.db.read() as conn:
+        found = await feed_store.key_of(conn, member.id)
+    if found is None:
+        fresh = tokens.new_key()
+        async with services.db.write() as conn:
+            await feed_store.insert_key(
+                conn, member.id, fresh.key_id, fresh.secret, services.clock()
+            )
+            found = await feed_store.key_of(conn, member.id)
+    assert found is not None
+    return tokens.FeedKey(*found)
+
+
+def _url(services: Services, key: tokens.FeedKey, path: str) -> str:
+    return f"{services.config.public_url}{path}?token={tokens.token_for(key, path)}"
+
+
+async def group_feed_url(services: Services, viewer: Viewer, group_name: str) -> str:
+    """The viewer's feed URL of a group they were already allowed to read."""
+    access.require_member(viewer)
+    assert viewer.member is not None
+    key = await _key(services, viewer.member)
+    return _url(services, key, paths.group_feed(group_name))
+
+
+async def my_feeds(
+    services: Services, viewer: Viewer, *, tags: list[str] = (), post_ids: list[str] = ()
+) -> dict:
+    """Home and every group of the member; tag and thread feeds on request."""
+    access.require_member(viewer)
+    assert viewer.member is not None
+    clean_tags = []
+    for index, raw in enumerate(tags):
+        tag = normalize_tag(raw)
+        if tag is None:
+            raise ValidationFailed([{"field": f"tag/{index}", "message": "not a valid tag"}])
+        clean_tags.append(tag)
+    async with services.db.read() as conn:
+        names = await feed_store.member_group_names(conn, viewer.member.id)
+        for post_id in post_ids:
+            post = await post_store.get(conn, post_id) if is_id(post_id) else None
+            await access.readable_post_group(conn, viewer, post)
+            assert post is not None
+            if post.parent_id is not None:
+                raise NotFound("A thread feed starts at the thread's first post")
+    key = await _key(services, viewer.member)
+    return {
+        "home": _url(services, key, paths.HOME),
+        "groups": [{"name": n, "url": _url(services, key, paths.group_feed(n))} for n in names],
+        "tags": [{"tag": t, "url": _url(services, key, paths.tag_feed(t))} for t in clean_tags],
+        "posts": [{"id": p, "url": _url(services, key, paths.thread_feed(p))} for p in post_ids],
+    }
+
+
+async def rotate(services: Services, viewer: Viewer) -> None:
+    """A new secret: every feed URL issued before stops working at once."""
+    access.require_member(viewer)
+    assert viewer.member is not None
+    fresh = tokens.new_key()
+    async with services.db.write() as conn:
+        await feed_store.replace_key(
+            conn, viewer.member.id, fresh.key_id, fresh.secret, services.clock()
+        )

@@ -1,0 +1,43 @@
+"""Overviews for the web pages: a member's home (recent activity and unanswered questions in
+their groups) and a group's tags. Same access policy as every other read."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from feedserver.domain import access
+from feedserver.domain.services import Services
+from feedserver.models import Group, Post, Viewer
+from feedserver.store import groups as group_store
+from feedserver.store import overview as overview_store
+
+
+@dataclass(frozen=True, slots=True)
+class Activity:
+    post: Post
+    thread_title: str  # the question's or story's title, also for a reply
+
+
+@dataclass(frozen=True, slots=True)
+class Home:
+    groups: list[Group]
+    activity: list[Activity]
+    unanswered: list[Post]
+
+
+async def home(services: Services, viewer: Viewer, *, limit: int = 20) -> Home:
+    access.require_member(viewer)
+    scope = access.member_scope(viewer)
+    async with services.db.read() as conn:
+        groups = await group_store.visible_page(conn, scope, after=None, limit=100)
+        activity = await overview_store.recent_activity(conn, scope, limit=limit)
+        unanswered = await overview_store.unanswered(conn, scope, limit=limit)
+    return Home(groups, [Activity(p, t) for p, t in activity], unanswered)
+
+
+async def group_tags(
+    services: Services, viewer: Viewer, group_name: str, *, limit: int = 30
+) -> list[tuple[str, int]]:
+    async with services.db.read() as conn:
+        found = await access.readable_group(conn, viewer, group_name)
+        return await overview_store.group_tags(conn, found.group.id, limit=limit)

@@ -1,0 +1,69 @@
+"""Rendered feed bytes, cached by (feed, version, page) so a repeat or a 304 renders nothing.
+
+A key contains the version, so a stale entry can never be served: after a change the new
+version simply misses and the old bytes age out of the LRU. Concurrent misses for one key
+share one render. Per process and bounded in bytes; a restart only costs one render per feed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+
+from feedserver.feeds.atom import Rendered
+
+CacheKey = tuple[str, str, str]  # (feed cache key, version, page)
+
+
+class FeedCache:
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self._items: OrderedDict[CacheKey, Rendered] = OrderedDict()
+        self._bytes = 0
+        self._pending: dict[CacheKey, asyncio.Future[Rendered]] = {}
+        self.renders = 0  # how many times a feed was rendered (tests and benchmarks read it)
+        self.hits = 0
+
+    def get(self, key: CacheKey) -> Rendered | None:
+        found = self._items.get(key)
+        if found is not None:
+            self._items.move_to_end(key)
+            self.hits += 1
+        return found
+
+    def put(self, key: CacheKey, rendered: Rendered) -> None:
+        if rendered.size > self.max_bytes:
+            return
+        if (old := self._items.pop(key, None)) is not None:
+            self._bytes -= old.size
+        self._items[key] = rendered
+        self._bytes += rendered.size
+        while self._bytes > self.max_bytes:
+            _, evicted = self._items.popitem(last=False)
+            self._bytes -= evicted.size
+
+    async def get_or_render(
+        self, key: CacheKey, render: Callable[[], Awaitable[Rendered]]
+    ) -> Rendered:
+        if (found := self.get(key)) is not None:
+            return found
+        if (pending := self._pending.get(key)) is not None:
+            return await asyncio.shield(pending)
+        future: asyncio.Future[Rendered] = asyncio.get_running_loop().create_future()
+        self._pending[key] = future
+        try:
+            rendered = await render()
+            self.renders += 1
+            self.put(key, rendered)
+            future.set_result(rendered)
+            return rendered
+        except asyncio.CancelledError:
+            future.cancel()
+            raise
+        except Exception as exc:
+            future.set_exception(exc)
+            future.exception()  # mark retrieved: waiters re-raise it, nobody else must
+            raise
+        finally:
+            del self._pending[key]

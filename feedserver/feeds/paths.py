@@ -1,0 +1,39 @@
+"""The feed paths (what a token signs) and the public URLs a feed links to.
+
+The canonical path is built from validated route parameters, never copied from the request,
+so percent-encoding tricks cannot make two spellings of one feed.
+"""
+
+from __future__ import annotations
+
+HOME = "/feeds/home.atom"
+
+
+def group_feed(name: str) -> str:
+    return f"/feeds/groups/{name}.atom"
+
+
+def tag_feed(tag: str) -> str:
+    return f"/feeds/tags/{tag}.atom"
+
+
+def thread_feed(post_id: str) -> str:
+    return f"/feeds/posts/{post_id}.atom"
+
+
+# Web pages the feeds link to (alternate links, author URIs). Entry and feed ids are built
+# from the same URLs minus any credential, so they never change when a token is rotated.
+def post_page(base: str, post_id: str) -> str:
+    return f"{base}/posts/{post_id}"
+
+
+def group_page(base: str, name: str) -> str:
+    return f"{base}/groups/{name}"
+
+
+def tag_page(base: str, tag: str) -> str:
+    return f"{base}/tags/{tag}"
+
+
+def member_page(base: str, username: str) -> str:
+    return f"{base}/members/{username}"

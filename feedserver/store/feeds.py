@@ -1,0 +1,234 @@
+"""Feed secrets, feed versions over many groups, and the pages feeds read.
+
+Every page query reads an index range from a cursor (`before`, a post id: ids sort by time),
+so a page costs the same at a thousand or a million posts.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from feedserver.models import Group, Member, Membership, Post, ReadScope, Tombstone
+from feedserver.store import rows
+from feedserver.store.db import Connection
+from feedserver.store.scope import group_condition
+
+_POST_SELECT = f"SELECT {rows.POST_COLUMNS} FROM {rows.POST_FROM}"
+_NEWEST = "~"  # sorts after every post id (lowercase base32): "no cursor"
+
+
+# -- secrets ---------------------------------------------------------------------------------
+
+
+async def key_of(conn: Connection, member_id: str) -> tuple[str, bytes] | None:
+    """(key_id, secret) of a member, or None before the first feed URL was asked for."""
+    rows_ = await conn.execute_fetchall(
+        "SELECT key_id, secret FROM feed_secrets WHERE member_id = ?", (member_id,)
+    )
+    return (rows_[0][0], bytes.fromhex(rows_[0][1])) if rows_ else None
+
+
+async def insert_key(
+    conn: Connection, member_id: str, key_id: str, secret: bytes, now: datetime
+) -> None:
+    """Creates the member's first key; keeps an existing one (two first requests may race)."""
+    await conn.execute(
+        "INSERT INTO feed_secrets (member_id, key_id, secret, created_at) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT (member_id) DO NOTHING",
+        (member_id, key_id, secret.hex(), rows.ts(now)),
+    )
+
+
+async def replace_key(
+    conn: Connection, member_id: str, key_id: str, secret: bytes, now: datetime
+) -> None:
+    await conn.execute(
+        "INSERT INTO feed_secrets (member_id, key_id, secret, created_at) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT (member_id) DO UPDATE SET key_id = excluded.key_id,"
+        " secret = excluded.secret, created_at = excluded.created_at",
+        (member_id, key_id, secret.hex(), rows.ts(now)),
+    )
+
+
+async def member_by_key(conn: Connection, key_id: str) -> tuple[Member, bytes] | None:
+    """The member a feed key belongs to, and the secret to check the token's mac with."""
+    found = await conn.execute_fetchall(
+        "SELECT m.*, s.secret FROM feed_secrets s JOIN members m ON m.id = s.member_id"
+        " WHERE s.key_id = ?",
+        (key_id,),
+    )
+    if not found:
+        return None
+    return rows.member(found[0]), bytes.fromhex(found[0]["secret"])
+
+
+async def group_by_key(
+    conn: Connection, key_id: str, name: str
+) -> tuple[Member, bytes, Group | None, Membership | None] | None:
+    """The hot path of a group feed in one round trip: the key's member and secret, the group
+    by name (None when there is none) and the member's membership in it (None when not one).
+    """
+    found = await conn.execute_fetchall(
+        "SELECT s.secret, m.id AS m_id, m.username AS m_username,"
+        " m.display_name AS m_display_name, m.is_admin AS m_is_admin,"
+        " m.created_at AS m_created_at, g.*, ms.role, ms.joined_at"
+        " FROM feed_secrets s JOIN members m ON m.id = s.member_id"
+        " LEFT JOIN groups g ON g.name = ?"
+        " LEFT JOIN memberships ms ON ms.group_id = g.id AND ms.member_id = s.member_id"
+        " WHERE s.key_id = ?",
+        (name, key_id),
+    )
+    if not found:
+        return None
+    row = found[0]
+    member = Member(
+        id=row["m_id"], username=row["m_username"], display_name=row["m_display_name"],
+        is_admin=bool(row["m_is_admin"]), created_at=_parse_ts(row["m_created_at"]),
+    )  # fmt: skip
+    group = None
+    if row["id"] is not None:
+        group = Group(
+            id=row["id"], name=row["name"], title=row["title"], description=row["description"],
+            visibility=row["visibility"], created_at=_parse_ts(row["created_at"]),
+            version=row["version"],
+        )  # fmt: skip
+    membership = None
+    if group is not None and row["role"] is not None:
+        membership = Membership(group.id, member.id, row["role"], _parse_ts(row["joined_at"]))
+    return member, bytes.fromhex(row["secret"]), group, membership
+
+
+def _parse_ts(text: str) -> datetime:
+    """rows.parse_ts, without strptime: this runs three times on every feed poll, and
+    strptime alone cost more than the rest of a 304."""
+    return datetime.fromisoformat(text)
+
+
+# -- versions --------------------------------------------------------------------------------
+
+
+async def scope_version(conn: Connection, scope: ReadScope) -> str:
+    """Version of everything a scope reads: the newest change stamp among its groups and how
+    many groups there are (so leaving a group changes it too)."""
+    if scope.everything:
+        found = await conn.execute_fetchall(
+            "SELECT (SELECT seq FROM feed_clock WHERE id = 1), (SELECT count(*) FROM groups)"
+        )
+    else:
+        where, params = group_condition(scope, "g.id", "g.visibility")
+        found = await conn.execute_fetchall(
+            f"SELECT max(g.feed_seq), count(*) FROM groups g WHERE {where}", params
+        )
+    top, count = found[0]
+    return f"{top or 0}.{count}"
+
+
+async def member_group_ids(conn: Connection, member_id: str) -> list[str]:
+    found = await conn.execute_fetchall(
+        "SELECT group_id FROM memberships WHERE member_id = ? ORDER BY group_id", (member_id,)
+    )
+    return [r[0] for r in found]
+
+
+async def member_group_names(conn: Connection, member_id: str) -> list[str]:
+    found = await conn.execute_fetchall(
+        "SELECT g.name FROM memberships ms JOIN groups g ON g.id = ms.group_id"
+        " WHERE ms.member_id = ? ORDER BY g.name",
+        (member_id,),
+    )
+    return [r[0] for r in found]
+
+
+# -- pages -----------------------------------------------------------------------------------
+
+
+async def groups_page(
+    conn: Connection, group_ids: list[str], *, before: str | None, limit: int
+) -> list[Post]:
+    """Top-level posts of several groups, newest first: the newest `limit` of each group read
+    by index range, then merged, so the cost is groups x page, not the posts in them."""
+    if not group_ids:
+        return []
+    branch = (
+        "SELECT * FROM (SELECT id FROM posts WHERE group_id = ? AND parent_id IS NULL"
+        " AND id < ? ORDER BY id DESC LIMIT ?)"
+    )
+    union = " UNION ALL ".join(branch for _ in group_ids)
+    params: list = []
+    for group_id in group_ids:
+        params += [group_id, before or _NEWEST, limit]
+    found = await conn.execute_fetchall(
+        f"{_POST_SELECT} WHERE p.id IN ({union}) ORDER BY p.id DESC LIMIT ?", (*params, limit)
+    )
+    return [rows.post(r) for r in found]
+
+
+async def tag_page(
+    conn: Connection, tag: str, scope: ReadScope, *, before: str | None, limit: int
+) -> list[Post]:
+    """Posts with a tag in the groups a scope reads, newest first, by the (tag, post) key."""
+    where, params = group_condition(scope, "t.group_id", "g.visibility")
+    found = await conn.execute_fetchall(
+        f"SELECT {rows.POST_COLUMNS} FROM post_tags t JOIN posts p ON p.id = t.post_id"
+        f" {rows.POST_JOINS} WHERE t.tag = ? AND t.post_id < ? AND {where}"
+        " ORDER BY t.post_id DESC LIMIT ?",
+        (tag, before or _NEWEST, *params, limit),
+    )
+    return [rows.post(r) for r in found]
+
+
+async def thread_page(
+    conn: Connection, question_id: str, *, before: str | None, limit: int
+) -> list[Post]:
+    """A thread's replies, newest first (a feed reads newest first; the API oldest first)."""
+    found = await conn.execute_fetchall(
+        f"{_POST_SELECT} WHERE p.parent_id = ? AND p.id < ? ORDER BY p.id DESC LIMIT ?",
+        (question_id, before or _NEWEST, limit),
+    )
+    return [rows.post(r) for r in found]
+
+
+# -- tombstones ------------------------------------------------------------------------------
+
+
+def _tombstone(r) -> Tombstone:
+    return Tombstone(r["post_id"], r["group_id"], r["parent_id"], rows.parse_ts(r["deleted_at"]))
+
+
+async def group_tombstones(
+    conn: Connection, group_ids: list[str], since: datetime, limit: int
+) -> list[Tombstone]:
+    """Top-level posts deleted since `since` in these groups, newest first."""
+    if not group_ids:
+        return []
+    marks = ", ".join("?" for _ in group_ids)
+    found = await conn.execute_fetchall(
+        f"SELECT * FROM tombstones WHERE group_id IN ({marks}) AND parent_id IS NULL"
+        " AND deleted_at >= ? ORDER BY deleted_at DESC LIMIT ?",
+        (*group_ids, rows.ts(since), limit),
+    )
+    return [_tombstone(r) for r in found]
+
+
+async def scope_tombstones(
+    conn: Connection, scope: ReadScope, since: datetime, limit: int
+) -> list[Tombstone]:
+    where, params = group_condition(scope, "t.group_id", "g.visibility")
+    found = await conn.execute_fetchall(
+        "SELECT t.* FROM tombstones t JOIN groups g ON g.id = t.group_id"
+        f" WHERE t.parent_id IS NULL AND t.deleted_at >= ? AND {where}"
+        " ORDER BY t.deleted_at DESC LIMIT ?",
+        (rows.ts(since), *params, limit),
+    )
+    return [_tombstone(r) for r in found]
+
+
+async def thread_tombstones(
+    conn: Connection, question_id: str, since: datetime, limit: int
+) -> list[Tombstone]:
+    found = await conn.execute_fetchall(
+        "SELECT * FROM tombstones WHERE parent_id = ? AND deleted_at >= ?"
+        " ORDER BY deleted_at DESC LIMIT ?",
+        (question_id, rows.ts(since), limit),
+    )
+    return [_tombstone(r) for r in found]

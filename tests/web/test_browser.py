@@ -1,0 +1,213 @@
+"""End to end in a real headless browser: Playwright driving Debian's Chromium against a real
+server on 127.0.0.1, in the test's own event loop. Never downloads a browser: where
+/usr/bin/chromium is missing these tests skip and say so (`.ci/run` installs it)."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from feedserver import appkeys
+from feedserver.app import create_app
+from feedserver.config import Config
+from feedserver.domain import members
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+PASSWORD = "correct horse battery"
+
+pytestmark = pytest.mark.skipif(
+    not CHROMIUM.exists(), reason="/usr/bin/chromium is missing (apt-get install chromium)"
+)
+playwright_api = pytest.importorskip("playwright.async_api")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+async def site(aiohttp_server, config: Config) -> str:
+    """A real server on loopback whose base URL is its own, so invitation links work."""
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    app = create_app(replace(config, base_url=base))
+    await aiohttp_server(app, host="127.0.0.1", port=port)
+    await members.create(
+        app[appkeys.SERVICES], username="admin", display_name="Ada Admin", password=PASSWORD,
+        is_admin=True,
+    )  # fmt: skip
+    return base
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator:
+    async with playwright_api.async_playwright() as pw:
+        chromium = await pw.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"],
+        )  # fmt: skip
+        yield chromium
+        await chromium.close()
+
+
+class Person:
+    """One browser context (its own cookies) with a console watch for CSP violations."""
+
+    def __init__(self, context, page, base: str) -> None:
+        self.context, self.page, self.base = context, page, base
+        self.csp_violations: list[str] = []
+        page.on("console", self._console)
+
+    def _console(self, message) -> None:
+        if "Content Security Policy" in message.text:
+            self.csp_violations.append(message.text)
+
+    @classmethod
+    async def open(cls, browser, base: str, **options) -> Person:
+        context = await browser.new_context(**options)
+        context.set_default_timeout(15_000)
+        return cls(context, await context.new_page(), base)
+
+    async def goto(self, path: str):
+        return await self.page.goto(self.base + path)
+
+    async def login(self, username: str, password: str = PASSWORD) -> None:
+        await self.goto("/login")
+        await self.page.get_by_label("Username").fill(username)
+        await self.page.get_by_label("Password").fill(password)
+        await self.page.get_by_role("button", name="Log in").click()
+        await self.page.wait_for_url(self.base + "/")
+
+    async def invite(self, note: str) -> str:
+        await self.goto("/admin")
+        await self.page.get_by_label("Who is it for?").fill(note)
+        await self.page.get_by_role("button", name="Create invitation link").click()
+        return await self.page.locator("#new-link").input_value()
+
+    async def join(self, link: str, username: str, name: str) -> None:
+        await self.page.goto(link)
+        await self.page.get_by_label("Username").fill(username)
+        await self.page.get_by_label("Your name").fill(name)
+        await self.page.get_by_label("Password").fill(PASSWORD)
+        await self.page.get_by_role("button", name="Join").click()
+        await self.page.wait_for_url(self.base + "/")
+
+
+async def test_invite_join_ask_answer_accept_search(site: str, browser) -> None:
+    admin = await Person.open(browser, site)
+    await admin.login("admin")
+    alice_link = await admin.invite("Alice, payroll")
+    bob_link = await admin.invite("Bob, mentor")
+    assert alice_link.startswith(site + "/join/") and alice_link != bob_link
+
+    alice = await Person.open(browser, site)
+    await alice.join(alice_link, "alice", "Alice Archer")
+    assert "Log out" in await alice.page.inner_text("header")
+    bob = await Person.open(browser, site)
+    await bob.join(bob_link, "bob", "Bob Baker")
+
+    # She creates a private group and adds bob.
+    page = alice.page
+    await alice.goto("/groups")
+    await page.get_by_label("Title").fill("New hires")
+    await page.get_by_label("Short name").fill("new-hires")
+    await page.get_by_role("button", name="Create group").click()
+    await page.wait_for_url(site + "/groups/new-hires")
+    await page.get_by_label("Add a member by username").fill("bob")
+    await page.get_by_role("button", name="Add member").click()
+    assert await page.locator("#members").get_by_text("@bob").count() == 1
+
+    # She asks a question.
+    await page.locator("#question-title").fill("What if the check is cut after the deadline?")
+    await page.locator("#question-body").fill("The **payroll** cutoff passed yesterday.")
+    await page.locator("#question-tags").fill("payroll deadlines")
+    await page.get_by_role("button", name="Ask").click()
+    await page.wait_for_url(site + "/posts/*")
+    thread_url = page.url
+    assert await page.locator("h1").inner_text() == "What if the check is cut after the deadline?"
+    assert await page.locator(".thread-head strong").inner_text() == "payroll"
+
+    # A second member, in another browser context, answers.
+    await bob.page.goto(thread_url)
+    await bob.page.get_by_role("textbox", name="Your answer").fill(
+        "File a late-pay form with HR today."
+    )
+    await bob.page.get_by_role("button", name="Post answer").click()
+    await bob.page.wait_for_selector("article.reply")
+    assert await bob.page.get_by_role("button", name="Accept this answer").count() == 0
+
+    # She accepts it: the accepted answer stands out.
+    await page.goto(thread_url)
+    await page.get_by_role("button", name="Accept this answer").click()
+    accepted = page.locator("article.reply.accepted")
+    await accepted.wait_for()
+    assert "Accepted answer" in await accepted.inner_text()
+    assert "late-pay form" in await accepted.inner_text()
+    border = await accepted.evaluate("e => getComputedStyle(e).borderTopWidth")
+    assert border == "2px"  # styled apart from the others
+
+    # Search (from the header's search box) finds it.
+    await page.locator("#nav-q").fill("deadline cutoff")
+    await page.locator("#nav-q").press("Enter")
+    await page.wait_for_url(site + "/search?q=*")
+    hit = page.locator("ol.hits a.post-title").first
+    assert await hit.inner_text() == "What if the check is cut after the deadline?"
+
+    # On a phone (390×844) the thread page fits the width; the screenshot is a test artifact.
+    phone = await Person.open(
+        browser, site, viewport={"width": 390, "height": 844}, device_scale_factor=2,
+        is_mobile=True, has_touch=True, storage_state=await alice.context.storage_state(),
+    )  # fmt: skip
+    await phone.page.goto(thread_url)
+    overflow = await phone.page.evaluate(
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    assert overflow <= 0, f"{overflow}px of horizontal scrolling on a phone"
+    ARTIFACTS.mkdir(exist_ok=True)
+    await phone.page.screenshot(path=str(ARTIFACTS / "thread-phone.png"), full_page=True)
+    await page.goto(thread_url)
+    await page.set_viewport_size({"width": 1280, "height": 900})
+    await page.screenshot(path=str(ARTIFACTS / "thread-desktop.png"), full_page=True)
+
+    # Pictures of the other pages, for people to look at (not compared).
+    await phone.goto("/")
+    await phone.page.screenshot(path=str(ARTIFACTS / "home-phone.png"), full_page=True)
+    await phone.goto("/groups/new-hires")
+    await phone.page.screenshot(path=str(ARTIFACTS / "group-phone.png"), full_page=True)
+    await admin.page.set_viewport_size({"width": 1280, "height": 900})
+    for name, path in (("group", "/groups/new-hires"), ("home", "/"), ("admin", "/admin")):
+        await admin.goto(path)
+        await admin.page.screenshot(path=str(ARTIFACTS / f"{name}-desktop.png"), full_page=True)
+
+    for person in (admin, alice, bob, phone):
+        assert person.csp_violations == []
+        await person.context.close()
+
+
+async def test_form_without_csrf_token_is_refused(site: str, browser) -> None:
+    admin = await Person.open(browser, site)
+    await admin.login("admin")
+    page = admin.page
+    await admin.goto("/groups")
+    await page.get_by_label("Title").fill("Sneaky")
+    await page.get_by_label("Short name").fill("sneaky")
+    await page.evaluate("document.querySelectorAll('input[name=csrf]').forEach(e => e.remove())")
+    await page.get_by_role("button", name="Create group").click()
+    await page.wait_for_load_state()
+    assert "did not come from this site" in await page.inner_text("main")
+    response = await admin.goto("/groups/sneaky")
+    assert response.status == 404  # nothing was created
+
+    # Keyboard: the first Tab lands on "Skip to content".
+    await admin.goto("/")
+    await page.keyboard.press("Tab")
+    assert await page.evaluate("document.activeElement.textContent") == "Skip to content"
+    await admin.context.close()
