@@ -16,7 +16,8 @@ from feedserver.federation.documents import member_url
 from feedserver.federation.errors import BadActivity
 from feedserver.federation.objects import OBJECT_CONTEXT, sign
 from feedserver.federation.server_keys import actor_url
-from feedserver.models import Member, Viewer
+from feedserver.models import Member, Profile, Viewer
+from feedserver.store import directory as directory_store
 from feedserver.store import federation as fed_store
 from feedserver.store import federation_objects as object_store
 from feedserver.store.db import Connection
@@ -76,7 +77,7 @@ def profile_url(services: Services, username: str) -> str:
 
 def profile_object(
     services: Services, member: Member, *, summary: str, topics: list[str],
-    evidence: dict[str, int],
+    evidence: dict[str, int], field: str = "",
 ) -> dict[str, Any]:  # fmt: skip
     """An ActivityStreams `Profile` describing the member; evidence as counts only."""
     return {
@@ -90,17 +91,19 @@ def profile_object(
         "tag": [{"type": "Hashtag", "name": f"#{t}"} for t in topics],
         "feedserver:evidence": {k: int(v) for k, v in evidence.items()},
         "updated": services.clock().strftime("%Y-%m-%dT%H:%M:%SZ"),
+        **({"feedserver:field": field} if field else {}),
     }
 
 
 async def share(
     conn: Connection, services: Services, member: Member, *, summary: str,
-    topics: list[str], evidence: dict[str, int],
+    topics: list[str], evidence: dict[str, int], field: str = "",
 ) -> dict[str, Any] | None:  # fmt: skip
     """Queue an `Update` of the member's signed profile to every profile-scope partner, in
     the caller's transaction. Returns the signed profile (None without a server key)."""
     signed = sign(services, profile_object(
-        services, member, summary=summary, topics=topics, evidence=evidence))  # fmt: skip
+        services, member, summary=summary, topics=topics, evidence=evidence, field=field,
+    ))  # fmt: skip
     if signed is None:
         return None
     await _send(conn, services, "Update", signed)
@@ -145,3 +148,20 @@ async def partner_experts(services: Services, viewer: Viewer, topic: str | None)
         }
         for row in found
     ]
+
+
+async def on_profile_put(conn: Connection, services: Services, profile: Profile, was: str) -> None:
+    """Hook from domain.profiles.put, in its transaction: a profile shared with `partners` is
+    pushed (Update) on every change; one that stops being shared is withdrawn (Delete)."""
+    if profile.sharing == "partners":
+        counts = {
+            topic: count
+            for topic, _, count in await directory_store.member_topics(
+                conn, profile.member.id, MAX_TOPICS
+            )
+        }
+        topics = list(dict.fromkeys([t.topic for t in profile.topics] + list(counts)))
+        await share(conn, services, profile.member, summary=profile.headline,
+                    topics=topics[:MAX_TOPICS], evidence=counts, field=profile.field)  # fmt: skip
+    elif was == "partners":
+        await unshare(conn, services, profile.member)
