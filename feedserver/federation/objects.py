@@ -9,7 +9,7 @@ from typing import Any
 from feedserver.domain.services import Services
 from feedserver.federation.documents import AS_CONTEXT, DI_CONTEXT, member_url
 from feedserver.federation.proofs import sign_object
-from feedserver.models import Post
+from feedserver.models import FaqPage, Post
 from feedserver.store import federation_objects as object_store
 from feedserver.store.db import Connection
 
@@ -61,3 +61,31 @@ async def store_post_proof(conn: Connection, services: Services, post: Post) -> 
     signed = sign(services, post_object(services, post))
     if signed is not None:
         await object_store.put_post_object(conn, post.id, signed)
+
+
+def page_object(services: Services, page: FaqPage) -> dict[str, Any]:
+    base = services.config.public_url
+    obj: dict[str, Any] = {
+        "@context": OBJECT_CONTEXT,
+        "id": f"{base}/groups/{page.group_name}/pages/{page.slug}",
+        "type": "Article",
+        "attributedTo": member_url(services.config, page.updated_by_username),
+        "audience": f"{base}/groups/{page.group_name}",
+        "name": page.title,
+        "content": page.body_html,
+        "mediaType": "text/html",
+        "source": {"content": page.body, "mediaType": "text/markdown"},
+        "published": _when(page.created_at),
+        "updated": _when(page.updated_at),
+        "feedserver:revision": page.revision,
+    }
+    if page.tags:
+        obj["tag"] = [{"type": "Hashtag", "name": f"#{t}"} for t in page.tags]
+    return obj
+
+
+async def store_page_proof(conn: Connection, services: Services, page: FaqPage) -> None:
+    """Called by domain.pages inside the write transaction of each revision."""
+    signed = sign(services, page_object(services, page))
+    if signed is not None:
+        await object_store.put_page_object(conn, page.id, signed)

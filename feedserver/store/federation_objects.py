@@ -24,6 +24,20 @@ async def post_object(conn: Connection, post_id: str) -> dict[str, Any] | None:
     return json.loads(row[0]) if row else None
 
 
+async def put_page_object(conn: Connection, page_id: str, obj: dict[str, Any]) -> None:
+    await conn.execute(
+        "INSERT INTO page_objects (page_id, object) VALUES (?, ?)"
+        " ON CONFLICT (page_id) DO UPDATE SET object = excluded.object",
+        (page_id, json.dumps(obj, ensure_ascii=False, separators=(",", ":"))),
+    )
+
+
+async def page_object(conn: Connection, page_id: str) -> dict[str, Any] | None:
+    async with conn.execute("SELECT object FROM page_objects WHERE page_id = ?", (page_id,)) as c:
+        row = await c.fetchone()
+    return json.loads(row[0]) if row else None
+
+
 async def put_partner_profile(
     conn: Connection, *, object_id: str, host: str, actor_id: str, name: str, summary: str,
     topics: list[str], obj: dict[str, Any], now: datetime,

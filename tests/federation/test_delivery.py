@@ -211,3 +211,37 @@ async def test_key_rotation_reaches_partner(trio):
     assert public_key_from_multibase(
         next(k for k in actor["assertionMethod"] if k["id"].endswith(new))["publicKeyMultibase"]
     )
+
+
+async def test_faq_pages_carry_a_proof_per_revision(trio):
+    a, _, _ = trio
+    from .servers import PASSWORD
+
+    await a.add_member("alice")
+    _, login = await a.call("POST", "/api/v1/sessions",
+                            {"username": "alice", "password": PASSWORD})  # fmt: skip
+    token = login["token"]
+    await a.call("POST", "/api/v1/groups", {"name": "pay", "title": "Pay", "description": "",
+                                            "visibility": "org"}, token=token)  # fmt: skip
+    status, page = await a.call(
+        "PUT",
+        "/api/v1/groups/pay/pages/late-checks",
+        {"title": "Late checks", "body": "File the form."},
+        token=token,
+    )
+    assert status in (200, 201), page
+    resolve = {a.key_id: a.key.public_key()}.get
+    async with a.services.db.read() as conn, conn.execute("SELECT page_id FROM page_objects") as c:
+        (page_id,) = [r[0] for r in await c.fetchall()]
+    async with a.services.db.read() as conn:
+        obj = await object_store.page_object(conn, page_id)
+    assert obj["type"] == "Article" and verify_object(obj, resolve) == a.key_id
+    await a.call(
+        "PUT",
+        "/api/v1/groups/pay/pages/late-checks",
+        {"title": "Late checks", "body": "File form B.", "base_revision": 1},
+        token=token,
+    )
+    async with a.services.db.read() as conn:
+        obj2 = await object_store.page_object(conn, page_id)
+    assert obj2["feedserver:revision"] == 2 and verify_object(obj2, resolve)

@@ -80,6 +80,12 @@ CREATE TABLE post_objects (
     object  TEXT NOT NULL
 );
 
+-- The signed ActivityStreams `Article` of each FAQ page's current revision.
+CREATE TABLE page_objects (
+    page_id TEXT PRIMARY KEY REFERENCES pages(id) ON DELETE CASCADE,
+    object  TEXT NOT NULL
+);
+
 -- Partners' shared expertise profiles, as received (proof inside); gone with the partner.
 CREATE TABLE partner_profiles (
     object_id  TEXT PRIMARY KEY,
