@@ -155,6 +155,7 @@ class DeliveryWorker:
     async def run_forever(self) -> None:
         while True:
             try:
+                await self.fed.keys.refresh(self.fed.services.db, self.fed.services.clock())
                 await self.run_once()
                 async with self.fed.services.db.write() as conn:
                     await queue_store.prune_signatures(conn, self.fed.services.clock())

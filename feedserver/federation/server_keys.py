@@ -95,6 +95,16 @@ class ServerKeys:
                 )
             )
 
+    async def refresh(self, db: Database, now: datetime) -> None:
+        """Pick up a rotation made by `feedserver keys rotate` in another process."""
+        async with db.read() as conn:
+            rows_ = await fed_store.server_keys(conn)
+        state = [(r["name"], r["expires_at"]) for r in rows_]
+        known = [(k.name, k.expires_at and rows.ts(k.expires_at)) for k in self._published]
+        live = [s for s in state if s[1] is None or rows.parse_ts(s[1]) > now]
+        if live != known:
+            await self.load(db, now)
+
     @property
     def current_name(self) -> str:
         """The newest key that is not being rotated out."""

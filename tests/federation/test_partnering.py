@@ -153,3 +153,20 @@ async def test_cli_accept_against_a_running_server(trio, tmp_path):
     assert out.decode().startswith(f"{a.host}\tOrg A\tprofiles=no")
     status, listed = await a.call("GET", "/api/v1/admin/partners")
     assert "127.0.0.1:9" in {p["host"] for p in listed["items"]}
+
+
+async def test_running_server_picks_up_a_cli_rotation(trio):
+    from feedserver.federation.server_keys import ServerKeys
+
+    a, _, _ = trio
+    other = ServerKeys(a.config)  # what `feedserver keys rotate` does, from another process
+    await other.load(a.services.db, a.services.clock())
+    from datetime import timedelta
+
+    _, new = await other.rotate(a.services.db, a.services.clock(), timedelta(days=7))
+    assert a.fed.keys.current_name == "key-a"
+    await a.fed.keys.refresh(a.services.db, a.services.clock())
+    assert a.fed.keys.current_name == new
+    _, actor = await a.call("GET", "/actor")
+    old = next(k for k in actor["assertionMethod"] if k["id"] == a.key_id)
+    assert "expires" in old
