@@ -176,10 +176,24 @@ async def main() -> None:
         f"| queue drain to a loopback partner, deliveries/s | {drain:,.0f} |",
     ]
     print("\n".join(lines))
+    verdict = "met" if inbox / raw >= 0.25 else "not met"
+    notes = (
+        f"\n\nTarget inbox/raw ≥ 0.25: {verdict}. Each accepted delivery is one HTTP request,"
+        " two Ed25519 verifications (request signature and object proof), RFC 8785"
+        " canonicalization, a pinned-key lookup and its own durable transaction (replay cache,"
+        " activity id, profile) on SQLite's single writer with synchronous=FULL. A cProfile"
+        " of the inbox put the two Ed25519 verifications at about 7% of the CPU time; the rest"
+        " is HTTP handling, parsing, and about six aiosqlite round trips per delivery, with the"
+        " writes serialized on one connection. Group commit of inbox writes and an in-memory"
+        " cache of pinned keys are the next steps; neither is done. The"
+        " queue drains one delivery at a time per partner (order is kept) and commits each"
+        " outcome, so its rate is about one round trip plus two fsyncs per delivery."
+    )
     write_section(
         "Federation (bench/federation.py)",
         f"{machine()}, {args.activities} activities\n\n| measure | value |\n|---|---|\n"
-        + "\n".join(lines),
+        + "\n".join(lines)
+        + notes,
     )
 
 
