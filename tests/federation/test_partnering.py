@@ -170,3 +170,28 @@ async def test_running_server_picks_up_a_cli_rotation(trio):
     _, actor = await a.call("GET", "/actor")
     old = next(k for k in actor["assertionMethod"] if k["id"] == a.key_id)
     assert "expires" in old
+
+
+async def test_outgoing_requests_go_to_partner_hosts_only(trio, aiohttp_server):
+    from aiohttp import web
+
+    from feedserver.federation.client import NotAllowed
+    from feedserver.federation.errors import PartnerUnreachable
+
+    a, b, c = trio
+    with pytest.raises(NotAllowed):
+        await a.fed.client.request("GET", f"{c.url}/actor", [b.host])
+
+    async def hop(request):  # a partner host that redirects elsewhere, or answers too much
+        if request.path == "/big":
+            return web.Response(body=b"x" * (a.config.fetch_max_bytes + 1))
+        raise web.HTTPFound(f"{c.url}/actor")
+
+    app = web.Application()
+    app.router.add_get("/{tail:.*}", hop)
+    server = await aiohttp_server(app)
+    host = f"127.0.0.1:{server.port}"
+    with pytest.raises(NotAllowed):
+        await a.fed.client.request("GET", f"http://{host}/actor", [host])
+    with pytest.raises(PartnerUnreachable):
+        await a.fed.client.request("GET", f"http://{host}/big", [host])
