@@ -15,6 +15,7 @@ import sys
 import time
 from collections.abc import Callable
 
+from bench import matching_db
 from bench.report import write_section
 from feedserver.domain.matching import (
     MenteeRequest,
@@ -103,6 +104,7 @@ def main() -> None:
         f" total score {greedy.total_score:.3f}, {len(greedy.pairs)} matched",
         f"- optimal / greedy total score: {ratio:.4f}",
     ]
+    lines += matching_db.run((mentors, mentees, expertise))  # the API path, same instance
     print("\n".join(lines))
     write_section(HEADING.removeprefix("## "), "\n".join(lines))
     if optimal.total_score + 1e-6 < greedy.total_score:

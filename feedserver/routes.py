@@ -15,6 +15,7 @@ from feedserver.http import (
     meta,
     pages,
     posts,
+    programs,
     sessions,
 )
 from feedserver.web import (
@@ -88,6 +89,28 @@ def expertise_routes() -> list[web.RouteDef]:
         web.put(f"{page}/lock", pages.lock_page),
         web.delete(f"{page}/lock", pages.unlock_page),
         web.post(f"{API}/posts/{{id}}/promote", pages.promote),
+    ]
+
+
+def mentoring_routes() -> list[web.RouteDef]:
+    """Issue 7: mentoring programs, matching, cohorts, oversight and reports."""
+    one = f"{API}/programs/{{id}}"
+    return [
+        web.post(f"{API}/programs", programs.create_program),
+        web.get(f"{API}/programs", programs.list_programs),
+        web.get(one, programs.get_program),
+        web.post(f"{one}/mentors", programs.enrol_mentor),
+        web.post(f"{one}/mentees", programs.enrol_mentee),
+        web.get(f"{one}/me", programs.my_enrolment),
+        web.post(f"{one}/match", programs.match),
+        web.get(f"{one}/proposals/{{proposal}}", programs.get_proposal),
+        web.post(f"{one}/proposals/{{proposal}}/edits", programs.edit_proposal),
+        web.post(f"{one}/proposals/{{proposal}}/publish", programs.publish),
+        web.get(f"{one}/pairings/{{pairing}}", programs.get_pairing),
+        web.post(f"{one}/pairings/{{pairing}}/close", programs.close_pairing),
+        web.post(f"{one}/pairings/{{pairing}}/rematch", programs.rematch),
+        web.get(f"{one}/report", programs.report),
+        web.get(f"{API}/me/mentoring", programs.my_mentoring),
     ]
 
 
@@ -177,6 +200,7 @@ def feed_routes() -> list[web.RouteDef]:
 def setup_routes(app: web.Application) -> None:
     app.add_routes(api_routes())
     app.add_routes(expertise_routes())
+    app.add_routes(mentoring_routes())
     app.add_routes(other_routes())
     app.add_routes(federation_routes())
     app.add_routes(feed_routes())

@@ -169,3 +169,40 @@ def may_lock_page(access: GroupAccess) -> bool:
 def may_edit_page(access: GroupAccess, locked: bool) -> bool:
     """Members edit FAQ pages; a locked page only owners and mentors."""
     return access.can_moderate if locked else access.can_post
+
+
+# --- Mentoring programs (issue 7) ---
+#
+# | what                                  | who                                               |
+# |---------------------------------------|---------------------------------------------------|
+# | a program (name, window, counts)      | every signed-in local member                      |
+# | create a program                      | admins                                            |
+# | proposals, edits, publish, report     | admins and the program's owners ("managers")      |
+# | a pairing                             | its mentee, its mentor, managers; others get 404  |
+# | close a pairing                       | its mentor, managers                              |
+# | ask to rematch                        | its mentee                                        |
+# | oversight of a cohort                 | its mentor while `mentor` (or `owner`) of the group |
+# Cohort groups are private groups: who reads their posts is decided by decide() above.
+
+OVERSEEING_ROLES: tuple[str, ...] = ("mentor", "owner")
+
+
+def may_see_program(viewer: Viewer) -> bool:
+    """Programs are visible to every member of the organization."""
+    return viewer.member is not None
+
+
+def may_manage_program(viewer: Viewer, owner_ids: tuple[str, ...]) -> bool:
+    return viewer.is_admin or (viewer.member_id is not None and viewer.member_id in owner_ids)
+
+
+def may_see_pairing(viewer: Viewer, mentor_id: str, mentee_id: str, manager: bool) -> bool:
+    return manager or viewer.member_id in (mentor_id, mentee_id)
+
+
+def may_close_pairing(viewer: Viewer, mentor_id: str, manager: bool) -> bool:
+    return manager or viewer.member_id == mentor_id
+
+
+def may_ask_rematch(viewer: Viewer, mentee_id: str) -> bool:
+    return viewer.member_id == mentee_id

@@ -192,6 +192,21 @@ async def on_unendorse(conn: Connection, *, member_id: str, topic: str, endorser
     )
 
 
+# Mentoring (issue 7, added by the mentoring branch): called by domain/mentoring_publish.py in
+# the transaction that closes a pairing as completed. One piece of evidence per goal topic of
+# the mentee, keyed by the pairing, so closing twice cannot count twice.
+async def on_mentoring_done(
+    conn: Connection, services: Services, *, mentor_id: str, mentee_id: str, pairing_id: str,
+    topics: tuple[str, ...], at: datetime,
+) -> None:  # fmt: skip
+    await store.record(conn, [
+        _event(services, member_id=mentor_id, topic=topic, kind="mentoring",
+               source_id=pairing_id, root_id=pairing_id, group_id=None, actor_id=mentee_id,
+               at=at)
+        for topic in topics
+    ])  # fmt: skip
+
+
 # --- calibration -----------------------------------------------------------------------------
 
 

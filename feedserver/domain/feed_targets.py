@@ -25,6 +25,12 @@ from feedserver.store.db import Connection
 _GONE = "No such feed"
 
 
+def data_generation(services: Services) -> int:
+    """Moves with every committed write; an answer computed at one generation stays exact
+    until it moves (see Database.generation)."""
+    return services.db.generation
+
+
 async def _viewer(conn: Connection, token: str | None, path: str) -> Viewer:
     parsed = tokens.parse(token)
     if parsed is None:

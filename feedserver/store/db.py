@@ -30,6 +30,11 @@ class Database:
         self._write_lock = asyncio.Lock()
         self._readers: asyncio.Queue[aiosqlite.Connection] = asyncio.Queue()
         self._all_readers: list[aiosqlite.Connection] = []
+        # Committed write transactions of this process. A validation cache (the feeds') may
+        # reuse an answer only while this has not moved. Every write that changes what a
+        # member may read or what a feed holds goes through this process's writer; the CLI's
+        # writes from other processes (users, tokens, partners, keys) change neither.
+        self.generation = 0
 
     async def _connect(self, *, query_only: bool) -> aiosqlite.Connection:
         conn = await aiosqlite.connect(self.path, isolation_level=None)
@@ -73,6 +78,7 @@ class Database:
                 await self._writer.execute("ROLLBACK")
                 raise
             await self._writer.execute("COMMIT")
+            self.generation += 1
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[aiosqlite.Connection]:

@@ -273,7 +273,9 @@ def test_medium_instance_beats_or_equals_greedy() -> None:
         MentorOffer(f"r{k:02d}", frozenset(rng.sample(topics, 2)), rng.randint(1, 3))
         for k in range(30)
     ]
-    expertise = {(m.member_id, t): ev(rng.uniform(0.1, 5), t) for m in mentors for t in m.topics}
+    expertise = {
+        (m.member_id, t): ev(rng.uniform(0.1, 5), t) for m in mentors for t in sorted(m.topics)
+    }
     mentees = [MenteeRequest(f"e{k:03d}", tuple(rng.sample(topics, 2))) for k in range(100)]
     optimal = match(mentors, mentees, expertise)
     greedy = greedy_match(mentors, mentees, expertise)

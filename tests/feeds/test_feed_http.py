@@ -149,3 +149,19 @@ async def test_paging_fifty_entries_with_next_links(admin: Api, client) -> None:
         page = links.get("next")
     assert pages == 3
     assert seen == [f"note {n}" for n in reversed(range(total))]
+
+
+async def test_repeated_polls_skip_the_database_until_any_write(admin: Api, client) -> None:
+    alice, url = await _group(admin)
+    await new_post(alice, "pay", "First")
+    answers = cache(client).answers
+    status, headers, body = await fetch(client, url)
+    assert status == 200
+    hits = answers.hits
+    assert (await fetch(client, url))[2] == body
+    status, _, _ = await fetch(client, url, **{"If-None-Match": headers["ETag"]})
+    assert status == 304 and answers.hits == hits + 2
+    # Any committed write invalidates every remembered answer: the next poll is exact again.
+    await new_post(alice, "pay", "Second")
+    status, _, changed = await fetch(client, url, **{"If-None-Match": headers["ETag"]})
+    assert status == 200 and b"Second" in changed and answers.hits == hits + 2
