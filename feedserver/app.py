@@ -3,6 +3,8 @@ in cleanup_ctx, so tests and the CLI build apps the same way."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 
 from aiohttp import web
@@ -12,6 +14,9 @@ from feedserver.config import Config
 from feedserver.domain import expertise
 from feedserver.domain.services import Services
 from feedserver.domain.throttle import LoginThrottle
+from feedserver.federation.context import Federation
+from feedserver.federation.delivery import DeliveryWorker
+from feedserver.federation.server_keys import ServerKeys
 from feedserver.feeds.cache import FeedCache
 from feedserver.http.feeds import recent_answers_middleware
 from feedserver.http.problems import make_problem_middleware
@@ -40,8 +45,11 @@ def create_app(config: Config, services: Services | None = None) -> web.Applicat
     )
     app[appkeys.CONFIG] = config
     app[appkeys.SERVICES] = services or Services(
-        db=Database(config.db_path, config.db_readers, config.sqlite_synchronous), config=config
+        db=Database(config.db_path, config.db_readers, config.sqlite_synchronous),
+        config=config,
+        keys=ServerKeys(config),
     )
+    app[appkeys.FEDERATION] = Federation.build(app[appkeys.SERVICES])
     app[appkeys.LOGIN_THROTTLE] = LoginThrottle(
         config.login_max_failures, config.login_window_seconds
     )
@@ -49,6 +57,7 @@ def create_app(config: Config, services: Services | None = None) -> web.Applicat
     setup_templates(app)
     app[appkeys.FEED_CACHE] = FeedCache(config.feed_cache_bytes)
     app.cleanup_ctx.append(_database)
+    app.cleanup_ctx.append(_federation)
     app.cleanup_ctx.append(_expertise_calibration)
     setup_routes(app)
     return app
@@ -59,6 +68,20 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
     await db.open()
     yield
     await db.close()
+
+
+async def _federation(app: web.Application) -> AsyncIterator[None]:
+    """Server key (created on first start), outgoing client and the delivery worker."""
+    fed = app[appkeys.FEDERATION]
+    await fed.open()
+    worker = DeliveryWorker(fed)
+    fed.worker = worker  # tests drive it with run_once()
+    task = asyncio.create_task(worker.run_forever(), name="federation-delivery")
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+    await fed.close()
 
 
 async def _expertise_calibration(app: web.Application) -> AsyncIterator[None]:

@@ -7,6 +7,7 @@ from aiohttp import web
 from feedserver.config import Config
 from feedserver.domain.services import Services
 from feedserver.domain.throttle import LoginThrottle
+from feedserver.federation.context import Federation
 from feedserver.feeds.cache import FeedCache
 from feedserver.http.validation import SchemaRegistry
 from feedserver.models import Viewer
@@ -15,6 +16,7 @@ CONFIG = web.AppKey("config", Config)
 SERVICES = web.AppKey("services", Services)
 LOGIN_THROTTLE = web.AppKey("login_throttle", LoginThrottle)
 SCHEMAS = web.AppKey("schemas", SchemaRegistry)
+FEDERATION = web.AppKey("federation", Federation)
 FEED_CACHE = web.AppKey("feed_cache", FeedCache)
 
 # Per-request state.
@@ -25,6 +27,7 @@ WEB_NEW_CSRF = web.RequestKey("web_new_csrf", str)
 
 __all__ = [
     "CONFIG",
+    "FEDERATION",
     "FEED_CACHE",
     "LOGIN_THROTTLE",
     "SCHEMAS",

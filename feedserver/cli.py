@@ -1,4 +1,4 @@
-"""Command line: serve, init, user, token, backup. Every option can also be set in
+"""Command line: serve, init, user, token, partner, keys, backup. Every option can also be set in
 feedserver.toml or a FEEDSERVER_* variable (see `feedserver config`)."""
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ import logging
 import secrets
 import sys
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from pathlib import Path
 
 from aiohttp import web
@@ -18,6 +19,9 @@ from feedserver.config import Config, describe, load_config
 from feedserver.domain import members
 from feedserver.domain.services import Services
 from feedserver.errors import FeedserverError
+from feedserver.federation import partners
+from feedserver.federation.context import Federation
+from feedserver.federation.server_keys import ServerKeys
 from feedserver.store import members as member_store
 from feedserver.store.db import Database
 
@@ -52,6 +56,21 @@ def _parser() -> argparse.ArgumentParser:
     create = token.add_parser("create", help="print a new bearer token for USERNAME")
     create.add_argument("username")
 
+    partner = commands.add_parser("partner", help="partner servers").add_subparsers(
+        dest="partner_command", required=True
+    )
+    invite = partner.add_parser("invite", help="print a one-time partner code (24 h)")
+    invite.add_argument("--profiles", action="store_true", help="exchange expertise profiles")
+    accept = partner.add_parser("accept", help="partner with the server that printed CODE")
+    accept.add_argument("code")
+    partner.add_parser("list", help="partners with their scopes and delivery health")
+    remove = partner.add_parser("remove", help="forget a partner (keys, queue, profiles)")
+    remove.add_argument("host")
+    keys_cmd = commands.add_parser("keys", help="the server's signing keys").add_subparsers(
+        dest="keys_command", required=True
+    )
+    keys_cmd.add_parser("rotate", help="add a new key; the old one stays valid for a while")
+
     backup = commands.add_parser("backup", help="write a consistent online copy of the database")
     backup.add_argument("file", type=Path)
     return parser
@@ -64,6 +83,20 @@ async def _with_services(config: Config, work: Callable[[Services], Awaitable[in
         return await work(Services(db=db, config=config))
     finally:
         await db.close()
+
+
+async def _with_federation(config: Config, work: Callable[[Federation], Awaitable[int]]) -> int:
+    """Services plus the server key (created if missing) and an outgoing client."""
+
+    async def run(services: Services) -> int:
+        fed = Federation.build(replace(services, keys=ServerKeys(config)))
+        await fed.open()
+        try:
+            return await work(fed)
+        finally:
+            await fed.close()
+
+    return await _with_services(config, run)
 
 
 async def ensure_first_admin(services: Services) -> None:
@@ -153,6 +186,8 @@ def _run(args: argparse.Namespace, config: Config) -> int:
             return 0
 
         return asyncio.run(_with_services(config, token))
+    if args.command in ("partner", "keys"):
+        return asyncio.run(_with_federation(config, lambda fed: _federation_command(args, fed)))
     if args.command == "backup":
 
         async def backup(services: Services) -> int:
@@ -166,4 +201,35 @@ def _run(args: argparse.Namespace, config: Config) -> int:
 
 async def _first_admin(services: Services) -> int:
     await ensure_first_admin(services)
+    # The server's signing key exists from the first start (data_dir/keys, mode 0600).
+    keys = ServerKeys(services.config)
+    await keys.load(services.db, services.clock())
     return 0
+
+
+async def _federation_command(args: argparse.Namespace, fed: Federation) -> int:
+    services = fed.services
+    if args.command == "keys":
+        name = await partners.rotate_keys(fed)
+        print(f"feedserver: new signing key {fed.keys.key_id(name)}; partners are told.")
+        return 0
+    if args.partner_command == "invite":
+        code, expires = await partners.invite(services, profiles=args.profiles)
+        print(code)
+        print(f"feedserver: one-time code, valid until {expires:%Y-%m-%d %H:%M} UTC",
+              file=sys.stderr)  # fmt: skip
+        return 0
+    if args.partner_command == "accept":
+        partner = await partners.accept(fed, args.code)
+        print(f"{partner.host}\t{partner.name}\tprofiles={'yes' if partner.profiles else 'no'}")
+        return 0
+    if args.partner_command == "list":
+        for p in await partners.list_partners(services):
+            paused = f" paused until {p.paused_until:%Y-%m-%d %H:%M}" if p.paused_until else ""
+            print(f"{p.host}\t{p.name}\tprofiles={'yes' if p.profiles else 'no'}"
+                  f"\tpending={p.pending}\tfailed={p.failed}{paused}")  # fmt: skip
+        return 0
+    if await partners.remove(services, args.host):
+        return 0
+    print(f"feedserver: no partner {args.host!r}", file=sys.stderr)
+    return 1

@@ -10,6 +10,7 @@ import tomllib
 from dataclasses import MISSING, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 
 def _f(default: Any, help: str) -> Any:  # noqa: A002 - "help" reads best at the call sites
@@ -45,6 +46,23 @@ class Config:
         32 * 1024 * 1024, "Memory for rendered Atom feed pages, per process (bytes)."
     )
     log_level: str = _f("INFO", "Logging level.")
+    organization_name: str = _f(
+        "", "The organization's name, shown to partner servers; default the host name."
+    )
+    delivery_backoff_seconds: int = _f(
+        30, "First retry delay of a failed federation delivery; doubles (with jitter) after."
+    )
+    delivery_max_backoff_seconds: int = _f(3600, "Longest delay between delivery retries.")
+    delivery_give_up_hours: int = _f(72, "Give up on a delivery this long after it was queued.")
+    delivery_pause_after: int = _f(
+        5, "Consecutive failed deliveries after which a partner host is paused until it recovers."
+    )
+    delivery_poll_seconds: int = _f(5, "How often the delivery worker looks for due deliveries.")
+    fetch_timeout_seconds: int = _f(10, "Time limit of one request to a partner server.")
+    fetch_max_bytes: int = _f(1024 * 1024, "Largest response accepted from a partner server.")
+    key_rotation_grace_days: int = _f(
+        7, "How long a rotated-out server key stays published and valid for partners."
+    )
     expertise_half_life_days: int = _f(
         180, "Half-life of expertise evidence: evidence this many days old counts half."
     )
@@ -61,6 +79,10 @@ class Config:
     @property
     def public_url(self) -> str:
         return (self.base_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+    @property
+    def organization(self) -> str:
+        return self.organization_name or (urlsplit(self.public_url).hostname or "feedserver")
 
     @property
     def db_path(self) -> Path:

@@ -7,6 +7,8 @@ from aiohttp import web
 
 from feedserver.http import (
     expertise,
+    federation,
+    federation_admin,
     feeds,
     groups,
     invitations,
@@ -119,6 +121,23 @@ def other_routes() -> list[web.RouteDef]:
     ]
 
 
+def federation_routes() -> list[web.RouteDef]:
+    return [
+        web.get("/.well-known/webfinger", federation.webfinger),
+        web.get("/.well-known/nodeinfo", federation.nodeinfo_links),
+        web.get("/nodeinfo/2.1", federation.nodeinfo),
+        web.get("/actor", federation.application_actor),
+        web.get("/users/{username}", federation.person_actor),
+        web.post("/inbox", federation.post_inbox),
+        web.post("/federation/handshake", federation.post_handshake),
+        web.get(f"{API}/admin/partners", federation_admin.list_partners),
+        web.post(f"{API}/admin/partners", federation_admin.accept_invite),
+        web.delete(f"{API}/admin/partners/{{host}}", federation_admin.remove_partner),
+        web.post(f"{API}/admin/partner-invites", federation_admin.create_invite),
+        web.get(f"{API}/admin/deliveries", federation_admin.list_deliveries),
+    ]
+
+
 def web_routes() -> list[web.AbstractRouteDef]:
     """Server-rendered pages. Every name starts with "web.": the CSRF check and the HTML error
     pages key on it. Later pages slot in here: /me/feeds (feeds), /people and /people/{username}
@@ -183,5 +202,6 @@ def setup_routes(app: web.Application) -> None:
     app.add_routes(expertise_routes())
     app.add_routes(mentoring_routes())
     app.add_routes(other_routes())
+    app.add_routes(federation_routes())
     app.add_routes(feed_routes())
     app.add_routes(web_routes())

@@ -11,6 +11,7 @@ from feedserver.domain.ids import is_id, new_id
 from feedserver.domain.services import Services
 from feedserver.domain.text import clean_text, normalize_tag, render_markdown
 from feedserver.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from feedserver.federation.objects import store_post_proof
 from feedserver.models import Page, Post, Revision, Viewer
 from feedserver.store import posts as post_store
 
@@ -114,6 +115,8 @@ async def create(
             conn, services, post_id=post_id, kind=kind, author_id=post.author_id,
             group_id=found.group.id, tags=clean_tags, at=now,
         )  # fmt: skip
+        # Federation (§7): the object proof is made once, here, and stored with the post.
+        await store_post_proof(conn, services, post)
     return post
 
 
@@ -133,6 +136,8 @@ async def reply(services: Services, viewer: Viewer, parent_id: str, *, body: str
             services.clock(), reply_id,
         )  # fmt: skip
         await post_store.insert_post(conn, post)
+        # Federation (§7): the object proof is made once, here, and stored with the post.
+        await store_post_proof(conn, services, post)
     return post
 
 
@@ -209,6 +214,8 @@ async def edit(
                 await expertise.on_retag(
                     conn, services, post.id, new_tags, expertise.authored_evidence(services, post)
                 )
+            # Federation (§7): an edit gets a new object proof, stored with the post.
+            await store_post_proof(conn, services, await post_store.get(conn, post.id))
         updated = await post_store.get(conn, post.id)
     assert updated is not None
     return updated

@@ -7,7 +7,7 @@ from aiohttp import web
 from feedserver import appkeys
 from feedserver.domain import experts, profiles, routing
 from feedserver.errors import BadRequest
-from feedserver.http import auth, render_expertise
+from feedserver.http import auth, federation_experts, render_expertise
 from feedserver.http.paging import page_params, paged_response
 from feedserver.http.validation import read_json
 
@@ -59,9 +59,14 @@ async def directory(request: web.Request) -> web.Response:
         text=request.query.get("q", ""), cursor=cursor, limit=limit,
     )  # fmt: skip
     server = _server(request)
-    return paged_response(
-        request, [render_expertise.expert(x, server) for x in page.items], page.next_cursor
-    )
+    items = [render_expertise.expert(x, server) for x in page.items]
+    # Federation (§7): every entry says where the person works; partners' cached profiles
+    # follow the local ones on the last page.
+    items = await federation_experts.with_partners(
+        request.app[appkeys.SERVICES], viewer, items, request.query.get("topic"),
+        last_page=page.next_cursor is None, limit=limit,
+    )  # fmt: skip
+    return paged_response(request, items, page.next_cursor)
 
 
 async def suggested_experts(request: web.Request) -> web.Response:

@@ -1,0 +1,201 @@
+"""Federation throughput: verified inbox deliveries/s against raw Ed25519 verifications/s
+measured in the same run, and how fast the delivery queue drains to a loopback partner.
+
+    python -m bench.federation [--activities N] [--clients C]
+
+Two real `feedserver serve` processes on 127.0.0.1 (A and B, partnered through the CLI as an
+operator would), default durability (WAL, synchronous=FULL). Inbox: this process signs N
+profile Updates as A (RFC 9421 request signature + FEP-8b32 proof, made before timing) and
+posts them to B's inbox; every one costs B two Ed25519 verifications, a digest, the replay
+cache and a committed transaction. Queue: A is stopped, N deliveries are queued in its
+database, A is started and the time until its queue is empty is measured.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import aiohttp
+import aiosqlite
+
+from bench.api import REPO, _free_port
+from bench.report import machine, write_section
+from feedserver.federation import httpsig
+from feedserver.federation.digest import make_content_digest
+from feedserver.federation.keys import generate_private_key, load_private_key
+from feedserver.federation.proofs import sign_object
+
+CONTEXT = ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/data-integrity/v2"]
+
+
+def raw_verifications_per_second(count: int) -> float:
+    key = generate_private_key()
+    public = key.public_key()
+    messages = [f"message {n}".encode() for n in range(count)]
+    signatures = [key.sign(m) for m in messages]
+    start = time.perf_counter()
+    for message, signature in zip(messages, signatures, strict=True):
+        public.verify(signature, message)
+    return count / (time.perf_counter() - start)
+
+
+def _cli(data: Path, port: int, *args: str) -> str:
+    return subprocess.run(
+        [sys.executable, "-m", "feedserver", "--data", str(data), *args],
+        capture_output=True, text=True, cwd=REPO, check=True, timeout=120,
+        env={**os.environ, "FEEDSERVER_PORT": str(port), "FEEDSERVER_SCRYPT_N": "1024"},
+    ).stdout  # fmt: skip
+
+
+def _serve(data: Path, port: int) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "feedserver", "--data", str(data), "serve", "--port", str(port)],
+        cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env={**os.environ, "FEEDSERVER_LOG_LEVEL": "WARNING", "FEEDSERVER_SCRYPT_N": "1024"},
+    )  # fmt: skip
+
+
+async def _wait_up(port: int) -> None:
+    async with aiohttp.ClientSession() as session:
+        for _ in range(400):
+            try:
+                async with session.get(f"http://127.0.0.1:{port}/healthz"):
+                    return
+            except aiohttp.ClientError:
+                await asyncio.sleep(0.05)
+    raise RuntimeError(f"server on {port} did not start")
+
+
+def _activity(base: str, key, key_id: str, n: int) -> dict:
+    profile = {
+        "@context": CONTEXT, "id": f"{base}/users/u{n}/profile", "type": "Profile",
+        "describes": f"{base}/users/u{n}", "name": f"Person {n}", "summary": "payroll",
+        "tag": [{"type": "Hashtag", "name": "#payroll"}],
+        "feedserver:evidence": {"accepted_answers": n % 7},
+    }  # fmt: skip
+    return {
+        "@context": CONTEXT, "id": f"{base}/activities/bench-{n}", "type": "Update",
+        "actor": f"{base}/actor", "object": sign_object(profile, key, key_id),
+    }  # fmt: skip
+
+
+async def inbox_per_second(a_data: Path, a_base: str, b_port: int, n: int, clients: int) -> float:
+    (key_file,) = (a_data / "keys").glob("*.pem")
+    key, key_id = load_private_key(key_file), f"{a_base}/actor#{key_file.stem}"
+    url = f"http://127.0.0.1:{b_port}/inbox"
+    requests = []
+    for i in range(n):  # signed before timing: the sender's cost is not what we measure
+        body = json.dumps(_activity(a_base, key, key_id, i)).encode()
+        headers = {"Content-Type": "application/activity+json",
+                   "Content-Digest": make_content_digest(body)}  # fmt: skip
+        headers.update(httpsig.sign_request("POST", url, headers, key, key_id))
+        requests.append((headers, body))
+    pending = iter(requests)
+    async with aiohttp.ClientSession() as session:
+
+        async def client() -> None:
+            for headers, body in pending:
+                async with session.post(url, data=body, headers=headers) as resp:
+                    assert resp.status == 202, await resp.text()
+
+        start = time.perf_counter()
+        await asyncio.gather(*(client() for _ in range(clients)))
+        return n / (time.perf_counter() - start)
+
+
+async def queue_drain_per_second(a_data: Path, a_port: int, a_base: str, b_host: str,
+                                 n: int) -> float:  # fmt: skip
+    (key_file,) = (a_data / "keys").glob("*.pem")
+    key, key_id = load_private_key(key_file), f"{a_base}/actor#{key_file.stem}"
+    db = a_data / "feedserver.sqlite3"
+    async with aiosqlite.connect(db, isolation_level=None) as conn:
+        await conn.execute("BEGIN IMMEDIATE")
+        for i in range(n):
+            body = json.dumps(_activity(a_base, key, key_id, 100_000 + i))
+            stamp = "2026-01-01T00:00:00.000000Z"
+            await conn.execute(
+                "INSERT INTO deliveries (id, host, activity_id, body, created_at, next_attempt_at)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (f"bench{i:021d}", b_host, f"{a_base}/activities/q{i}", body, stamp, stamp),
+            )
+        await conn.execute("COMMIT")
+    server = _serve(a_data, a_port)
+    start = time.perf_counter()
+    try:
+        async with aiosqlite.connect(db, isolation_level=None) as conn:
+            while True:
+                async with conn.execute("SELECT count(*) FROM deliveries") as cur:
+                    left = (await cur.fetchone())[0]
+                if left == 0:
+                    return n / (time.perf_counter() - start)
+                if time.perf_counter() - start > 300:
+                    raise RuntimeError(f"queue did not drain: {left} left")
+                await asyncio.sleep(0.02)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--activities", type=int, default=2000)
+    parser.add_argument("--clients", type=int, default=8)
+    args = parser.parse_args()
+    raw = raw_verifications_per_second(max(args.activities, 5000))
+    with tempfile.TemporaryDirectory() as tmp:
+        a_data, b_data = Path(tmp) / "a", Path(tmp) / "b"
+        a_port, b_port = _free_port(), _free_port()
+        a_base = f"http://127.0.0.1:{a_port}"
+        _cli(a_data, a_port, "init")
+        _cli(b_data, b_port, "init")
+        b = _serve(b_data, b_port)
+        try:
+            await _wait_up(b_port)
+            code = _cli(b_data, b_port, "partner", "invite", "--profiles").strip()
+            _cli(a_data, a_port, "partner", "accept", code)
+            inbox = await inbox_per_second(a_data, a_base, b_port, args.activities, args.clients)
+            drain = await queue_drain_per_second(
+                a_data, a_port, a_base, f"127.0.0.1:{b_port}", args.activities
+            )
+        finally:
+            b.terminate()
+            b.wait(timeout=10)
+    lines = [
+        f"| raw Ed25519 verifications/s (cryptography, one core) | {raw:,.0f} |",
+        f"| verified inbox deliveries/s, {args.clients} clients (2 verifications each)"
+        f" | {inbox:,.0f} |",
+        f"| ratio inbox / raw (target ≥ 0.25) | {inbox / raw:.3f} |",
+        f"| queue drain to a loopback partner, deliveries/s | {drain:,.0f} |",
+    ]
+    print("\n".join(lines))
+    verdict = "met" if inbox / raw >= 0.25 else "not met"
+    notes = (
+        f"\n\nTarget inbox/raw ≥ 0.25: {verdict}. Each accepted delivery is one HTTP request,"
+        " two Ed25519 verifications (request signature and object proof), RFC 8785"
+        " canonicalization, a pinned-key lookup and its own durable transaction (replay cache,"
+        " activity id, profile) on SQLite's single writer with synchronous=FULL. A cProfile"
+        " of the inbox put the two Ed25519 verifications at about 7% of the CPU time; the rest"
+        " is HTTP handling, parsing, and about six aiosqlite round trips per delivery, with the"
+        " writes serialized on one connection. Group commit of inbox writes and an in-memory"
+        " cache of pinned keys are the next steps; neither is done. The"
+        " queue drains one delivery at a time per partner (order is kept) and commits each"
+        " outcome, so its rate is about one round trip plus two fsyncs per delivery."
+    )
+    write_section(
+        "Federation (bench/federation.py)",
+        f"{machine()}, {args.activities} activities\n\n| measure | value |\n|---|---|\n"
+        + "\n".join(lines)
+        + notes,
+    )
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

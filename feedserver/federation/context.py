@@ -1,0 +1,39 @@
+"""What federation needs at run time, built by create_app (no I/O) and opened in cleanup_ctx."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from feedserver.domain.services import Services
+from feedserver.federation.client import OutgoingClient
+from feedserver.federation.server_keys import ServerKeys
+
+
+@dataclass
+class Federation:
+    services: Services
+    keys: ServerKeys
+    client: OutgoingClient
+    # Set by the delivery worker so that new deliveries are sent without waiting for a poll.
+    wake_worker: list = field(default_factory=list)
+    worker: Any = None  # the DeliveryWorker while the app runs
+
+    @classmethod
+    def build(cls, services: Services) -> Federation:
+        keys = services.keys or ServerKeys(services.config)
+        config = services.config
+        return cls(services, keys, OutgoingClient(keys, config.fetch_timeout_seconds,
+                                                   config.fetch_max_bytes))  # fmt: skip
+
+    async def open(self) -> None:
+        if not self.keys.loaded:
+            await self.keys.load(self.services.db, self.services.clock())
+        await self.client.open()
+
+    async def close(self) -> None:
+        await self.client.close()
+
+    def wake(self) -> None:
+        for callback in self.wake_worker:
+            callback()

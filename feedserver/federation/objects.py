@@ -1,0 +1,91 @@
+"""ActivityStreams objects we sign: each post and reply gets a FEP-8b32 DataIntegrityProof
+(eddsa-jcs-2022) once, when it is created or edited, and the signed object is stored with it
+so partners (and relays) receive exactly those bytes' meaning, verifiable by anyone."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from feedserver.domain.services import Services
+from feedserver.federation.documents import AS_CONTEXT, DI_CONTEXT, member_url
+from feedserver.federation.proofs import sign_object
+from feedserver.models import FaqPage, Post
+from feedserver.store import federation_objects as object_store
+from feedserver.store.db import Connection
+
+OBJECT_CONTEXT = [AS_CONTEXT, DI_CONTEXT]
+
+
+def _when(moment) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def post_url(services: Services, post_id: str) -> str:
+    return f"{services.config.public_url}/posts/{post_id}"
+
+
+def post_object(services: Services, post: Post) -> dict[str, Any]:
+    base = services.config.public_url
+    obj: dict[str, Any] = {
+        "@context": OBJECT_CONTEXT,
+        "id": post_url(services, post.id),
+        "type": "Question" if post.kind == "question" else "Note",
+        "attributedTo": member_url(services.config, post.author_username),
+        "audience": f"{base}/groups/{post.group_name}",
+        "content": post.body_html,
+        "mediaType": "text/html",
+        "source": {"content": post.body, "mediaType": "text/markdown"},
+        "published": _when(post.created_at),
+        "updated": _when(post.updated_at),
+        "feedserver:kind": post.kind,
+    }
+    if post.title:
+        obj["name"] = post.title
+    if post.parent_id:
+        obj["inReplyTo"] = post_url(services, post.parent_id)
+    if post.tags:
+        obj["tag"] = [{"type": "Hashtag", "name": f"#{t}"} for t in post.tags]
+    return obj
+
+
+def sign(services: Services, obj: dict[str, Any]) -> dict[str, Any] | None:
+    """The object with its proof, or None when the server has no key loaded."""
+    if services.keys is None or not services.keys.loaded:
+        return None
+    key_id, key = services.keys.private()
+    return sign_object(obj, key, key_id, created=services.clock())
+
+
+async def store_post_proof(conn: Connection, services: Services, post: Post) -> None:
+    """Called by domain.posts inside the write transaction that created or edited `post`."""
+    signed = sign(services, post_object(services, post))
+    if signed is not None:
+        await object_store.put_post_object(conn, post.id, signed)
+
+
+def page_object(services: Services, page: FaqPage) -> dict[str, Any]:
+    base = services.config.public_url
+    obj: dict[str, Any] = {
+        "@context": OBJECT_CONTEXT,
+        "id": f"{base}/groups/{page.group_name}/pages/{page.slug}",
+        "type": "Article",
+        "attributedTo": member_url(services.config, page.updated_by_username),
+        "audience": f"{base}/groups/{page.group_name}",
+        "name": page.title,
+        "content": page.body_html,
+        "mediaType": "text/html",
+        "source": {"content": page.body, "mediaType": "text/markdown"},
+        "published": _when(page.created_at),
+        "updated": _when(page.updated_at),
+        "feedserver:revision": page.revision,
+    }
+    if page.tags:
+        obj["tag"] = [{"type": "Hashtag", "name": f"#{t}"} for t in page.tags]
+    return obj
+
+
+async def store_page_proof(conn: Connection, services: Services, page: FaqPage) -> None:
+    """Called by domain.pages inside the write transaction of each revision."""
+    signed = sign(services, page_object(services, page))
+    if signed is not None:
+        await object_store.put_page_object(conn, page.id, signed)

@@ -1,0 +1,99 @@
+"""Public federation endpoints: discovery documents (WebFinger, NodeInfo, actors), the inbox
+and the partner handshake. Server-to-server POSTs verify their signature before anything else."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aiohttp import web
+
+from feedserver import appkeys
+from feedserver.errors import BadRequest, NotFound, PayloadTooLarge
+from feedserver.federation import documents, inbox, partners
+from feedserver.models import Member
+
+ACTIVITY_JSON = "application/activity+json"
+JRD_JSON = "application/jrd+json"
+
+
+def _json(doc: dict[str, Any], content_type: str, status: int = 200) -> web.Response:
+    return web.Response(
+        body=json.dumps(doc, ensure_ascii=False).encode(), status=status,
+        content_type=content_type, charset="utf-8",
+        headers={"Access-Control-Allow-Origin": "*"},
+    )  # fmt: skip
+
+
+def _target_uri(request: web.Request) -> str:
+    # Signatures cover the URL the sender used: our public base URL, not what a proxy saw.
+    return request.app[appkeys.CONFIG].public_url + request.path_qs
+
+
+async def _body(request: web.Request) -> bytes:
+    limit = request.app[appkeys.CONFIG].max_body_bytes
+    if request.content_length is not None and request.content_length > limit:
+        raise PayloadTooLarge(f"The body is larger than {limit} bytes")
+    return await request.read()  # aiohttp stops at client_max_size (413) without a length
+
+
+async def webfinger(request: web.Request) -> web.Response:
+    config = request.app[appkeys.CONFIG]
+    resource = request.query.get("resource", "")
+    if not resource:
+        raise BadRequest("resource is required")
+    if resource in (f"{config.public_url}/actor", f"acct:{documents.our_host(config)}@"
+                    f"{documents.our_host(config)}"):  # fmt: skip
+        return _json(documents.webfinger_application(config), JRD_JSON)
+    username = None
+    if resource.startswith("acct:"):
+        user, _, host = resource[5:].rpartition("@")
+        if host.lower() == documents.our_host(config):
+            username = user
+    elif resource.startswith(f"{config.public_url}/users/"):
+        username = resource.rsplit("/", 1)[1]
+    member = await _member(request, username) if username else None
+    if member is None:
+        raise NotFound("No such resource here")
+    return _json(documents.webfinger(config, member.username), JRD_JSON)
+
+
+async def _member(request: web.Request, username: str) -> Member | None:
+    return await documents.public_member(request.app[appkeys.SERVICES], username)
+
+
+async def nodeinfo_links(request: web.Request) -> web.Response:
+    return _json(documents.nodeinfo_links(request.app[appkeys.CONFIG]), "application/json")
+
+
+async def nodeinfo(request: web.Request) -> web.Response:
+    return _json(documents.nodeinfo(request.app[appkeys.CONFIG]), documents.NODEINFO_PROFILE)
+
+
+async def application_actor(request: web.Request) -> web.Response:
+    return _json(documents.application_actor(request.app[appkeys.FEDERATION].keys), ACTIVITY_JSON)
+
+
+async def person_actor(request: web.Request) -> web.Response:
+    member = await _member(request, request.match_info["username"])
+    if member is None:
+        raise NotFound("No such member")
+    keys = request.app[appkeys.FEDERATION].keys
+    return _json(documents.person_actor(keys, member), ACTIVITY_JSON)
+
+
+async def post_inbox(request: web.Request) -> web.Response:
+    services = request.app[appkeys.SERVICES]
+    # Signature first (headers only), then the body, bounded by client_max_size.
+    verified = await inbox.verify_signature(services, "POST", _target_uri(request), request.headers)
+    body = await _body(request)
+    applied = await inbox.receive(services, verified, request.headers, body)
+    return web.Response(status=202 if applied else 200)
+
+
+async def post_handshake(request: web.Request) -> web.Response:
+    body = await _body(request)
+    answer = await partners.handshake(
+        request.app[appkeys.SERVICES], "POST", _target_uri(request), request.headers, body
+    )
+    return _json(answer, "application/json")

@@ -1,0 +1,167 @@
+"""Federation identities: the server's public keys, invites, partners and their pinned keys."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime
+
+from feedserver.models import Partner
+from feedserver.store import rows
+from feedserver.store.db import Connection
+
+
+def _maybe(text: str | None) -> datetime | None:
+    return rows.parse_ts(text) if text else None
+
+
+async def server_keys(conn: Connection) -> list[sqlite3.Row]:
+    async with conn.execute("SELECT * FROM server_keys ORDER BY created_at, name") as cur:
+        return list(await cur.fetchall())
+
+
+async def insert_server_key(
+    conn: Connection, name: str, public_multibase: str, now: datetime
+) -> None:
+    await conn.execute(
+        "INSERT INTO server_keys (name, public_multibase, created_at) VALUES (?, ?, ?)"
+        " ON CONFLICT (name) DO NOTHING",
+        (name, public_multibase, rows.ts(now)),
+    )
+
+
+async def expire_server_keys(conn: Connection, keep: str, expires_at: datetime) -> None:
+    await conn.execute(
+        "UPDATE server_keys SET expires_at = ? WHERE name <> ? AND expires_at IS NULL",
+        (rows.ts(expires_at), keep),
+    )
+
+
+async def insert_invite(
+    conn: Connection, secret_hash: str, profiles: bool, now: datetime, expires_at: datetime
+) -> None:
+    await conn.execute(
+        "INSERT INTO partner_invites (secret_hash, profiles, created_at, expires_at)"
+        " VALUES (?, ?, ?, ?)",
+        (secret_hash, int(profiles), rows.ts(now), rows.ts(expires_at)),
+    )
+
+
+async def use_invite(conn: Connection, secret_hash: str, now: datetime) -> bool | None:
+    """Mark an open invite used; its `profiles` scope, or None when unknown, used or expired."""
+    async with conn.execute(
+        "UPDATE partner_invites SET used_at = ? WHERE secret_hash = ? AND used_at IS NULL"
+        " AND expires_at > ? RETURNING profiles",
+        (rows.ts(now), secret_hash, rows.ts(now)),
+    ) as cur:
+        row = await cur.fetchone()
+    return bool(row[0]) if row else None
+
+
+def _partner(row: sqlite3.Row) -> Partner:
+    keys = row.keys()
+    return Partner(
+        host=row["host"],
+        base_url=row["base_url"],
+        actor_id=row["actor_id"],
+        inbox_url=row["inbox_url"],
+        name=row["name"],
+        profiles=bool(row["profiles"]),
+        created_at=rows.parse_ts(row["created_at"]),
+        failures=row["failures"],
+        paused_until=_maybe(row["paused_until"]),
+        last_success_at=_maybe(row["last_success_at"]),
+        last_error=row["last_error"],
+        pending=row["pending"] if "pending" in keys else 0,
+        failed=row["failed"] if "failed" in keys else 0,
+    )
+
+
+async def upsert_partner(conn: Connection, p: Partner) -> None:
+    await conn.execute(
+        "INSERT INTO partners (host, base_url, actor_id, inbox_url, name, profiles, created_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (host) DO UPDATE SET"
+        " base_url = excluded.base_url, actor_id = excluded.actor_id,"
+        " inbox_url = excluded.inbox_url, name = excluded.name, profiles = excluded.profiles",
+        (p.host, p.base_url, p.actor_id, p.inbox_url, p.name, int(p.profiles),
+         rows.ts(p.created_at)),
+    )  # fmt: skip
+
+
+async def pin_key(
+    conn: Connection, host: str, key_id: str, public_multibase: str, now: datetime
+) -> None:
+    """Pin a partner key. A key id already pinned to a different key is never replaced."""
+    await conn.execute(
+        "INSERT INTO partner_keys (key_id, host, public_multibase, pinned_at)"
+        " VALUES (?, ?, ?, ?) ON CONFLICT (key_id) DO NOTHING",
+        (key_id, host, public_multibase, rows.ts(now)),
+    )
+
+
+async def partner_key(conn: Connection, key_id: str, now: datetime) -> tuple[str, str] | None:
+    """(host, public multibase) of a pinned, unexpired key."""
+    async with conn.execute(
+        "SELECT host, public_multibase FROM partner_keys WHERE key_id = ?"
+        " AND (expires_at IS NULL OR expires_at > ?)",
+        (key_id, rows.ts(now)),
+    ) as cur:
+        row = await cur.fetchone()
+    return (row[0], row[1]) if row else None
+
+
+async def expire_partner_keys(
+    conn: Connection, host: str, keep: set[str], expires_at: datetime
+) -> None:
+    marks = ",".join("?" * len(keep)) or "''"
+    await conn.execute(
+        f"UPDATE partner_keys SET expires_at = ? WHERE host = ? AND expires_at IS NULL"
+        f" AND key_id NOT IN ({marks})",
+        (rows.ts(expires_at), host, *sorted(keep)),
+    )
+
+
+_PARTNER_HEALTH = (
+    "SELECT p.*,"
+    " (SELECT count(*) FROM deliveries d WHERE d.host = p.host AND d.state = 'pending')"
+    " AS pending,"
+    " (SELECT count(*) FROM deliveries d WHERE d.host = p.host AND d.state = 'failed')"
+    " AS failed FROM partners p"
+)
+
+
+async def partners(conn: Connection, *, profiles_only: bool = False) -> list[Partner]:
+    where = " WHERE p.profiles = 1" if profiles_only else ""
+    async with conn.execute(f"{_PARTNER_HEALTH}{where} ORDER BY p.host") as cur:
+        return [_partner(r) for r in await cur.fetchall()]
+
+
+async def partner(conn: Connection, host: str) -> Partner | None:
+    async with conn.execute(f"{_PARTNER_HEALTH} WHERE p.host = ?", (host,)) as cur:
+        row = await cur.fetchone()
+    return _partner(row) if row else None
+
+
+async def delete_partner(conn: Connection, host: str) -> bool:
+    """Cascades to its keys, queued deliveries and cached profiles."""
+    cur = await conn.execute("DELETE FROM partners WHERE host = ?", (host,))
+    return cur.rowcount == 1
+
+
+async def record_success(conn: Connection, host: str, now: datetime) -> None:
+    await conn.execute(
+        "UPDATE partners SET failures = 0, paused_until = NULL, last_success_at = ?,"
+        " last_error = NULL WHERE host = ?",
+        (rows.ts(now), host),
+    )
+
+
+async def record_failure(
+    conn: Connection, host: str, error: str, pause_after: int, paused_until: datetime
+) -> None:
+    """Count a consecutive failure; pause the host once it reaches `pause_after`."""
+    await conn.execute(
+        "UPDATE partners SET failures = failures + 1, last_error = ?,"
+        " paused_until = CASE WHEN failures + 1 >= ? THEN ? ELSE paused_until END"
+        " WHERE host = ?",
+        (error[:500], pause_after, rows.ts(paused_until), host),
+    )

@@ -1,0 +1,127 @@
+"""The durable delivery queue, the inbox's replay cache and its applied activity ids.
+
+Claiming due rows uses a lease (`locked_until`) on SQLite's single writer; the PostgreSQL
+engine claims with FOR UPDATE SKIP LOCKED instead.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime
+
+from feedserver.models import Delivery
+from feedserver.store import rows
+from feedserver.store.db import Connection
+
+
+def _delivery(row: sqlite3.Row) -> Delivery:
+    return Delivery(
+        id=row["id"],
+        host=row["host"],
+        activity_id=row["activity_id"],
+        body=row["body"],
+        key_name=row["key_name"],
+        state=row["state"],
+        attempts=row["attempts"],
+        created_at=rows.parse_ts(row["created_at"]),
+        next_attempt_at=rows.parse_ts(row["next_attempt_at"]),
+        last_status=row["last_status"],
+        last_error=row["last_error"],
+    )
+
+
+async def enqueue(
+    conn: Connection, *, id: str, host: str, activity_id: str, body: str,
+    now: datetime, key_name: str | None = None,
+) -> None:  # fmt: skip
+    await conn.execute(
+        "INSERT INTO deliveries (id, host, activity_id, body, key_name, created_at,"
+        " next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (host, activity_id) DO NOTHING",
+        (id, host, activity_id, body, key_name, rows.ts(now), rows.ts(now)),
+    )
+
+
+async def claim_due(
+    conn: Connection, now: datetime, lease_until: datetime, limit: int
+) -> list[Delivery]:
+    """Lease up to `limit` due deliveries to hosts that are not paused."""
+    async with conn.execute(
+        "UPDATE deliveries SET locked_until = ? WHERE id IN ("
+        " SELECT d.id FROM deliveries d JOIN partners p ON p.host = d.host"
+        " WHERE d.state = 'pending' AND d.next_attempt_at <= ?"
+        " AND (d.locked_until IS NULL OR d.locked_until <= ?)"
+        " AND (p.paused_until IS NULL OR p.paused_until <= ?)"
+        " ORDER BY d.next_attempt_at LIMIT ?) RETURNING *",
+        (rows.ts(lease_until), rows.ts(now), rows.ts(now), rows.ts(now), limit),
+    ) as cur:
+        found = [_delivery(r) for r in await cur.fetchall()]
+    return sorted(found, key=lambda d: d.next_attempt_at)
+
+
+async def delivered(conn: Connection, delivery_id: str) -> None:
+    await conn.execute("DELETE FROM deliveries WHERE id = ?", (delivery_id,))
+
+
+async def retry_later(
+    conn: Connection, delivery_id: str, when: datetime, status: int | None, error: str
+) -> None:
+    await conn.execute(
+        "UPDATE deliveries SET attempts = attempts + 1, next_attempt_at = ?, locked_until = NULL,"
+        " last_status = ?, last_error = ? WHERE id = ?",
+        (rows.ts(when), status, error[:500], delivery_id),
+    )
+
+
+async def give_up(conn: Connection, delivery_id: str, status: int | None, error: str) -> None:
+    await conn.execute(
+        "UPDATE deliveries SET attempts = attempts + 1, state = 'failed', locked_until = NULL,"
+        " last_status = ?, last_error = ? WHERE id = ?",
+        (status, error[:500], delivery_id),
+    )
+
+
+async def resume_host(conn: Connection, host: str, now: datetime) -> None:
+    """After a success, everything waiting for this host is due again."""
+    await conn.execute(
+        "UPDATE deliveries SET next_attempt_at = ? WHERE host = ? AND state = 'pending'"
+        " AND next_attempt_at > ?",
+        (rows.ts(now), host, rows.ts(now)),
+    )
+
+
+async def listing(
+    conn: Connection, state: str | None, after: str | None, limit: int
+) -> list[Delivery]:
+    async with conn.execute(
+        "SELECT * FROM deliveries WHERE (? IS NULL OR state = ?) AND (? IS NULL OR id > ?)"
+        " ORDER BY id LIMIT ?",
+        (state, state, after, after, limit),
+    ) as cur:
+        return [_delivery(r) for r in await cur.fetchall()]
+
+
+async def remember_signature(conn: Connection, signature_hash: str, expires_at: datetime) -> bool:
+    """False when this signature was already seen (a replay)."""
+    cur = await conn.execute(
+        "INSERT INTO seen_signatures (signature_hash, expires_at) VALUES (?, ?)"
+        " ON CONFLICT (signature_hash) DO NOTHING",
+        (signature_hash, rows.ts(expires_at)),
+    )
+    return cur.rowcount == 1
+
+
+async def prune_signatures(conn: Connection, now: datetime) -> None:
+    await conn.execute("DELETE FROM seen_signatures WHERE expires_at <= ?", (rows.ts(now),))
+
+
+async def record_activity(
+    conn: Connection, activity_id: str, host: str, type_: str, now: datetime
+) -> bool:
+    """False when this activity id was applied before (the inbox is idempotent)."""
+    cur = await conn.execute(
+        "INSERT INTO inbox_activities (activity_id, host, type, received_at) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT (activity_id) DO NOTHING",
+        (activity_id, host, type_, rows.ts(now)),
+    )
+    return cur.rowcount == 1

@@ -1,0 +1,18 @@
+from __future__ import annotations
+
+import pytest
+
+from feedserver.federation import partners
+
+from .servers import make_node, start
+
+
+@pytest.fixture
+async def trio(aiohttp_server, tmp_path):
+    """A and B are partners (profiles in scope); C runs but is nobody's partner."""
+    a, b, c = (make_node(n, s, tmp_path) for n, s in (("a", 1), ("b", 2), ("c", 3)))
+    for node in (a, b, c):
+        await start(node, aiohttp_server)
+    code, _ = await partners.invite(a.services, profiles=True)
+    await partners.accept(b.fed, code)
+    return a, b, c
