@@ -13,6 +13,7 @@ from feedserver.domain import expertise
 from feedserver.domain.services import Services
 from feedserver.domain.throttle import LoginThrottle
 from feedserver.feeds.cache import FeedCache
+from feedserver.http.feeds import recent_answers_middleware
 from feedserver.http.problems import make_problem_middleware
 from feedserver.http.validation import SchemaRegistry
 from feedserver.routes import setup_routes
@@ -27,9 +28,11 @@ def create_app(config: Config, services: Services | None = None) -> web.Applicat
     """`services` may be given by tests (e.g. with a fixed clock); otherwise built from config."""
     app = web.Application(
         client_max_size=config.max_body_bytes,
-        # Outermost first: page headers wrap everything (error pages too); errors become
-        # problem+json for the API and friendly pages for the web; forms' CSRF is checked inside.
+        # Outermost first: a repeated feed poll is answered before anything else runs; page
+        # headers wrap everything (error pages too); errors become problem+json for the API
+        # and friendly pages for the web; forms' CSRF is checked inside.
         middlewares=[
+            recent_answers_middleware,
             html_headers_middleware,
             make_problem_middleware(config.max_query_chars, html_errors),
             csrf_middleware,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
 from feedserver.feeds.atom import Rendered
 
@@ -24,7 +25,7 @@ class FeedCache:
         self._pending: dict[CacheKey, asyncio.Future[Rendered]] = {}
         self.renders = 0  # how many times a feed was rendered (tests and benchmarks read it)
         self.hits = 0
-        self.answers = RecentAnswers()
+        self.answers = RecentAnswers(max_bytes)
 
     def get(self, key: CacheKey) -> Rendered | None:
         found = self._items.get(key)
@@ -70,29 +71,45 @@ class FeedCache:
             del self._pending[key]
 
 
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """A feed response ready to send again: headers and the body with the reader's token."""
+
+    generation: int
+    etag: str
+    last_modified: str  # HTTP date of the feed's newest entry
+    updated: int  # the same, in whole seconds, for If-Modified-Since
+    body: bytes
+
+
 class RecentAnswers:
     """The last answer per exact feed URL (path and query, token included), tagged with the
     database generation it was computed at. While no write has been committed since, the same
     URL gets the same answer without a database round trip: the token check, the access
-    decision and the version were all exact at that generation. Bounded by count; the bytes
-    are shared with FeedCache.
+    decision and the version were all exact at that generation. Bounded in bytes.
     """
 
-    def __init__(self, max_items: int = 4096) -> None:
-        self.max_items = max_items
-        self._items: OrderedDict[str, tuple[int, str, Rendered]] = OrderedDict()
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self._items: OrderedDict[str, Answer] = OrderedDict()
+        self._bytes = 0
         self.hits = 0  # answers given without the database (tests and benchmarks read it)
 
-    def get(self, url: str, generation: int) -> tuple[str, Rendered] | None:
+    def get(self, url: str, generation: int) -> Answer | None:
         found = self._items.get(url)
-        if found is None or found[0] != generation:
+        if found is None or found.generation != generation:
             return None
         self._items.move_to_end(url)
         self.hits += 1
-        return found[1], found[2]
+        return found
 
-    def put(self, url: str, generation: int, etag: str, rendered: Rendered) -> None:
-        self._items[url] = (generation, etag, rendered)
-        self._items.move_to_end(url)
-        while len(self._items) > self.max_items:
-            self._items.popitem(last=False)
+    def put(self, url: str, answer: Answer) -> None:
+        if len(answer.body) > self.max_bytes:
+            return
+        if (old := self._items.pop(url, None)) is not None:
+            self._bytes -= len(old.body)
+        self._items[url] = answer
+        self._bytes += len(answer.body)
+        while self._bytes > self.max_bytes:
+            _, evicted = self._items.popitem(last=False)
+            self._bytes -= len(evicted.body)

@@ -19,6 +19,7 @@ from feedserver.domain import feed_targets, feeds
 from feedserver.domain.ids import is_id
 from feedserver.errors import NotFound, Unauthorized
 from feedserver.feeds import atom
+from feedserver.feeds.cache import Answer
 from feedserver.feeds.model import FeedTarget
 from feedserver.http import auth
 
@@ -38,6 +39,23 @@ def _matches(if_none_match: str, etag: str) -> bool:
     return False
 
 
+def recent_answer(request: web.Request) -> web.Response | None:
+    """The remembered answer to this exact URL, if nothing was written since it was made."""
+    services = request.app[appkeys.SERVICES]
+    generation = feed_targets.data_generation(services)
+    found = request.app[appkeys.FEED_CACHE].answers.get(request.path_qs, generation)
+    return None if found is None else _respond(request, found)
+
+
+@web.middleware
+async def recent_answers_middleware(request: web.Request, handler) -> web.StreamResponse:
+    """Outermost, so a feed reader's repeated poll costs no more than the HTTP it rides on."""
+    feed_poll = request.method in ("GET", "HEAD") and request.path.startswith("/feeds/")
+    if feed_poll and (response := recent_answer(request)) is not None:
+        return response
+    return await handler(request)
+
+
 async def _serve(
     request: web.Request, resolve: Callable[[], Awaitable[FeedTarget]]
 ) -> web.Response:
@@ -46,9 +64,6 @@ async def _serve(
     # Read before resolving: if a write lands while this request is in flight, the answer is
     # filed under the older generation and never reused.
     generation = feed_targets.data_generation(services)
-    url = request.path_qs
-    if (recent := cache.answers.get(url, generation)) is not None:
-        return _respond(request, *recent)
     before = request.query.get("before")
     try:
         target = await resolve()
@@ -71,29 +86,33 @@ async def _serve(
         )
     except NotFound:
         return _not_found()
-    cache.answers.put(url, generation, etag, rendered)
-    return _respond(request, etag, rendered)
+    # The token was checked to be base64url, so it is safe inside an XML attribute.
+    token = request.query["token"].encode()
+    answer = Answer(
+        generation=generation,
+        etag=etag,
+        last_modified=format_datetime(rendered.updated, usegmt=True),
+        updated=int(rendered.updated.timestamp()),  # HTTP dates have no fraction
+        body=rendered.body.replace(atom.TOKEN_MARKER_BYTES, token),
+    )
+    cache.answers.put(request.path_qs, answer)
+    return _respond(request, answer)
 
 
-def _respond(request: web.Request, etag: str, rendered: atom.Rendered) -> web.Response:
+def _respond(request: web.Request, answer: Answer) -> web.Response:
     headers = {
-        "ETag": etag,
+        "ETag": answer.etag,
         "Cache-Control": CACHE_CONTROL,
-        "Last-Modified": format_datetime(rendered.updated, usegmt=True),
+        "Last-Modified": answer.last_modified,
     }
     if_none_match = request.headers.get("If-None-Match")
     if if_none_match is not None:
-        if _matches(if_none_match, etag):
+        if _matches(if_none_match, answer.etag):
             return web.Response(status=304, headers=headers)
-    elif (since := request.if_modified_since) is not None and int(
-        rendered.updated.timestamp()
-    ) <= since.timestamp():  # HTTP dates have no fraction
+    elif (since := request.if_modified_since) is not None and answer.updated <= since.timestamp():
         return web.Response(status=304, headers=headers)
-    # The token was checked to be base64url, so it is safe inside an XML attribute.
-    token = request.query["token"].encode()
-    body = rendered.body.replace(atom.TOKEN_MARKER_BYTES, token)
     return web.Response(
-        body=body, headers=headers, content_type="application/atom+xml", charset="utf-8"
+        body=answer.body, headers=headers, content_type="application/atom+xml", charset="utf-8"
     )
 
 
