@@ -21,9 +21,14 @@ from feedserver.http import (
 from feedserver.web import (
     admin_pages,
     auth_pages,
+    faq_pages,
+    feeds_pages,
     group_pages,
     home,
+    people_pages,
+    post_pages,
     search_pages,
+    tag_pages,
     thread_pages,
 )
 from feedserver.web.render import STATIC
@@ -185,6 +190,37 @@ def web_routes() -> list[web.AbstractRouteDef]:
     ]
 
 
+def member_page_routes() -> list[web.RouteDef]:
+    """Pages for people, FAQ pages, editing posts, routing, tags and feeds (issue 6, second
+    part). Names start with "web." like every page (CSRF check, HTML errors)."""
+    page = "/groups/{name}/pages/{slug}"
+    return [
+        web.get("/people", people_pages.directory, name="web.people"),
+        web.get("/people/{username}", people_pages.profile_page, name="web.profile"),
+        web.get("/people/{username}/edit", people_pages.edit_form, name="web.profile.edit"),
+        web.post("/people/{username}/edit", people_pages.save_profile, name="web.profile.save"),
+        web.post("/people/{username}/endorse", people_pages.endorse, name="web.profile.endorse"),
+        web.get("/members/{username}", people_pages.member_redirect, name="web.member"),
+        web.get("/groups/{name}/pages", faq_pages.page_list, name="web.faq"),
+        web.post("/groups/{name}/pages", faq_pages.page_create, name="web.faq.create"),
+        web.get(page, faq_pages.page_view, name="web.faq.page"),
+        web.get(f"{page}/edit", faq_pages.edit_form, name="web.faq.edit"),
+        web.post(f"{page}/edit", faq_pages.save, name="web.faq.save"),
+        web.get(f"{page}/revisions", faq_pages.history, name="web.faq.history"),
+        web.get(f"{page}/revisions/{{revision}}", faq_pages.revision, name="web.faq.revision"),
+        web.post(f"{page}/lock", faq_pages.lock, name="web.faq.lock"),
+        web.post("/posts/{id}/promote", faq_pages.promote, name="web.thread.promote"),
+        web.get("/posts/{id}/edit", post_pages.edit_form, name="web.post.edit"),
+        web.post("/posts/{id}/edit", post_pages.save, name="web.post.save"),
+        web.post("/posts/{id}/delete", post_pages.delete, name="web.post.delete"),
+        web.get("/posts/{id}/revisions", post_pages.revisions, name="web.post.revisions"),
+        web.post("/posts/{id}/ask/{username}", thread_pages.ask, name="web.thread.ask"),
+        web.get("/tags/{tag}", tag_pages.tag_page, name="web.tag"),
+        web.get("/me/feeds", feeds_pages.my_feeds, name="web.feeds"),
+        web.post("/me/feeds/rotate", feeds_pages.rotate, name="web.feeds.rotate"),
+    ]
+
+
 def feed_routes() -> list[web.RouteDef]:
     """Atom feeds (HEAD comes with every GET) and the member's feed URLs."""
     return [
@@ -204,4 +240,5 @@ def setup_routes(app: web.Application) -> None:
     app.add_routes(other_routes())
     app.add_routes(federation_routes())
     app.add_routes(feed_routes())
+    app.add_routes(member_page_routes())
     app.add_routes(web_routes())

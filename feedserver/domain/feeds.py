@@ -143,6 +143,14 @@ async def group_feed_url(services: Services, viewer: Viewer, group_name: str) ->
     return _url(services, key, paths.group_feed(group_name))
 
 
+async def feed_url(services: Services, viewer: Viewer, path: str) -> str:
+    """The viewer's URL of one feed path (from feeds/paths.py), for a web page's autodiscovery
+    link. The page already asked the access policy; the feed asks it again on every fetch."""
+    access.require_member(viewer)
+    assert viewer.member is not None
+    return _url(services, await _key(services, viewer.member), path)
+
+
 async def my_feeds(
     services: Services, viewer: Viewer, *, tags: list[str] = (), post_ids: list[str] = ()
 ) -> dict:

@@ -6,8 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from feedserver.domain import access
+from feedserver.domain.ids import is_id
 from feedserver.domain.services import Services
-from feedserver.models import Group, Post, Viewer
+from feedserver.domain.text import normalize_tag
+from feedserver.errors import BadRequest, NotFound
+from feedserver.models import Group, Page, Post, Viewer
+from feedserver.store import feeds as feed_store
 from feedserver.store import groups as group_store
 from feedserver.store import overview as overview_store
 
@@ -41,3 +45,22 @@ async def group_tags(
     async with services.db.read() as conn:
         found = await access.readable_group(conn, viewer, group_name)
         return await overview_store.group_tags(conn, found.group.id, limit=limit)
+
+
+async def tag_posts(
+    services: Services, viewer: Viewer, tag: str, *, before: str | None, limit: int
+) -> tuple[str, Page[Post]]:
+    """Posts with a tag in every group the viewer may read, newest first: the web page of a
+    tag (the same scope and index as its feed). (The normalized tag, one page.)"""
+    access.require_member(viewer)
+    clean = normalize_tag(tag)
+    if clean is None:
+        raise NotFound("No such tag")
+    if before is not None and not is_id(before):
+        raise BadRequest("The cursor is not valid")
+    async with services.db.read() as conn:
+        found = await feed_store.tag_page(
+            conn, clean, access.read_scope(viewer), before=before, limit=limit + 1
+        )
+    items = found[:limit]
+    return clean, Page(items, items[-1].id if len(found) > limit else None)

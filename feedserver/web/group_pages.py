@@ -7,10 +7,11 @@ from aiohttp import web
 
 from feedserver import appkeys
 from feedserver.domain import groups, overview, posts
+from feedserver.domain.text import normalize_tag
 from feedserver.errors import Conflict, ValidationFailed
 from feedserver.http.paging import decode_cursor, encode_cursor
 from feedserver.models import ROLES, TOP_LEVEL_KINDS, VISIBILITIES
-from feedserver.web import forms, render, session
+from feedserver.web import feed_links, forms, render, session
 
 KIND_LABELS = {"question": "Questions", "story": "Stories", "tip": "Tips", "note": "Notes"}
 
@@ -74,11 +75,14 @@ async def _group_page(
     if found.can_moderate:  # owners and mentors see members, roles and join requests
         roster = (await groups.members(services, viewer, name, after=None, limit=200)).items
         requests = await groups.join_requests(services, viewer, name, limit=100)
+    links = await feed_links.group(request, viewer, found.group)
+    if tag and (clean := normalize_tag(tag)) is not None:
+        links += await feed_links.tag(request, viewer, clean)
     return await render.page(
         request, "group.html", status=status, access=found, group=found.group, posts=page.items,
         next=encode_cursor(page.next_cursor) if page.next_cursor else None,
         kind=kind, tag=tag, tags=tags, kinds=KIND_LABELS, roster=roster, requests=requests,
-        roles=ROLES, ask=ask or {}, errors=errors or {},
+        roles=ROLES, ask=ask or {}, errors=errors or {}, feed_links=links,
     )  # fmt: skip
 
 

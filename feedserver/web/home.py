@@ -1,16 +1,23 @@
-"""Home: recent activity across my groups, and the questions in them still waiting."""
+"""Home: recent activity across my groups, the questions in them still waiting, and the
+questions routed to me ("asked of me")."""
 
 from __future__ import annotations
 
 from aiohttp import web
 
 from feedserver import appkeys
-from feedserver.domain import overview
-from feedserver.web import render, session
+from feedserver.domain import overview, routing
+from feedserver.web import feed_links, render, session
+
+ASKS_SHOWN = 10
 
 
 async def home(request: web.Request) -> web.Response:
     viewer = await session.signed_in(request)
-    found = await overview.home(request.app[appkeys.SERVICES], viewer)
-    # Home feed link: the feeds module passes feed_links=[...] here when it lands.
-    return await render.page(request, "home.html", home=found)
+    services = request.app[appkeys.SERVICES]
+    found = await overview.home(services, viewer)
+    asks = await routing.my_asks(services, viewer, cursor=None, limit=ASKS_SHOWN)
+    return await render.page(
+        request, "home.html", home=found, asks=asks.items,
+        feed_links=await feed_links.home(request, viewer),
+    )  # fmt: skip

@@ -1,14 +1,17 @@
-"""A thread: the question (or story), its answers and replies; reply, accept, mark helpful."""
+"""A thread: the question (or story), its answers and replies; reply, accept, mark helpful;
+for a question, the experts it could be routed to (and asking one of them)."""
 
 from __future__ import annotations
 
 from aiohttp import web
 
 from feedserver import appkeys
-from feedserver.domain import access, groups, posts
+from feedserver.domain import access, groups, posts, routing
 from feedserver.errors import ValidationFailed
 from feedserver.http.paging import decode_cursor, encode_cursor
-from feedserver.web import forms, render, session
+from feedserver.web import feed_links, forms, render, session
+
+SUGGESTED_EXPERTS = 5
 
 
 async def thread_page(request: web.Request) -> web.Response:
@@ -30,13 +33,22 @@ async def _thread_page(
     question = found.post
     accepted = [r for r in found.replies if r.id == question.accepted_answer_id]
     others = [r for r in found.replies if r.id != question.accepted_answer_id]
+    everything = [question, *found.replies]
+    suggestions = []
+    if question.kind == "question" and group_access.can_post:
+        suggestions = await routing.suggest(services, viewer, question.id, limit=SUGGESTED_EXPERTS)
     return await render.page(
         request, "thread.html", status=status, post=question, group=group_access.group,
         access=group_access, replies=accepted + others, accepted_id=question.accepted_answer_id,
         helpful=found.helpful_by_viewer,
         may_accept=access.may_accept(viewer, group_access, question),
         next=encode_cursor(found.next_cursor) if found.next_cursor else None,
-        draft=draft, errors=errors or {},
+        draft=draft, errors=errors or {}, suggestions=suggestions,
+        editable={p.id for p in everything if access.may_edit(viewer, group_access, p)},
+        deletable={p.id for p in everything if access.may_delete(viewer, group_access, p)},
+        may_promote=question.kind == "question" and bool(question.accepted_answer_id)
+        and group_access.can_post,
+        feed_links=await feed_links.thread(request, viewer, question),
     )  # fmt: skip
 
 
@@ -75,3 +87,13 @@ async def helpful(request: web.Request) -> web.StreamResponse:
         helpful=not form.get("undo"),
     )  # fmt: skip
     raise render.redirect(f"/posts/{post.parent_id or post.id}#p-{post.id}")
+
+
+async def ask(request: web.Request) -> web.StreamResponse:
+    """Route the question to one suggested expert (it shows on their home page)."""
+    viewer = await session.signed_in(request)
+    post_id = request.match_info["id"]
+    await routing.ask(
+        request.app[appkeys.SERVICES], viewer, post_id, request.match_info["username"]
+    )
+    raise render.redirect(f"/posts/{post_id}#experts")

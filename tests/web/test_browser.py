@@ -9,6 +9,8 @@ from collections.abc import AsyncIterator
 from dataclasses import replace
 from pathlib import Path
 
+import aiohttp
+import feedparser
 import pytest
 
 from feedserver import appkeys
@@ -161,6 +163,19 @@ async def test_invite_join_ask_answer_accept_search(site: str, browser) -> None:
     hit = page.locator("ol.hits a.post-title").first
     assert await hit.inner_text() == "What if the check is cut after the deadline?"
 
+    # Her "my feeds" page: the home feed URL, fetched over plain HTTP, is a valid feed with
+    # her question in it.
+    await alice.goto("/me/feeds")
+    feed_url = await page.locator("#feed-home").input_value()
+    assert feed_url.startswith(site + "/feeds/home.atom?token=")
+    # A separate HTTP client (no browser cookies): the token in the URL is the credential.
+    async with aiohttp.ClientSession() as http, http.get(feed_url) as resp:
+        assert resp.status == 200 and resp.content_type == "application/atom+xml"
+        parsed = feedparser.parse(await resp.read())
+    assert parsed.bozo == 0, parsed.get("bozo_exception")
+    titles = [e.title for e in parsed.entries]
+    assert any("What if the check is cut after the deadline?" in t for t in titles), titles
+
     # On a phone (390×844) the thread page fits the width; the screenshot is a test artifact.
     phone = await Person.open(
         browser, site, viewport={"width": 390, "height": 844}, device_scale_factor=2,
@@ -182,6 +197,14 @@ async def test_invite_join_ask_answer_accept_search(site: str, browser) -> None:
     await phone.page.screenshot(path=str(ARTIFACTS / "home-phone.png"), full_page=True)
     await phone.goto("/groups/new-hires")
     await phone.page.screenshot(path=str(ARTIFACTS / "group-phone.png"), full_page=True)
+    # "Who knows #payroll?" on a phone: bob's accepted answer explains him, and it fits.
+    await phone.goto("/people?topic=payroll")
+    assert "1 accepted answer on #payroll" in await phone.page.inner_text("main")
+    overflow = await phone.page.evaluate(
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    assert overflow <= 0, f"{overflow}px of horizontal scrolling on the directory"
+    await phone.page.screenshot(path=str(ARTIFACTS / "people-phone.png"), full_page=True)
     await admin.page.set_viewport_size({"width": 1280, "height": 900})
     for name, path in (("group", "/groups/new-hires"), ("home", "/"), ("admin", "/admin")):
         await admin.goto(path)

@@ -1,0 +1,128 @@
+"""People: the "who knows X" directory and expertise profiles (view, edit, endorse).
+
+Everything shown comes from domain/experts.py and domain/profiles.py, which already ask the
+access policy: a private profile is a 404 to others, and an explanation names only evidence
+the viewer may read (the rest is a count).
+"""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from feedserver import appkeys
+from feedserver.domain import experts, profiles
+from feedserver.errors import Conflict, ValidationFailed
+from feedserver.http.paging import decode_cursor, encode_cursor
+from feedserver.models import LEVELS, SHARINGS
+from feedserver.web import forms, render, session
+
+DIRECTORY_PAGE = 20
+BLANK_TOPIC_ROWS = 3  # empty rows under the declared topics, for adding some without script
+
+
+async def directory(request: web.Request) -> web.Response:
+    viewer = await session.signed_in(request)
+    topic = request.query.get("topic", "").strip().lstrip("#")
+    text = request.query.get("q", "").strip()
+    found, next_cursor, problem = [], None, None
+    if topic:
+        try:
+            page = await experts.directory(
+                request.app[appkeys.SERVICES], viewer, topic=topic, text=text,
+                cursor=decode_cursor(request.query.get("cursor")), limit=DIRECTORY_PAGE,
+            )  # fmt: skip
+            found, next_cursor = page.items, page.next_cursor
+        except ValidationFailed:
+            problem = "A topic is one tag, e.g. payroll."
+    return await render.page(
+        request, "people.html", topic=topic, text=text, experts=found, problem=problem,
+        next=encode_cursor(next_cursor) if next_cursor else None,
+    )  # fmt: skip
+
+
+async def member_redirect(request: web.Request) -> web.StreamResponse:
+    """Feeds link authors to /members/{username}; the profile lives under /people."""
+    raise render.redirect(f"/people/{request.match_info['username']}")
+
+
+async def profile_page(request: web.Request) -> web.Response:
+    viewer = await session.signed_in(request)
+    view = await profiles.get(request.app[appkeys.SERVICES], viewer, request.match_info["username"])
+    return await render.page(request, "profile.html", view=view, p=view.profile)
+
+
+async def edit_form(request: web.Request) -> web.Response:
+    return await _edit_form(request)
+
+
+async def _edit_form(
+    request: web.Request, *, status: int = 200, values: dict | None = None,
+    errors: dict | None = None,
+) -> web.Response:  # fmt: skip
+    viewer = await session.signed_in(request)
+    view = await profiles.get(request.app[appkeys.SERVICES], viewer, request.match_info["username"])
+    if not view.own:
+        raise web.HTTPSeeOther(f"/people/{view.profile.member.username}")
+    if values is None:
+        p = view.profile
+        values = {
+            "headline": p.headline, "field": p.field, "team": p.team, "location": p.location,
+            "sharing": p.sharing, "weekly_ask_cap": str(p.weekly_ask_cap),
+            "topics": [{"topic": t.topic, "level": t.level} for t in p.topics],
+        }  # fmt: skip
+    rows = values["topics"] + [{"topic": "", "level": "practicing"}] * BLANK_TOPIC_ROWS
+    return await render.page(
+        request, "profile_edit.html", status=status, p=view.profile, values=values, rows=rows,
+        levels=LEVELS, sharings=SHARINGS, errors=errors or {},
+    )  # fmt: skip
+
+
+def _topics_from(form: dict[str, str]) -> list[dict[str, str]]:
+    """topic-0/level-0, topic-1/level-1, …: rows left blank are dropped."""
+    found = []
+    for key, value in form.items():
+        if key.startswith("topic-") and value:
+            index = key.removeprefix("topic-")
+            found.append({"topic": value.lstrip("#"), "level": form.get(f"level-{index}", "")})
+    return found
+
+
+async def save_profile(request: web.Request) -> web.StreamResponse:
+    viewer = await session.signed_in(request)
+    form = await forms.fields(request)
+    username = request.match_info["username"]
+    values = {k: form.get(k, "") for k in ("headline", "field", "team", "location", "sharing")}
+    values["weekly_ask_cap"] = form.get("weekly_ask_cap", "")
+    values["topics"] = _topics_from(form)
+    try:
+        cap = values["weekly_ask_cap"]
+        if not cap.isdigit():
+            raise ValidationFailed([{"field": "weekly_ask_cap", "message": "a whole number"}])
+        body = {**values, "weekly_ask_cap": int(cap)}
+        # The same contract as PUT /api/v1/members/{username}/profile.
+        request.app[appkeys.SCHEMAS].validate("profile-put", body)
+        await profiles.put(request.app[appkeys.SERVICES], viewer, username, body)
+    except ValidationFailed as error:
+        # Field names like "topics/2/level" are shown once, at the topics table.
+        errors = forms.field_errors(error)
+        return await _edit_form(request, status=422, values=values, errors=errors)
+    raise render.redirect(f"/people/{username}")
+
+
+async def endorse(request: web.Request) -> web.StreamResponse:
+    viewer = await session.signed_in(request)
+    form = await forms.fields(request)
+    username = request.match_info["username"]
+    try:
+        await profiles.endorse(
+            request.app[appkeys.SERVICES], viewer, username, form.get("topic", "").lstrip("#"),
+            add=not form.get("undo"),
+        )  # fmt: skip
+    except (ValidationFailed, Conflict) as error:
+        view = await profiles.get(request.app[appkeys.SERVICES], viewer, username)
+        return await render.page(
+            request, "profile.html", status=error.status, view=view, p=view.profile,
+            endorse_error=forms.field_errors(error).get("topic", "Give a topic, e.g. payroll")
+            if isinstance(error, ValidationFailed) else error.detail,
+        )  # fmt: skip
+    raise render.redirect(f"/people/{username}#topics")
