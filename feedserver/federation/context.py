@@ -7,6 +7,7 @@ from typing import Any
 
 from feedserver.domain.services import Services
 from feedserver.federation.client import OutgoingClient
+from feedserver.federation.pinned_keys import PinnedKeys
 from feedserver.federation.server_keys import ServerKeys
 
 
@@ -18,6 +19,8 @@ class Federation:
     # Set by the delivery worker so that new deliveries are sent without waiting for a poll.
     wake_worker: list = field(default_factory=list)
     worker: Any = None  # the DeliveryWorker while the app runs
+    # Partners' pinned keys in memory for the inbox (confirmed in its write transaction).
+    pinned: PinnedKeys = field(default_factory=PinnedKeys)
 
     @classmethod
     def build(cls, services: Services) -> Federation:

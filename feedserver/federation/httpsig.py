@@ -240,12 +240,15 @@ def verify_request(
     max_age: int = 300,
     max_future: int = 30,
     label: str | None = None,
+    parsed: dict[str, tuple[InnerList, bytes]] | None = None,
 ) -> VerifiedSignature:
     """Verify one signature (`label`, or the first one) on a request; raise SignatureError.
 
     Checks run cheapest first, so a stale or incomplete request never costs a key lookup.
+    `parsed`: what `parse_signature_headers(headers)` returned, when the caller has it.
     """
-    parsed = parse_signature_headers(headers)
+    if parsed is None:
+        parsed = parse_signature_headers(headers)
     if label is None:
         label = next(iter(parsed))
     if label not in parsed:

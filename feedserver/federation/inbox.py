@@ -1,35 +1,46 @@
 """The inbox: verify first, store nothing on rejection, apply each activity id once.
 
 Order of checks (cheapest and most fundamental first): the request signature (RFC 9421:
-present, well-formed, within 5 minutes / 30 s ahead, by a pinned key of a partner), then the
-body against its Content-Digest, the replay cache, the activity's actor and id against the
-signing partner, the objects' FEP-8b32 proofs, and only then one write transaction.
+present, well-formed, within 5 minutes / 30 s ahead, by a pinned key of a partner, taken
+from an in-memory cache), then the body against its Content-Digest, the activity's actor and
+id against the signing partner, the objects' FEP-8b32 proofs, and only then one unit of work
+in a group commit: the key confirmed still pinned, the replay cache (a signature seen before
+is refused), the activity id and the effect, all or nothing.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import sqlite3
 from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
 from feedserver.domain.services import Services
-from feedserver.federation import httpsig
+from feedserver.federation import httpsig, pinned_keys
 from feedserver.federation.client import host_of
 from feedserver.federation.digest import DigestError, verify_content_digest
 from feedserver.federation.errors import BadActivity, InvalidProof, NotAPartner, SignatureRejected
 from feedserver.federation.keys import KeyFormatError, public_key_from_multibase
-from feedserver.federation.profiles import apply_profile_delete, apply_profile_update
+from feedserver.federation.pinned_keys import PinnedKey, PinnedKeys
+from feedserver.federation.profiles import profile_fields
 from feedserver.federation.proofs import ProofError, verify_object
 from feedserver.store import federation as fed_store
-from feedserver.store import federation_queue as queue_store
+from feedserver.store import federation_inbox as inbox_store
 
 MAX_AGE = 300
 MAX_FUTURE = 30
 
 
-def _first_key_id(headers: Mapping[str, str]) -> str:
+async def verify_signature(
+    services: Services, pinned: PinnedKeys, method: str, url: str, headers: Mapping[str, str]
+) -> tuple[httpsig.VerifiedSignature, PinnedKey]:
+    """Verify a partner's request signature; returns it and the pinned key it verified with.
+
+    The headers are parsed once; the key comes from the in-memory cache of pinned keys (no
+    database read for a known key), and the inbox confirms it in its write transaction.
+    """
     try:
         parsed = httpsig.parse_signature_headers(headers)
     except httpsig.SignatureError as exc:
@@ -38,36 +49,22 @@ def _first_key_id(headers: Mapping[str, str]) -> str:
     key_id = sig_input.params.get("keyid")
     if not isinstance(key_id, str):
         raise SignatureRejected("malformed: keyid is required")
-    return key_id
-
-
-async def verify_signature(
-    services: Services, method: str, url: str, headers: Mapping[str, str]
-) -> tuple[httpsig.VerifiedSignature, str, str]:
-    """Verify a partner's request signature; returns it, the partner's host and its key."""
-    key_id = _first_key_id(headers)
     now = services.clock()
-    async with services.db.read() as conn:
-        pinned = await fed_store.partner_key(conn, key_id, now)
-    key = None
-    if pinned is not None:
-        try:
-            key = public_key_from_multibase(pinned[1])
-        except KeyFormatError:
-            key = None
+    key = await pinned.lookup(services.db, key_id, now)
     try:
         verified = httpsig.verify_request(
-            method, url, headers, lambda kid: key if kid == key_id else None,
+            method, url, headers,
+            lambda kid: key.public_key if key is not None and kid == key_id else None,
             required_components=httpsig.POST_COMPONENTS if method == "POST"
             else httpsig.GET_COMPONENTS,
-            now=now.timestamp(), max_age=MAX_AGE, max_future=MAX_FUTURE,
+            now=now.timestamp(), max_age=MAX_AGE, max_future=MAX_FUTURE, parsed=parsed,
         )  # fmt: skip
     except httpsig.UnknownKey as exc:
         raise NotAPartner(f"{exc}: not a pinned key of a partner") from None
     except httpsig.SignatureError as exc:
         raise SignatureRejected(f"{exc.reason}: {exc}") from None
-    assert pinned is not None
-    return verified, pinned[0], pinned[1]
+    assert key is not None
+    return verified, key
 
 
 def signature_hash(verified: httpsig.VerifiedSignature) -> str:
@@ -100,87 +97,114 @@ def _parse(body: bytes, host: str) -> dict[str, Any]:
 
 
 async def verify_proof(
-    services: Services,
-    obj: dict[str, Any],
-    host: str,
-    request_key: tuple[str, str] | None = None,
+    services: Services, obj: dict[str, Any], host: str, request_key: PinnedKey | None = None
 ) -> None:
     """The object's proof must verify with a pinned key of `host`, the object's server."""
     proof = obj.get("proof")
     method = proof.get("verificationMethod") if isinstance(proof, dict) else None
-    now = services.clock()
-    pinned = None
-    if request_key is not None and method == request_key[0]:
-        pinned = (host, request_key[1])  # the pinned key just used for the request
-    elif isinstance(method, str) and host_of(method) == host:
-        async with services.db.read() as conn:
-            pinned = await fed_store.partner_key(conn, method, now)
     for name in ("id", "attributedTo"):
         if name in obj and host_of(str(obj[name])) != host:
             raise NotAPartner(f"the object's {name} is not on the sending server")
-
-    def resolve(key_id: str):
-        if pinned is None or pinned[0] != host or key_id != method:
-            return None
-        return public_key_from_multibase(pinned[1])
-
+    public_key = None
+    if request_key is not None and method == request_key.key_id:
+        public_key = request_key.public_key  # the pinned key just used for the request
+    elif isinstance(method, str) and host_of(method) == host:
+        async with services.db.read() as conn:
+            pinned = await fed_store.partner_key(conn, method, services.clock())
+        if pinned is not None and pinned[0] == host:
+            try:
+                public_key = public_key_from_multibase(pinned[1])
+            except KeyFormatError:
+                public_key = None
     try:
-        verify_object(obj, resolve)
+        verify_object(obj, lambda key_id: public_key if key_id == method else None)
     except (ProofError, KeyFormatError) as exc:
         raise InvalidProof(f"{getattr(exc, 'reason', 'malformed')}: {exc}") from None
 
 
 async def receive(
     services: Services,
-    signed: tuple[httpsig.VerifiedSignature, str, str],
+    pinned: PinnedKeys,
+    signed: tuple[httpsig.VerifiedSignature, PinnedKey],
     headers: Mapping[str, str],
     body: bytes,
 ) -> bool:
     """Check and apply one delivered activity whose signature `verify_signature` accepted.
 
-    True when applied, False when this activity id was applied before.
+    True when applied, False when this activity id was applied before. Every check that
+    needs no database runs first; then one unit of work in a group commit confirms the key,
+    records the signature (a replay is refused there, with no read before it), records the
+    activity id and applies it, all or nothing.
     """
-    verified, host, multibase = signed
+    verified, key = signed
+    host = key.host
     check_digest(headers, body)
-    # Replays are caught by the insert in the write transaction below (one round trip less
-    # for every honest delivery; a replayer only makes us parse before refusing).
-    seen_key = signature_hash(verified)
     activity = _parse(body, host)
     kind = activity["type"]
     obj = activity.get("object")
+    object_id = None
     if kind == "Update" and isinstance(obj, dict) and obj.get("type") == "Application":
         handler = "keys"
     elif kind == "Update" and isinstance(obj, dict) and obj.get("type") == "Profile":
-        await verify_proof(services, obj, host, (verified.key_id, multibase))
+        fields = profile_fields(host, obj)
+        await verify_proof(services, obj, host, key)
         handler = "profile"
     elif kind == "Delete" and obj is not None:
+        object_id = obj.get("id") if isinstance(obj, dict) else obj
+        if not isinstance(object_id, str) or host_of(object_id) != host:
+            raise BadActivity("Delete needs the id of an object on the sending server")
         handler = "delete"
     else:
         raise BadActivity(f"{kind} of this object is not accepted here")
     now = services.clock()
-    async with services.db.write() as conn:
-        expires = now + timedelta(seconds=MAX_AGE + MAX_FUTURE + 60)
-        if not await queue_store.remember_signature(conn, seen_key, expires):
-            raise SignatureRejected("replayed: this signature was already used")
-        if not await queue_store.record_activity(conn, activity["id"], host, kind, now):
+    seen_key = signature_hash(verified)
+    expires = now + timedelta(seconds=MAX_AGE + MAX_FUTURE + 60)
+    if handler == "keys":
+        keys, current = await _announced_keys(services, host, obj)
+
+    def apply(conn: sqlite3.Connection) -> bool:  # on the writer's thread: no awaits
+        if not inbox_store.remember_signature(
+            conn, seen_key, expires, key_id=key.key_id, host=host,
+            public_multibase=key.multibase, now=now,
+        ):  # fmt: skip
+            if inbox_store.signature_seen(conn, seen_key):
+                raise SignatureRejected("replayed: this signature was already used")
+            raise NotAPartner("the signing key is no longer a pinned key of a partner")
+        if not inbox_store.record_activity(conn, activity["id"], host, kind, now):
             return False  # a resend of something applied: accept, change nothing
         if handler == "keys":
-            await _apply_keys(conn, host, obj, now)
+            for key_id, value in keys.items():
+                inbox_store.pin_key(conn, host, key_id, value, now)
+            # Keys no longer current stay valid for a bounded grace period.
+            inbox_store.expire_partner_keys(conn, host, current, now + timedelta(days=7))
         elif handler == "profile":
-            await apply_profile_update(conn, host, obj, now)
+            inbox_store.put_partner_profile(conn, **fields, now=now)
         else:
-            object_id = obj.get("id") if isinstance(obj, dict) else obj
-            if not isinstance(object_id, str) or host_of(object_id) != host:
-                raise BadActivity("Delete needs the id of an object on the sending server")
-            await apply_profile_delete(conn, host, object_id)
-    return True
+            inbox_store.delete_partner_profile(conn, host, object_id)
+        return True
+
+    try:
+        applied = await services.db.write_grouped(apply)
+    except NotAPartner:
+        pinned.forget(key.key_id)
+        raise
+    if applied and handler == "keys":
+        pinned_keys.changed(services.db)
+    return applied
 
 
-async def _apply_keys(conn, host: str, actor: dict[str, Any], now) -> None:
-    """Key rotation: the partner, signing with a key we pinned, announces its current keys."""
-    partner = await fed_store.partner(conn, host)
+async def _announced_keys(
+    services: Services, host: str, actor: dict[str, Any]
+) -> tuple[dict[str, str], set[str]]:
+    """Key rotation: the partner, signing with a key we pinned, announces its keys.
+
+    ({key id: multibase}, the current key ids). Only the partner's own server actor may, and
+    it must name a current key (one without `expires`)."""
+    async with services.db.read() as conn:
+        partner = await fed_store.partner(conn, host)
     if partner is None or actor.get("id") != partner.actor_id:
         raise NotAPartner("only the partner's own server actor may announce its keys")
+    keys: dict[str, str] = {}
     current = set()
     for key in actor.get("assertionMethod") or []:
         if not isinstance(key, dict) or not isinstance(key.get("id"), str):
@@ -191,10 +215,9 @@ async def _apply_keys(conn, host: str, actor: dict[str, Any], now) -> None:
             public_key_from_multibase(key["publicKeyMultibase"])
         except KeyFormatError:
             continue
-        await fed_store.pin_key(conn, host, key["id"], key["publicKeyMultibase"], now)
+        keys[key["id"]] = key["publicKeyMultibase"]
         if "expires" not in key:
             current.add(key["id"])
     if not current:
         raise BadActivity("the announcement names no current key")
-    # Keys no longer current stay valid for the grace period the partner announced (bounded).
-    await fed_store.expire_partner_keys(conn, host, current, now + timedelta(days=7))
+    return keys, current

@@ -8,6 +8,7 @@ matters: keys sorted by UTF-16 code units, numbers printed the way ECMAScript pr
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 __all__ = ["canonicalize"]
@@ -117,7 +118,12 @@ def _number(value: float) -> str:
     return sign + s[0] + "." + s[1:] + "e" + e_str
 
 
+_NEEDS_ESCAPE = re.compile(r'[\x00-\x1f"\\]')
+
+
 def _string(value: str) -> str:
+    if not _NEEDS_ESCAPE.search(value):  # the common case: nothing to escape
+        return f'"{value}"'
     out = ['"']
     for c in value:
         if c in _SHORT_ESCAPES:

@@ -18,7 +18,7 @@ from typing import Any
 
 from feedserver.domain.ids import new_id
 from feedserver.domain.services import Services
-from feedserver.federation import httpsig
+from feedserver.federation import httpsig, pinned_keys
 from feedserver.federation.client import host_of
 from feedserver.federation.context import Federation
 from feedserver.federation.delivery import enqueue
@@ -110,6 +110,7 @@ async def _pin(services: Services, partner: Partner, keys: Mapping[str, str]) ->
         await fed_store.upsert_partner(conn, partner)
         for key_id, value in keys.items():
             await fed_store.pin_key(conn, partner.host, key_id, value, now)
+    pinned_keys.changed(services.db)
 
 
 async def accept(fed: Federation, code: str) -> Partner:
@@ -170,6 +171,7 @@ async def handshake(
         await fed_store.upsert_partner(conn, partner)
         for key_id, value in presented.items():
             await fed_store.pin_key(conn, partner.host, key_id, value, now)
+    pinned_keys.changed(services.db)
     assert services.keys is not None
     return {"actor": application_actor(services.keys), "profiles": profiles}
 
@@ -182,7 +184,9 @@ async def list_partners(services: Services) -> list[Partner]:
 async def remove(services: Services, host: str) -> bool:
     """Forget a partner: its keys, queued deliveries and cached profiles go with it."""
     async with services.db.write() as conn:
-        return await fed_store.delete_partner(conn, host.lower())
+        removed = await fed_store.delete_partner(conn, host.lower())
+    pinned_keys.changed(services.db)
+    return removed
 
 
 async def rotate_keys(fed: Federation) -> str:

@@ -4,7 +4,6 @@ cache of partners' profiles we keep. Evidence crosses as aggregate counts only."
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from typing import Any
 
 from feedserver.domain.access import require_member
@@ -47,9 +46,8 @@ def evidence_counts(obj: dict[str, Any]) -> dict[str, int]:
     }
 
 
-async def apply_profile_update(
-    conn: Connection, host: str, obj: dict[str, Any], now: datetime
-) -> None:
+def profile_fields(host: str, obj: dict[str, Any]) -> dict[str, Any]:
+    """What we cache of a partner's Profile; BadActivity unless it is one of `host`'s own."""
     object_id, describes = obj.get("id"), obj.get("describes")
     if not isinstance(object_id, str) or not isinstance(describes, str):
         raise BadActivity("a Profile needs an id and describes")
@@ -57,14 +55,10 @@ async def apply_profile_update(
         raise BadActivity("a partner shares only its own members' profiles")
     name = obj.get("name") if isinstance(obj.get("name"), str) else ""
     summary = obj.get("summary") if isinstance(obj.get("summary"), str) else ""
-    await object_store.put_partner_profile(
-        conn, object_id=object_id, host=host, actor_id=describes, name=name[:200],
-        summary=summary[:2000], topics=_topics(obj), obj=obj, now=now,
-    )  # fmt: skip
-
-
-async def apply_profile_delete(conn: Connection, host: str, object_id: str) -> None:
-    await object_store.delete_partner_profile(conn, host, object_id)
+    return {
+        "object_id": object_id, "host": host, "actor_id": describes, "name": name[:200],
+        "summary": summary[:2000], "topics": _topics(obj), "obj": obj,
+    }  # fmt: skip
 
 
 # --- sending: called by the expertise directory when a profile shared with `partners`

@@ -52,6 +52,8 @@ _TOKEN = re.compile(r"[A-Za-z*][!#$%&'*+\-.^_`|~0-9A-Za-z:/]*")
 _NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?")
 _B64 = re.compile(r"[A-Za-z0-9+/=]*")
 _PRINTABLE = set(string.printable) - set("\t\n\r\x0b\x0c")
+# A string with no escapes: printable ASCII other than the quote and the backslash.
+_PLAIN_STRING = re.compile(r'"([\x20\x21\x23-\x5b\x5d-\x7e]*)"')
 
 
 class _Parser:
@@ -107,6 +109,10 @@ class _Parser:
         return int(text)
 
     def _string(self) -> str:
+        plain = _PLAIN_STRING.match(self.s, self.i)
+        if plain:  # the common case, one regex instead of a loop per character
+            self.i = plain.end()
+            return plain.group(1)
         self.i += 1
         out = []
         while True:

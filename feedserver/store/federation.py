@@ -109,15 +109,23 @@ async def partner_key(conn: Connection, key_id: str, now: datetime) -> tuple[str
     return (row[0], row[1]) if row else None
 
 
-async def expire_partner_keys(
-    conn: Connection, host: str, keep: set[str], expires_at: datetime
-) -> None:
-    marks = ",".join("?" * len(keep)) or "''"
-    await conn.execute(
-        f"UPDATE partner_keys SET expires_at = ? WHERE host = ? AND expires_at IS NULL"
-        f" AND key_id NOT IN ({marks})",
-        (rows.ts(expires_at), host, *sorted(keep)),
-    )
+async def all_partner_keys(conn: Connection) -> list[tuple[str, str, str, datetime | None]]:
+    """(key id, host, public multibase, expires at) of every pinned key, for the key cache."""
+    async with conn.execute(
+        "SELECT key_id, host, public_multibase, expires_at FROM partner_keys"
+    ) as cur:
+        return [(r[0], r[1], r[2], _maybe(r[3])) for r in await cur.fetchall()]
+
+
+async def partner_key_row(
+    conn: Connection, key_id: str
+) -> tuple[str, str, str, datetime | None] | None:
+    async with conn.execute(
+        "SELECT key_id, host, public_multibase, expires_at FROM partner_keys WHERE key_id = ?",
+        (key_id,),
+    ) as cur:
+        r = await cur.fetchone()
+    return (r[0], r[1], r[2], _maybe(r[3])) if r else None
 
 
 _PARTNER_HEALTH = (

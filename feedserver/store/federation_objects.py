@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from typing import Any
 
-from feedserver.store import rows
 from feedserver.store.db import Connection
 
 
@@ -36,27 +34,6 @@ async def page_object(conn: Connection, page_id: str) -> dict[str, Any] | None:
     async with conn.execute("SELECT object FROM page_objects WHERE page_id = ?", (page_id,)) as c:
         row = await c.fetchone()
     return json.loads(row[0]) if row else None
-
-
-async def put_partner_profile(
-    conn: Connection, *, object_id: str, host: str, actor_id: str, name: str, summary: str,
-    topics: list[str], obj: dict[str, Any], now: datetime,
-) -> None:  # fmt: skip
-    await conn.execute(
-        "INSERT INTO partner_profiles (object_id, host, actor_id, name, summary, topics, object,"
-        " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (object_id) DO UPDATE SET"
-        " actor_id = excluded.actor_id, name = excluded.name, summary = excluded.summary,"
-        " topics = excluded.topics, object = excluded.object, updated_at = excluded.updated_at"
-        " WHERE partner_profiles.host = excluded.host",
-        (object_id, host, actor_id, name, summary, " ".join(topics),
-         json.dumps(obj, ensure_ascii=False), rows.ts(now)),
-    )  # fmt: skip
-
-
-async def delete_partner_profile(conn: Connection, host: str, object_id: str) -> None:
-    await conn.execute(
-        "DELETE FROM partner_profiles WHERE host = ? AND object_id = ?", (host, object_id)
-    )
 
 
 async def partner_profiles(conn: Connection, topic: str | None = None) -> list[dict[str, Any]]:

@@ -1,4 +1,4 @@
-"""The durable delivery queue, the inbox's replay cache and its applied activity ids.
+"""The durable delivery queue, and pruning the inbox's replay cache.
 
 Claiming due rows uses a lease (`locked_until`) on SQLite's single writer; the PostgreSQL
 engine claims with FOR UPDATE SKIP LOCKED instead.
@@ -101,27 +101,5 @@ async def listing(
         return [_delivery(r) for r in await cur.fetchall()]
 
 
-async def remember_signature(conn: Connection, signature_hash: str, expires_at: datetime) -> bool:
-    """False when this signature was already seen (a replay)."""
-    cur = await conn.execute(
-        "INSERT INTO seen_signatures (signature_hash, expires_at) VALUES (?, ?)"
-        " ON CONFLICT (signature_hash) DO NOTHING",
-        (signature_hash, rows.ts(expires_at)),
-    )
-    return cur.rowcount == 1
-
-
 async def prune_signatures(conn: Connection, now: datetime) -> None:
     await conn.execute("DELETE FROM seen_signatures WHERE expires_at <= ?", (rows.ts(now),))
-
-
-async def record_activity(
-    conn: Connection, activity_id: str, host: str, type_: str, now: datetime
-) -> bool:
-    """False when this activity id was applied before (the inbox is idempotent)."""
-    cur = await conn.execute(
-        "INSERT INTO inbox_activities (activity_id, host, type, received_at) VALUES (?, ?, ?, ?)"
-        " ON CONFLICT (activity_id) DO NOTHING",
-        (activity_id, host, type_, rows.ts(now)),
-    )
-    return cur.rowcount == 1

@@ -1,0 +1,90 @@
+"""The inbox's writes, as synchronous functions for `Database.write_grouped` (SQLite-specific:
+they run on the writer's thread, a whole group of deliveries in one hop and one COMMIT).
+
+One delivery is: its signature recorded in the replay cache (only while the key it was
+verified with is still pinned: the authoritative check behind the in-memory key cache), its
+activity id recorded (an activity is applied once), and its effect applied.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import datetime
+from typing import Any
+
+from feedserver.store import rows
+
+
+def remember_signature(
+    conn: sqlite3.Connection, signature_hash: str, expires_at: datetime, *,
+    key_id: str, host: str, public_multibase: str, now: datetime,
+) -> bool:  # fmt: skip
+    """Record a verified request signature; False when nothing was recorded: a replay, or a
+    key no longer pinned to `host`, expired or changed (`signature_seen` tells which)."""
+    cur = conn.execute(
+        "INSERT INTO seen_signatures (signature_hash, expires_at) SELECT ?, ?"
+        " WHERE EXISTS (SELECT 1 FROM partner_keys WHERE key_id = ? AND host = ?"
+        " AND public_multibase = ? AND (expires_at IS NULL OR expires_at > ?))"
+        " ON CONFLICT (signature_hash) DO NOTHING",
+        (signature_hash, rows.ts(expires_at), key_id, host, public_multibase, rows.ts(now)),
+    )
+    return cur.rowcount == 1
+
+
+def signature_seen(conn: sqlite3.Connection, signature_hash: str) -> bool:
+    cur = conn.execute("SELECT 1 FROM seen_signatures WHERE signature_hash = ?", (signature_hash,))
+    return cur.fetchone() is not None
+
+
+def record_activity(
+    conn: sqlite3.Connection, activity_id: str, host: str, type_: str, now: datetime
+) -> bool:
+    """False when this activity id was applied before (the inbox is idempotent)."""
+    cur = conn.execute(
+        "INSERT INTO inbox_activities (activity_id, host, type, received_at) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT (activity_id) DO NOTHING",
+        (activity_id, host, type_, rows.ts(now)),
+    )
+    return cur.rowcount == 1
+
+
+def put_partner_profile(
+    conn: sqlite3.Connection, *, object_id: str, host: str, actor_id: str, name: str,
+    summary: str, topics: list[str], obj: dict[str, Any], now: datetime,
+) -> None:  # fmt: skip
+    conn.execute(
+        "INSERT INTO partner_profiles (object_id, host, actor_id, name, summary, topics, object,"
+        " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (object_id) DO UPDATE SET"
+        " actor_id = excluded.actor_id, name = excluded.name, summary = excluded.summary,"
+        " topics = excluded.topics, object = excluded.object, updated_at = excluded.updated_at"
+        " WHERE partner_profiles.host = excluded.host",
+        (object_id, host, actor_id, name, summary, " ".join(topics),
+         json.dumps(obj, ensure_ascii=False), rows.ts(now)),
+    )  # fmt: skip
+
+
+def delete_partner_profile(conn: sqlite3.Connection, host: str, object_id: str) -> None:
+    conn.execute("DELETE FROM partner_profiles WHERE host = ? AND object_id = ?", (host, object_id))
+
+
+def pin_key(
+    conn: sqlite3.Connection, host: str, key_id: str, public_multibase: str, now: datetime
+) -> None:
+    """Pin a partner key. A key id already pinned to a different key is never replaced."""
+    conn.execute(
+        "INSERT INTO partner_keys (key_id, host, public_multibase, pinned_at)"
+        " VALUES (?, ?, ?, ?) ON CONFLICT (key_id) DO NOTHING",
+        (key_id, host, public_multibase, rows.ts(now)),
+    )
+
+
+def expire_partner_keys(
+    conn: sqlite3.Connection, host: str, keep: set[str], expires_at: datetime
+) -> None:
+    marks = ",".join("?" * len(keep)) or "''"
+    conn.execute(
+        f"UPDATE partner_keys SET expires_at = ? WHERE host = ? AND expires_at IS NULL"
+        f" AND key_id NOT IN ({marks})",
+        (rows.ts(expires_at), host, *sorted(keep)),
+    )
