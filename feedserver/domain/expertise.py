@@ -108,6 +108,7 @@ async def on_accept(
                source_id=answer.id, root_id=question.id, group_id=question.group_id, at=at)
         for tag in question.tags
     ])  # fmt: skip
+    await _scores_changed(conn, services, answer.author_id)
 
 
 async def on_unaccept(conn: Connection, answer_id: str) -> None:
@@ -123,6 +124,7 @@ async def on_helpful(
                root_id=root.id, group_id=post.group_id, actor_id=marker_id, at=at)
         for tag in root.tags
     ])  # fmt: skip
+    await _scores_changed(conn, services, post.author_id)
 
 
 async def on_unhelpful(conn: Connection, post: Post, marker_id: str) -> None:
@@ -184,6 +186,15 @@ async def on_endorse(
                source_id=endorser_id, root_id=member_id, group_id=None, actor_id=endorser_id,
                at=at)
     ])  # fmt: skip
+    await _scores_changed(conn, services, member_id)
+
+
+async def _scores_changed(conn: Connection, services: Services, member_id: str) -> None:
+    """Federation (§7): a profile shared with partners is pushed again (an `Update`, coalesced
+    in the queue to one pending per partner) when new evidence changes its scores."""
+    from feedserver.federation import profiles as federation_profiles  # federation uses domain
+
+    await federation_profiles.push_current(conn, services, member_id)
 
 
 async def on_unendorse(conn: Connection, *, member_id: str, topic: str, endorser_id: str) -> None:

@@ -19,6 +19,7 @@ from typing import Any
 from feedserver.domain.ids import new_id
 from feedserver.domain.services import Services
 from feedserver.federation import httpsig, pinned_keys
+from feedserver.federation import profiles as shared_profiles
 from feedserver.federation.client import host_of
 from feedserver.federation.context import Federation
 from feedserver.federation.delivery import enqueue
@@ -110,6 +111,7 @@ async def _pin(services: Services, partner: Partner, keys: Mapping[str, str]) ->
         await fed_store.upsert_partner(conn, partner)
         for key_id, value in keys.items():
             await fed_store.pin_key(conn, partner.host, key_id, value, now)
+        await shared_profiles.backfill(conn, services, partner)
     pinned_keys.changed(services.db)
 
 
@@ -139,6 +141,7 @@ async def accept(fed: Federation, code: str) -> Partner:
         raise InviteRejected("the handshake answer names another server")
     partner = _partner_from_actor(actor, bool(answer.get("profiles")), fed.services.clock())
     await _pin(fed.services, partner, pinned)
+    fed.wake()  # profiles shared before it joined are queued for it
     return partner
 
 
@@ -171,6 +174,8 @@ async def handshake(
         await fed_store.upsert_partner(conn, partner)
         for key_id, value in presented.items():
             await fed_store.pin_key(conn, partner.host, key_id, value, now)
+        # Profiles shared before this partner joined reach it too (the worker sends them).
+        await shared_profiles.backfill(conn, services, partner)
     pinned_keys.changed(services.db)
     assert services.keys is not None
     return {"actor": application_actor(services.keys), "profiles": profiles}

@@ -15,10 +15,13 @@ from feedserver.federation.documents import member_url
 from feedserver.federation.errors import BadActivity
 from feedserver.federation.objects import OBJECT_CONTEXT, sign
 from feedserver.federation.server_keys import actor_url
-from feedserver.models import Member, Profile, Viewer
+from feedserver.models import Member, Partner, Profile, Viewer
 from feedserver.store import directory as directory_store
 from feedserver.store import federation as fed_store
 from feedserver.store import federation_objects as object_store
+from feedserver.store import federation_queue as queue_store
+from feedserver.store import members as members_store
+from feedserver.store import profiles as profiles_store
 from feedserver.store.db import Connection
 
 MAX_TOPICS = 50
@@ -92,34 +95,73 @@ def profile_object(
 async def share(
     conn: Connection, services: Services, member: Member, *, summary: str,
     topics: list[str], evidence: dict[str, int], field: str = "",
+    targets: list[Partner] | None = None,
 ) -> dict[str, Any] | None:  # fmt: skip
-    """Queue an `Update` of the member's signed profile to every profile-scope partner, in
-    the caller's transaction. Returns the signed profile (None without a server key)."""
+    """Queue an `Update` of the member's signed profile to every profile-scope partner (or
+    `targets`), in the caller's transaction. Returns the signed profile (None without a
+    server key)."""
     signed = sign(services, profile_object(
         services, member, summary=summary, topics=topics, evidence=evidence, field=field,
     ))  # fmt: skip
     if signed is None:
         return None
-    await _send(conn, services, "Update", signed)
+    await _send(conn, services, member, "Update", signed, targets)
     return signed
 
 
 async def unshare(conn: Connection, services: Services, member: Member) -> None:
     """Queue a `Delete` of the member's profile to every profile-scope partner."""
-    await _send(conn, services, "Delete", profile_url(services, member.username))
+    await _send(conn, services, member, "Delete", profile_url(services, member.username))
 
 
-async def _send(conn: Connection, services: Services, kind: str, obj: Any) -> None:
-    actor = actor_url(services.config)
+async def _send(
+    conn: Connection, services: Services, member: Member, kind: str, obj: Any,
+    targets: list[Partner] | None = None,
+) -> None:  # fmt: skip
+    # Profile activities are named under the profile, so the queue can tell which member's
+    # profile a pending delivery carries: a newer one replaces it (coalescing, below).
+    prefix = f"{profile_url(services, member.username)}#activity-"
     activity = {
         "@context": OBJECT_CONTEXT,
-        "id": f"{services.config.public_url}/activities/{new_id()}",
+        "id": f"{prefix}{new_id()}",
         "type": kind,
-        "actor": actor,
+        "actor": actor_url(services.config),
         "object": obj,
     }
-    targets = await fed_store.partners(conn, profiles_only=True)
-    await enqueue(conn, activity, targets, services.clock())
+    if targets is None:
+        targets = await fed_store.partners(conn, profiles_only=True)
+    now = services.clock()
+    for partner in targets:
+        # At most one pending profile activity per member and partner: what is queued and
+        # not yet being sent is superseded by this one, so a burst of evidence (or edits)
+        # sends the latest profile once instead of flooding the partner.
+        await queue_store.drop_pending(conn, partner.host, prefix, now)
+    await enqueue(conn, activity, targets, now)
+
+
+async def push_current(
+    conn: Connection, services: Services, member_id: str,
+    targets: list[Partner] | None = None,
+) -> None:  # fmt: skip
+    """Queue an Update of the member's profile as it is now, if shared with partners: after
+    new evidence (its scores changed) and to a newly added partner (backfill)."""
+    member = await members_store.by_id(conn, member_id)
+    if member is None:
+        return
+    profile = await profiles_store.get(conn, member, services.config.expertise_default_ask_cap)
+    if profile.sharing == "partners":
+        await _share_profile(conn, services, profile, targets)
+
+
+async def backfill(conn: Connection, services: Services, partner: Partner) -> int:
+    """A new partner with the profiles scope gets every profile already shared, through the
+    durable queue, in the caller's transaction; returns how many were queued."""
+    if not partner.profiles:
+        return 0
+    shared = await profiles_store.shared_with_partners(conn)
+    for member_id in shared:
+        await push_current(conn, services, member_id, [partner])
+    return len(shared)
 
 
 async def partner_experts(services: Services, viewer: Viewer, topic: str | None) -> list[dict]:
@@ -148,14 +190,22 @@ async def on_profile_put(conn: Connection, services: Services, profile: Profile,
     """Hook from domain.profiles.put, in its transaction: a profile shared with `partners` is
     pushed (Update) on every change; one that stops being shared is withdrawn (Delete)."""
     if profile.sharing == "partners":
-        counts = {
-            topic: count
-            for topic, _, count in await directory_store.member_topics(
-                conn, profile.member.id, MAX_TOPICS
-            )
-        }
-        topics = list(dict.fromkeys([t.topic for t in profile.topics] + list(counts)))
-        await share(conn, services, profile.member, summary=profile.headline,
-                    topics=topics[:MAX_TOPICS], evidence=counts, field=profile.field)  # fmt: skip
+        await _share_profile(conn, services, profile)
     elif was == "partners":
         await unshare(conn, services, profile.member)
+
+
+async def _share_profile(
+    conn: Connection, services: Services, profile: Profile,
+    targets: list[Partner] | None = None,
+) -> None:  # fmt: skip
+    counts = {
+        topic: count
+        for topic, _, count in await directory_store.member_topics(
+            conn, profile.member.id, MAX_TOPICS
+        )
+    }
+    topics = list(dict.fromkeys([t.topic for t in profile.topics] + list(counts)))
+    await share(conn, services, profile.member, summary=profile.headline,
+                topics=topics[:MAX_TOPICS], evidence=counts, field=profile.field,
+                targets=targets)  # fmt: skip

@@ -99,4 +99,5 @@ async def post_handshake(request: web.Request) -> web.Response:
     answer = await partners.handshake(
         request.app[appkeys.SERVICES], "POST", _target_uri(request), request.headers, body
     )
+    request.app[appkeys.FEDERATION].wake()  # the new partner's backfill of shared profiles
     return _json(answer, "application/json")

@@ -81,6 +81,8 @@ class Database:
             await conn.close()
         self._all_readers.clear()
         if self._writer is not None:
+            if self._writer.in_transaction:  # a writer cancelled mid-BEGIN at shutdown
+                await self._writer.execute("ROLLBACK")
             # Fold the WAL back so a copied data directory is one self-contained file.
             await self._writer.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             await self._writer.close()
@@ -91,7 +93,13 @@ class Database:
         """One transaction on the writer connection; committed when the block ends cleanly."""
         assert self._writer is not None, "database is not open"
         async with self._write_lock:
-            await self._writer.execute("BEGIN IMMEDIATE")
+            try:
+                await self._writer.execute("BEGIN IMMEDIATE")
+            except BaseException:
+                # Cancelled while BEGIN ran on the writer's thread: do not leave it open. The
+                # thread runs calls in order, so this check runs after the BEGIN.
+                await asyncio.shield(self._writer._execute(_rollback_if_open, self._writer._conn))
+                raise
             try:
                 yield self._writer
             except BaseException:
@@ -188,6 +196,11 @@ class Database:
             except Exception:
                 await self._writer.execute("ROLLBACK")
                 raise
+
+
+def _rollback_if_open(conn: sqlite3.Connection) -> None:
+    if conn.in_transaction:
+        conn.execute("ROLLBACK")
 
 
 def _commit_group(conn: sqlite3.Connection, group: list) -> list[tuple[bool, object]]:

@@ -103,3 +103,15 @@ async def listing(
 
 async def prune_signatures(conn: Connection, now: datetime) -> None:
     await conn.execute("DELETE FROM seen_signatures WHERE expires_at <= ?", (rows.ts(now),))
+
+
+async def drop_pending(conn: Connection, host: str, activity_prefix: str, now: datetime) -> int:
+    """Remove deliveries to `host` whose activity id starts with the prefix and which are
+    waiting (not failed, not leased to the worker right now); returns how many."""
+    cur = await conn.execute(
+        "DELETE FROM deliveries WHERE host = ? AND state = 'pending'"
+        " AND substr(activity_id, 1, length(?)) = ?"
+        " AND (locked_until IS NULL OR locked_until <= ?)",
+        (host, activity_prefix, activity_prefix, rows.ts(now)),
+    )
+    return cur.rowcount

@@ -94,3 +94,11 @@ async def endorsement_counts(
         (viewer_id, member_id),
     ) as cur:
         return {r["topic"]: (r["n"], bool(r["mine"])) for r in await cur.fetchall()}
+
+
+async def shared_with_partners(conn: Connection) -> list[str]:
+    """Ids of members whose profile is shared with partners."""
+    async with conn.execute(
+        "SELECT member_id FROM profiles WHERE sharing = 'partners' ORDER BY member_id"
+    ) as cur:
+        return [r[0] for r in await cur.fetchall()]
