@@ -32,6 +32,10 @@ def topic_or_error(raw: str | None, field: str = "topic") -> str:
     return tag
 
 
+def query_words(text: str) -> list[str]:
+    return _WORD.findall(text)[:MAX_WORDS]
+
+
 def _parse_cursor(cursor: str | None) -> tuple[str, tuple[float, str] | None, str | None]:
     """('e', (score, member_id), None) within evidenced members, ('d', None, member_id) within
     declared-only ones."""
@@ -77,11 +81,13 @@ async def explained(
 
 async def directory(
     services: Services, viewer: Viewer, *, topic: str | None, text: str, cursor: str | None,
-    limit: int,
+    limit: int, evidence_only: bool = False,
 ) -> Page[Expert]:  # fmt: skip
+    """`evidence_only`: stop when the members with evidence run out (no cursor then), so the
+    caller can put other entries (partners', federation/experts.py) before the declared."""
     access.require_member(viewer)
     tag = topic_or_error(topic)
-    words = _WORD.findall(text)[:MAX_WORDS]
+    words = query_words(text)
     phase, after_score, after_declared = _parse_cursor(cursor)
     scope = access.profile_scope(viewer)
     next_cursor = None
@@ -95,7 +101,7 @@ async def directory(
                 entries = entries[:limit]
                 last = entries[-1]
                 next_cursor = f"e:{last.stored_score!r}:{last.member_id}"
-        if next_cursor is None:
+        if next_cursor is None and not (evidence_only and phase == "e"):
             room = limit - len(entries)
             more = await directory_store.declared_only(
                 conn, scope, tag, words=words, after=after_declared, limit=room + 1

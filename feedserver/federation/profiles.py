@@ -61,6 +61,7 @@ def profile_fields(host: str, obj: dict[str, Any]) -> dict[str, Any]:
     return {
         "object_id": object_id, "host": host, "actor_id": describes, "name": name[:200],
         "summary": summary[:2000], "topics": _topics(obj), "obj": obj,
+        "counts": evidence_counts(obj),
     }  # fmt: skip
 
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 from aiohttp import web
 
 from feedserver import appkeys
-from feedserver.domain import experts, profiles, routing
+from feedserver.domain import profiles, routing
 from feedserver.errors import BadRequest
+from feedserver.federation import experts as federated_experts
+from feedserver.federation.experts import PartnerExpert
 from feedserver.http import auth, federation_experts, render_expertise
 from feedserver.http.paging import page_params, paged_response
 from feedserver.http.validation import read_json
@@ -54,19 +56,21 @@ async def unendorse(request: web.Request) -> web.Response:
 async def directory(request: web.Request) -> web.Response:
     viewer = await auth.signed_in(request)
     cursor, limit = page_params(request)
-    page = await experts.directory(
-        request.app[appkeys.SERVICES], viewer, topic=request.query.get("topic"),
+    services = request.app[appkeys.SERVICES]
+    # Federation (§7): local and partners' entries in one ranking with one cursor; every
+    # entry says where the person works.
+    found, next_cursor = await federated_experts.directory(
+        services, viewer, topic=request.query.get("topic"),
         text=request.query.get("q", ""), cursor=cursor, limit=limit,
     )  # fmt: skip
-    server = _server(request)
-    items = [render_expertise.expert(x, server) for x in page.items]
-    # Federation (§7): every entry says where the person works; partners' cached profiles
-    # follow the local ones on the last page.
-    items = await federation_experts.with_partners(
-        request.app[appkeys.SERVICES], viewer, items, request.query.get("topic"),
-        last_page=page.next_cursor is None, limit=limit,
-    )  # fmt: skip
-    return paged_response(request, items, page.next_cursor)
+    server, org = _server(request), services.config.organization
+    items = [
+        federation_experts.partner_entry(x)
+        if isinstance(x, PartnerExpert)
+        else {**render_expertise.expert(x, server), "organization": org}
+        for x in found
+    ]
+    return paged_response(request, items, next_cursor)
 
 
 async def suggested_experts(request: web.Request) -> web.Response:

@@ -52,7 +52,9 @@ def record_activity(
 def put_partner_profile(
     conn: sqlite3.Connection, *, object_id: str, host: str, actor_id: str, name: str,
     summary: str, topics: list[str], obj: dict[str, Any], now: datetime,
+    counts: dict[str, int] | None = None,
 ) -> None:  # fmt: skip
+    """Cache the profile and its topics (with the partner's evidence count for each)."""
     conn.execute(
         "INSERT INTO partner_profiles (object_id, host, actor_id, name, summary, topics, object,"
         " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (object_id) DO UPDATE SET"
@@ -62,6 +64,17 @@ def put_partner_profile(
         (object_id, host, actor_id, name, summary, " ".join(topics),
          json.dumps(obj, ensure_ascii=False), rows.ts(now)),
     )  # fmt: skip
+    # Only the row this partner owns gets its topics replaced.
+    owned = conn.execute(
+        "SELECT 1 FROM partner_profiles WHERE object_id = ? AND host = ?", (object_id, host)
+    ).fetchone()
+    if owned is None:
+        return
+    conn.execute("DELETE FROM partner_profile_topics WHERE object_id = ?", (object_id,))
+    conn.executemany(
+        "INSERT INTO partner_profile_topics (object_id, topic, evidence_count) VALUES (?, ?, ?)",
+        [(object_id, topic, (counts or {}).get(topic, 0)) for topic in topics],
+    )
 
 
 def delete_partner_profile(conn: sqlite3.Connection, host: str, object_id: str) -> None:

@@ -46,3 +46,28 @@ async def partner_profiles(conn: Connection, topic: str | None = None) -> list[d
         (topic, topic),
     ) as cur:
         return [dict(r) for r in await cur.fetchall()]
+
+
+async def partner_ranked(
+    conn: Connection, topic: str, *, evidenced: bool, words: list[str],
+    after: tuple[int, str] | None, limit: int,
+) -> list[dict[str, Any]]:  # fmt: skip
+    """Partners' profiles on `topic`, most evidence first (then by id), keyset-paged after
+    (count, object id); `evidenced` picks those with a count above zero, or those without."""
+    count, last = after if after is not None else (None, "")
+    text = "".join(" AND lower(pp.name || ' ' || pp.summary) LIKE ? ESCAPE '\\'" for _ in words)
+    likes = [
+        "%" + w.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        for w in words
+    ]
+    async with conn.execute(
+        "SELECT pp.*, t.evidence_count, p.name AS organization, p.base_url"
+        " FROM partner_profile_topics t JOIN partner_profiles pp ON pp.object_id = t.object_id"
+        " JOIN partners p ON p.host = pp.host"
+        " WHERE t.topic = ? AND (CASE WHEN t.evidence_count > 0 THEN 1 ELSE 0 END) = ?"
+        " AND (? IS NULL OR t.evidence_count < ? OR (t.evidence_count = ? AND t.object_id > ?))"
+        " AND (? IS NOT NULL OR t.object_id > ?)"
+        f"{text} ORDER BY t.evidence_count DESC, t.object_id LIMIT ?",
+        (topic, int(evidenced), count, count, count, last, count, last, *likes, limit),
+    ) as cur:
+        return [dict(r) for r in await cur.fetchall()]
