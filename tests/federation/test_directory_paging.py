@@ -4,6 +4,11 @@ declared; every entry exactly once, each saying where the person works."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
+from jsonschema import Draft202012Validator
+
 from feedserver.federation import profiles
 
 from .test_profile_sync import _answered_question
@@ -17,6 +22,12 @@ async def _share(node, username, evidence):
                              topics=["payroll"], evidence=evidence)  # fmt: skip
 
 
+# The documented response shape (schemas/openapi.json points at it); every page is checked.
+PAGE = Draft202012Validator(
+    json.loads((Path(__file__).resolve().parents[2] / "schemas/api/experts-page.json").read_text())
+)
+
+
 async def _walk(node, token, limit, **params):
     seen, cursor = [], None
     for _ in range(20):
@@ -25,6 +36,7 @@ async def _walk(node, token, limit, **params):
             query["cursor"] = cursor
         status, body = await node.call("GET", "/api/v1/experts", token=token, params=query)
         assert status == 200, body
+        PAGE.validate(body)
         assert len(body["items"]) <= limit
         seen += [(e["display_name"], e["status"], e["organization"]) for e in body["items"]]
         cursor = body["next"]
@@ -60,6 +72,7 @@ async def test_local_and_partner_entries_in_one_ranking_one_cursor(trio):
     status, body = await b.call("GET", "/api/v1/experts", token=mia,
                                 params={"topic": "payroll", "q": "amir"})  # fmt: skip
     assert status == 200
+    PAGE.validate(body)
     assert [(e["display_name"], e["evidence_count"], e["server"]) for e in body["items"]] == [
         ("Amir", 2, a.url)
     ]
