@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import gc
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+import aiosqlite
 import pytest
 from aiohttp.test_utils import TestClient
 
@@ -13,8 +15,6 @@ from feedserver import appkeys
 from feedserver.app import create_app
 from feedserver.config import Config
 from feedserver.domain import members
-from feedserver.domain.services import Services
-from feedserver.store.db import Database
 
 PASSWORD = "correct horse battery"
 
@@ -99,7 +99,17 @@ async def admin(client: TestClient) -> Api:
     return await Api(client).login("admin")
 
 
-async def open_services(config: Config) -> Services:
-    db = Database(config.db_path, readers=1, synchronous="NORMAL")
-    await db.open()
-    return Services(db=db, config=config)
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """An aiosqlite connection left open keeps a non-daemon thread alive, and the interpreter
+    (and CI with it) would wait for it forever. Stop any that a test leaked, and fail loudly."""
+    gc.collect()
+    leaked = [
+        obj
+        for obj in gc.get_objects()
+        if isinstance(obj, aiosqlite.Connection) and obj._connection is not None
+    ]
+    for conn in leaked:
+        conn.stop()
+    if leaked:
+        print(f"\nconftest: stopped {len(leaked)} aiosqlite connection(s) a test left open")
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

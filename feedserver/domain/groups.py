@@ -68,9 +68,7 @@ async def visible(
         found = await group_store.visible_page(
             conn, access.read_scope(viewer), after=after, limit=limit + 1
         )
-    more = len(found) > limit
-    items = found[:limit]
-    return Page(items, items[-1].name if more else None)
+    return Page.of(found, limit, lambda item: item.name)
 
 
 async def members(
@@ -81,9 +79,7 @@ async def members(
         found = await group_store.members_page(
             conn, found_access.group.id, after=after, limit=limit + 1
         )
-    more = len(found) > limit
-    items = found[:limit]
-    return Page(items, items[-1].username if more else None)
+    return Page.of(found, limit, lambda item: item.username)
 
 
 async def put_member(

@@ -70,9 +70,7 @@ async def recent(
     access.require_admin(viewer)
     async with services.db.read() as conn:
         found = await invitation_store.recent(conn, before=cursor, limit=limit + 1)
-    more = len(found) > limit
-    items = found[:limit]
-    return Page(items, items[-1].id if more else None)
+    return Page.of(found, limit, lambda item: item.id)
 
 
 async def revoke(services: Services, viewer: Viewer, invitation_id: str) -> None:

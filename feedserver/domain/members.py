@@ -143,6 +143,4 @@ async def list_page(
     access.require_admin(viewer)
     async with services.db.read() as conn:
         found = await member_store.list_page(conn, after=after, limit=limit + 1)
-    more = len(found) > limit
-    items = found[:limit]
-    return Page(items, items[-1].username if more else None)
+    return Page.of(found, limit, lambda item: item.username)

@@ -150,9 +150,7 @@ async def group_pages(
     async with services.db.read() as conn:
         found = await access.readable_group(conn, viewer, group_name)
         items = await page_store.group_page(conn, found.group.id, after=cursor, limit=limit + 1)
-    more = len(items) > limit
-    items = items[:limit]
-    return Page(items, items[-1].slug if more else None)
+    return Page.of(items, limit, lambda item: item.slug)
 
 
 async def set_locked(

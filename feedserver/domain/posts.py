@@ -157,9 +157,7 @@ async def group_posts(
             conn, found.group.id, kind=kind, tag=normalize_tag(tag) if tag else None,
             before=cursor, limit=limit + 1,
         )  # fmt: skip
-    more = len(items) > limit
-    items = items[:limit]
-    return Page(items, items[-1].id if more else None)
+    return Page.of(items, limit, lambda item: item.id)
 
 
 async def thread(

@@ -176,6 +176,4 @@ async def deliveries(
     """Queued and failed deliveries for admins, oldest first."""
     async with services.db.read() as conn:
         items = await queue_store.listing(conn, state, cursor, limit + 1)
-    more = len(items) > limit
-    items = items[:limit]
-    return Page(items, items[-1].id if more else None)
+    return Page.of(items, limit, lambda item: item.id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Generic, Literal, TypeVar
@@ -145,6 +146,12 @@ class ReadScope:
 class Page(Generic[T]):
     items: list[T]
     next_cursor: str | None
+
+    @classmethod
+    def of(cls, found: list[T], limit: int, cursor: Callable[[T], str]) -> Page[T]:
+        """A page from `limit + 1` rows read: the extra row only says that there is more."""
+        items = found[:limit]
+        return cls(items, cursor(items[-1]) if len(found) > limit else None)
 
 
 @dataclass(frozen=True, slots=True)

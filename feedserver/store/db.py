@@ -66,27 +66,36 @@ class Database:
 
     async def open(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._writer = await self._connect(query_only=False)
-        await self._writer.execute("PRAGMA journal_mode = WAL")
-        await self._migrate()
-        for _ in range(self._reader_count):
-            conn = await self._connect(query_only=True)
-            self._all_readers.append(conn)
-            self._readers.put_nowait(conn)
+        try:
+            self._writer = await self._connect(query_only=False)
+            await self._writer.execute("PRAGMA journal_mode = WAL")
+            await self._migrate()
+            for _ in range(self._reader_count):
+                conn = await self._connect(query_only=True)
+                self._all_readers.append(conn)
+                self._readers.put_nowait(conn)
+        except BaseException:
+            # Each connection owns a worker thread that only ends when it is closed: leave
+            # none behind, or the process cannot exit.
+            await self.close(checkpoint=False)
+            raise
 
-    async def close(self) -> None:
+    async def close(self, *, checkpoint: bool = True) -> None:
         if self._grouper is not None:
             await asyncio.gather(self._grouper, return_exceptions=True)
-        for conn in self._all_readers:
-            await conn.close()
-        self._all_readers.clear()
-        if self._writer is not None:
-            if self._writer.in_transaction:  # a writer cancelled mid-BEGIN at shutdown
-                await self._writer.execute("ROLLBACK")
-            # Fold the WAL back so a copied data directory is one self-contained file.
-            await self._writer.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            await self._writer.close()
-            self._writer = None
+        readers, self._all_readers = self._all_readers, []
+        writer, self._writer = self._writer, None
+        try:
+            for conn in readers:
+                await conn.close()
+            if writer is not None and writer.in_transaction:
+                await writer.execute("ROLLBACK")  # a writer cancelled mid-BEGIN at shutdown
+            if writer is not None and checkpoint:
+                # Fold the WAL back so a copied data directory is one self-contained file.
+                await writer.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            if writer is not None:
+                await writer.close()
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[aiosqlite.Connection]:
