@@ -14,9 +14,17 @@ from feedserver.domain.services import Services
 from feedserver.domain.text import normalize_tag
 from feedserver.errors import NotFound, ValidationFailed
 from feedserver.feeds import paths, tokens
-from feedserver.feeds.model import PAGE_SIZE, TOMBSTONE_DAYS, FeedContent, FeedTarget
+from feedserver.feeds.model import (
+    MAX_PAGE_UPDATES,
+    PAGE_SIZE,
+    PAGE_UPDATE_DAYS,
+    TOMBSTONE_DAYS,
+    FeedContent,
+    FeedTarget,
+)
 from feedserver.models import Member, Post, Viewer
 from feedserver.store import feeds as feed_store
+from feedserver.store import pages as page_store
 from feedserver.store import posts as post_store
 from feedserver.store.db import Connection
 
@@ -40,15 +48,17 @@ async def content(services: Services, target: FeedTarget, before: str | None) ->
                 conn, g.id, kind=None, tag=None, before=before, limit=PAGE_SIZE + 1
             )
             posts, next_before = _paged(found)
-            dead = (
-                await feed_store.group_tombstones(conn, [g.id], since, PAGE_SIZE)
-                if newest_page
-                else []
-            )
+            dead, changed_pages = [], []
+            if newest_page:
+                dead = await feed_store.group_tombstones(conn, [g.id], since, PAGE_SIZE)
+                changed_pages = await page_store.updated_since(
+                    conn, g.id, since=services.clock() - timedelta(days=PAGE_UPDATE_DAYS),
+                    limit=MAX_PAGE_UPDATES,
+                )  # fmt: skip
             return FeedContent(
                 target, g.title, g.description or f"Posts in {g.title}",
                 paths.group_page(base, g.name), posts, dead, before, next_before,
-                created_at=g.created_at,
+                created_at=g.created_at, pages=changed_pages,
             )  # fmt: skip
         if target.kind == "thread":
             return await _thread(conn, target, before, since, base)

@@ -26,7 +26,7 @@ from lxml import etree
 
 from feedserver.feeds import paths
 from feedserver.feeds.model import FeedContent
-from feedserver.models import Post, Tombstone
+from feedserver.models import FaqPage, Post, Tombstone
 
 TOKEN_MARKER = "FEEDSERVER-TOKEN-MARKER"  # noqa: S105 - a placeholder, not a secret
 TOKEN_MARKER_BYTES = TOKEN_MARKER.encode()
@@ -109,6 +109,8 @@ def render(content: FeedContent, base: str) -> Rendered:
     for post in content.posts:
         updated = _entry(fg, content, post, base)
         newest = max(newest, updated)
+    for changed in content.pages:
+        newest = max(newest, _page_entry(fg, changed, base))
     fg.feedserver.deleted = [(_tombstone_ref(base, t), t.deleted_at) for t in content.tombstones]
     for tombstone in content.tombstones:
         newest = max(newest, tombstone.deleted_at)
@@ -151,6 +153,26 @@ def _entry(fg: FeedGenerator, content: FeedContent, post: Post, base: str) -> da
                            "label": "Answered"})  # fmt: skip
     entry.category(categories)
     return updated
+
+
+def _page_entry(fg: FeedGenerator, page: FaqPage, base: str) -> datetime:
+    """A FAQ page as one entry that is updated with every revision (its id never changes)."""
+    url = paths.faq_page(base, page.group_name, page.slug)
+    entry = fg.add_entry(order="append")
+    entry.id(url)
+    entry.title(clean(f"Page updated: {page.title}"))
+    editor = clean(page.updated_by_username) or "someone"
+    entry.author({"name": editor, "uri": paths.member_page(base, page.updated_by_username)})
+    entry.published(page.created_at)
+    entry.updated(page.updated_at)
+    entry.link(href=url)
+    note = f"<p><em>Revision {page.revision}, by {html.escape(editor)}.</em></p>\n"
+    entry.content(clean(note + page.body_html), type="html")  # body_html sanitized at write
+    categories = [{"term": t, "scheme": paths.tag_page(base, ""), "label": f"#{t}"}
+                  for t in page.tags]  # fmt: skip
+    categories.append({"term": "page", "scheme": f"{base}/kinds/", "label": "FAQ page"})
+    entry.category(categories)
+    return page.updated_at
 
 
 def _title(post: Post, author: str, accepted: bool) -> str:

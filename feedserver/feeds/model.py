@@ -7,12 +7,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
-from feedserver.models import Group, Post, ReadScope, Tombstone, Viewer
+from feedserver.models import FaqPage, Group, Post, ReadScope, Tombstone, Viewer
 
 FeedKind = Literal["group", "tag", "thread", "home"]
 
 PAGE_SIZE = 50  # entries per page (RFC 5005 paged feed)
 TOMBSTONE_DAYS = 30  # deleted posts stay as at:deleted-entry this long (RFC 6721)
+PAGE_UPDATE_DAYS = 30  # a changed FAQ page stays in its group's feed this long
+MAX_PAGE_UPDATES = 20  # ...at most this many of them, on the newest page of the feed
 
 # Bumped whenever the rendered shape changes, so caches and readers' ETags from an older
 # build are never mistaken for the new bytes.
@@ -57,3 +59,4 @@ class FeedContent:
     question: Post | None = None  # thread feeds: the first post, read after the version
     accepted_answer: Post | None = None  # thread feeds: the accepted answer, wherever it is
     created_at: datetime | None = None  # `updated` of a feed with no entries yet
+    pages: list[FaqPage] = field(default_factory=list)  # group feeds: "page updated" entries

@@ -31,6 +31,10 @@ def group_page(base: str, name: str) -> str:
     return f"{base}/groups/{name}"
 
 
+def faq_page(base: str, group: str, slug: str) -> str:
+    return f"{base}/groups/{group}/pages/{slug}"
+
+
 def tag_page(base: str, tag: str) -> str:
     return f"{base}/tags/{tag}"
 

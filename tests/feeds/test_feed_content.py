@@ -152,3 +152,30 @@ def test_renderer_strips_control_characters() -> None:
     assert rendered.body.count(atom.TOKEN_MARKER_BYTES) == 2  # self + first links only
     assert b'<at:deleted-entry ref="http://x/posts/01h0000000000000000000000b"' in rendered.body
     assert rendered.updated == now
+
+
+async def test_faq_page_changes_are_entries_in_the_group_feed(admin: Api, client) -> None:
+    alice, bob, _ = await _setup(admin)
+    await new_post(alice, "payroll-team", "A tip first")
+    page_url = "/api/v1/groups/payroll-team/pages/late-checks"
+    status, page = await alice.put(page_url, {"title": "Late checks", "body": "Use *form 7*."})
+    assert status in (200, 201), page
+    url = (await bob.get("/api/v1/groups/payroll-team"))[1]["feed_url"]
+    _, first_headers, _ = await fetch(client, url)
+    feed = await parse(client, url)
+    assert feed.bozo == 0
+    (entry,) = [e for e in feed.entries if e.title == "Page updated: Late checks"]
+    assert entry.id.endswith("/groups/payroll-team/pages/late-checks")
+    assert "<em>form 7</em>" in entry.content[0].value and "Revision 1" in entry.content[0].value
+    assert "page" in {t.term for t in entry.tags}
+
+    status, _ = await bob.put(
+        page_url, {"title": "Late checks", "body": "Use form 7, then HR.", "base_revision": 1}
+    )
+    assert status == 200
+    _, headers, _ = await fetch(client, url)
+    assert headers["ETag"] != first_headers["ETag"]
+    feed = await parse(client, url)
+    (edited,) = [e for e in feed.entries if e.id == entry.id]  # same entry, updated
+    assert "Revision 2" in edited.content[0].value and edited.updated >= entry.updated
+    assert edited.author_detail.name == "bob"
