@@ -28,9 +28,7 @@ async def test_unshared_member_is_not_discoverable(admin: Api, sharing: str) -> 
     found = [
         await anon.get("/users/carol"),
         await anon.get("/.well-known/webfinger", params={"resource": f"acct:carol@{HOST}"}),
-        await anon.get(
-            "/.well-known/webfinger", params={"resource": f"http://{HOST}/users/carol"}
-        ),
+        await anon.get("/.well-known/webfinger", params={"resource": f"http://{HOST}/users/carol"}),
     ]
     for status, body in found:
         assert status == 404
@@ -45,7 +43,5 @@ async def test_partner_sharing_member_is_discoverable(admin: Api) -> None:
     anon = admin.as_(None)
     status, actor = await anon.get("/users/dana")
     assert status == 200 and json.loads(actor)["preferredUsername"] == "dana"
-    status, jrd = await anon.get(
-        "/.well-known/webfinger", params={"resource": f"acct:dana@{HOST}"}
-    )
+    status, jrd = await anon.get("/.well-known/webfinger", params={"resource": f"acct:dana@{HOST}"})
     assert status == 200 and json.loads(jrd)["subject"] == f"acct:dana@{HOST}"

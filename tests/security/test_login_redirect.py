@@ -27,9 +27,7 @@ async def test_login_never_redirects_to_another_site(browser_for, next_path: str
         assert resp.status == 303
         assert resp.headers["Location"] == "/"
     # Signed in now: the login form itself redirects straight to `next`.
-    async with anon.client.get(
-        f"/login?next={quote(next_path)}", allow_redirects=False
-    ) as resp:
+    async with anon.client.get(f"/login?next={quote(next_path)}", allow_redirects=False) as resp:
         assert resp.status == 303 and resp.headers["Location"] == "/"
 
 
