@@ -148,6 +148,14 @@ def may_see_profile(viewer: Viewer, owner_id: str, sharing: str) -> bool:
     return sharing in ("org", "partners")
 
 
+def may_name_topic(declared: bool, readable_evidence: int) -> bool:
+    """A topic is a tag, and a private group's tags are private. A viewer sees a member's
+    topic named (profile, directory, partners) only when the member declared it or the viewer
+    may read at least one piece of its evidence; evidence they may not read is only counted,
+    and only under a topic they may name."""
+    return declared or readable_evidence > 0
+
+
 def may_discover_member(sharing: str) -> bool:
     """WebFinger and the Person actor answer anyone, unauthenticated: only a member who shares
     their profile with partners exists there. Everyone else (private or org-only) is 404, like

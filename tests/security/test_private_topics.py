@@ -5,7 +5,7 @@ have learned from such a group: not on the profile, not in the directory, not to
 from __future__ import annotations
 
 from tests.conftest import Api
-from tests.expertise.conftest import experts, make_group, solved
+from tests.expertise.conftest import make_group, solved
 from tests.federation.servers import PASSWORD, Node
 
 SECRET_TAG = "zebracorn"
@@ -34,18 +34,6 @@ async def test_profile_does_not_name_a_private_groups_tag(admin: Api) -> None:
     for api in (bob, carol):
         status, seen = await api.get("/api/v1/members/carol/profile")
         assert SECRET_TAG in {t["topic"] for t in seen["topics"]}
-
-
-async def test_directory_does_not_confirm_a_private_groups_tag(admin: Api) -> None:
-    bob, carol, dave = await _secret_expert(admin)
-    assert await experts(dave, SECRET_TAG) == []
-    assert [e["username"] for e in await experts(bob, SECRET_TAG)] == ["carol"]
-    # A topic she declared herself is hers to name, evidence or not.
-    await carol.put(
-        "/api/v1/members/carol/profile",
-        {"topics": [{"topic": SECRET_TAG, "level": "expert"}]},
-    )
-    assert [e["username"] for e in await experts(dave, SECRET_TAG)] == ["carol"]
 
 
 async def _login(node: Node, username: str) -> str:
