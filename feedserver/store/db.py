@@ -7,6 +7,7 @@ writers and never answers SQLITE_BUSY under load; readers run in parallel thanks
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import sqlite3
 from collections.abc import AsyncIterator
@@ -71,7 +72,15 @@ class Database:
         """One transaction on the writer connection; committed when the block ends cleanly."""
         assert self._writer is not None, "database is not open"
         async with self._write_lock:
-            await self._writer.execute("BEGIN IMMEDIATE")
+            try:
+                await self._writer.execute("BEGIN IMMEDIATE")
+            except BaseException:
+                # Cancelled while waiting: the BEGIN still runs on aiosqlite's thread, and
+                # without this ROLLBACK (queued after it) the one writer would stay inside a
+                # transaction: every later write fails. A BEGIN that failed leaves none open.
+                with contextlib.suppress(sqlite3.OperationalError):
+                    await self._writer.execute("ROLLBACK")
+                raise
             try:
                 yield self._writer
             except BaseException:

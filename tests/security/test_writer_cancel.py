@@ -5,6 +5,7 @@ later write would fail, and closing the database could not checkpoint."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 
 from feedserver.store.db import Database
 
@@ -21,10 +22,8 @@ async def test_a_write_cancelled_at_begin_leaves_no_open_transaction(tmp_path) -
         task = asyncio.create_task(write())
         await asyncio.sleep(0)  # the task is now awaiting BEGIN IMMEDIATE
         task.cancel()
-        try:
+        with contextlib.suppress(asyncio.CancelledError):
             await task
-        except asyncio.CancelledError:
-            pass
         async with db.write() as conn:  # the next write works
             await conn.execute("SELECT 1")
     finally:
