@@ -148,6 +148,28 @@ def may_see_profile(viewer: Viewer, owner_id: str, sharing: str) -> bool:
     return sharing in ("org", "partners")
 
 
+def may_name_topic(declared: bool, readable_evidence: int) -> bool:
+    """A topic is a tag, and a private group's tags are private. A viewer sees a member's
+    topic named (profile, directory, partners) only when the member declared it or the viewer
+    may read at least one piece of its evidence; evidence they may not read is only counted,
+    and only under a topic they may name."""
+    return declared or readable_evidence > 0
+
+
+def may_discover_member(sharing: str) -> bool:
+    """WebFinger and the Person actor answer anyone, unauthenticated: only a member who shares
+    their profile with partners exists there. Everyone else (private or org-only) is 404, like
+    a username that was never taken."""
+    return sharing == "partners"
+
+
+def partner_read_scope() -> ReadScope:
+    """What partner servers may learn about local groups' content when it is summarised (the
+    topics of a shared profile): what any local member may read, i.e. org groups. Never a
+    private group's tags."""
+    return ReadScope(org_groups=True)
+
+
 def profile_scope(viewer: Viewer) -> ProfileScope:
     """may_see_profile() for queries over many profiles (directory, routing)."""
     if viewer.member is None:

@@ -79,6 +79,14 @@ async def explained(
     return experts
 
 
+def nameable(expert: Expert) -> bool:
+    """May the viewer this was explained for see this topic named? (access.may_name_topic)"""
+    why = expert.explanation
+    readable = sum(why.counts.values()) - why.hidden if why else 0
+    declared = not expert.evidenced or expert.entry.level is not None
+    return access.may_name_topic(declared, readable)
+
+
 async def directory(
     services: Services, viewer: Viewer, *, topic: str | None, text: str, cursor: str | None,
     limit: int, evidence_only: bool = False,
@@ -112,4 +120,6 @@ async def directory(
                 next_cursor = f"d:{more[-1].member_id}" if more else f"d:{after_declared or ''}"
             entries += more
         experts = await explained(conn, services, viewer, entries, services.clock())
+    # Not filtered by nameable(): here the viewer named the topic, and evidence they may not
+    # read is counted, never described (tests/web/test_people.py pins that).
     return Page(experts, next_cursor)

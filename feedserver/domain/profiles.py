@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from feedserver.domain import access, expertise
-from feedserver.domain.experts import explained, topic_or_error
+from feedserver.domain.experts import explained, nameable, topic_or_error
 from feedserver.domain.services import Services
 from feedserver.domain.text import clean_text
 from feedserver.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -58,7 +58,11 @@ async def get(services: Services, viewer: Viewer, username: str) -> ProfileView:
             for t in profile.topics
             if t.topic not in evidenced
         ]
-        topics = await explained(conn, services, viewer, entries, services.clock())
+        topics = [
+            t
+            for t in await explained(conn, services, viewer, entries, services.clock())
+            if nameable(t)
+        ]
         assert viewer.member is not None
         endorsements = await profile_store.endorsement_counts(conn, member.id, viewer.member.id)
     return ProfileView(profile, topics, endorsements, access.may_edit_profile(viewer, member.id))

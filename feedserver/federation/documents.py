@@ -8,10 +8,12 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from feedserver.config import Config
+from feedserver.domain import access
 from feedserver.domain.services import Services
 from feedserver.federation.server_keys import ServerKeys, actor_url
 from feedserver.models import Member
 from feedserver.store import members as member_store
+from feedserver.store import profiles as profile_store
 
 AS_CONTEXT = "https://www.w3.org/ns/activitystreams"
 MULTIKEY_CONTEXT = "https://w3id.org/security/multikey/v1"
@@ -117,6 +119,13 @@ def nodeinfo(config: Config) -> dict[str, Any]:
 
 
 async def public_member(services: Services, username: str) -> Member | None:
-    """A member as shown to other servers: the Person actor carries public fields only."""
+    """A member as shown to other servers: the Person actor carries public fields only, and
+    only for members the access policy lets be discovered (profile shared with partners)."""
     async with services.db.read() as conn:
-        return await member_store.by_username(conn, username)
+        member = await member_store.by_username(conn, username)
+        if member is None:
+            return None
+        sharing, _ = await profile_store.sharing_and_cap(
+            conn, member.id, services.config.expertise_default_ask_cap
+        )
+    return member if access.may_discover_member(sharing) else None

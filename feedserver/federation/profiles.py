@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from feedserver.domain import access
 from feedserver.domain.access import require_member
 from feedserver.domain.ids import new_id
 from feedserver.domain.services import Services
@@ -200,12 +201,17 @@ async def _share_profile(
     conn: Connection, services: Services, profile: Profile,
     targets: list[Partner] | None = None,
 ) -> None:  # fmt: skip
-    counts = {
-        topic: count
-        for topic, _, count in await directory_store.member_topics(
-            conn, profile.member.id, MAX_TOPICS
+    declared = {t.topic for t in profile.topics}
+    counts = {}
+    for topic, _, count in await directory_store.member_topics(conn, profile.member.id, MAX_TOPICS):
+        # Partners learn a topic only where any local member could (access policy): a tag
+        # used only in private groups never leaves the server.
+        seen = await directory_store.evidence(
+            conn, access.partner_read_scope(), topic, [profile.member.id]
         )
-    }
+        readable = sum(1 for e in seen if e.readable)
+        if access.may_name_topic(topic in declared, readable):
+            counts[topic] = count
     topics = list(dict.fromkeys([t.topic for t in profile.topics] + list(counts)))
     await share(conn, services, profile.member, summary=profile.headline,
                 topics=topics[:MAX_TOPICS], evidence=counts, field=profile.field,

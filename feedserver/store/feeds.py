@@ -6,6 +6,7 @@ so a page costs the same at a thousand or a million posts.
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 
 from feedserver.models import Group, Member, Membership, Post, ReadScope, Tombstone
@@ -108,19 +109,24 @@ def _parse_ts(text: str) -> datetime:
 
 
 async def scope_version(conn: Connection, scope: ReadScope) -> str:
-    """Version of everything a scope reads: the newest change stamp among its groups and how
-    many groups there are (so leaving a group changes it too)."""
+    """Version of everything a scope reads: the newest change stamp among its groups and a
+    digest of which groups they are. A count is not enough: leaving one group and gaining
+    another (a new group has no change stamp yet) keeps the count and the newest stamp, and
+    the cached feed would still hold the lost group's posts."""
     if scope.everything:
+        # Admins read every group; groups are never deleted, so the count names the set.
         found = await conn.execute_fetchall(
             "SELECT (SELECT seq FROM feed_clock WHERE id = 1), (SELECT count(*) FROM groups)"
         )
-    else:
-        where, params = group_condition(scope, "g.id", "g.visibility")
-        found = await conn.execute_fetchall(
-            f"SELECT max(g.feed_seq), count(*) FROM groups g WHERE {where}", params
-        )
-    top, count = found[0]
-    return f"{top or 0}.{count}"
+        top, count = found[0]
+        return f"{top or 0}.{count}"
+    where, params = group_condition(scope, "g.id", "g.visibility")
+    found = await conn.execute_fetchall(
+        f"SELECT g.id, g.feed_seq FROM groups g WHERE {where} ORDER BY g.id", params
+    )
+    top = max((r[1] for r in found), default=0)
+    which = hashlib.blake2b("\n".join(r[0] for r in found).encode(), digest_size=8).hexdigest()
+    return f"{top}.{len(found)}.{which}"
 
 
 async def member_group_ids(conn: Connection, member_id: str) -> list[str]:

@@ -42,8 +42,12 @@ def login_url(next_path: str) -> str:
 
 
 def safe_next(raw: str | None) -> str:
-    """Only a local path: never an open redirect to another site."""
+    """Only a local path: never an open redirect to another site. Browsers (and yarl) drop
+    tabs and newlines from a URL, so any whitespace or control character is refused before the
+    "//" check, or "/<TAB>/evil.example" would turn into "//evil.example"."""
     if not raw or not raw.startswith("/") or raw.startswith("//") or "\\" in raw:
+        return "/"
+    if any(ch.isspace() or ord(ch) < 0x20 or ord(ch) == 0x7F for ch in raw):
         return "/"
     return raw
 

@@ -16,6 +16,9 @@ from .servers import make_node, start
 async def test_discovery_documents_public_fields_only(trio):
     a, _, _ = trio
     await a.add_member("alice")
+    await a.add_member("olga")  # default sharing (org): not discoverable from outside
+    # Only a member who shares their profile with partners is discoverable (tests/security).
+    assert (await a.call("PUT", "/api/v1/members/alice/profile", {"sharing": "partners"}))[0] == 200
     status, actor = await a.call("GET", "/actor", token="")
     assert status == 200 and actor["type"] == "Application" and actor["name"] == "Org A"
     (key,) = actor["assertionMethod"]
@@ -28,6 +31,7 @@ async def test_discovery_documents_public_fields_only(trio):
     assert set(person) <= {"@context", "id", "type", "preferredUsername", "name", "inbox",
                            "endpoints", "attributedTo", "assertionMethod"}  # fmt: skip
     assert (await a.call("GET", "/users/nobody"))[0] == 404
+    assert (await a.call("GET", "/users/olga"))[0] == 404
     status, jrd = await a.call("GET", f"/.well-known/webfinger?resource=acct:alice@{a.host}")
     assert status == 200 and jrd["links"][0]["href"] == f"{a.url}/users/alice"
     assert (await a.call("GET", "/.well-known/webfinger?resource=acct:alice@elsewhere"))[0] == 404
