@@ -47,6 +47,7 @@ def api_routes() -> list[web.RouteDef]:
         web.post(f"{API}/groups", groups.create_group),
         web.get(f"{API}/groups", groups.list_groups),
         web.get(f"{API}/groups/{{name}}", groups.get_group),
+        web.patch(f"{API}/groups/{{name}}", groups.edit_group),
         web.get(f"{API}/groups/{{name}}/members", groups.list_members),
         web.put(f"{API}/groups/{{name}}/members/{{username}}", groups.put_member),
         web.delete(f"{API}/groups/{{name}}/members/{{username}}", groups.remove_member),

@@ -90,3 +90,34 @@ async def test_group_list_is_paged_with_link_header(admin: Api) -> None:
             assert (link is None) == (body["next"] is None)
             path = link.split(">")[0][1:] if link else ""
     assert seen == [f"g{n}" for n in range(5)]
+
+
+async def test_owner_narrows_visibility_and_it_hides_everywhere(admin: Api) -> None:
+    alice = await admin.add_member("alice")
+    bob = await admin.add_member("bob")
+    await _group(alice, "open-door", "org")
+    status, post = await alice.post(
+        "/api/v1/groups/open-door/posts",
+        {"kind": "tip", "title": "Marmalade procedure", "body": "Ask Paddington."},
+    )
+    assert status == 201
+    status, found = await bob.get("/api/v1/search", params={"q": "marmalade"})
+    assert len(found["items"]) == 1
+
+    status, body = await bob.patch("/api/v1/groups/open-door", {"visibility": "private"})
+    assert status == 403  # bob may read, not manage
+    status, body = await alice.patch("/api/v1/groups/open-door", {"nonsense": 1})
+    assert status == 422
+    status, group = await alice.patch(
+        "/api/v1/groups/open-door", {"visibility": "private", "title": "Closed door"}
+    )
+    assert status == 200 and group["visibility"] == "private" and group["title"] == "Closed door"
+
+    assert (await bob.get("/api/v1/groups/open-door"))[0] == 404
+    assert (await bob.get(f"/api/v1/posts/{post['id']}"))[0] == 404
+    status, found = await bob.get("/api/v1/search", params={"q": "marmalade"})
+    assert found["items"] == []
+    status, listed = await bob.get("/api/v1/groups")
+    assert listed["items"] == []
+    # ...and the group does not exist for him, so he cannot change it back either.
+    assert (await bob.patch("/api/v1/groups/open-door", {"visibility": "org"}))[0] == 404

@@ -60,6 +60,34 @@ async def get(services: Services, viewer: Viewer, name: str) -> GroupAccess:
         return await access.readable_group(conn, viewer, name)
 
 
+async def edit(
+    services: Services,
+    viewer: Viewer,
+    name: str,
+    *,
+    title: str | None,
+    description: str | None,
+    visibility: str | None,
+) -> GroupAccess:
+    """Owners (and admins) change a group's settings. Narrowing the visibility takes effect
+    for every read path at once: they all ask the policy, and the change moves the group's
+    version (feeds, caches)."""
+    async with services.db.write() as conn:
+        found = await access.readable_group(conn, viewer, name)
+        if not found.can_manage:
+            raise Forbidden("Only the group's owners may change its settings")
+        g = found.group
+        new_title = g.title if title is None else clean_text(title).strip()
+        if not new_title:
+            raise ValidationFailed([{"field": "title", "message": "must not be empty"}])
+        await group_store.update(
+            conn, g.id, title=new_title,
+            description=g.description if description is None else clean_text(description),
+            visibility=g.visibility if visibility is None else visibility,
+        )  # fmt: skip
+        return await access.readable_group(conn, viewer, name)
+
+
 async def visible(
     services: Services, viewer: Viewer, *, after: str | None, limit: int
 ) -> Page[Group]:

@@ -47,6 +47,17 @@ async def get_group(request: web.Request) -> web.Response:
     return web.json_response(doc)
 
 
+async def edit_group(request: web.Request) -> web.Response:
+    viewer = await auth.signed_in(request)
+    body = await read_json(request, request.app[appkeys.SCHEMAS], "group-edit")
+    found = await groups.edit(
+        request.app[appkeys.SERVICES], viewer, request.match_info["name"],
+        title=body.get("title"), description=body.get("description"),
+        visibility=body.get("visibility"),
+    )  # fmt: skip
+    return web.json_response(render.group(found.group, found))
+
+
 async def list_members(request: web.Request) -> web.Response:
     viewer = await auth.signed_in(request)
     cursor, limit = page_params(request)
