@@ -143,11 +143,10 @@ async def put_mentee(
 _TEAM = "COALESCE((SELECT team FROM profiles pr WHERE pr.member_id = m.id), '') AS team"
 
 
-async def mentors(
-    conn: Connection, program_id: str, member_id: str | None = None
-) -> list[MentorEnrolment]:
+async def _enrolments(conn: Connection, table: str, program_id: str, member_id: str | None) -> list:
+    """Rows of one enrolment table (mentors or mentees) with the member and their team."""
     sql = (
-        f"SELECT e.*, {_MEMBER}, {_TEAM} FROM program_mentors e"
+        f"SELECT e.*, {_MEMBER}, {_TEAM} FROM {table} e"
         " JOIN members m ON m.id = e.member_id WHERE e.program_id = ?"
     )
     params: list = [program_id]
@@ -155,39 +154,36 @@ async def mentors(
         sql += " AND e.member_id = ?"
         params.append(member_id)
     async with conn.execute(sql + " ORDER BY e.member_id", params) as cur:
-        return [
-            MentorEnrolment(
-                program_id=r["program_id"], member=member_of(r),
-                topics=tuple(r["topics"].split()), capacity=r["capacity"],
-                manager_id=r["manager_id"], team=r["team"],
-                enrolled_at=rows.parse_ts(r["enrolled_at"]),
-            )
-            for r in await cur.fetchall()
-        ]  # fmt: skip
+        return list(await cur.fetchall())
+
+
+async def mentors(
+    conn: Connection, program_id: str, member_id: str | None = None
+) -> list[MentorEnrolment]:
+    return [
+        MentorEnrolment(
+            program_id=r["program_id"], member=member_of(r),
+            topics=tuple(r["topics"].split()), capacity=r["capacity"],
+            manager_id=r["manager_id"], team=r["team"],
+            enrolled_at=rows.parse_ts(r["enrolled_at"]),
+        )
+        for r in await _enrolments(conn, "program_mentors", program_id, member_id)
+    ]  # fmt: skip
 
 
 async def mentees(
     conn: Connection, program_id: str, member_id: str | None = None
 ) -> list[MenteeEnrolment]:
-    sql = (
-        f"SELECT e.*, {_MEMBER}, {_TEAM} FROM program_mentees e"
-        " JOIN members m ON m.id = e.member_id WHERE e.program_id = ?"
-    )
-    params: list = [program_id]
-    if member_id is not None:
-        sql += " AND e.member_id = ?"
-        params.append(member_id)
-    async with conn.execute(sql + " ORDER BY e.member_id", params) as cur:
-        return [
-            MenteeEnrolment(
-                program_id=r["program_id"], member=member_of(r),
-                goals=tuple(r["goals"].split()), same_team=r["same_team"],
-                priority=r["priority"], avoid=tuple(r["avoid"].split()),
-                manager_id=r["manager_id"], team=r["team"],
-                enrolled_at=rows.parse_ts(r["enrolled_at"]),
-            )
-            for r in await cur.fetchall()
-        ]  # fmt: skip
+    return [
+        MenteeEnrolment(
+            program_id=r["program_id"], member=member_of(r),
+            goals=tuple(r["goals"].split()), same_team=r["same_team"],
+            priority=r["priority"], avoid=tuple(r["avoid"].split()),
+            manager_id=r["manager_id"], team=r["team"],
+            enrolled_at=rows.parse_ts(r["enrolled_at"]),
+        )
+        for r in await _enrolments(conn, "program_mentees", program_id, member_id)
+    ]  # fmt: skip
 
 
 async def counts(conn: Connection, program_id: str) -> tuple[int, int]:
