@@ -6,7 +6,7 @@ from aiohttp import web
 
 from feedserver import appkeys
 from feedserver.domain import pages
-from feedserver.http import auth, render_expertise
+from feedserver.http import auth, render, render_expertise
 from feedserver.http.paging import page_params, paged_response
 from feedserver.http.validation import read_json
 
@@ -51,7 +51,7 @@ async def list_pages(request: web.Request) -> web.Response:
 async def list_revisions(request: web.Request) -> web.Response:
     viewer = await auth.signed_in(request)
     found = await pages.revisions(request.app[appkeys.SERVICES], viewer, *_where(request))
-    return web.json_response({"items": [render_expertise.page_revision(r) for r in found]})
+    return web.json_response({"items": [render.revision(r) for r in found]})
 
 
 async def get_revision(request: web.Request) -> web.Response:
@@ -59,7 +59,7 @@ async def get_revision(request: web.Request) -> web.Response:
     found = await pages.revision(
         request.app[appkeys.SERVICES], viewer, *_where(request), request.match_info["revision"]
     )
-    return web.json_response(render_expertise.page_revision(found))
+    return web.json_response(render.revision(found))
 
 
 async def lock_page(request: web.Request) -> web.Response:

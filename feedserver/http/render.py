@@ -6,7 +6,16 @@ from datetime import datetime
 from typing import Any
 
 from feedserver.domain.access import GroupAccess
-from feedserver.models import Group, GroupMember, JoinRequest, Member, Post, Revision, SearchHit
+from feedserver.models import (
+    Group,
+    GroupMember,
+    JoinRequest,
+    Member,
+    PageRevision,
+    Post,
+    Revision,
+    SearchHit,
+)
 
 
 def when(moment: datetime) -> str:
@@ -83,7 +92,8 @@ def post(p: Post, *, helpful_by_me: bool | None = None) -> dict[str, Any]:
     return doc
 
 
-def revision(r: Revision) -> dict[str, Any]:
+def revision(r: Revision | PageRevision) -> dict[str, Any]:
+    """A post's or a FAQ page's revision: the same fields either way."""
     return {
         "revision": r.revision,
         "title": r.title,

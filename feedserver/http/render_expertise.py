@@ -14,7 +14,6 @@ from feedserver.models import (
     Explanation,
     FaqPage,
     PageHit,
-    PageRevision,
     SearchHit,
 )
 
@@ -122,17 +121,6 @@ def page(p: FaqPage) -> dict[str, Any]:
         "updated_by": p.updated_by_username,
         "created_at": when(p.created_at),
         "updated_at": when(p.updated_at),
-    }
-
-
-def page_revision(r: PageRevision) -> dict[str, Any]:
-    return {
-        "revision": r.revision,
-        "title": r.title,
-        "body": r.body,
-        "tags": list(r.tags),
-        "editor": r.editor_username,
-        "created_at": when(r.created_at),
     }
 
 

@@ -84,25 +84,19 @@ async def group_by_key(
     row = found[0]
     member = Member(
         id=row["m_id"], username=row["m_username"], display_name=row["m_display_name"],
-        is_admin=bool(row["m_is_admin"]), created_at=_parse_ts(row["m_created_at"]),
+        is_admin=bool(row["m_is_admin"]), created_at=rows.parse_ts(row["m_created_at"]),
     )  # fmt: skip
     group = None
     if row["id"] is not None:
         group = Group(
             id=row["id"], name=row["name"], title=row["title"], description=row["description"],
-            visibility=row["visibility"], created_at=_parse_ts(row["created_at"]),
+            visibility=row["visibility"], created_at=rows.parse_ts(row["created_at"]),
             version=row["version"],
         )  # fmt: skip
     membership = None
     if group is not None and row["role"] is not None:
-        membership = Membership(group.id, member.id, row["role"], _parse_ts(row["joined_at"]))
+        membership = Membership(group.id, member.id, row["role"], rows.parse_ts(row["joined_at"]))
     return member, bytes.fromhex(row["secret"]), group, membership
-
-
-def _parse_ts(text: str) -> datetime:
-    """rows.parse_ts, without strptime: this runs three times on every feed poll, and
-    strptime alone cost more than the rest of a 304."""
-    return datetime.fromisoformat(text)
 
 
 # -- versions --------------------------------------------------------------------------------

@@ -16,7 +16,9 @@ def ts(moment: datetime) -> str:
 
 
 def parse_ts(text: str) -> datetime:
-    return datetime.strptime(text, _FORMAT).replace(tzinfo=UTC)
+    # fromisoformat reads the fixed format (and its trailing Z) many times faster than
+    # strptime, which cost more than the rest of a feed's 304.
+    return datetime.fromisoformat(text)
 
 
 def member(row: sqlite3.Row) -> Member:
