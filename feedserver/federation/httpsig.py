@@ -35,10 +35,11 @@ __all__ = [
     "SignatureFromFuture",
     "SignatureMalformed",
     "SignatureMissing",
+    "RequestSignature",
     "UnknownKey",
-    "VerifiedSignature",
     "parse_signature_headers",
     "sign_request",
+    "check_request",
     "signature_base",
     "verify_request",
 ]
@@ -85,7 +86,7 @@ class MissingComponent(SignatureError):
 
 
 @dataclass(frozen=True)
-class VerifiedSignature:
+class RequestSignature:
     key_id: str
     created: int
     components: tuple[str, ...]
@@ -230,21 +231,23 @@ def parse_signature_headers(headers: Mapping[str, str]) -> dict[str, tuple[Inner
     return out
 
 
-def verify_request(
+def check_request(
     method: str,
     url: str,
     headers: Mapping[str, str],
-    resolve_key: Callable[[str], Ed25519PublicKey | None],
     required_components: Sequence[str] = POST_COMPONENTS,
     now: float | None = None,
     max_age: int = 300,
     max_future: int = 30,
     label: str | None = None,
     parsed: dict[str, tuple[InnerList, bytes]] | None = None,
-) -> VerifiedSignature:
-    """Verify one signature (`label`, or the first one) on a request; raise SignatureError.
+) -> tuple[RequestSignature, bytes]:
+    """Every check of `verify_request` but the Ed25519 one; raise SignatureError.
 
-    Checks run cheapest first, so a stale or incomplete request never costs a key lookup.
+    Returns the signature's details and the signature base they hold for once
+    `signature_bytes` verifies over it with the key `key_id`: the caller looks the key up
+    and verifies (the inbox does it off the event loop). Cheapest checks first, so a stale
+    or incomplete request costs no more than parsing its headers.
     `parsed`: what `parse_signature_headers(headers)` returned, when the caller has it.
     """
     if parsed is None:
@@ -270,23 +273,15 @@ def verify_request(
     missing = [c for c in required_components if c not in components]
     if missing:
         raise MissingComponent(f"signature does not cover {', '.join(missing)}")
-    key_id = str(params["keyid"])
-    key = resolve_key(key_id)
-    if key is None:
-        raise UnknownKey(f"unknown key {key_id!r}")
     try:
         base, _ = signature_base(method, url, headers, components, params)
     except KeyError as exc:
         raise MissingComponent(f"request lacks covered component {exc}") from exc
     except (ValueError, StructuredFieldError) as exc:
         raise SignatureMalformed(str(exc)) from exc
-    try:
-        key.verify(sig_bytes, base.encode("ascii"))
-    except InvalidSignature as exc:
-        raise BadSignature("signature does not verify") from exc
     nonce = params.get("nonce")
-    return VerifiedSignature(
-        key_id=key_id,
+    signature = RequestSignature(
+        key_id=str(params["keyid"]),
         created=created,
         components=components,
         signature_bytes=sig_bytes,
@@ -294,3 +289,30 @@ def verify_request(
         expires=int(expires) if expires is not None else None,
         nonce=str(nonce) if nonce is not None else None,
     )
+    return signature, base.encode("ascii")
+
+
+def verify_request(
+    method: str,
+    url: str,
+    headers: Mapping[str, str],
+    resolve_key: Callable[[str], Ed25519PublicKey | None],
+    required_components: Sequence[str] = POST_COMPONENTS,
+    now: float | None = None,
+    max_age: int = 300,
+    max_future: int = 30,
+    label: str | None = None,
+    parsed: dict[str, tuple[InnerList, bytes]] | None = None,
+) -> RequestSignature:
+    """Verify one signature (`label`, or the first one) on a request; raise SignatureError."""
+    signature, base = check_request(
+        method, url, headers, required_components, now, max_age, max_future, label, parsed
+    )
+    key = resolve_key(signature.key_id)
+    if key is None:
+        raise UnknownKey(f"unknown key {signature.key_id!r}")
+    try:
+        key.verify(signature.signature_bytes, base)
+    except InvalidSignature as exc:
+        raise BadSignature("signature does not verify") from exc
+    return signature

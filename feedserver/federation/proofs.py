@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import hashlib
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,7 +19,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from .jcs import canonicalize
 from .keys import KeyFormatError, b58decode, b58encode
 
-__all__ = ["CRYPTOSUITE", "PROOF_TYPE", "ProofError", "sign_object", "verify_object"]
+__all__ = [
+    "CRYPTOSUITE", "PROOF_TYPE", "ProofError", "ProofToVerify", "check_object", "sign_object",
+    "verify_object",
+]  # fmt: skip
 
 PROOF_TYPE = "DataIntegrityProof"
 CRYPTOSUITE = "eddsa-jcs-2022"
@@ -86,15 +90,20 @@ def _starts_with(document_context: Any, proof_context: Any) -> bool:
     return doc[: len(prf)] == prf
 
 
-def verify_object(
-    obj: dict[str, Any],
-    resolve_key: Callable[[str], Ed25519PublicKey | None],
-    expected_purpose: str = "assertionMethod",
-) -> str:
-    """Verify the object's single eddsa-jcs-2022 proof and return its verificationMethod.
+@dataclass(frozen=True)
+class ProofToVerify:
+    """An object's proof with every check done but the Ed25519 one."""
 
-    The caller must still check that the returned key belongs to the object's actor.
-    Raises ProofError.
+    verification_method: str
+    signature: bytes
+    hash_data: bytes  # what the signature must verify over
+
+
+def check_object(obj: dict[str, Any], expected_purpose: str = "assertionMethod") -> ProofToVerify:
+    """Every check of `verify_object` but the Ed25519 one; raise ProofError.
+
+    The caller resolves `verification_method` to a key it trusts for the object's actor and
+    verifies `signature` over `hash_data` (the inbox does it off the event loop).
     """
     if not isinstance(obj, dict) or "proof" not in obj:
         raise ProofError("missing", "object has no proof")
@@ -128,15 +137,31 @@ def verify_object(
         if not _starts_with(document.get("@context"), options["@context"]):
             raise ProofError("context-mismatch", "document @context does not match the proof's")
         document["@context"] = options["@context"]
-    key = resolve_key(method)
-    if key is None:
-        raise ProofError("unknown-key", f"unknown verification method {method!r}")
     try:
         hash_data = _hash_data(document, options)
     except (ValueError, TypeError) as exc:
         raise ProofError("malformed", f"object cannot be canonicalized: {exc}") from exc
+    return ProofToVerify(method, signature, hash_data)
+
+
+def verify_object(
+    obj: dict[str, Any],
+    resolve_key: Callable[[str], Ed25519PublicKey | None],
+    expected_purpose: str = "assertionMethod",
+) -> str:
+    """Verify the object's single eddsa-jcs-2022 proof and return its verificationMethod.
+
+    The caller must still check that the returned key belongs to the object's actor.
+    Raises ProofError.
+    """
+    proof = check_object(obj, expected_purpose)
+    key = resolve_key(proof.verification_method)
+    if key is None:
+        raise ProofError(
+            "unknown-key", f"unknown verification method {proof.verification_method!r}"
+        )
     try:
-        key.verify(signature, hash_data)
+        key.verify(proof.signature, proof.hash_data)
     except InvalidSignature as exc:
         raise ProofError("bad-signature", "proof does not verify") from exc
-    return method
+    return proof.verification_method
