@@ -60,6 +60,11 @@ class Config:
     delivery_poll_seconds: int = _f(5, "How often the delivery worker looks for due deliveries.")
     fetch_timeout_seconds: int = _f(10, "Time limit of one request to a partner server.")
     fetch_max_bytes: int = _f(1024 * 1024, "Largest response accepted from a partner server.")
+    verify_workers: int = _f(
+        1,
+        "Processes that verify the inbox's Ed25519 signatures off the event loop (started on"
+        " first use); 0 verifies in the server process. Up to one per spare core.",
+    )
     key_rotation_grace_days: int = _f(
         7, "How long a rotated-out server key stays published and valid for partners."
     )

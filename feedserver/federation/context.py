@@ -9,6 +9,7 @@ from feedserver.domain.services import Services
 from feedserver.federation.client import OutgoingClient
 from feedserver.federation.pinned_keys import PinnedKeys
 from feedserver.federation.server_keys import ServerKeys
+from feedserver.federation.verifier import Verifier
 
 
 @dataclass
@@ -21,13 +22,15 @@ class Federation:
     worker: Any = None  # the DeliveryWorker while the app runs
     # Partners' pinned keys in memory for the inbox (confirmed in its write transaction).
     pinned: PinnedKeys = field(default_factory=PinnedKeys)
+    # The inbox's Ed25519 verifications, in worker processes started on first use.
+    verifier: Verifier = field(default_factory=lambda: Verifier(0))
 
     @classmethod
     def build(cls, services: Services) -> Federation:
         keys = services.keys or ServerKeys(services.config)
         config = services.config
-        return cls(services, keys, OutgoingClient(keys, config.fetch_timeout_seconds,
-                                                   config.fetch_max_bytes))  # fmt: skip
+        client = OutgoingClient(keys, config.fetch_timeout_seconds, config.fetch_max_bytes)
+        return cls(services, keys, client, verifier=Verifier(config.verify_workers))
 
     async def open(self) -> None:
         if not self.keys.loaded:
@@ -36,6 +39,7 @@ class Federation:
 
     async def close(self) -> None:
         await self.client.close()
+        await self.verifier.close()
 
     def wake(self) -> None:
         for callback in self.wake_worker:

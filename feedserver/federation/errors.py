@@ -32,3 +32,10 @@ class InviteRejected(FeedserverError):
 
 class PartnerUnreachable(FeedserverError):
     status, code, title = 502, "partner-unreachable", "The partner server did not answer well"
+
+
+class VerifierUnavailable(FeedserverError):
+    """A signature-verifying worker process ended before it answered; the sender retries."""
+
+    status, code, title = 503, "verifier-unavailable", "Signatures cannot be verified right now"
+    retry_after = 5

@@ -20,12 +20,13 @@ from typing import Any
 from feedserver.domain.services import Services
 from feedserver.federation import httpsig, pinned_keys
 from feedserver.federation.client import host_of
+from feedserver.federation.context import Federation
 from feedserver.federation.digest import DigestError, verify_content_digest
 from feedserver.federation.errors import BadActivity, InvalidProof, NotAPartner, SignatureRejected
 from feedserver.federation.keys import KeyFormatError, public_key_from_multibase
-from feedserver.federation.pinned_keys import PinnedKey, PinnedKeys
+from feedserver.federation.pinned_keys import PinnedKey
 from feedserver.federation.profiles import profile_fields
-from feedserver.federation.proofs import ProofError, verify_object
+from feedserver.federation.proofs import ProofError, check_object
 from feedserver.store import federation as fed_store
 from feedserver.store import federation_inbox as inbox_store
 
@@ -34,40 +35,32 @@ MAX_FUTURE = 30
 
 
 async def verify_signature(
-    services: Services, pinned: PinnedKeys, method: str, url: str, headers: Mapping[str, str]
-) -> tuple[httpsig.VerifiedSignature, PinnedKey]:
+    fed: Federation, method: str, url: str, headers: Mapping[str, str]
+) -> tuple[httpsig.RequestSignature, PinnedKey]:
     """Verify a partner's request signature; returns it and the pinned key it verified with.
 
     The headers are parsed once; the key comes from the in-memory cache of pinned keys (no
-    database read for a known key), and the inbox confirms it in its write transaction.
+    database read for a known key), and the inbox confirms it in its write transaction. The
+    Ed25519 verification itself runs in a worker process (`verifier.py`).
     """
     try:
-        parsed = httpsig.parse_signature_headers(headers)
-    except httpsig.SignatureError as exc:
-        raise SignatureRejected(f"{exc.reason}: {exc}") from None
-    sig_input, _ = next(iter(parsed.values()))
-    key_id = sig_input.params.get("keyid")
-    if not isinstance(key_id, str):
-        raise SignatureRejected("malformed: keyid is required")
-    now = services.clock()
-    key = await pinned.lookup(services.db, key_id, now)
-    try:
-        verified = httpsig.verify_request(
+        signature, base = httpsig.check_request(
             method, url, headers,
-            lambda kid: key.public_key if key is not None and kid == key_id else None,
             required_components=httpsig.POST_COMPONENTS if method == "POST"
             else httpsig.GET_COMPONENTS,
-            now=now.timestamp(), max_age=MAX_AGE, max_future=MAX_FUTURE, parsed=parsed,
+            now=fed.services.clock().timestamp(), max_age=MAX_AGE, max_future=MAX_FUTURE,
         )  # fmt: skip
-    except httpsig.UnknownKey as exc:
-        raise NotAPartner(f"{exc}: not a pinned key of a partner") from None
     except httpsig.SignatureError as exc:
         raise SignatureRejected(f"{exc.reason}: {exc}") from None
-    assert key is not None
-    return verified, key
+    key = await fed.pinned.lookup(fed.services.db, signature.key_id, fed.services.clock())
+    if key is None:
+        raise NotAPartner(f"unknown key {signature.key_id!r}: not a pinned key of a partner")
+    if not await fed.verifier.verify(key.public_key, signature.signature_bytes, base):
+        raise SignatureRejected("bad-signature: signature does not verify")
+    return signature, key
 
 
-def signature_hash(verified: httpsig.VerifiedSignature) -> str:
+def signature_hash(verified: httpsig.RequestSignature) -> str:
     return hashlib.sha256(verified.signature_bytes).hexdigest()
 
 
@@ -97,35 +90,37 @@ def _parse(body: bytes, host: str) -> dict[str, Any]:
 
 
 async def verify_proof(
-    services: Services, obj: dict[str, Any], host: str, request_key: PinnedKey | None = None
+    fed: Federation, obj: dict[str, Any], host: str, request_key: PinnedKey | None = None
 ) -> None:
     """The object's proof must verify with a pinned key of `host`, the object's server."""
-    proof = obj.get("proof")
-    method = proof.get("verificationMethod") if isinstance(proof, dict) else None
     for name in ("id", "attributedTo"):
         if name in obj and host_of(str(obj[name])) != host:
             raise NotAPartner(f"the object's {name} is not on the sending server")
+    try:
+        proof = check_object(obj)
+    except ProofError as exc:
+        raise InvalidProof(f"{exc.reason}: {exc}") from None
+    method = proof.verification_method
     public_key = None
     if request_key is not None and method == request_key.key_id:
         public_key = request_key.public_key  # the pinned key just used for the request
-    elif isinstance(method, str) and host_of(method) == host:
-        async with services.db.read() as conn:
-            pinned = await fed_store.partner_key(conn, method, services.clock())
+    elif host_of(method) == host:
+        async with fed.services.db.read() as conn:
+            pinned = await fed_store.partner_key(conn, method, fed.services.clock())
         if pinned is not None and pinned[0] == host:
             try:
                 public_key = public_key_from_multibase(pinned[1])
             except KeyFormatError:
                 public_key = None
-    try:
-        verify_object(obj, lambda key_id: public_key if key_id == method else None)
-    except (ProofError, KeyFormatError) as exc:
-        raise InvalidProof(f"{getattr(exc, 'reason', 'malformed')}: {exc}") from None
+    if public_key is None:
+        raise InvalidProof(f"unknown-key: unknown verification method {method!r}")
+    if not await fed.verifier.verify(public_key, proof.signature, proof.hash_data):
+        raise InvalidProof("bad-signature: proof does not verify")
 
 
 async def receive(
-    services: Services,
-    pinned: PinnedKeys,
-    signed: tuple[httpsig.VerifiedSignature, PinnedKey],
+    fed: Federation,
+    signed: tuple[httpsig.RequestSignature, PinnedKey],
     headers: Mapping[str, str],
     body: bytes,
 ) -> bool:
@@ -136,6 +131,7 @@ async def receive(
     records the signature (a replay is refused there, with no read before it), records the
     activity id and applies it, all or nothing.
     """
+    services = fed.services
     verified, key = signed
     host = key.host
     check_digest(headers, body)
@@ -147,7 +143,7 @@ async def receive(
         handler = "keys"
     elif kind == "Update" and isinstance(obj, dict) and obj.get("type") == "Profile":
         fields = profile_fields(host, obj)
-        await verify_proof(services, obj, host, key)
+        await verify_proof(fed, obj, host, key)
         handler = "profile"
     elif kind == "Delete" and obj is not None:
         object_id = obj.get("id") if isinstance(obj, dict) else obj
@@ -186,7 +182,7 @@ async def receive(
     try:
         applied = await services.db.write_grouped(apply)
     except NotAPartner:
-        pinned.forget(key.key_id)
+        fed.pinned.forget(key.key_id)
         raise
     if applied and handler == "keys":
         pinned_keys.changed(services.db)

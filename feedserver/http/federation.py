@@ -83,14 +83,11 @@ async def person_actor(request: web.Request) -> web.Response:
 
 
 async def post_inbox(request: web.Request) -> web.Response:
-    services = request.app[appkeys.SERVICES]
-    pinned = request.app[appkeys.FEDERATION].pinned
+    fed = request.app[appkeys.FEDERATION]
     # Signature first (headers only), then the body, bounded by client_max_size.
-    verified = await inbox.verify_signature(
-        services, pinned, "POST", _target_uri(request), request.headers
-    )
+    verified = await inbox.verify_signature(fed, "POST", _target_uri(request), request.headers)
     body = await _body(request)
-    applied = await inbox.receive(services, pinned, verified, request.headers, body)
+    applied = await inbox.receive(fed, verified, request.headers, body)
     return web.Response(status=202 if applied else 200)
 
 
