@@ -7,6 +7,7 @@ matters: keys sorted by UTF-16 code units, numbers printed the way ECMAScript pr
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from typing import Any
@@ -30,12 +31,51 @@ def canonicalize(obj: Any) -> bytes:
     Raises ValueError for NaN/Infinity, integers a double cannot hold exactly, lone
     surrogates and non-string keys, and TypeError for values JSON has no form for.
     """
-    out: list[str] = []
-    _write(obj, out)
+    if _json_dumps_is_canonical(obj):
+        # The common case (activities carry no floats): the C encoder, same bytes.
+        text = json.dumps(obj, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    else:
+        out: list[str] = []
+        _write(obj, out)
+        text = "".join(out)
     try:
-        return "".join(out).encode("utf-8")
+        return text.encode("utf-8")
     except UnicodeEncodeError as exc:
         raise ValueError("string contains a lone surrogate") from exc
+
+
+_SAFE_INT = 2**53
+
+
+def _json_dumps_is_canonical(value: Any) -> bool:
+    """Whether json.dumps (sorted keys, no spaces, no ASCII escaping) prints RFC 8785 exactly.
+
+    It does when there is no float (Python and ECMAScript print some differently), no
+    integer beyond 2**53 (JCS prints it as the double it becomes), and every key is ASCII
+    (code-point order is UTF-16 order there). Its string escapes are JCS's: the short forms,
+    lowercase \\u00xx for other control characters, nothing else. Exact types only: a
+    subclass (bool is one of int) could print differently.
+    """
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        kind = type(item)
+        if kind is str or item is None or item is True or item is False:
+            continue
+        if kind is int:
+            if -_SAFE_INT <= item <= _SAFE_INT:
+                continue
+            return False
+        if kind is dict:
+            for key in item:
+                if type(key) is not str or not key.isascii():
+                    return False
+            stack.extend(item.values())
+        elif kind is list or kind is tuple:
+            stack.extend(item)
+        else:
+            return False
+    return True
 
 
 def _write(value: Any, out: list[str]) -> None:

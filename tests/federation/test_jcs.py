@@ -2,10 +2,12 @@
 
 import json
 import math
+import random
 import struct
 
 import pytest
 
+from feedserver.federation import jcs
 from feedserver.federation.jcs import canonicalize
 
 # RFC 8785 Appendix B: IEEE 754 bit pattern -> ECMAScript serialization.
@@ -111,3 +113,46 @@ def test_control_characters_escaped_lowercase_hex_and_nothing_else():
 def test_unrepresentable_values_are_rejected(bad):
     with pytest.raises((ValueError, TypeError)):
         canonicalize(bad)
+
+
+def _slow(value) -> bytes:
+    out: list[str] = []
+    jcs._write(value, out)
+    return "".join(out).encode("utf-8")
+
+
+def _random_value(rng: random.Random, depth: int = 0):
+    alphabet = ['"', "\\", "\n", "\x00", "\x1f", "\x7f", "a", "é", "\u2028", "\ue000", "😀", "/"]
+    text = lambda: "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 6)))  # noqa: E731
+    kind = rng.randint(0, 8 if depth < 3 else 5)
+    if kind == 0:
+        return rng.choice([None, True, False])
+    if kind == 1:
+        return rng.choice([0, -1, 7, 2**53, -(2**53), 2**53 + 2, 10**21])
+    if kind == 2:
+        return rng.choice([0.5, 1.0, -0.0, 1e21, 1e-7, 123.456])
+    if kind <= 5:
+        return text()
+    if kind == 6:
+        return [_random_value(rng, depth + 1) for _ in range(rng.randint(0, 4))]
+    keys = [
+        rng.choice(["id", "type", "b", "a", "A", "ü", "😀", "\ue000"]) + text() for _ in range(4)
+    ]
+    return {k: _random_value(rng, depth + 1) for k in keys}
+
+
+def test_fast_path_gives_the_same_bytes_as_the_full_algorithm():
+    """canonicalize() hands plain values to json.dumps; it must never change a byte."""
+    rng = random.Random(8785)
+    fast = 0
+    for _ in range(3000):
+        value = _random_value(rng)
+        try:
+            expected = _slow(value)
+        except ValueError:
+            with pytest.raises(ValueError):
+                canonicalize(value)
+            continue
+        assert canonicalize(value) == expected, value
+        fast += jcs._json_dumps_is_canonical(value)
+    assert fast > 500  # the comparison covered the fast path, not only the slow one
