@@ -55,20 +55,17 @@ def put_partner_profile(
     counts: dict[str, int] | None = None,
 ) -> None:  # fmt: skip
     """Cache the profile and its topics (with the partner's evidence count for each)."""
-    conn.execute(
+    # Only a row this partner owns is written (RETURNING says whether it was).
+    owned = conn.execute(
         "INSERT INTO partner_profiles (object_id, host, actor_id, name, summary, topics, object,"
         " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (object_id) DO UPDATE SET"
         " actor_id = excluded.actor_id, name = excluded.name, summary = excluded.summary,"
         " topics = excluded.topics, object = excluded.object, updated_at = excluded.updated_at"
-        " WHERE partner_profiles.host = excluded.host",
+        " WHERE partner_profiles.host = excluded.host RETURNING 1",
         (object_id, host, actor_id, name, summary, " ".join(topics),
          json.dumps(obj, ensure_ascii=False), rows.ts(now)),
-    )  # fmt: skip
-    # Only the row this partner owns gets its topics replaced.
-    owned = conn.execute(
-        "SELECT 1 FROM partner_profiles WHERE object_id = ? AND host = ?", (object_id, host)
-    ).fetchone()
-    if owned is None:
+    ).fetchall()  # fmt: skip
+    if not owned:
         return
     conn.execute("DELETE FROM partner_profile_topics WHERE object_id = ?", (object_id,))
     conn.executemany(
