@@ -1,7 +1,7 @@
 """Federation throughput: verified inbox deliveries/s against raw Ed25519 verifications/s
 measured in the same run, and how fast the delivery queue drains to a loopback partner.
 
-    python -m bench.federation [--activities N] [--clients C]
+    python -m bench.federation [--activities N] [--clients C] [--rounds R]
 
 Two real `feedserver serve` processes on 127.0.0.1 (A and B, partnered through the CLI as an
 operator would), default durability (WAL, synchronous=FULL). Inbox: this process signs N
@@ -141,7 +141,10 @@ def inbox_per_second_wrk(requests: list[tuple[dict, bytes]], url: str, clients: 
         ]
         data.write_text("\n".join(lines) + "\n")
         script.write_text(_WRK_SCRIPT.replace("COUNT", str(len(requests) - clients)))
-        args = ["wrk", "-t1", f"-c{clients}", "-d60s", "-s", str(script), url, "--", str(data)]
+        # Long enough to send them all at 300/s; wrk stops its thread once all are answered.
+        seconds = min(60, max(10, len(requests) // 300))
+        args = ["wrk", "-t1", f"-c{clients}", f"-d{seconds}s", "-s", str(script), url]
+        args += ["--", str(data)]
         out = subprocess.run(args, capture_output=True, text=True, check=True)
     if "status" in out.stderr or "Non-2xx" in out.stdout:
         raise RuntimeError(f"inbox refused deliveries:\n{out.stdout}\n{out.stderr[:2000]}")
@@ -150,9 +153,11 @@ def inbox_per_second_wrk(requests: list[tuple[dict, bytes]], url: str, clients: 
     return float(rate.group(1)) * (1000 if rate.group(2) == "k" else 1)
 
 
-async def inbox_per_second(a_data: Path, a_base: str, b_port: int, n: int, clients: int) -> float:
+async def inbox_per_second(
+    a_data: Path, a_base: str, b_port: int, n: int, clients: int, start: int = 0
+) -> float:
     url = f"http://127.0.0.1:{b_port}/inbox"
-    pending = iter(_signed_requests(a_data, a_base, url, n))
+    pending = iter(_signed_requests(a_data, a_base, url, n, start))
     async with aiohttp.ClientSession() as session:
 
         async def client() -> None:
@@ -198,16 +203,28 @@ async def queue_drain_per_second(a_data: Path, a_port: int, a_base: str, b_host:
         server.wait(timeout=10)
 
 
+def _bracketed(measure, count: int) -> tuple[float, float]:
+    """(rate, raw verifications/s around it): raw is measured just before and just after, and
+    averaged, because this shared machine's speed drifts by ±15% within a minute."""
+    before = raw_verifications_per_second(count)
+    rate = measure()
+    return rate, (before + raw_verifications_per_second(count)) / 2
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--activities", type=int, default=2000)
-    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--activities", type=int, default=4000)
+    # A capacity figure: deliveries from many partners at once. (One partner sends one at a
+    # time, in order; with 8 in flight the rate is bound by latency, not by work.)
+    parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument("--rounds", type=int, default=3, help="wrk rounds; the median counts")
     args = parser.parse_args()
-    raw = raw_verifications_per_second(max(args.activities, 5000))
+    raw_count = 5000
     with tempfile.TemporaryDirectory() as tmp:
         a_data, b_data = Path(tmp) / "a", Path(tmp) / "b"
         a_port, b_port = _free_port(), _free_port()
         a_base = f"http://127.0.0.1:{a_port}"
+        url = f"http://127.0.0.1:{b_port}/inbox"
         _cli(a_data, a_port, "init")
         _cli(b_data, b_port, "init")
         b = _serve(b_data, b_port)
@@ -215,14 +232,21 @@ async def main() -> None:
             await _wait_up(b_port)
             code = _cli(b_data, b_port, "partner", "invite", "--profiles").strip()
             _cli(a_data, a_port, "partner", "accept", code)
-            inbox = await inbox_per_second(a_data, a_base, b_port, args.activities, args.clients)
-            inbox_wrk = None
+            # Warm-up: the verifier process starts on the first delivery.
+            await inbox_per_second(a_data, a_base, b_port, 200, args.clients, start=10**6)
+            before = raw_verifications_per_second(raw_count)
+            python = await inbox_per_second(a_data, a_base, b_port, args.activities, args.clients)
+            python_raw = (before + raw_verifications_per_second(raw_count)) / 2
+            rounds = []
             if shutil.which("wrk"):
-                url = f"http://127.0.0.1:{b_port}/inbox"
-                signed = _signed_requests(
-                    a_data, a_base, url, args.activities + args.clients, args.activities
-                )
-                inbox_wrk = inbox_per_second_wrk(signed, url, args.clients)
+                for r in range(args.rounds):
+                    first = (r + 1) * 10 * args.activities
+                    signed = _signed_requests(
+                        a_data, a_base, url, args.activities + args.clients, first
+                    )
+                    rounds.append(_bracketed(
+                        lambda s=signed: inbox_per_second_wrk(s, url, args.clients), raw_count
+                    ))  # fmt: skip
             drain = await queue_drain_per_second(
                 a_data, a_port, a_base, f"127.0.0.1:{b_port}", args.activities
             )
@@ -230,44 +254,38 @@ async def main() -> None:
             b.terminate()
             b.wait(timeout=10)
     lines = [
-        f"| raw Ed25519 verifications/s (cryptography, one core) | {raw:,.0f} |",
-        f"| verified inbox deliveries/s, {args.clients} clients (2 verifications each)"
-        f" | {inbox:,.0f} |",
-        f"| ratio inbox / raw (target ≥ 0.25) | {inbox / raw:.3f} |",
+        f"| Python client ({args.clients} at once): verified inbox deliveries/s | {python:,.0f} |",
+        f"| raw Ed25519 verifications/s around it (cryptography, one core) | {python_raw:,.0f} |",
+        f"| ratio inbox / raw, Python client | {python / python_raw:.3f} |",
     ]
-    if inbox_wrk is not None:
-        lines += [
-            f"| the same, load from wrk (C, own process), {args.clients} connections"
-            f" | {inbox_wrk:,.0f} |",
-            f"| ratio inbox (wrk) / raw (target ≥ 0.25) | {inbox_wrk / raw:.3f} |",
-        ]
+    ratios = sorted(rate / raw for rate, raw in rounds)
+    for n, (rate, raw) in enumerate(rounds, 1):
+        lines.append(
+            f"| wrk round {n} ({args.clients} connections): deliveries/s, raw verifications/s,"
+            f" ratio | {rate:,.0f}, {raw:,.0f}, {rate / raw:.3f} |"
+        )
+    headline = ratios[len(ratios) // 2] if ratios else python / python_raw
     lines += [
+        f"| **ratio inbox / raw (median of wrk rounds; target ≥ 0.25)** | **{headline:.3f}** |",
         f"| queue drain to a loopback partner, deliveries/s | {drain:,.0f} |",
     ]
     print("\n".join(lines))
-    verdict = "met" if inbox / raw >= 0.25 else "not met"
+    verdict = "met" if headline >= 0.25 else "not met"
     notes = (
         f"\n\nTarget inbox/raw ≥ 0.25: {verdict}. Each accepted delivery is one HTTP request,"
         " two Ed25519 verifications (request signature and object proof), RFC 8785"
         " canonicalization and a durable write (replay cache, activity id, profile) on SQLite's"
-        " single writer with synchronous=FULL. Since issue 5's first figures (470/s, 0.051):"
-        " pinned partner keys come from an in-memory cache (confirmed inside the write by a"
-        " conditional replay-cache insert, so nothing is weakened), the signature headers are"
-        " parsed once, and concurrent deliveries are group-committed: one BEGIN/COMMIT (one"
-        " fsync) per group, each delivery in its own SAVEPOINT, the whole group in one hop to"
-        " the writer's thread. Profiling before that change showed the event loop idle half the"
-        " time waiting for the writer (thread hops per statement under a busy loop, one fsync"
-        " per delivery). What is left is Python: aiohttp request handling, JSON, RFC 8785 and"
-        " RFC 8941 parsing, on one core shared with the load generator (2 CPUs in all). Where wrk"
-        " is installed the same deliveries are also sent by wrk from its own process: the rate"
-        " matches the Python client's and does not grow from 8 to 32 connections, so the server,"
-        " not the load generator, is the limit."
-        " The queue drains one delivery at a time per partner (order is kept) and commits each"
-        " outcome."
+        " single writer with synchronous=FULL. The server verifies Ed25519 in a worker process"
+        " (feedserver/federation/verifier.py; threads made it slower: the GIL convoy behind a"
+        " busy event loop), so its two cores share the work: event loop, SQLite writer thread,"
+        " verifier process — and the load generator. The raw figure is one core's. wrk (C, its"
+        " own process) costs less of the shared CPU than the Python client, so its median is"
+        " the headline; both are printed. The queue drains one delivery at a time per partner"
+        " (order is kept) and commits each outcome."
     )
     write_section(
         "Federation (bench/federation.py)",
-        f"{machine()}, {args.activities} activities\n\n| measure | value |\n|---|---|\n"
+        f"{machine()}, {args.activities} activities per round\n\n| measure | value |\n|---|---|\n"
         + "\n".join(lines)
         + notes,
     )
