@@ -122,9 +122,9 @@ class _Worker(asyncio.SubprocessProtocol):
 
     # asyncio.SubprocessProtocol
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.SubprocessTransport)
-        self._transport = transport
-        self._requests = transport.get_pipe_transport(0)  # type: ignore[assignment]
+        # Duck-typed: other event loops' subprocess transports (uvloop's) are not subclasses.
+        self._transport = transport  # type: ignore[assignment]
+        self._requests = transport.get_pipe_transport(0)  # type: ignore[attr-defined]
 
     def pipe_data_received(self, fd: int, data: bytes) -> None:
         self._replies += data
