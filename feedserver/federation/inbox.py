@@ -1,11 +1,14 @@
 """The inbox: verify first, store nothing on rejection, apply each activity id once.
 
-Order of checks (cheapest and most fundamental first): the request signature (RFC 9421:
-present, well-formed, within 5 minutes / 30 s ahead, by a pinned key of a partner, taken
-from an in-memory cache), then the body against its Content-Digest, the activity's actor and
-id against the signing partner, the objects' FEP-8b32 proofs, and only then one unit of work
-in a group commit: the key confirmed still pinned, the replay cache (a signature seen before
-is refused), the activity id and the effect, all or nothing.
+Order of checks (cheapest and most fundamental first): the request signature's headers
+(RFC 9421: present, well-formed, within 5 minutes / 30 s ahead, by a pinned key of a
+partner, taken from an in-memory cache), then the body against its Content-Digest (hashing
+only), then in one trip to a verifier process the Ed25519 signature and — only if it holds —
+the object's FEP-8b32 proof when the same key made it; then the activity's actor and id
+against the signing partner, any other proof, and only then one unit of work in a group
+commit: the key confirmed still pinned, the replay cache (a signature seen before is
+refused), the activity id and the effect, all or nothing. Nothing of the body is parsed
+before its signature verifies.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import hashlib
 import json
 import sqlite3
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -27,6 +31,7 @@ from feedserver.federation.keys import KeyFormatError, public_key_from_multibase
 from feedserver.federation.pinned_keys import PinnedKey
 from feedserver.federation.profiles import profile_fields
 from feedserver.federation.proofs import ProofError, check_object
+from feedserver.federation.verify_worker import BAD_SIGNATURE, SIGNED_AND_PROVEN
 from feedserver.store import federation as fed_store
 from feedserver.store import federation_inbox as inbox_store
 
@@ -34,15 +39,28 @@ MAX_AGE = 300
 MAX_FUTURE = 30
 
 
-async def verify_signature(
-    fed: Federation, method: str, url: str, headers: Mapping[str, str]
-) -> tuple[httpsig.RequestSignature, PinnedKey]:
-    """Verify a partner's request signature; returns it and the pinned key it verified with.
+@dataclass(frozen=True)
+class Screened:
+    """A request whose signature passed every check but the Ed25519 one."""
 
-    The headers are parsed once; the key comes from the in-memory cache of pinned keys (no
-    database read for a known key), and the inbox confirms it in its write transaction. The
-    Ed25519 verification itself runs in a worker process (`verifier.py`).
-    """
+    signature: httpsig.RequestSignature
+    base: bytes  # the signature base it must verify over
+    key: PinnedKey
+
+
+@dataclass(frozen=True)
+class Signed:
+    signature: httpsig.RequestSignature
+    key: PinnedKey
+    object_proven: bool  # the worker verified the object's proof too, with this same key
+
+
+async def screen_signature(
+    fed: Federation, method: str, url: str, headers: Mapping[str, str]
+) -> Screened:
+    """Every check of a partner's request signature that needs neither the body nor Ed25519:
+    present, well-formed, fresh, covering what it must, by a pinned key of a partner (from
+    the in-memory cache; the inbox confirms it in its write transaction)."""
     try:
         signature, base = httpsig.check_request(
             method, url, headers,
@@ -55,9 +73,23 @@ async def verify_signature(
     key = await fed.pinned.lookup(fed.services.db, signature.key_id, fed.services.clock())
     if key is None:
         raise NotAPartner(f"unknown key {signature.key_id!r}: not a pinned key of a partner")
-    if not await fed.verifier.verify(key.public_key, signature.signature_bytes, base):
+    return Screened(signature, base, key)
+
+
+async def verify_signature(
+    fed: Federation, screened: Screened, headers: Mapping[str, str], body: bytes
+) -> Signed:
+    """The Ed25519 step, in a worker process (`verifier.py`): the request signature and, in
+    the same trip and only once that holds, the object's proof if the same key made it."""
+    signature, key = screened.signature, screened.key
+    # The digest first (hashing only), so the body the worker may parse is the signed one.
+    check_digest(headers, body)
+    verdict = await fed.verifier.verify_delivery(
+        key.public_key, key.key_id, signature.signature_bytes, screened.base, body
+    )
+    if verdict == BAD_SIGNATURE:
         raise SignatureRejected("bad-signature: signature does not verify")
-    return signature, key
+    return Signed(signature, key, object_proven=verdict == SIGNED_AND_PROVEN)
 
 
 def signature_hash(verified: httpsig.RequestSignature) -> str:
@@ -90,12 +122,21 @@ def _parse(body: bytes, host: str) -> dict[str, Any]:
 
 
 async def verify_proof(
-    fed: Federation, obj: dict[str, Any], host: str, request_key: PinnedKey | None = None
+    fed: Federation,
+    obj: dict[str, Any],
+    host: str,
+    request_key: PinnedKey | None = None,
+    proven: bool = False,
 ) -> None:
-    """The object's proof must verify with a pinned key of `host`, the object's server."""
+    """The object's proof must verify with a pinned key of `host`, the object's server.
+
+    `proven`: the verifier already verified it with `request_key` (see `verify_signature`).
+    """  # fmt: skip
     for name in ("id", "attributedTo"):
         if name in obj and host_of(str(obj[name])) != host:
             raise NotAPartner(f"the object's {name} is not on the sending server")
+    if proven and request_key is not None:
+        return
     try:
         proof = check_object(obj)
     except ProofError as exc:
@@ -118,12 +159,7 @@ async def verify_proof(
         raise InvalidProof("bad-signature: proof does not verify")
 
 
-async def receive(
-    fed: Federation,
-    signed: tuple[httpsig.RequestSignature, PinnedKey],
-    headers: Mapping[str, str],
-    body: bytes,
-) -> bool:
+async def receive(fed: Federation, signed: Signed, body: bytes) -> bool:
     """Check and apply one delivered activity whose signature `verify_signature` accepted.
 
     True when applied, False when this activity id was applied before. Every check that
@@ -132,9 +168,8 @@ async def receive(
     activity id and applies it, all or nothing.
     """
     services = fed.services
-    verified, key = signed
+    verified, key = signed.signature, signed.key
     host = key.host
-    check_digest(headers, body)
     activity = _parse(body, host)
     kind = activity["type"]
     obj = activity.get("object")
@@ -143,7 +178,7 @@ async def receive(
         handler = "keys"
     elif kind == "Update" and isinstance(obj, dict) and obj.get("type") == "Profile":
         fields = profile_fields(host, obj)
-        await verify_proof(fed, obj, host, key)
+        await verify_proof(fed, obj, host, key, proven=signed.object_proven)
         handler = "profile"
     elif kind == "Delete" and obj is not None:
         object_id = obj.get("id") if isinstance(obj, dict) else obj

@@ -3,8 +3,9 @@
 Two verifications per delivery (the request signature and the object's proof) are most of
 the inbox's work. A thread does not help: cryptography releases the GIL while it verifies,
 but getting it back from a busy event loop costs more than the verification (measured: the
-inbox got slower). A worker process verifies in parallel; the loop writes ~200 bytes to a
-pipe and reads 5 back (protocol in `verify_worker.py`).
+inbox got slower). A worker process verifies in parallel; the loop writes a request to a
+pipe and reads 5 bytes back (protocol in `verify_worker.py`). A delivery takes one trip: the
+worker checks the request signature and then, only if it holds, the object's proof.
 
 Workers start on first use, so a server that never receives a delivery runs none. A worker
 that dies fails what it had in hand with `VerifierUnavailable` (the sender retries later)
@@ -16,20 +17,18 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
-import struct
 import sys
-from pathlib import Path
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from feedserver.federation import verify_worker
 from feedserver.federation.errors import VerifierUnavailable
+from feedserver.federation.verify_worker import BAD_SIGNATURE, DELIVERY, ONE, delivery_verdict
 
 log = logging.getLogger(__name__)
 
-WORKER = Path(__file__).with_name("verify_worker.py")
-_HEADER = struct.Struct("<II")
-_REPLY = struct.Struct("<IB")
+_HEADER, _REPLY = verify_worker.HEADER, verify_worker.REPLY
 SIGNATURE_BYTES = 64
 MAX_MESSAGE = 1024 * 1024
 
@@ -53,7 +52,24 @@ class Verifier:
                 return False
             return True
         worker = await self._worker()
-        return await worker.verify(key.public_bytes_raw(), signature, message)
+        return await worker.ask(ONE, key.public_bytes_raw(), signature, message) == 1
+
+    async def verify_delivery(
+        self, key: Ed25519PublicKey, key_id: str, signature: bytes, base: bytes, body: bytes
+    ) -> int:
+        """`verify_worker.delivery_verdict` of a delivery: its request signature, then (only
+        if that holds) its object's proof when the same key made it — one trip, not two."""
+        if len(signature) != SIGNATURE_BYTES or len(base) + len(body) > 2 * MAX_MESSAGE:
+            return BAD_SIGNATURE
+        if self._size == 0:
+            return delivery_verdict(key, key_id, signature, base, body)
+        raw_id = key_id.encode("utf-8")
+        payload = b"".join((
+            verify_worker.KEY_ID_LENGTH.pack(len(raw_id)), raw_id,
+            verify_worker.BASE_LENGTH.pack(len(base)), base, body,
+        ))  # fmt: skip
+        worker = await self._worker()
+        return await worker.ask(DELIVERY, key.public_bytes_raw(), signature, payload)
 
     async def _worker(self) -> _Worker:
         index = next(self._next) % self._size
@@ -76,7 +92,7 @@ class _Worker(asyncio.SubprocessProtocol):
         self._transport: asyncio.SubprocessTransport | None = None
         self._requests: asyncio.WriteTransport | None = None
         self._replies = bytearray()
-        self._waiting: dict[int, asyncio.Future[bool]] = {}
+        self._waiting: dict[int, asyncio.Future[int]] = {}
         self._ids = itertools.count()
         self._outgoing: list[bytes] = []
         self._loop = asyncio.get_running_loop()
@@ -86,20 +102,20 @@ class _Worker(asyncio.SubprocessProtocol):
     async def start(cls) -> _Worker:
         loop = asyncio.get_running_loop()
         _, worker = await loop.subprocess_exec(
-            cls, sys.executable, str(WORKER), stderr=None, close_fds=True
+            cls, sys.executable, "-m", verify_worker.__name__, stderr=None, close_fds=True
         )
         return worker
 
-    async def verify(self, key: bytes, signature: bytes, message: bytes) -> bool:
+    async def ask(self, kind: int, key: bytes, signature: bytes, payload: bytes) -> int:
         if not self.alive:
             raise VerifierUnavailable()
         request_id = next(self._ids) & 0xFFFFFFFF
         answer = self._loop.create_future()
         self._waiting[request_id] = answer
-        length = len(key) + len(signature) + len(message)
+        length = len(key) + len(signature) + len(payload)
         if not self._outgoing:  # the first of this turn of the loop: send them all at its end
             self._loop.call_soon(self._send)
-        self._outgoing.append(_HEADER.pack(request_id, length) + key + signature + message)
+        self._outgoing.append(_HEADER.pack(request_id, length, kind) + key + signature + payload)
         return await answer
 
     def _send(self) -> None:
@@ -129,10 +145,10 @@ class _Worker(asyncio.SubprocessProtocol):
     def pipe_data_received(self, fd: int, data: bytes) -> None:
         self._replies += data
         whole = len(self._replies) - len(self._replies) % _REPLY.size
-        for request_id, verified in _REPLY.iter_unpack(self._replies[:whole]):
+        for request_id, verdict in _REPLY.iter_unpack(self._replies[:whole]):
             answer = self._waiting.pop(request_id, None)
             if answer is not None and not answer.done():
-                answer.set_result(verified == 1)
+                answer.set_result(verdict)
         del self._replies[:whole]
 
     def pipe_connection_lost(self, fd: int, exc: Exception | None) -> None:

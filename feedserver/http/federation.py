@@ -84,10 +84,12 @@ async def person_actor(request: web.Request) -> web.Response:
 
 async def post_inbox(request: web.Request) -> web.Response:
     fed = request.app[appkeys.FEDERATION]
-    # Signature first (headers only), then the body, bounded by client_max_size.
-    verified = await inbox.verify_signature(fed, "POST", _target_uri(request), request.headers)
+    # The signature's checks on the headers first; then the body (bounded by client_max_size),
+    # which the Ed25519 step needs to check the object's proof in the same trip.
+    screened = await inbox.screen_signature(fed, "POST", _target_uri(request), request.headers)
     body = await _body(request)
-    applied = await inbox.receive(fed, verified, request.headers, body)
+    signed = await inbox.verify_signature(fed, screened, request.headers, body)
+    applied = await inbox.receive(fed, signed, body)
     return web.Response(status=202 if applied else 200)
 
 

@@ -4,6 +4,7 @@ deliveries it had in hand a 503 (the sender retries), stores nothing, and is rep
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 
@@ -11,7 +12,9 @@ import pytest
 
 from feedserver.federation.errors import VerifierUnavailable
 from feedserver.federation.keys import generate_private_key
+from feedserver.federation.proofs import sign_object
 from feedserver.federation.verifier import Verifier
+from feedserver.federation.verify_worker import BAD_SIGNATURE, SIGNED, SIGNED_AND_PROVEN
 
 from .test_inbox import counts, post, profile_update, signed_post
 
@@ -97,3 +100,40 @@ async def test_inbox_answers_503_when_its_verifier_dies_and_stores_nothing(trio)
     assert (await post(b, headers, body))[0] == 202
     assert b.fed.verifier._workers[0] is not worker
     assert await counts(b) == [before[0] + 1, before[1] + 1, before[2] + 1]
+
+
+@pytest.mark.parametrize("workers", [0, 1])
+async def test_delivery_verdicts(workers):
+    """One trip: the request signature, then — only if it holds — the object's proof, and
+    only when the key that signed the request made it; anything else is left to the inbox."""
+    key, other = generate_private_key(), generate_private_key()
+    key_id, other_id = "https://a.example/actor#k1", "https://a.example/actor#k2"
+    base = b'"@method": POST\n"@signature-params": ("@method");keyid="k1"'
+    signature = key.sign(base)
+    obj = {"id": "https://a.example/users/x/profile", "type": "Profile", "name": "X"}
+
+    def delivery(signed_obj) -> bytes:
+        return json.dumps({"type": "Update", "object": signed_obj}).encode()
+
+    by_key = delivery(sign_object(obj, key, key_id))
+    by_other = delivery(sign_object(obj, other, other_id))
+    tampered = json.loads(by_key)
+    tampered["object"]["name"] = "Y"
+    cases = [
+        (signature, by_key, SIGNED_AND_PROVEN),
+        (signature, by_other, SIGNED),  # another key: the inbox looks it up and checks
+        (signature, json.dumps(tampered).encode(), SIGNED),  # the inbox reports the failure
+        (signature, delivery("https://a.example/users/x/profile"), SIGNED),  # no proof
+        (signature, b"\xff not json", SIGNED),
+        (other.sign(base), by_key, BAD_SIGNATURE),  # a good proof never rescues a bad request
+        (signature[:-1] + bytes([signature[-1] ^ 1]), by_key, BAD_SIGNATURE),
+    ]
+    verifier = Verifier(workers)
+    try:
+        verdicts = await asyncio.gather(*(
+            verifier.verify_delivery(key.public_key(), key_id, sig, base, body)
+            for sig, body, _ in cases
+        ))  # fmt: skip
+    finally:
+        await verifier.close()
+    assert verdicts == [expected for _, _, expected in cases]
