@@ -19,18 +19,14 @@ import itertools
 import logging
 import sys
 
-from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from feedserver.federation import verify_worker
 from feedserver.federation.errors import VerifierUnavailable
-from feedserver.federation.verify_worker import BAD_SIGNATURE, DELIVERY, ONE, delivery_verdict
 
 log = logging.getLogger(__name__)
 
 _HEADER, _REPLY = verify_worker.HEADER, verify_worker.REPLY
-SIGNATURE_BYTES = 64
-MAX_MESSAGE = 1024 * 1024
 
 
 class Verifier:
@@ -43,33 +39,29 @@ class Verifier:
         self._starting = asyncio.Lock()
 
     async def verify(self, key: Ed25519PublicKey, signature: bytes, message: bytes) -> bool:
-        if len(signature) != SIGNATURE_BYTES or len(message) > MAX_MESSAGE:
+        if len(signature) != verify_worker.SIGNATURE or len(message) > verify_worker.MAX_PAYLOAD:
             return False
         if self._size == 0:
-            try:
-                key.verify(signature, message)
-            except InvalidSignature:
-                return False
-            return True
+            return verify_worker.verifies(key, signature, message)
         worker = await self._worker()
-        return await worker.ask(ONE, key.public_bytes_raw(), signature, message) == 1
+        return await worker.ask(verify_worker.ONE, key.public_bytes_raw(), signature, message) == 1
 
     async def verify_delivery(
         self, key: Ed25519PublicKey, key_id: str, signature: bytes, base: bytes, body: bytes
     ) -> int:
         """`verify_worker.delivery_verdict` of a delivery: its request signature, then (only
         if that holds) its object's proof when the same key made it — one trip, not two."""
-        if len(signature) != SIGNATURE_BYTES or len(base) + len(body) > 2 * MAX_MESSAGE:
-            return BAD_SIGNATURE
-        if self._size == 0:
-            return delivery_verdict(key, key_id, signature, base, body)
         raw_id = key_id.encode("utf-8")
         payload = b"".join((
             verify_worker.KEY_ID_LENGTH.pack(len(raw_id)), raw_id,
             verify_worker.BASE_LENGTH.pack(len(base)), base, body,
         ))  # fmt: skip
+        if len(signature) != verify_worker.SIGNATURE or len(payload) > verify_worker.MAX_PAYLOAD:
+            return verify_worker.BAD_SIGNATURE
+        if self._size == 0:
+            return verify_worker.delivery_verdict(key, key_id, signature, base, body)
         worker = await self._worker()
-        return await worker.ask(DELIVERY, key.public_bytes_raw(), signature, payload)
+        return await worker.ask(verify_worker.DELIVERY, key.public_bytes_raw(), signature, payload)
 
     async def _worker(self) -> _Worker:
         index = next(self._next) % self._size

@@ -31,7 +31,8 @@ REPLY = struct.Struct("<IB")
 KEY_ID_LENGTH, BASE_LENGTH = struct.Struct("<H"), struct.Struct("<I")
 ONE, DELIVERY = 0, 1
 KEY, SIGNATURE = 32, 64
-MAX_LENGTH = KEY + SIGNATURE + 2 * 1024 * 1024
+MAX_PAYLOAD = 2 * 1024 * 1024  # a 1 MiB body and its signature base, with room to spare
+MAX_LENGTH = KEY + SIGNATURE + MAX_PAYLOAD
 KEYS_KEPT = 256  # partners' keys are few; parsed ones are kept, up to this many
 # Answers go out in batches: each batch wakes the server's event loop once (a wake-up costs
 # the loop more than a verification), and no more than 16 (~2 ms of work) wait in one.
@@ -52,7 +53,7 @@ def delivery_verdict(key: Ed25519PublicKey, key_id: str, signature: bytes, base:
     request; anything else (no proof, another key, a malformed or failing proof) comes back
     as SIGNED and the server checks the object itself, with the errors it reports.
     """
-    if not _verifies(key, signature, base):
+    if not verifies(key, signature, base):
         return BAD_SIGNATURE
     try:
         activity = json.loads(body.decode("utf-8"))
@@ -64,10 +65,11 @@ def delivery_verdict(key: Ed25519PublicKey, key_id: str, signature: bytes, base:
         return SIGNED
     if proof.verification_method != key_id:
         return SIGNED
-    return SIGNED_AND_PROVEN if _verifies(key, proof.signature, proof.hash_data) else SIGNED
+    return SIGNED_AND_PROVEN if verifies(key, proof.signature, proof.hash_data) else SIGNED
 
 
-def _verifies(key: Ed25519PublicKey, signature: bytes, message: bytes) -> bool:
+def verifies(key: Ed25519PublicKey, signature: bytes, message: bytes) -> bool:
+    """The one Ed25519 verification, here and in the server when it runs no worker."""
     try:
         key.verify(signature, message)
     except InvalidSignature:
@@ -83,7 +85,7 @@ def _answer(keys: dict[bytes, Ed25519PublicKey], kind: int, body: bytes) -> int:
             keys.clear()
         key = keys[raw_key] = Ed25519PublicKey.from_public_bytes(raw_key)
     if kind == ONE:
-        return int(_verifies(key, signature, payload))
+        return int(verifies(key, signature, payload))
     (id_length,) = KEY_ID_LENGTH.unpack_from(payload)
     key_id = payload[2 : 2 + id_length].decode("utf-8")
     (base_length,) = BASE_LENGTH.unpack_from(payload, 2 + id_length)
