@@ -131,11 +131,11 @@ async def verify_proof(
     """The object's proof must verify with a pinned key of `host`, the object's server.
 
     `proven`: the verifier already verified it with `request_key` (see `verify_signature`).
-    """  # fmt: skip
+    """
     for name in ("id", "attributedTo"):
         if name in obj and host_of(str(obj[name])) != host:
             raise NotAPartner(f"the object's {name} is not on the sending server")
-    if proven and request_key is not None:
+    if proven:
         return
     try:
         proof = check_object(obj)
