@@ -65,3 +65,25 @@ async def test_the_writer_stays_usable_after_a_failed_group(db):
             "INSERT INTO seen_signatures (signature_hash, expires_at) VALUES ('z', 'later')"
         )
     assert await _keys(db) == {"y", "z"}
+
+
+async def test_waiting_for_another_process_lock_does_not_block_the_event_loop(db):
+    # Units run on the event loop; waiting for a write lock held elsewhere (the CLI, another
+    # process) must not: the group waits on the writer's thread instead.
+    other = sqlite3.connect(db.path, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        other.execute(
+            "INSERT INTO seen_signatures (signature_hash, expires_at) VALUES ('other', 'later')"
+        )
+        unit = asyncio.create_task(db.write_grouped(_insert("ours")))
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        await asyncio.sleep(0.2)  # the loop keeps turning while the unit waits for the lock
+        assert loop.time() - started < 1.0
+        assert not unit.done()
+        other.execute("COMMIT")
+    finally:
+        other.close()
+    assert await asyncio.wait_for(unit, 10) == "ours"
+    assert await _keys(db) == {"other", "ours"}
