@@ -109,12 +109,12 @@ def _component_value(name: str, method: str, url: str, headers: dict[str, str]) 
     """Value of one covered component; KeyError when the message does not have it."""
     if not name.startswith("@"):
         return headers[name]
+    if name == "@method":
+        return method
     parts = urlsplit(url)
     path = parts.path or "/"
     # urlsplit folds "?" with an empty query into no query; RFC 9421 keeps them distinct.
     query = "?" + parts.query if parts.query or url.split("#")[0].endswith("?") else ""
-    if name == "@method":
-        return method
     if name == "@scheme":
         return parts.scheme.lower()
     if name == "@authority":
