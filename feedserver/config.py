@@ -54,6 +54,11 @@ class Config:
     )
     delivery_max_backoff_seconds: int = _f(3600, "Longest delay between delivery retries.")
     delivery_give_up_hours: int = _f(72, "Give up on a delivery this long after it was queued.")
+    inbox_activity_retention_days: int = _f(
+        30,
+        "How long a received activity's id is kept, so that a partner's resend is applied"
+        " once. Keep it longer than partners retry (feedserver gives up after 3 days).",
+    )
     delivery_pause_after: int = _f(
         5, "Consecutive failed deliveries after which a partner host is paused until it recovers."
     )

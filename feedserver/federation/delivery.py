@@ -152,13 +152,19 @@ class DeliveryWorker:
         log.info("delivery %s to %s failed: %s", d.id, d.host, error)
         return False
 
+    async def prune_inbox(self, now: datetime) -> None:
+        """The inbox's housekeeping, done between delivery passes: its replay cache and its
+        record of applied activity ids, each kept only as long as it is needed."""
+        retention = timedelta(days=self.config.inbox_activity_retention_days)
+        async with self.fed.services.db.write() as conn:
+            await queue_store.prune_inbox(conn, now, now - retention)
+
     async def run_forever(self) -> None:
         while True:
             try:
                 await self.fed.keys.refresh(self.fed.services.db, self.fed.services.clock())
                 await self.run_once()
-                async with self.fed.services.db.write() as conn:
-                    await queue_store.prune_signatures(conn, self.fed.services.clock())
+                await self.prune_inbox(self.fed.services.clock())
             except asyncio.CancelledError:
                 raise
             except Exception:  # keep the worker alive; the failure is in the log

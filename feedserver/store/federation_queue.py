@@ -101,8 +101,23 @@ async def listing(
         return [_delivery(r) for r in await cur.fetchall()]
 
 
-async def prune_signatures(conn: Connection, now: datetime) -> None:
-    await conn.execute("DELETE FROM seen_signatures WHERE expires_at <= ?", (rows.ts(now),))
+# Rows one pruning pass deletes at most, so that it holds the write lock briefly.
+PRUNE_BATCH = 10_000
+
+
+async def prune_inbox(conn: Connection, now: datetime, activities_before: datetime) -> None:
+    """Forget expired signatures (the replay window is over) and activity ids received
+    before `activities_before`; a bounded batch of each per call."""
+    await conn.execute(
+        "DELETE FROM seen_signatures WHERE signature_hash IN (SELECT signature_hash"
+        " FROM seen_signatures WHERE expires_at <= ? LIMIT ?)",
+        (rows.ts(now), PRUNE_BATCH),
+    )
+    await conn.execute(
+        "DELETE FROM inbox_activities WHERE activity_id IN (SELECT activity_id"
+        " FROM inbox_activities WHERE received_at < ? LIMIT ?)",
+        (rows.ts(activities_before), PRUNE_BATCH),
+    )
 
 
 async def drop_pending(conn: Connection, host: str, activity_prefix: str, now: datetime) -> int:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 import json
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import aiohttp
 from http_message_signatures import (
@@ -77,6 +77,23 @@ async def test_partner_delivery_applies_once_and_is_idempotent(trio):
                                               "payroll")  # fmt: skip
     assert found["organization"] == "Org A" and found["server"] == a.url
     assert found["evidence"] == {"accepted_answers": 3}  # counts only, never text
+
+
+async def test_replay_cache_and_activity_ids_are_pruned_when_no_longer_needed(trio):
+    a, b, _ = trio
+    headers, body = signed_post(a, b, profile_update(a))
+    assert (await post(b, headers, body))[0] == 202
+    now = b.services.clock()
+    # An hour later the signature can no longer be replayed (stale `created`): forgotten.
+    await b.fed.worker.prune_inbox(now + timedelta(hours=1))
+    assert await counts(b) == [1, 1, 0]
+    # The activity id is kept for the retention period, so a resend still applies once...
+    days = b.config.inbox_activity_retention_days
+    await b.fed.worker.prune_inbox(now + timedelta(days=days - 1))
+    assert await counts(b) == [1, 1, 0]
+    # ...and forgotten after it; the profile it brought stays.
+    await b.fed.worker.prune_inbox(now + timedelta(days=days, minutes=1))
+    assert await counts(b) == [1, 0, 0]
 
 
 def _viewer(member):
