@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-import string
 from dataclasses import dataclass, field
 
 __all__ = [
@@ -51,7 +50,8 @@ _KEY = re.compile(r"[a-z*][a-z0-9_\-.*]*")
 _TOKEN = re.compile(r"[A-Za-z*][!#$%&'*+\-.^_`|~0-9A-Za-z:/]*")
 _NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?")
 _B64 = re.compile(r"[A-Za-z0-9+/=]*")
-_PRINTABLE = set(string.printable) - set("\t\n\r\x0b\x0c")
+# What a String may hold: printable ASCII, space to tilde.
+_PRINTABLE_STRING = re.compile(r"[\x20-\x7e]*")
 # A string with no escapes: printable ASCII other than the quote and the backslash.
 _PLAIN_STRING = re.compile(r'"([\x20\x21\x23-\x5b\x5d-\x7e]*)"')
 
@@ -127,7 +127,7 @@ class _Parser:
                 if c not in ('"', "\\"):
                     raise StructuredFieldError("bad escape in string")
                 self.i += 1
-            elif c not in _PRINTABLE:
+            elif not " " <= c <= "~":
                 raise StructuredFieldError("non-printable character in string")
             out.append(c)
 
@@ -138,11 +138,7 @@ class _Parser:
             raise StructuredFieldError("bad byte sequence")
         chunk = self.s[self.i : end]
         self.i = end + 1
-        try:
-            # RFC 8941 lets parsers accept missing padding; re-pad rather than reject.
-            return base64.b64decode(chunk + "=" * (-len(chunk) % 4), validate=True)
-        except binascii.Error as exc:
-            raise StructuredFieldError("bad base64 in byte sequence") from exc
+        return _byte_sequence(chunk)
 
     def params(self) -> dict[str, BareItem]:
         out: dict[str, BareItem] = {}
@@ -199,7 +195,44 @@ class _Parser:
 
 def parse_dictionary(text: str) -> dict[str, Item | InnerList]:
     """Parse an RFC 8941 Dictionary; raise StructuredFieldError when malformed."""
-    return _Parser(text.strip(" \t")).dictionary()
+    text = text.strip(" \t")
+    return _simple_dictionary(text) or _Parser(text).dictionary()
+
+
+def _byte_sequence(chunk: str) -> bytes:
+    try:
+        # RFC 8941 lets parsers accept missing padding; re-pad rather than reject.
+        return base64.b64decode(chunk + "=" * (-len(chunk) % 4), validate=True)
+    except binascii.Error as exc:
+        raise StructuredFieldError("bad base64 in byte sequence") from exc
+
+
+# The one-member dictionaries HTTP signatures send, read with one regex instead of a walk
+# through the parser (a quarter of the time, on every inbox request): an Inner List of plain
+# Strings with Integer or plain String parameters (Signature-Input), or a Byte Sequence
+# (Signature). Only canonical spacing matches; anything else takes the full parser, and a
+# test checks that both give the same answer.
+_LABEL = r"[a-z*][a-z0-9_\-.*]*"
+_PLAIN = r'"[\x20\x21\x23-\x5b\x5d-\x7e]*"'
+_SIMPLE_PARAM = rf";({_LABEL})=([0-9]{{1,15}}|{_PLAIN})"
+_SIMPLE_PARAMS = re.compile(_SIMPLE_PARAM)
+_SIMPLE_INNER_LIST = re.compile(
+    rf"({_LABEL})=\(((?:{_PLAIN}(?: {_PLAIN})*)?)\)((?:{_SIMPLE_PARAM})*)"
+)
+_SIMPLE_BYTES = re.compile(rf"({_LABEL})=:([A-Za-z0-9+/=]*):")
+_QUOTED = re.compile(r'"([^"]*)"')
+
+
+def _simple_dictionary(text: str) -> dict[str, Item | InnerList] | None:
+    if m := _SIMPLE_INNER_LIST.fullmatch(text):
+        items = [Item(value) for value in _QUOTED.findall(m.group(2))]
+        params: dict[str, BareItem] = {}
+        for name, value in _SIMPLE_PARAMS.findall(m.group(3)):
+            params[name] = value[1:-1] if value.startswith('"') else int(value)
+        return {m.group(1): InnerList(items, params)}
+    if m := _SIMPLE_BYTES.fullmatch(text):
+        return {m.group(1): Item(_byte_sequence(m.group(2)))}
+    return None
 
 
 def _bare(value: BareItem) -> str:
@@ -216,7 +249,7 @@ def _bare(value: BareItem) -> str:
             raise StructuredFieldError(f"invalid token {value!r}")
         return str(value)
     if isinstance(value, str):
-        if any(c not in _PRINTABLE for c in value):
+        if not _PRINTABLE_STRING.fullmatch(value):
             raise StructuredFieldError("strings must be printable ASCII")
         return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
     raise StructuredFieldError(f"cannot serialize {type(value).__name__}")
