@@ -87,11 +87,11 @@ async def on_post_created(
 ) -> None:  # fmt: skip
     if kind not in AUTHORED_KINDS:
         return
-    await store.record(conn, [
+    await _scores_changed(conn, services, await _record(conn, [
         _event(services, member_id=author_id, topic=tag, kind=kind, source_id=post_id,
                root_id=post_id, group_id=group_id, at=at)
         for tag in tags
-    ])  # fmt: skip
+    ]))  # fmt: skip
 
 
 async def on_accept(
@@ -99,41 +99,44 @@ async def on_accept(
 ) -> None:
     """The answer's author earns evidence on the question's tags (replacing an earlier pick).
     Accepting your own answer to your own question earns nothing."""
+    changed: set[str] = set()
     if question.accepted_answer_id:
-        await store.remove(conn, kind="accepted_answer", source_id=question.accepted_answer_id)
-    if answer.author_id == question.author_id:
-        return
-    await store.record(conn, [
-        _event(services, member_id=answer.author_id, topic=tag, kind="accepted_answer",
-               source_id=answer.id, root_id=question.id, group_id=question.group_id, at=at)
-        for tag in question.tags
-    ])  # fmt: skip
-    await _scores_changed(conn, services, answer.author_id)
+        changed |= _members(await store.remove(
+            conn, kind="accepted_answer", source_id=question.accepted_answer_id
+        ))  # fmt: skip
+    if answer.author_id != question.author_id:
+        changed |= await _record(conn, [
+            _event(services, member_id=answer.author_id, topic=tag, kind="accepted_answer",
+                   source_id=answer.id, root_id=question.id, group_id=question.group_id, at=at)
+            for tag in question.tags
+        ])  # fmt: skip
+    await _scores_changed(conn, services, changed)
 
 
-async def on_unaccept(conn: Connection, answer_id: str) -> None:
-    await store.remove(conn, kind="accepted_answer", source_id=answer_id)
+async def on_unaccept(conn: Connection, services: Services, answer_id: str) -> None:
+    removed = await store.remove(conn, kind="accepted_answer", source_id=answer_id)
+    await _scores_changed(conn, services, _members(removed))
 
 
 async def on_helpful(
     conn: Connection, services: Services, post: Post, root: Post, marker_id: str, at: datetime
 ) -> None:
     """A helpful mark is evidence for the post's author on the thread's tags."""
-    await store.record(conn, [
+    await _scores_changed(conn, services, await _record(conn, [
         _event(services, member_id=post.author_id, topic=tag, kind="helpful", source_id=post.id,
                root_id=root.id, group_id=post.group_id, actor_id=marker_id, at=at)
         for tag in root.tags
-    ])  # fmt: skip
-    await _scores_changed(conn, services, post.author_id)
+    ]))  # fmt: skip
 
 
-async def on_unhelpful(conn: Connection, post: Post, marker_id: str) -> None:
-    await store.remove(conn, kind="helpful", source_id=post.id, actor_id=marker_id)
+async def on_unhelpful(conn: Connection, services: Services, post: Post, marker_id: str) -> None:
+    removed = await store.remove(conn, kind="helpful", source_id=post.id, actor_id=marker_id)
+    await _scores_changed(conn, services, _members(removed))
 
 
-async def on_deleted(conn: Connection, object_id: str) -> None:
+async def on_deleted(conn: Connection, services: Services, object_id: str) -> None:
     """A deleted post (with its thread) or page is no longer evidence of anything."""
-    await store.remove_for_object(conn, object_id)
+    await _scores_changed(conn, services, _members(await store.remove_for_object(conn, object_id)))
 
 
 async def on_retag(
@@ -147,11 +150,12 @@ async def on_retag(
     seen = {(e.kind, e.source_id, e.member_id, e.actor_id): e for e in old}
     if authored is not None:
         seen.setdefault((authored.kind, authored.source_id, authored.member_id, ""), authored)
-    await store.record(conn, [
+    added = await _record(conn, [
         Evidence(e.member_id, tag, e.kind, e.source_id, e.root_id, e.group_id, e.actor_id,
                  e.value, e.created_at)
         for e in seen.values() for tag in tags
     ])  # fmt: skip
+    await _scores_changed(conn, services, _members(old) | added)
 
 
 def authored_evidence(services: Services, post: Post) -> Evidence | None:
@@ -169,38 +173,33 @@ async def on_page_revision(
 ) -> None:  # fmt: skip
     """One piece of evidence per (page, editor), dated by their latest revision: many small
     edits do not outweigh one good page."""
-    await store.remove(conn, kind="page_revision", source_id=page_id, member_id=editor_id)
-    await store.record(conn, [
+    removed = await store.remove(conn, kind="page_revision", source_id=page_id, member_id=editor_id)
+    added = await _record(conn, [
         _event(services, member_id=editor_id, topic=tag, kind="page_revision", source_id=page_id,
                root_id=page_id, group_id=group_id, at=at)
         for tag in tags
     ])  # fmt: skip
+    await _scores_changed(conn, services, _members(removed) | added)
 
 
 async def on_endorse(
     conn: Connection, services: Services, *, member_id: str, topic: str, endorser_id: str,
     at: datetime,
 ) -> None:  # fmt: skip
-    await store.record(conn, [
+    await _scores_changed(conn, services, await _record(conn, [
         _event(services, member_id=member_id, topic=topic, kind="endorsement",
                source_id=endorser_id, root_id=member_id, group_id=None, actor_id=endorser_id,
                at=at)
-    ])  # fmt: skip
-    await _scores_changed(conn, services, member_id)
+    ]))  # fmt: skip
 
 
-async def _scores_changed(conn: Connection, services: Services, member_id: str) -> None:
-    """Federation (§7): a profile shared with partners is pushed again (an `Update`, coalesced
-    in the queue to one pending per partner) when new evidence changes its scores."""
-    from feedserver.federation import profiles as federation_profiles  # federation uses domain
-
-    await federation_profiles.push_current(conn, services, member_id)
-
-
-async def on_unendorse(conn: Connection, *, member_id: str, topic: str, endorser_id: str) -> None:
-    await store.remove(
+async def on_unendorse(
+    conn: Connection, services: Services, *, member_id: str, topic: str, endorser_id: str
+) -> None:
+    removed = await store.remove(
         conn, kind="endorsement", source_id=endorser_id, member_id=member_id, topic=topic
     )
+    await _scores_changed(conn, services, _members(removed))
 
 
 # Mentoring (issue 7, added by the mentoring branch): called by domain/mentoring_publish.py in
@@ -210,12 +209,31 @@ async def on_mentoring_done(
     conn: Connection, services: Services, *, mentor_id: str, mentee_id: str, pairing_id: str,
     topics: tuple[str, ...], at: datetime,
 ) -> None:  # fmt: skip
-    await store.record(conn, [
+    await _scores_changed(conn, services, await _record(conn, [
         _event(services, member_id=mentor_id, topic=topic, kind="mentoring",
                source_id=pairing_id, root_id=pairing_id, group_id=None, actor_id=mentee_id,
                at=at)
         for topic in topics
-    ])  # fmt: skip
+    ]))  # fmt: skip
+
+
+async def _record(conn: Connection, events: list[Evidence]) -> set[str]:
+    """Record evidence; returns the members it changed (none if all of it was there)."""
+    return _members(events) if await store.record(conn, events) else set()
+
+
+def _members(evidence: list[Evidence]) -> set[str]:
+    return {e.member_id for e in evidence}
+
+
+async def _scores_changed(conn: Connection, services: Services, member_ids: set[str]) -> None:
+    """Federation (§7): a profile shared with partners is pushed again (an `Update`, coalesced
+    in the queue to one pending per partner) whenever its evidence changes, up or down: a
+    withdrawn answer, mark, endorsement or deleted post lowers the counts partners show."""
+    from feedserver.federation import profiles as federation_profiles  # federation uses domain
+
+    for member_id in sorted(member_ids):
+        await federation_profiles.push_current(conn, services, member_id)
 
 
 # --- calibration -----------------------------------------------------------------------------

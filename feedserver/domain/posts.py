@@ -230,7 +230,9 @@ async def delete(services: Services, viewer: Viewer, post_id: str) -> None:
         post, found = await _load(conn, viewer, post_id)
         if not access.may_delete(viewer, found, post):
             raise Forbidden("Only the author, a mentor or an owner removes a post")
-        await expertise.on_deleted(conn, post.id)  # Expertise: the post is no longer evidence
+        await expertise.on_deleted(
+            conn, services, post.id
+        )  # Expertise: the post is no longer evidence
         await post_store.delete(conn, post, services.clock())
 
 
@@ -261,7 +263,7 @@ async def unaccept(services: Services, viewer: Viewer, answer_id: str) -> Post:
             raise NotFound("This answer is not the accepted one")
         if not access.may_accept(viewer, found, question):
             raise Forbidden("Only the asker, a mentor or an owner changes the accepted answer")
-        await expertise.on_unaccept(conn, answer.id)  # Expertise: undo the evidence
+        await expertise.on_unaccept(conn, services, answer.id)  # Expertise: undo the evidence
         await post_store.set_accepted(conn, question, None, services.clock())
         updated = await post_store.get(conn, question.id)
     assert updated is not None
@@ -284,7 +286,7 @@ async def set_helpful(services: Services, viewer: Viewer, post_id: str, *, helpf
                 assert root is not None
                 await expertise.on_helpful(conn, services, post, root, viewer.member.id, now)
         elif await post_store.unmark_helpful(conn, post, viewer.member.id):
-            await expertise.on_unhelpful(conn, post, viewer.member.id)
+            await expertise.on_unhelpful(conn, services, post, viewer.member.id)
         updated = await post_store.get(conn, post.id)
     assert updated is not None
     return updated

@@ -135,6 +135,6 @@ async def endorse(
         if not await profile_store.delete_endorsement(conn, member.id, tag, viewer.member.id):
             raise NotFound("You had not endorsed this member on this topic")
         await expertise.on_unendorse(
-            conn, member_id=member.id, topic=tag, endorser_id=viewer.member.id
+            conn, services, member_id=member.id, topic=tag, endorser_id=viewer.member.id
         )
         return True

@@ -1,6 +1,6 @@
 """Shared profiles stay in sync on three real servers: a partner added later gets the profiles
-shared before it joined (backfill through the queue), and new evidence pushes an Update,
-coalesced to one pending per member and partner."""
+shared before it joined (backfill through the queue), and evidence gained or withdrawn pushes
+an Update, coalesced to one pending per member and partner."""
 
 from __future__ import annotations
 
@@ -124,6 +124,40 @@ async def test_new_evidence_pushes_one_coalesced_update(trio):
     assert await b.count("inbox_activities") == 2
     carol = await login(c, "carol")
     assert await partner_entries(c, carol) == []
+
+
+async def test_withdrawn_evidence_pushes_lower_counts(trio):
+    a, b, _ = trio
+    alice, mia, bob = await login(a, "alice"), await login(a, "mia"), await login(b, "bob")
+    await a.call("POST", "/api/v1/groups", {"name": "payroll-help", "title": "Payroll help",
+                                            "visibility": "org"}, token=mia)  # fmt: skip
+    await a.call("PUT", "/api/v1/groups/payroll-help/members/alice", {"role": "member"},
+                 token=mia)  # fmt: skip
+    await a.call("PUT", "/api/v1/members/alice/profile", dict(PROFILE, sharing="partners"),
+                 token=alice)  # fmt: skip
+    answers = [await _answered_question(a, mia, alice, n) for n in range(2)]
+    for answer in answers:
+        assert (await a.call("POST", f"/api/v1/posts/{answer['id']}/accept", token=mia))[0] == 200
+    assert (await a.call("PUT", f"/api/v1/posts/{answers[0]['id']}/helpful", token=mia))[0] == 200
+    assert (await a.call("POST", "/api/v1/members/alice/endorsements/payroll", token=mia))[0] in (
+        200, 201,
+    )  # fmt: skip
+    await a.fed.worker.run_once()
+    assert (await partner_entries(b, bob))[0]["evidence_count"] == 4
+    # Each withdrawal lowers what B shows, as an Update through the queue.
+    withdrawals = [
+        ("DELETE", f"/api/v1/posts/{answers[0]['id']}/helpful", 3),
+        ("DELETE", f"/api/v1/posts/{answers[0]['id']}/accept", 2),
+        ("DELETE", "/api/v1/members/alice/endorsements/payroll", 1),
+        ("DELETE", f"/api/v1/posts/{answers[1]['id']}", 0),  # a deleted answer counts no more
+    ]
+    for method, path, left in withdrawals:
+        status, body = await a.call(method, path, token=mia)
+        assert status in (200, 204), (path, body)
+        assert len(await pending(a, b.host)) == 1, path
+        assert await a.fed.worker.run_once() == 1
+        (entry,) = await partner_entries(b, bob)
+        assert entry["evidence_count"] == left, path
 
 
 async def test_evidence_for_an_unshared_profile_pushes_nothing(trio):
