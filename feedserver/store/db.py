@@ -173,9 +173,12 @@ class Database:
 
         The units run here because each is a few statements on pages in memory, and on the
         writer's thread every statement would hand the GIL back and forth with a busy event
-        loop, costing more than the statement (measured: ~14% of the inbox's CPU per
-        delivery). What may block for long stays off the loop: the COMMIT's fsync, and
+        loop, costing more than the statement (measured: the inbox delivered ~8-12% more in
+        paired runs). What may block for long stays off the loop: the COMMIT's fsync, and
         waiting for another process's write lock (then the whole group runs on the thread).
+        The connection is used on the loop only while the write lock is held and the thread
+        is idle: every call to the thread is awaited before the lock is released (this task
+        is never cancelled; `close()` waits for it).
 
         Optimistic: the units run with no SAVEPOINT, whose statement journal costs about as
         much as a small unit. If one raises, the transaction is rolled back and the group runs
