@@ -49,18 +49,19 @@ def raw_verifications_per_second(count: int) -> float:
     return count / (time.perf_counter() - start)
 
 
-def _cli(data: Path, port: int, *args: str) -> str:
+def _cli(data: Path, port: int, *args: str, checkout: Path = REPO) -> str:
     return subprocess.run(
         [sys.executable, "-m", "feedserver", "--data", str(data), *args],
-        capture_output=True, text=True, cwd=REPO, check=True, timeout=120,
+        capture_output=True, text=True, cwd=checkout, check=True, timeout=120,
         env={**os.environ, "FEEDSERVER_PORT": str(port), "FEEDSERVER_SCRYPT_N": "1024"},
     ).stdout  # fmt: skip
 
 
-def _serve(data: Path, port: int) -> subprocess.Popen:
+def _serve(data: Path, port: int, checkout: Path = REPO) -> subprocess.Popen:
+    # `python -m` in a checkout imports that checkout's feedserver (its directory comes first).
     return subprocess.Popen(
         [sys.executable, "-m", "feedserver", "--data", str(data), "serve", "--port", str(port)],
-        cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=checkout, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         env={**os.environ, "FEEDSERVER_LOG_LEVEL": "WARNING", "FEEDSERVER_SCRYPT_N": "1024"},
     )  # fmt: skip
 
@@ -130,7 +131,9 @@ def _signed_requests(
     return requests
 
 
-def inbox_per_second_wrk(requests: list[tuple[dict, bytes]], url: str, clients: int) -> float:
+def inbox_per_second_wrk(
+    requests: list[tuple[dict, bytes]], url: str, clients: int, seconds: int | None = None
+) -> float:
     """The same deliveries sent by wrk (C, its own process): the Python client tops out
     before the server does on a 2-core machine."""
     with tempfile.TemporaryDirectory() as tmp:
@@ -142,7 +145,7 @@ def inbox_per_second_wrk(requests: list[tuple[dict, bytes]], url: str, clients: 
         data.write_text("\n".join(lines) + "\n")
         script.write_text(_WRK_SCRIPT.replace("COUNT", str(len(requests) - clients)))
         # Long enough to send them all at 300/s; wrk stops its thread once all are answered.
-        seconds = min(60, max(10, len(requests) // 300))
+        seconds = seconds or min(60, max(10, len(requests) // 300))
         args = ["wrk", "-t1", f"-c{clients}", f"-d{seconds}s", "-s", str(script), url]
         args += ["--", str(data)]
         out = subprocess.run(args, capture_output=True, text=True, check=True)
