@@ -106,11 +106,16 @@ def check_digest(headers: Mapping[str, str], body: bytes) -> None:
         raise SignatureRejected(f"content-digest {exc.reason}: {exc}") from None
 
 
+def _not_json(constant: str) -> None:
+    raise ValueError(f"{constant} is not JSON")
+
+
 def _parse(body: bytes, host: str) -> dict[str, Any]:
     try:
-        activity = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise BadActivity(f"the body is not JSON: {exc}") from None
+        # Strict JSON: Python would also read NaN and Infinity, which nothing else would.
+        activity = json.loads(body.decode("utf-8"), parse_constant=_not_json)
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:  # JSONDecodeError too
+        raise BadActivity(f"the body is not JSON: {str(exc)[:200]}") from None
     if not isinstance(activity, dict):
         raise BadActivity("an activity is a JSON object")
     for name in ("id", "type", "actor"):

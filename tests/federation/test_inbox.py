@@ -146,6 +146,24 @@ async def test_rejections_store_nothing(trio):
     await expect(401, headers, body, "signature-rejected")
 
 
+async def test_signed_bodies_that_are_not_json_are_refused_and_store_nothing(trio):
+    # Signed by a partner, so past every signature check: what is left is the JSON itself.
+    a, b, _ = trio
+    before = await counts(b)
+    good = json.dumps(profile_update(a)).encode()
+    bodies = [
+        b"[" * 100_000 + b"]" * 100_000,  # nested deeper than any parser's stack
+        good[:-1] + b', "n": NaN}',  # NaN and Infinity are not JSON
+        good[:-1] + b', "n": -Infinity}',
+        b"\xff" + good,  # not UTF-8
+    ]
+    for body in bodies:
+        got, content_type, text = await post(b, *signed_post(a, b, None, body=body))
+        assert (got, content_type) == (422, "application/problem+json"), (body[:40], text)
+        assert json.loads(text)["type"] == "/problems/bad-activity"
+        assert await counts(b) == before
+
+
 async def test_library_signed_request_with_pinned_key_is_accepted(trio):
     """Interop: http-message-signatures signs with A's key (pinned by B); B's inbox accepts."""
     a, b, _ = trio
