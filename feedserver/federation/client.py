@@ -32,8 +32,15 @@ class Reply:
     headers: dict[str, str]
     body: bytes
 
-    def json(self) -> Any:
-        return json.loads(self.body.decode("utf-8"))
+    def json(self) -> dict[str, Any]:
+        """The answer as a JSON object; PartnerUnreachable if it is anything else."""
+        try:
+            doc = json.loads(self.body.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError, RecursionError):
+            raise PartnerUnreachable("the partner's answer is not JSON") from None
+        if not isinstance(doc, dict):
+            raise PartnerUnreachable("the partner's answer is not a JSON object")
+        return doc
 
 
 class NotAllowed(PartnerUnreachable):

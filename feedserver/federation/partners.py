@@ -78,7 +78,8 @@ def actor_keys(actor: dict[str, Any]) -> dict[str, str]:
     """{key id: multibase} of an actor's Multikeys on the actor's own host, unexpired ones."""
     out = {}
     host = host_of(str(actor.get("id", "")))
-    for key in actor.get("assertionMethod") or []:
+    methods = actor.get("assertionMethod")
+    for key in methods if isinstance(methods, list) else []:
         if not isinstance(key, dict) or key.get("type") != "Multikey" or "expires" in key:
             continue
         key_id, value = key.get("id"), key.get("publicKeyMultibase")
@@ -137,7 +138,8 @@ async def accept(fed: Federation, code: str) -> Partner:
     if reply.status != 200:
         raise InviteRejected(f"{host} refused the handshake ({reply.status}): {reply.body[:300]!r}")
     answer = reply.json()
-    if answer.get("actor", {}).get("id") != actor.get("id"):
+    answered = answer.get("actor")
+    if not isinstance(answered, dict) or answered.get("id") != actor.get("id"):
         raise InviteRejected("the handshake answer names another server")
     partner = _partner_from_actor(actor, bool(answer.get("profiles")), fed.services.clock())
     await _pin(fed.services, partner, pinned)
@@ -153,7 +155,7 @@ async def handshake(
         doc = json.loads(body.decode("utf-8"))
         actor, secret = doc["actor"], doc["secret"]
         assert isinstance(actor, dict) and isinstance(secret, str)
-    except (UnicodeDecodeError, ValueError, KeyError, TypeError, AssertionError):
+    except (UnicodeDecodeError, ValueError, KeyError, TypeError, AssertionError, RecursionError):
         raise BadActivity("the handshake needs a secret and an actor") from None
     presented = actor_keys(actor)
     try:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import stat
 
 import pytest
@@ -88,9 +90,6 @@ async def test_invite_is_one_time_and_checked(trio):
     # A code whose fingerprint is not the inviter's key is refused before any handshake.
     code2, _ = await partners.invite(a.services, profiles=False)
     payload = partners.decode_code(code2)
-    import base64
-    import json
-
     payload["f"] = "SHA256:" + "A" * 43
     forged = "fsp1." + base64.urlsafe_b64encode(json.dumps(payload).encode()).decode()
     with pytest.raises(InviteRejected):
@@ -199,3 +198,33 @@ async def test_outgoing_requests_go_to_partner_hosts_only(trio, aiohttp_server):
         await a.fed.client.request("GET", f"http://{host}/actor", [host])
     with pytest.raises(PartnerUnreachable):
         await a.fed.client.request("GET", f"http://{host}/big", [host])
+
+
+async def test_answers_that_are_not_json_objects_are_refused_cleanly(trio, aiohttp_server):
+    from aiohttp import web
+
+    from feedserver.federation.errors import PartnerUnreachable
+
+    a, b, _ = trio
+    # The public handshake endpoint: a body nested too deep for the parser is a 422, not a 500.
+    status, body = await a.call("POST", "/federation/handshake", data=b"[" * 100_000)
+    assert status == 422 and body["type"] == "/problems/bad-activity"
+    # An inviter whose actor document is not a JSON object: accepting its code fails with a
+    # clear error, and nothing is pinned.
+    answers = [b"not json", b"[1, 2]", b"[" * 100_000]
+
+    async def actor(request):
+        return web.Response(body=answers[0], content_type="application/activity+json")
+
+    app = web.Application()
+    app.router.add_get("/actor", actor)
+    server = await aiohttp_server(app)
+    code, _ = await partners.invite(a.services, profiles=False)
+    payload = partners.decode_code(code)
+    payload["u"] = f"http://127.0.0.1:{server.port}"
+    forged = "fsp1." + base64.urlsafe_b64encode(json.dumps(payload).encode()).decode()
+    while answers:
+        with pytest.raises(PartnerUnreachable):
+            await partners.accept(b.fed, forged)
+        answers.pop(0)
+    assert await b.count("partners") == 1  # A only
