@@ -240,7 +240,6 @@ def check_request(
     max_age: int = 300,
     max_future: int = 30,
     label: str | None = None,
-    parsed: dict[str, tuple[InnerList, bytes]] | None = None,
 ) -> tuple[RequestSignature, bytes]:
     """Every check of `verify_request` but the Ed25519 one; raise SignatureError.
 
@@ -248,10 +247,8 @@ def check_request(
     `signature_bytes` verifies over it with the key `key_id`: the caller looks the key up
     and verifies (the inbox does it off the event loop). Cheapest checks first, so a stale
     or incomplete request costs no more than parsing its headers.
-    `parsed`: what `parse_signature_headers(headers)` returned, when the caller has it.
     """
-    if parsed is None:
-        parsed = parse_signature_headers(headers)
+    parsed = parse_signature_headers(headers)
     if label is None:
         label = next(iter(parsed))
     if label not in parsed:
@@ -302,11 +299,10 @@ def verify_request(
     max_age: int = 300,
     max_future: int = 30,
     label: str | None = None,
-    parsed: dict[str, tuple[InnerList, bytes]] | None = None,
 ) -> RequestSignature:
     """Verify one signature (`label`, or the first one) on a request; raise SignatureError."""
     signature, base = check_request(
-        method, url, headers, required_components, now, max_age, max_future, label, parsed
+        method, url, headers, required_components, now, max_age, max_future, label
     )
     key = resolve_key(signature.key_id)
     if key is None:
