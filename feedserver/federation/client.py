@@ -4,6 +4,7 @@ no redirect to another host, bounded in size and time."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from secrets import token_urlsafe
@@ -21,9 +22,19 @@ ACTIVITY_JSON = "application/activity+json"
 MAX_REDIRECTS = 3
 
 
+# An http(s) URL whose authority is plain ASCII: what partners' ids and actors look like.
+# For these, the authority is the text up to the first "/", "?" or "#", exactly as urlsplit
+# finds it (a test compares the two); anything else (brackets, whitespace, controls,
+# non-ASCII, other schemes) takes urlsplit, with its cleaning and its errors.
+_PLAIN_AUTHORITY = re.compile(r"https?://([A-Za-z0-9\-._~%!$&'()*+,;=:@]*)(?:[/?#]|\Z)")
+
+
 def host_of(url: str) -> str:
     """The authority a partner is known by: host[:port], lowercased, without credentials."""
-    return urlsplit(url).netloc.rpartition("@")[2].lower()
+    # The inbox asks this five times a delivery, mostly of URLs urlsplit has not cached.
+    plain = _PLAIN_AUTHORITY.match(url)
+    netloc = plain.group(1) if plain else urlsplit(url).netloc
+    return netloc.rpartition("@")[2].lower()
 
 
 @dataclass(frozen=True, slots=True)
