@@ -141,10 +141,12 @@ def signature_base(
     headers: Mapping[str, str],
     components: Sequence[str],
     params: Mapping[str, int | str],
+    serialized_params: str | None = None,
 ) -> tuple[str, str]:
     """Return (signature base, serialized @signature-params) per RFC 9421 §2.5.
 
-    `params` are serialized in the order given. Raises KeyError for a component the
+    `params` are serialized in the order given, unless `serialized_params` already is that
+    serialization (of `components` with `params`). Raises KeyError for a component the
     message lacks and ValueError for one we do not support or cannot put in a base.
     """
     lowered = _lower_headers(headers)
@@ -158,7 +160,9 @@ def signature_base(
         lines.append(f'"{name}": {value}')
     if len(set(components)) != len(components):
         raise ValueError("duplicate component")
-    sig_params = serialize_inner_list(InnerList([Item(c) for c in components], dict(params)))
+    sig_params = serialized_params or serialize_inner_list(
+        InnerList([Item(c) for c in components], dict(params))
+    )
     lines.append(f'"@signature-params": {sig_params}')
     return "\n".join(lines), sig_params
 
@@ -271,7 +275,9 @@ def check_request(
     if missing:
         raise MissingComponent(f"signature does not cover {', '.join(missing)}")
     try:
-        base, _ = signature_base(method, url, headers, components, params)
+        base, _ = signature_base(
+            method, url, headers, components, params, sig_input.canonical_text
+        )
     except KeyError as exc:
         raise MissingComponent(f"request lacks covered component {exc}") from exc
     except (ValueError, StructuredFieldError) as exc:

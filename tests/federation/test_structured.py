@@ -116,7 +116,13 @@ def test_the_fast_path_answers_exactly_as_the_full_parser():
         text = _signature_header(rng)
         assert _fast(text) == _full(text), text
         try:
-            fast += _simple_dictionary(text.strip(" \t")) is not None
+            simple = _simple_dictionary(text.strip(" \t"))
         except StructuredFieldError:
             fast += 1  # a bad byte sequence, refused by the fast path as by the parser
+            continue
+        fast += simple is not None
+        for value in (simple or {}).values():
+            # The text kept for RFC 9421's @signature-params is the serialization.
+            if isinstance(value, InnerList):
+                assert value.canonical_text == serialize_inner_list(value), text
     assert fast > 1000  # the generator reached the fast path often enough to mean something
