@@ -275,9 +275,7 @@ def check_request(
     if missing:
         raise MissingComponent(f"signature does not cover {', '.join(missing)}")
     try:
-        base, _ = signature_base(
-            method, url, headers, components, params, sig_input.canonical_text
-        )
+        base, _ = signature_base(method, url, headers, components, params, sig_input.canonical_text)
     except KeyError as exc:
         raise MissingComponent(f"request lacks covered component {exc}") from exc
     except (ValueError, StructuredFieldError) as exc:

@@ -10,8 +10,15 @@ from feedserver.models import Group, Member, Post
 
 def ts(moment: datetime) -> str:
     """Fixed-width UTC text (2026-01-31T12:00:00.000000Z), so timestamps sort as strings."""
-    # isoformat is twice as fast as strftime, and pads the year to four digits.
-    return moment.astimezone(UTC).isoformat(timespec="microseconds")[:-6] + "Z"
+    # Every write stamps a few of these (an inbox delivery four): %-formatting the fields is
+    # faster than isoformat (1.4 against 2.1 us), strftime or an f-string (2.3), and pads
+    # the year too.
+    if moment.tzinfo is not UTC:
+        moment = moment.astimezone(UTC)
+    return "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ" % (  # noqa: UP031 (see above)
+        moment.year, moment.month, moment.day,
+        moment.hour, moment.minute, moment.second, moment.microsecond,
+    )  # fmt: skip
 
 
 def parse_ts(text: str) -> datetime:
