@@ -21,10 +21,7 @@ async def db(tmp_path):
 
 def _insert(key: str, fail_after_write: bool = False):
     def work(conn: sqlite3.Connection) -> str:
-        conn.execute(
-            "INSERT INTO seen_signatures (signature_hash, expires_at) VALUES (?, ?)",
-            (key, "2099-01-01T00:00:00.000000Z"),
-        )
+        conn.execute("INSERT INTO seen_signatures (created, signature_hash) VALUES (0, ?)", (key,))
         if fail_after_write:
             raise ValueError(f"unit {key} fails after writing")
         return key
@@ -61,9 +58,7 @@ async def test_the_writer_stays_usable_after_a_failed_group(db):
                          return_exceptions=True)  # fmt: skip
     assert await db.write_grouped(_insert("y")) == "y"
     async with db.write() as conn:
-        await conn.execute(
-            "INSERT INTO seen_signatures (signature_hash, expires_at) VALUES ('z', 'later')"
-        )
+        await conn.execute("INSERT INTO seen_signatures (created, signature_hash) VALUES (0, 'z')")
     assert await _keys(db) == {"y", "z"}
 
 
@@ -73,9 +68,7 @@ async def test_waiting_for_another_process_lock_does_not_block_the_event_loop(db
     other = sqlite3.connect(db.path, isolation_level=None)
     try:
         other.execute("BEGIN IMMEDIATE")
-        other.execute(
-            "INSERT INTO seen_signatures (signature_hash, expires_at) VALUES ('other', 'later')"
-        )
+        other.execute("INSERT INTO seen_signatures (created, signature_hash) VALUES (0, 'other')")
         unit = asyncio.create_task(db.write_grouped(_insert("ours")))
         loop = asyncio.get_running_loop()
         started = loop.time()

@@ -24,6 +24,7 @@ from feedserver.domain.ids import new_id
 from feedserver.domain.services import Services
 from feedserver.federation.context import Federation
 from feedserver.federation.errors import PartnerUnreachable
+from feedserver.federation.freshness import replayable_since
 from feedserver.models import Delivery, Page, Partner
 from feedserver.store import federation as fed_store
 from feedserver.store import federation_queue as queue_store
@@ -157,7 +158,7 @@ class DeliveryWorker:
         record of applied activity ids, each kept only as long as it is needed."""
         retention = timedelta(days=self.config.inbox_activity_retention_days)
         async with self.fed.services.db.write() as conn:
-            await queue_store.prune_inbox(conn, now, now - retention)
+            await queue_store.prune_inbox(conn, replayable_since(now), now - retention)
 
     async def run_forever(self) -> None:
         while True:

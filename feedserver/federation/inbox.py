@@ -27,6 +27,7 @@ from feedserver.federation.client import host_of
 from feedserver.federation.context import Federation
 from feedserver.federation.digest import DigestError, verify_content_digest
 from feedserver.federation.errors import BadActivity, InvalidProof, NotAPartner, SignatureRejected
+from feedserver.federation.freshness import MAX_AGE, MAX_FUTURE
 from feedserver.federation.keys import KeyFormatError, public_key_from_multibase
 from feedserver.federation.pinned_keys import PinnedKey
 from feedserver.federation.profiles import profile_fields
@@ -34,9 +35,6 @@ from feedserver.federation.proofs import ProofError, check_object
 from feedserver.federation.verify_worker import BAD_SIGNATURE, SIGNED_AND_PROVEN
 from feedserver.store import federation as fed_store
 from feedserver.store import federation_inbox as inbox_store
-
-MAX_AGE = 300
-MAX_FUTURE = 30
 
 
 @dataclass(frozen=True)
@@ -92,8 +90,8 @@ async def verify_signature(
     return Signed(signature, key, object_proven=verdict == SIGNED_AND_PROVEN)
 
 
-def signature_hash(verified: httpsig.RequestSignature) -> str:
-    return hashlib.sha256(verified.signature_bytes).hexdigest()
+def signature_hash(verified: httpsig.RequestSignature) -> bytes:
+    return hashlib.sha256(verified.signature_bytes).digest()
 
 
 def check_digest(headers: Mapping[str, str], body: bytes) -> None:
@@ -194,16 +192,15 @@ async def receive(fed: Federation, signed: Signed, body: bytes) -> bool:
         raise BadActivity(f"{kind} of this object is not accepted here")
     now = services.clock()
     seen_key = signature_hash(verified)
-    expires = now + timedelta(seconds=MAX_AGE + MAX_FUTURE + 60)
     if handler == "keys":
         keys, current = await _announced_keys(services, host, obj)
 
     def apply(conn: sqlite3.Connection) -> bool:  # on the writer's thread: no awaits
         if not inbox_store.remember_signature(
-            conn, seen_key, expires, key_id=key.key_id, host=host,
+            conn, verified.created, seen_key, key_id=key.key_id, host=host,
             public_multibase=key.multibase, now=now,
         ):  # fmt: skip
-            if inbox_store.signature_seen(conn, seen_key):
+            if inbox_store.signature_seen(conn, verified.created, seen_key):
                 raise SignatureRejected("replayed: this signature was already used")
             raise NotAPartner("the signing key is no longer a pinned key of a partner")
         if not inbox_store.record_activity(conn, activity["id"], host, kind, now):

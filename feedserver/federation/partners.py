@@ -30,7 +30,8 @@ from feedserver.federation.errors import (
     PartnerUnreachable,
     SignatureRejected,
 )
-from feedserver.federation.inbox import MAX_AGE, MAX_FUTURE, check_digest
+from feedserver.federation.freshness import MAX_AGE, MAX_FUTURE
+from feedserver.federation.inbox import check_digest
 from feedserver.federation.keys import KeyFormatError, fingerprint, public_key_from_multibase
 from feedserver.models import Partner
 from feedserver.store import federation as fed_store

@@ -17,23 +17,27 @@ from feedserver.store import rows
 
 
 def remember_signature(
-    conn: sqlite3.Connection, signature_hash: str, expires_at: datetime, *,
+    conn: sqlite3.Connection, created: int, signature_hash: bytes, *,
     key_id: str, host: str, public_multibase: str, now: datetime,
 ) -> bool:  # fmt: skip
-    """Record a verified request signature; False when nothing was recorded: a replay, or a
-    key no longer pinned to `host`, expired or changed (`signature_seen` tells which)."""
+    """Record a verified request signature by its `created` and hash; False when nothing was
+    recorded: a replay, or a key no longer pinned to `host`, expired or changed
+    (`signature_seen` tells which)."""
     cur = conn.execute(
-        "INSERT INTO seen_signatures (signature_hash, expires_at) SELECT ?, ?"
+        "INSERT INTO seen_signatures (created, signature_hash) SELECT ?, ?"
         " WHERE EXISTS (SELECT 1 FROM partner_keys WHERE key_id = ? AND host = ?"
         " AND public_multibase = ? AND (expires_at IS NULL OR expires_at > ?))"
-        " ON CONFLICT (signature_hash) DO NOTHING",
-        (signature_hash, rows.ts(expires_at), key_id, host, public_multibase, rows.ts(now)),
+        " ON CONFLICT (created, signature_hash) DO NOTHING",
+        (created, signature_hash, key_id, host, public_multibase, rows.ts(now)),
     )
     return cur.rowcount == 1
 
 
-def signature_seen(conn: sqlite3.Connection, signature_hash: str) -> bool:
-    cur = conn.execute("SELECT 1 FROM seen_signatures WHERE signature_hash = ?", (signature_hash,))
+def signature_seen(conn: sqlite3.Connection, created: int, signature_hash: bytes) -> bool:
+    cur = conn.execute(
+        "SELECT 1 FROM seen_signatures WHERE created = ? AND signature_hash = ?",
+        (created, signature_hash),
+    )
     return cur.fetchone() is not None
 
 

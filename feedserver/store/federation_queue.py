@@ -105,13 +105,16 @@ async def listing(
 PRUNE_BATCH = 10_000
 
 
-async def prune_inbox(conn: Connection, now: datetime, activities_before: datetime) -> None:
-    """Forget expired signatures (the replay window is over) and activity ids received
-    before `activities_before`; a bounded batch of each per call."""
+async def prune_inbox(
+    conn: Connection, signatures_before: int, activities_before: datetime
+) -> None:
+    """Forget signatures `created` before `signatures_before` (Unix seconds: the inbox
+    refuses them as stale anyway) and activity ids received before `activities_before`; a
+    bounded batch of each per call."""
     await conn.execute(
-        "DELETE FROM seen_signatures WHERE signature_hash IN (SELECT signature_hash"
-        " FROM seen_signatures WHERE expires_at <= ? LIMIT ?)",
-        (rows.ts(now), PRUNE_BATCH),
+        "DELETE FROM seen_signatures WHERE (created, signature_hash) IN (SELECT created,"
+        " signature_hash FROM seen_signatures WHERE created < ? ORDER BY created LIMIT ?)",
+        (signatures_before, PRUNE_BATCH),
     )
     await conn.execute(
         "DELETE FROM inbox_activities WHERE activity_id IN (SELECT activity_id"

@@ -86,6 +86,10 @@ async def test_replay_cache_and_activity_ids_are_pruned_when_no_longer_needed(tr
     headers, body = signed_post(a, b, profile_update(a))
     assert (await post(b, headers, body))[0] == 202
     now = b.services.clock()
+    # Four minutes later the signature could still be replayed: it is remembered.
+    await b.fed.worker.prune_inbox(now + timedelta(minutes=4))
+    assert await counts(b) == [1, 1, 1]
+    assert (await post(b, headers, body))[0] == 401
     # An hour later the signature can no longer be replayed (stale `created`): forgotten.
     await b.fed.worker.prune_inbox(now + timedelta(hours=1))
     assert await counts(b) == [1, 1, 0]
