@@ -151,9 +151,31 @@ def may_see_profile(viewer: Viewer, owner_id: str, sharing: str) -> bool:
 def may_name_topic(declared: bool, readable_evidence: int) -> bool:
     """A topic is a tag, and a private group's tags are private. A viewer sees a member's
     topic named (profile, directory, partners) only when the member declared it or the viewer
-    may read at least one piece of its evidence; evidence they may not read is only counted,
-    and only under a topic they may name."""
+    may read at least one piece of its evidence (a group they read, or an open kind with no
+    group: groupless_kinds); evidence they may not read is only counted, and only under a
+    topic they may name."""
     return declared or readable_evidence > 0
+
+
+# Evidence recorded with no group (group_id NULL), and what it may name. Evidence from a group
+# is read where its group is read (read_scope, partner_read_scope). Two kinds have no group,
+# and they differ:
+# - an endorsement: the endorser typed the topic on the member's profile, where everyone who
+#   may see the profile sees it (its count is shown there). It is as open as the profile, so
+#   it may name its topic to anyone the profile is shown to, partners included;
+# - mentoring: the topic is a mentee's goal (#performance-improvement-plan), which only the
+#   pairing's mentee and mentor and the program's managers see. It counts toward the score and
+#   is counted in `hidden`, but never names a topic by itself: the topic is named only through
+#   other evidence the viewer may read, or a declaration. Admins read it, as they read every
+#   group and every pairing.
+# A kind added later with no group is treated like mentoring until it is listed here.
+OPEN_GROUPLESS_KINDS: tuple[str, ...] = ("endorsement",)
+
+
+def groupless_kinds(scope: ReadScope) -> tuple[str, ...] | None:
+    """The kinds of evidence with no group that `scope` may read (and so name the topic of);
+    None for every kind. Pass it with the scope wherever evidence is read."""
+    return None if scope.everything else OPEN_GROUPLESS_KINDS
 
 
 def may_discover_member(sharing: str) -> bool:

@@ -204,7 +204,9 @@ async def on_unendorse(
 
 # Mentoring (issue 7, added by the mentoring branch): called by domain/mentoring_publish.py in
 # the transaction that closes a pairing as completed. One piece of evidence per goal topic of
-# the mentee, keyed by the pairing, so closing twice cannot count twice.
+# the mentee, keyed by the pairing, so closing twice cannot count twice. It has no group: the
+# cohort group's readers include the mentor's other mentees, and a goal is the mentee's own.
+# So it counts but names no topic by itself (access.groupless_kinds).
 async def on_mentoring_done(
     conn: Connection, services: Services, *, mentor_id: str, mentee_id: str, pairing_id: str,
     topics: tuple[str, ...], at: datetime,
@@ -215,6 +217,18 @@ async def on_mentoring_done(
                at=at)
         for topic in topics
     ]))  # fmt: skip
+
+
+async def on_group_visibility_changed(conn: Connection, services: Services, group_id: str) -> None:
+    """Called by domain/groups.py in the transaction that changes a group's visibility. Which
+    topics its evidence may name changes with it: local readers see that at once (every read
+    asks the policy), but partners hold a copy of each shared profile. So the shared profiles
+    of the members with evidence in the group are pushed again: a topic learned only in a
+    group that is now private leaves the partners, one from a group now open to the whole
+    organization may join them. Their scores did not change, what may be named did."""
+    await _scores_changed(
+        conn, services, set(await store.shared_members_with_evidence_in(conn, group_id))
+    )
 
 
 async def _record(conn: Connection, events: list[Evidence]) -> set[str]:

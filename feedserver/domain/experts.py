@@ -64,8 +64,9 @@ async def explained(
             by_topic[entry.topic].append(entry.member_id)
     seen = defaultdict(list)
     scope = access.read_scope(viewer)
+    groupless = access.groupless_kinds(scope)
     for topic, ids in by_topic.items():
-        for item in await directory_store.evidence(conn, scope, topic, ids):
+        for item in await directory_store.evidence(conn, scope, topic, ids, groupless=groupless):
             seen[(item.member_id, topic)].append(item)
     days = services.config.expertise_recent_days
     experts = []

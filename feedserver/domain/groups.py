@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from feedserver.domain import access
+from feedserver.domain import access, expertise
 from feedserver.domain.access import GroupAccess
 from feedserver.domain.ids import new_id
 from feedserver.domain.services import Services
@@ -71,7 +71,8 @@ async def edit(
 ) -> GroupAccess:
     """Owners (and admins) change a group's settings. Narrowing the visibility takes effect
     for every read path at once: they all ask the policy, and the change moves the group's
-    version (feeds, caches)."""
+    version (feeds, caches). Partners keep copies of shared profiles, whose topics depend on
+    it: those are pushed again in the same transaction (expertise hook)."""
     async with services.db.write() as conn:
         found = await access.readable_group(conn, viewer, name)
         if not found.can_manage:
@@ -85,6 +86,8 @@ async def edit(
             description=g.description if description is None else clean_text(description),
             visibility=g.visibility if visibility is None else visibility,
         )  # fmt: skip
+        if visibility is not None and visibility != g.visibility:
+            await expertise.on_group_visibility_changed(conn, services, g.id)
         return await access.readable_group(conn, viewer, name)
 
 

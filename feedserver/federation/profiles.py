@@ -203,11 +203,13 @@ async def _share_profile(
 ) -> None:  # fmt: skip
     declared = {t.topic for t in profile.topics}
     counts = {}
+    scope = access.partner_read_scope()
+    groupless = access.groupless_kinds(scope)
     for topic, _, count in await directory_store.member_topics(conn, profile.member.id, MAX_TOPICS):
         # Partners learn a topic only where any local member could (access policy): a tag
-        # used only in private groups never leaves the server.
+        # used only in private groups, or only as a mentee's goal, never leaves the server.
         seen = await directory_store.evidence(
-            conn, access.partner_read_scope(), topic, [profile.member.id]
+            conn, scope, topic, [profile.member.id], groupless=groupless
         )
         readable = sum(1 for e in seen if e.readable)
         if access.may_name_topic(topic in declared, readable):

@@ -114,19 +114,31 @@ async def member_topics(
         return [(r[0], r[1], r[2]) for r in await cur.fetchall()]
 
 
+def _groupless_condition(kinds: tuple[str, ...] | None) -> tuple[str, list]:
+    if kinds is None:
+        return "1 = 1", []
+    if not kinds:
+        return "0 = 1", []
+    return f"e.kind IN ({', '.join('?' for _ in kinds)})", list(kinds)
+
+
 async def evidence(
-    conn: Connection, scope: ReadScope, topic: str, member_ids: list[str]
-) -> list[EvidenceSeen]:
+    conn: Connection, scope: ReadScope, topic: str, member_ids: list[str], *,
+    groupless: tuple[str, ...] | None,
+) -> list[EvidenceSeen]:  # fmt: skip
     """Every piece of evidence of these members on a topic, newest first. Titles, groups and
-    ids come back only where the read scope allows; elsewhere they are NULL."""
+    ids come back only where the read scope allows; elsewhere they are NULL. Evidence with no
+    group is readable only for the kinds in `groupless` (None: every kind), as the access
+    policy says (access.groupless_kinds)."""
     if not member_ids:
         return []
-    readable, params = group_condition(scope, "e.group_id", "g.visibility")
+    in_group, group_params = group_condition(scope, "e.group_id", "g.visibility")
+    no_group, no_group_params = _groupless_condition(groupless)
     marks = ", ".join("?" for _ in member_ids)
     inner = (
         "SELECT e.member_id, e.kind, e.created_at, e.group_id, e.root_id, e.source_id,"
         " g.name AS gname, COALESCE(rp.title, pg.title) AS ptitle, pg.slug AS pslug,"
-        f" (e.group_id IS NULL OR {readable}) AS readable"
+        f" (CASE WHEN e.group_id IS NULL THEN {no_group} ELSE {in_group} END) AS readable"
         " FROM expertise_evidence e LEFT JOIN groups g ON g.id = e.group_id"
         " LEFT JOIN posts rp ON rp.id = e.root_id LEFT JOIN pages pg ON pg.id = e.root_id"
         f" WHERE e.topic = ? AND e.member_id IN ({marks})"
@@ -141,7 +153,7 @@ async def evidence(
         f" CASE WHEN {linked} THEN q.pslug END AS page_slug"
         f" FROM ({inner}) q ORDER BY q.created_at DESC"
     )
-    args = [*params, topic, *member_ids]
+    args = [*no_group_params, *group_params, topic, *member_ids]
     async with conn.execute(sql, args) as cur:
         return [
             EvidenceSeen(

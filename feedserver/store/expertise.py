@@ -123,6 +123,19 @@ async def remove_for_root(conn: Connection, root_id: str) -> list[Evidence]:
     return await _remove_where(conn, "root_id = ?", [root_id])
 
 
+async def shared_members_with_evidence_in(conn: Connection, group_id: str) -> list[str]:
+    """Members with evidence from this group whose profile is shared with partners: the shared
+    profiles the group's visibility shapes. Read by the (group_id, member_id) index, so it
+    costs what the group holds."""
+    async with conn.execute(
+        "SELECT DISTINCT e.member_id FROM expertise_evidence e"
+        " JOIN profiles p ON p.member_id = e.member_id AND p.sharing = 'partners'"
+        " WHERE e.group_id = ? ORDER BY e.member_id",
+        (group_id,),
+    ) as cur:
+        return [r[0] for r in await cur.fetchall()]
+
+
 async def bulk_insert(conn: Connection, events: Iterable[Evidence]) -> None:
     """Seeding and rebuilds: evidence rows only; follow with rebuild_scores()."""
     await conn.executemany(

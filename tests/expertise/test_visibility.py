@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from tests.conftest import Api
 from tests.expertise.conftest import experts, make_group, solved
+from tests.mentoring.conftest import as_mentee, as_mentor, new_program, propose, publish
 
 SECRET = "Secret merger payroll question"
 
@@ -125,3 +126,73 @@ async def test_bad_input_is_a_clear_problem_and_changes_nothing(xadmin: Api) -> 
     assert status == 400
     status, _ = await ann.as_(None).get("/api/v1/experts", params={"topic": "payroll"})
     assert status == 401
+
+
+def _topics(profile: dict) -> set[str]:
+    return {t["topic"] for t in profile["topics"]}
+
+
+async def test_narrowed_group_stops_naming_its_topic_and_posts(xadmin: Api) -> None:
+    """Local reads ask the policy live: once a group is private, what it taught is counted
+    for outsiders, never named (the partners' copy is pushed again: tests/federation)."""
+    alice, bob = await xadmin.add_member("alice"), await xadmin.add_member("bob")
+    carol, dave = await xadmin.add_member("carol"), await xadmin.add_member("dave")
+    await make_group(alice, "reorg", "org", "bob", "carol")
+    qid = await solved(bob, carol, "reorg", "Who goes first", ["layoffs"])
+    status, profile = await dave.get("/api/v1/members/carol/profile")
+    assert status == 200 and "layoffs" in _topics(profile)
+    [entry] = await experts(dave, "layoffs")
+    assert [e["title"] for e in entry["explanation"]["evidence"]] == ["Who goes first"]
+
+    status, _ = await alice.patch("/api/v1/groups/reorg", {"visibility": "private"})
+    assert status == 200
+    status, profile = await dave.get("/api/v1/members/carol/profile")
+    assert status == 200 and "layoffs" not in str(profile)
+    # dave typed the topic himself: carol's evidence is counted, nothing about it described.
+    [entry] = await experts(dave, "layoffs")
+    assert entry["explanation"]["hidden"] == 1 and entry["explanation"]["evidence"] == []
+    for doc in (entry, profile):
+        assert "Who goes first" not in str(doc) and "reorg" not in str(doc)
+        assert qid not in str(doc)
+    # The group's members still read it, so for them it is named.
+    status, profile = await bob.get("/api/v1/members/carol/profile")
+    assert "layoffs" in _topics(profile)
+    [entry] = await experts(bob, "layoffs")
+    assert entry["explanation"]["hidden"] == 0
+
+
+GOAL = "performance-improvement-plan"
+
+
+async def test_mentoring_counts_but_never_names_a_mentees_goal(xadmin: Api) -> None:
+    """Mentoring evidence is recorded with no group, on the mentee's goals, which only the
+    mentee, the mentor and the program's managers see: it adds to the score and is counted
+    (hidden), but a topic is named only through other evidence or a declaration. An
+    endorsement, also with no group, was typed in the open on the profile: it names."""
+    asker, mia = await xadmin.add_member("asker"), await xadmin.add_member("mia")
+    ann, dave = await xadmin.add_member("ann"), await xadmin.add_member("dave")
+    await make_group(asker, "commons", "org", "mia")
+    await solved(asker, mia, "commons", "Cutoff", ["payroll"])
+    pid = await new_program(xadmin, name="Growth")
+    await as_mentor(mia, pid, ["payroll"], 1)
+    await as_mentee(ann, pid, ["payroll", GOAL])
+    [pairing] = await publish(xadmin, pid, (await propose(xadmin, pid))["id"])
+    status, body = await mia.post(
+        f"/api/v1/programs/{pid}/pairings/{pairing['id']}/close", {"outcome": "completed"}
+    )
+    assert status == 200, body
+    assert (await dave.post("/api/v1/members/mia/endorsements/negotiation"))[0] == 201
+
+    status, profile = await dave.get("/api/v1/members/mia/profile")
+    assert status == 200 and GOAL not in str(profile)
+    assert _topics(profile) == {"payroll", "negotiation"}
+    (payroll,) = [t for t in profile["topics"] if t["topic"] == "payroll"]
+    assert payroll["explanation"]["counts"] == {"accepted_answer": 1, "mentoring": 1}
+    assert payroll["explanation"]["hidden"] == 1  # the mentoring: counted, not described
+    # Asked by name, the directory counts it and describes nothing.
+    [entry] = await experts(dave, GOAL)
+    assert entry["username"] == "mia" and entry["explanation"]["counts"] == {"mentoring": 1}
+    assert entry["explanation"]["hidden"] == 1 and entry["explanation"]["evidence"] == []
+    # Admins see every pairing, and so the goal named.
+    status, profile = await xadmin.get("/api/v1/members/mia/profile")
+    assert GOAL in _topics(profile)
