@@ -71,7 +71,9 @@ class Config:
         " first use); 0 verifies in the server process. Up to one per spare core.",
     )
     key_rotation_grace_days: int = _f(
-        7, "How long a rotated-out server key stays published and valid for partners."
+        7,
+        "How long a rotated-out server key stays published and valid for partners, and how"
+        " long a partner's rotated-out key stays valid here.",
     )
     expertise_half_life_days: int = _f(
         180, "Half-life of expertise evidence: evidence this many days old counts half."

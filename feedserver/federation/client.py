@@ -30,10 +30,20 @@ _PLAIN_AUTHORITY = re.compile(r"https?://([A-Za-z0-9\-._~%!$&'()*+,;=:@]*)(?:[/?
 
 
 def host_of(url: str) -> str:
-    """The authority a partner is known by: host[:port], lowercased, without credentials."""
+    """The authority a partner is known by: host[:port], lowercased, without credentials;
+    "" for a URL that has none or that parsers disagree on, so it matches no partner."""
     # The inbox asks this five times a delivery, mostly of URLs urlsplit has not cached.
     plain = _PLAIN_AUTHORITY.match(url)
-    netloc = plain.group(1) if plain else urlsplit(url).netloc
+    if plain:
+        return plain.group(1).rpartition("@")[2].lower()
+    # Browsers read "\\" as "/" (WHATWG URL) where urlsplit does not: "http://a\\@b/" is a's
+    # link and b's host for urlsplit. Such an id names no partner.
+    if "\\" in url:
+        return ""
+    try:
+        netloc = urlsplit(url).netloc
+    except ValueError:  # "http://[" and other hostile ids from partners
+        return ""
     return netloc.rpartition("@")[2].lower()
 
 

@@ -30,7 +30,7 @@ from feedserver.federation.errors import BadActivity, InvalidProof, NotAPartner,
 from feedserver.federation.freshness import MAX_AGE, MAX_FUTURE
 from feedserver.federation.keys import KeyFormatError, public_key_from_multibase
 from feedserver.federation.pinned_keys import PinnedKey
-from feedserver.federation.profiles import profile_fields
+from feedserver.federation.profiles import MAX_PROFILE_BYTES, profile_fields
 from feedserver.federation.proofs import ProofError, check_object
 from feedserver.federation.verify_worker import BAD_SIGNATURE, SIGNED_AND_PROVEN
 from feedserver.store import federation as fed_store
@@ -95,8 +95,10 @@ def signature_hash(verified: httpsig.RequestSignature) -> bytes:
 
 
 def check_digest(headers: Mapping[str, str], body: bytes) -> None:
-    value = next((v for k, v in headers.items() if k.lower() == "content-digest"), None)
-    if value is None:
+    # Every line of the field, combined as the signature base combines them (RFC 9110 5.3):
+    # each digest in any of them must match.
+    value = ", ".join(v for k, v in headers.items() if k.lower() == "content-digest")
+    if not value:
         raise SignatureRejected("missing: Content-Digest is required with a body")
     try:
         verify_content_digest(value, body)
@@ -178,8 +180,14 @@ async def receive(fed: Federation, signed: Signed, body: bytes) -> bool:
     obj = activity.get("object")
     object_id = None
     if kind == "Update" and isinstance(obj, dict) and obj.get("type") == "Application":
+        if key.expires_at is not None:
+            # A rotated-out key verifies for its grace period, but may not name successors:
+            # whoever holds an old key would otherwise take over the partner's identity.
+            raise NotAPartner("only a partner's current key may announce its keys")
         handler = "keys"
     elif kind == "Update" and isinstance(obj, dict) and obj.get("type") == "Profile":
+        if len(body) > MAX_PROFILE_BYTES:
+            raise BadActivity(f"a shared profile is at most {MAX_PROFILE_BYTES} bytes")
         fields = profile_fields(host, obj)
         await verify_proof(fed, obj, host, key, proven=signed.object_proven)
         handler = "profile"
@@ -188,12 +196,15 @@ async def receive(fed: Federation, signed: Signed, body: bytes) -> bool:
         if not isinstance(object_id, str) or host_of(object_id) != host:
             raise BadActivity("Delete needs the id of an object on the sending server")
         handler = "delete"
+        if object_id == activity["actor"] and await _is_server_actor(services, host, object_id):
+            handler = "unpartner"  # the partner removed us: we forget it too
     else:
         raise BadActivity(f"{kind} of this object is not accepted here")
     now = services.clock()
     seen_key = signature_hash(verified)
     if handler == "keys":
         keys, current = await _announced_keys(services, host, obj)
+        grace = timedelta(days=services.config.key_rotation_grace_days)
 
     def apply(conn: sqlite3.Connection) -> bool:  # on the writer's thread: no awaits
         if not inbox_store.remember_signature(
@@ -206,12 +217,18 @@ async def receive(fed: Federation, signed: Signed, body: bytes) -> bool:
         if not inbox_store.record_activity(conn, activity["id"], host, kind, now):
             return False  # a resend of something applied: accept, change nothing
         if handler == "keys":
+            if not inbox_store.key_is_current(conn, key.key_id):
+                raise NotAPartner("only a partner's current key may announce its keys")
             for key_id, value in keys.items():
                 inbox_store.pin_key(conn, host, key_id, value, now)
             # Keys no longer current stay valid for a bounded grace period.
-            inbox_store.expire_partner_keys(conn, host, current, now + timedelta(days=7))
+            inbox_store.expire_partner_keys(conn, host, current, now + grace)
         elif handler == "profile":
+            if not inbox_store.shares_profiles(conn, host):
+                raise NotAPartner("profiles are not shared in this partnership")
             inbox_store.put_partner_profile(conn, **fields, now=now)
+        elif handler == "unpartner":
+            inbox_store.delete_partner(conn, host)
         else:
             inbox_store.delete_partner_profile(conn, host, object_id)
         return True
@@ -221,9 +238,15 @@ async def receive(fed: Federation, signed: Signed, body: bytes) -> bool:
     except NotAPartner:
         fed.pinned.forget(key.key_id)
         raise
-    if applied and handler == "keys":
+    if applied and handler in ("keys", "unpartner"):
         pinned_keys.changed(services.db)
     return applied
+
+
+async def _is_server_actor(services: Services, host: str, actor_id: str) -> bool:
+    async with services.db.read() as conn:
+        partner = await fed_store.partner(conn, host)
+    return partner is not None and partner.actor_id == actor_id
 
 
 async def _announced_keys(
@@ -239,7 +262,8 @@ async def _announced_keys(
         raise NotAPartner("only the partner's own server actor may announce its keys")
     keys: dict[str, str] = {}
     current = set()
-    for key in actor.get("assertionMethod") or []:
+    methods = actor.get("assertionMethod")
+    for key in methods if isinstance(methods, list) else []:
         if not isinstance(key, dict) or not isinstance(key.get("id"), str):
             continue
         if host_of(key["id"]) != host or not isinstance(key.get("publicKeyMultibase"), str):

@@ -10,6 +10,7 @@ from feedserver.domain import access
 from feedserver.domain.access import require_member
 from feedserver.domain.ids import new_id
 from feedserver.domain.services import Services
+from feedserver.domain.text import clean_text, normalize_tag
 from feedserver.federation.client import host_of
 from feedserver.federation.delivery import enqueue
 from feedserver.federation.documents import member_url
@@ -26,28 +27,35 @@ from feedserver.store import profiles as profiles_store
 from feedserver.store.db import Connection
 
 MAX_TOPICS = 50
+# A partner's profile is its members' names, a headline and a few dozen topics with counts:
+# a few KiB. The bounds keep one partner from filling our disk or our directory pages.
+MAX_PROFILE_BYTES = 64 * 1024
+MAX_COUNT = 10**9  # SQLite's INTEGER is 64-bit; a count beyond this means nothing anyway
 
 
 def _topics(obj: dict[str, Any]) -> list[str]:
-    out = []
-    for tag in obj.get("tag") or []:
+    tags = obj.get("tag")
+    out: list[str] = []
+    for tag in tags if isinstance(tags, list) else []:
         if isinstance(tag, dict) and isinstance(tag.get("name"), str):
-            name = tag["name"].lstrip("#").strip().lower()
-            if name and len(name) <= 64 and name not in out:
+            name = normalize_tag(tag["name"][:80])  # our own topics' spelling, or nothing
+            if name and name not in out:
                 out.append(name)
     return out[:MAX_TOPICS]
 
 
-def evidence_counts(obj: dict[str, Any]) -> dict[str, int]:
-    """Only non-negative integer counts survive; any text a partner might send is dropped."""
+def evidence_counts(obj: dict[str, Any], topics: list[str]) -> dict[str, int]:
+    """A count per listed topic; only non-negative integers survive (clamped), so no text a
+    partner might send under this key reaches anyone."""
     raw = obj.get("feedserver:evidence")
     if not isinstance(raw, dict):
         return {}
-    return {
-        str(k)[:64]: v
-        for k, v in raw.items()
-        if isinstance(v, int) and not isinstance(v, bool) and v >= 0
-    }
+    counts = {}
+    for topic in topics:
+        value = raw.get(topic)
+        if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+            counts[topic] = min(value, MAX_COUNT)
+    return counts
 
 
 def profile_fields(host: str, obj: dict[str, Any]) -> dict[str, Any]:
@@ -59,10 +67,11 @@ def profile_fields(host: str, obj: dict[str, Any]) -> dict[str, Any]:
         raise BadActivity("a partner shares only its own members' profiles")
     name = obj.get("name") if isinstance(obj.get("name"), str) else ""
     summary = obj.get("summary") if isinstance(obj.get("summary"), str) else ""
+    topics = _topics(obj)
     return {
-        "object_id": object_id, "host": host, "actor_id": describes, "name": name[:200],
-        "summary": summary[:2000], "topics": _topics(obj), "obj": obj,
-        "counts": evidence_counts(obj),
+        "object_id": object_id, "host": host, "actor_id": describes,
+        "name": clean_text(name[:200]).strip(), "summary": clean_text(summary[:2000]).strip(),
+        "topics": topics, "obj": obj, "counts": evidence_counts(obj, topics),
     }  # fmt: skip
 
 
@@ -182,7 +191,7 @@ async def partner_experts(services: Services, viewer: Viewer, topic: str | None)
             "actor": row["actor_id"],
             "organization": row["organization"],
             "server": row["base_url"],
-            "evidence": evidence_counts(json.loads(row["object"])),
+            "evidence": evidence_counts(json.loads(row["object"]), row["topics"].split()),
         }
         for row in found
     ]

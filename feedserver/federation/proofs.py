@@ -139,8 +139,8 @@ def check_object(obj: dict[str, Any], expected_purpose: str = "assertionMethod")
         document["@context"] = options["@context"]
     try:
         hash_data = _hash_data(document, options)
-    except (ValueError, TypeError) as exc:
-        raise ProofError("malformed", f"object cannot be canonicalized: {exc}") from exc
+    except (ValueError, TypeError, RecursionError) as exc:  # nested deeper than JCS recurses
+        raise ProofError("malformed", f"object cannot be canonicalized: {exc}") from None
     return ProofToVerify(method, signature, hash_data)
 
 

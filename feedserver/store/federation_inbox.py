@@ -78,6 +78,23 @@ def put_partner_profile(
     )
 
 
+def shares_profiles(conn: sqlite3.Connection, host: str) -> bool:
+    """Whether this partnership's scope includes expertise profiles (the receiving side's
+    own record: a partner cannot widen it by sending)."""
+    row = conn.execute("SELECT profiles FROM partners WHERE host = ?", (host,)).fetchone()
+    return row is not None and bool(row[0])
+
+
+def key_is_current(conn: sqlite3.Connection, key_id: str) -> bool:
+    row = conn.execute("SELECT expires_at FROM partner_keys WHERE key_id = ?", (key_id,)).fetchone()
+    return row is not None and row[0] is None
+
+
+def delete_partner(conn: sqlite3.Connection, host: str) -> None:
+    """The partner ended the partnership: its keys, deliveries and profiles go (cascade)."""
+    conn.execute("DELETE FROM partners WHERE host = ?", (host,))
+
+
 def delete_partner_profile(conn: sqlite3.Connection, host: str, object_id: str) -> None:
     conn.execute("DELETE FROM partner_profiles WHERE host = ? AND object_id = ?", (host, object_id))
 

@@ -31,7 +31,7 @@ def profile_update(node, username="alice", topic="payroll", activity="1"):
         "id": f"{node.url}/users/{username}/profile", "type": "Profile",
         "describes": f"{node.url}/users/{username}", "name": username.title(),
         "summary": "knows things", "tag": [{"type": "Hashtag", "name": f"#{topic}"}],
-        "feedserver:evidence": {"accepted_answers": 3, "title": "secret"},
+        "feedserver:evidence": {topic: 3, "other": 9, "title": "secret"},
     }  # fmt: skip
     signed = sign_object(obj, node.key, node.key_id)
     return {
@@ -78,7 +78,8 @@ async def test_partner_delivery_applies_once_and_is_idempotent(trio):
     (found,) = await profiles.partner_experts(b.services, _viewer(await b.add_member("bob")),
                                               "payroll")  # fmt: skip
     assert found["organization"] == "Org A" and found["server"] == a.url
-    assert found["evidence"] == {"accepted_answers": 3}  # counts only, never text
+    # Counts only, never text, and only for the topics the profile lists.
+    assert found["evidence"] == {"payroll": 3}
 
 
 async def test_replay_cache_and_activity_ids_are_pruned_when_no_longer_needed(trio):
