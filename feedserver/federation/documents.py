@@ -12,7 +12,6 @@ from feedserver.domain import access
 from feedserver.domain.services import Services
 from feedserver.federation.server_keys import ServerKeys, actor_url
 from feedserver.models import Member
-from feedserver.store import members as member_store
 from feedserver.store import profiles as profile_store
 
 AS_CONTEXT = "https://www.w3.org/ns/activitystreams"
@@ -122,10 +121,8 @@ async def public_member(services: Services, username: str) -> Member | None:
     """A member as shown to other servers: the Person actor carries public fields only, and
     only for members the access policy lets be discovered (profile shared with partners)."""
     async with services.db.read() as conn:
-        member = await member_store.by_username(conn, username)
-        if member is None:
-            return None
-        sharing, _ = await profile_store.sharing_and_cap(
-            conn, member.id, services.config.expertise_default_ask_cap
-        )
+        found = await profile_store.member_and_sharing(conn, username)
+    if found is None:
+        return None
+    member, sharing = found
     return member if access.may_discover_member(sharing) else None

@@ -42,6 +42,19 @@ async def sharing_and_cap(
     return (row[0], row[1]) if row else ("org", default_ask_cap)
 
 
+async def member_and_sharing(conn: Connection, username: str) -> tuple[Member, str] | None:
+    """A member and their profile's sharing in one query, so that answering for a member
+    who exists costs what answering for one who does not does (no username enumeration by
+    timing on public discovery endpoints)."""
+    async with conn.execute(
+        "SELECT m.*, coalesce(p.sharing, 'org') AS sharing FROM members m"
+        " LEFT JOIN profiles p ON p.member_id = m.id WHERE m.username = ?",
+        (username,),
+    ) as cur:
+        row = await cur.fetchone()
+    return (rows.member(row), row["sharing"]) if row else None
+
+
 async def put(conn: Connection, profile: Profile, now: datetime) -> None:
     await conn.execute(
         "INSERT INTO profiles (member_id, headline, field, team, location, sharing,"
