@@ -65,7 +65,9 @@ def _parser() -> argparse.ArgumentParser:
     accept = partner.add_parser("accept", help="partner with the server that printed CODE")
     accept.add_argument("code")
     partner.add_parser("list", help="partners with their scopes and delivery health")
-    remove = partner.add_parser("remove", help="forget a partner (keys, queue, profiles)")
+    remove = partner.add_parser(
+        "remove", help="tell a partner it is over, then forget it (keys, queue, profiles)"
+    )
     remove.add_argument("host")
     keys_cmd = commands.add_parser("keys", help="the server's signing keys").add_subparsers(
         dest="keys_command", required=True
@@ -247,7 +249,14 @@ async def _federation_command(args: argparse.Namespace, fed: Federation) -> int:
             print(f"{p.host}\t{p.name}\tprofiles={'yes' if p.profiles else 'no'}"
                   f"\tpending={p.pending}\tfailed={p.failed}{paused}")  # fmt: skip
         return 0
-    if await partners.remove(services, args.host):
-        return 0
-    print(f"feedserver: no partner {args.host!r}", file=sys.stderr)
-    return 1
+    ended = await partners.end_partnership(fed, args.host)
+    if ended is None:
+        print(f"feedserver: no partner {args.host!r}", file=sys.stderr)
+        return 1
+    if ended.told:
+        print(f"feedserver: removed {ended.host}; it was told the partnership is over.")
+    else:
+        print(f"feedserver: removed {ended.host} here, but it could not be told"
+              f" ({ended.error}); it keeps what it cached of ours until its admin removes"
+              " this server.")  # fmt: skip
+    return 0

@@ -94,9 +94,8 @@ async def post_inbox(request: web.Request) -> web.Response:
 
 
 async def post_handshake(request: web.Request) -> web.Response:
+    fed = request.app[appkeys.FEDERATION]
     body = await _body(request)
-    answer = await partners.handshake(
-        request.app[appkeys.SERVICES], "POST", _target_uri(request), request.headers, body
-    )
-    request.app[appkeys.FEDERATION].wake()  # the new partner's backfill of shared profiles
+    answer = await partners.handshake(fed, "POST", _target_uri(request), request.headers, body)
+    fed.wake()  # the new partner's backfill of shared profiles
     return _json(answer, "application/json")

@@ -1,5 +1,5 @@
-"""Admin API for federation: partners (invite, accept, list with delivery health, remove)
-and the delivery queue."""
+"""Admin API for federation: partners (invite, accept, list with delivery health, remove,
+telling the partner) and the delivery queue."""
 
 from __future__ import annotations
 
@@ -77,10 +77,17 @@ async def accept_invite(request: web.Request) -> web.Response:
 
 
 async def remove_partner(request: web.Request) -> web.Response:
+    """Forget the partner here and say whether it could be told (it then forgets us too)."""
     await _admin(request)
-    if not await partners.remove(request.app[appkeys.SERVICES], request.match_info["host"]):
+    ended = await partners.end_partnership(
+        request.app[appkeys.FEDERATION], request.match_info["host"]
+    )
+    if ended is None:
         raise NotFound("No such partner")
-    return web.Response(status=204)
+    return web.json_response(
+        {"host": ended.host, "removed": True, "partner_told": ended.told,
+         "partner_error": ended.error}
+    )  # fmt: skip
 
 
 async def list_deliveries(request: web.Request) -> web.Response:

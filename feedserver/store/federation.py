@@ -46,6 +46,17 @@ async def insert_invite(
     )
 
 
+async def open_invite(conn: Connection, secret_hash: str, now: datetime) -> bool | None:
+    """An unused, unexpired invite's `profiles` scope, or None; nothing is marked."""
+    async with conn.execute(
+        "SELECT profiles FROM partner_invites WHERE secret_hash = ? AND used_at IS NULL"
+        " AND expires_at > ?",
+        (secret_hash, rows.ts(now)),
+    ) as cur:
+        row = await cur.fetchone()
+    return bool(row[0]) if row else None
+
+
 async def use_invite(conn: Connection, secret_hash: str, now: datetime) -> bool | None:
     """Mark an open invite used; its `profiles` scope, or None when unknown, used or expired."""
     async with conn.execute(
@@ -76,7 +87,20 @@ def _partner(row: sqlite3.Row) -> Partner:
     )
 
 
+# Ids of the profile activities we queue (federation/profiles.py names them under the profile).
+_PROFILE_ACTIVITY = "%/profile#activity-%"
+
+
 async def upsert_partner(conn: Connection, p: Partner) -> None:
+    """Add or update a partner. Without the profiles scope (say, a new code without it from
+    a partner that had it), its pending profile deliveries and the profiles we cached of it
+    go in the same transaction."""
+    if not p.profiles:
+        await conn.execute(
+            "DELETE FROM deliveries WHERE host = ? AND state = 'pending' AND activity_id LIKE ?",
+            (p.host, _PROFILE_ACTIVITY),
+        )
+        await conn.execute("DELETE FROM partner_profiles WHERE host = ?", (p.host,))
     await conn.execute(
         "INSERT INTO partners (host, base_url, actor_id, inbox_url, name, profiles, created_at)"
         " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (host) DO UPDATE SET"

@@ -105,7 +105,8 @@ async def test_admin_api_invite_accept_remove(trio):
     assert status == 422 and bad["type"] == "/problems/validation"
     status, joined = await c.call("POST", "/api/v1/admin/partners", {"code": body["code"]})
     assert status == 201 and joined["host"] == a.host
-    assert (await c.call("DELETE", f"/api/v1/admin/partners/{a.host}"))[0] == 204
+    status, ended = await c.call("DELETE", f"/api/v1/admin/partners/{a.host}")
+    assert status == 200 and ended["host"] == a.host and ended["partner_told"] is True
     assert (await c.call("DELETE", f"/api/v1/admin/partners/{a.host}"))[0] == 404
     assert await c.count("partner_keys") == 0
 
@@ -138,24 +139,28 @@ def test_cli_init_key_invite_list_rotate(tmp_path):
     ).returncode == 1  # fmt: skip
 
 
-async def test_cli_accept_against_a_running_server(trio, tmp_path):
+async def test_cli_accept_against_a_running_server(trio, tmp_path, aiohttp_server):
     import asyncio
     import os
     import sys
 
     a, _, _ = trio
+    # The accepting server runs too (the inviter fetches its actor from it); its admin runs
+    # the command on its data directory.
+    d = await start(make_node("d", 4, tmp_path), aiohttp_server)
     code, _ = await partners.invite(a.services, profiles=False)
-    data = tmp_path / "cli"
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "feedserver", "--data", str(data), "partner", "accept", code,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-        env={**os.environ, "FEEDSERVER_BASE_URL": "http://127.0.0.1:9"},
+        sys.executable, "-m", "feedserver", "--data", str(d.config.data_dir), "partner",
+        "accept", code, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        env={**os.environ, "FEEDSERVER_BASE_URL": d.url},
     )  # fmt: skip
     out, err = await asyncio.wait_for(proc.communicate(), 60)
     assert proc.returncode == 0, err
     assert out.decode().startswith(f"{a.host}\tOrg A\tprofiles=no")
     status, listed = await a.call("GET", "/api/v1/admin/partners")
-    assert "127.0.0.1:9" in {p["host"] for p in listed["items"]}
+    assert d.host in {p["host"] for p in listed["items"]}
+    (on_d,) = (await d.call("GET", "/api/v1/admin/partners"))[1]["items"]
+    assert on_d["host"] == a.host
 
 
 async def test_running_server_picks_up_a_cli_rotation(trio):
