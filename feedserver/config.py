@@ -54,6 +54,11 @@ class Config:
     )
     delivery_max_backoff_seconds: int = _f(3600, "Longest delay between delivery retries.")
     delivery_give_up_hours: int = _f(72, "Give up on a delivery this long after it was queued.")
+    delivery_failed_retention_days: int = _f(
+        30,
+        "How long a failed (given-up) delivery is kept, with its body, for admins to see"
+        " (GET /api/v1/admin/deliveries?state=failed); counted from when it was queued.",
+    )
     inbox_activity_retention_days: int = _f(
         30,
         "How long a received activity's id is kept, so that a partner's resend is applied"

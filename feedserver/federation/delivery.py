@@ -1,11 +1,15 @@
 """The durable delivery queue's worker and the one way to queue an activity for partners.
 
-One row per receiving server. Failures back off exponentially with jitter (at least as long
-as the partner's Retry-After); a 4xx other than 408/429 is final; after
-`delivery_give_up_hours` a delivery fails for good and stays visible to admins. A host that
-keeps failing is paused, and everything queued for it becomes due again after a success.
-Rows live in the database, so a restart loses nothing; the inbox's idempotency makes the
-rare resend after a crash harmless.
+One row per receiving server, sent first-in-first-out per host: a host's deliveries go in
+the order they were queued, one at a time, and a host whose oldest delivery is not due yet
+gets nothing (so an Update is never overtaken by the Delete after it, and a Retry-After
+pauses the whole host). Failures back off exponentially with jitter (at least as long as the
+partner's Retry-After, at most `delivery_max_backoff_seconds`); a 4xx other than 408/429 is
+final and the host's later deliveries go on; a delivery whose next attempt would fall after
+`delivery_give_up_hours` fails for good and stays visible to admins for
+`delivery_failed_retention_days`. A host that keeps failing is paused, and everything queued
+for it becomes due again after a success. Rows live in the database, so a restart loses
+nothing; the inbox's idempotency makes the rare resend after a crash harmless.
 """
 
 from __future__ import annotations
@@ -15,8 +19,9 @@ import contextlib
 import json
 import logging
 import random
-from collections.abc import Iterable
-from datetime import datetime, timedelta
+import re
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any
 
@@ -35,6 +40,12 @@ log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=2)
 BATCH = 50
 CONCURRENCY = 8
+# A used or expired partner invite is kept this long (for an admin wondering why a code
+# failed), then pruned.
+SPENT_INVITE_RETENTION = timedelta(days=1)
+
+# What one send came to for the host's run: go on with its next delivery, or stop there.
+DELIVERED, FINAL, TRANSIENT = "delivered", "final", "transient"
 
 
 async def enqueue(
@@ -56,18 +67,41 @@ async def enqueue(
     return count
 
 
+# Retry-After (RFC 9110 §10.2.3) is delay-seconds (1*DIGIT, ASCII) or an HTTP-date in one of
+# the three forms of §5.6.7, case-sensitive; anything else is ignored.
+_DAY = "(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)"
+_DAY_NAME = "(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
+_MONTH = "(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
+_TIME = "[0-9]{2}:[0-9]{2}:[0-9]{2}"
+_DELAY_SECONDS = re.compile("[0-9]+")
+_HTTP_DATE = re.compile(
+    f"{_DAY}, [0-9]{{2}} {_MONTH} [0-9]{{4}} {_TIME} GMT"  # IMF-fixdate
+    f"|{_DAY_NAME}, [0-9]{{2}}-{_MONTH}-[0-9]{{2}} {_TIME} GMT"  # obsolete RFC 850 form
+    f"|{_DAY} {_MONTH} (?:[0-9]{{2}}| [0-9]) {_TIME} [0-9]{{4}}"  # obsolete asctime form
+)
+# Longer waits than this are all "very long" (the worker caps them far lower anyway); it
+# keeps int() and timedelta away from hostile sizes.
+_LONGEST = 10**10
+
+
 def retry_after(value: str | None, now: datetime) -> timedelta | None:
-    """Retry-After as seconds or an HTTP date (RFC 9110 §10.2.3); None when absent or bad."""
+    """Retry-After as seconds or an HTTP date (RFC 9110 §10.2.3); None when absent or bad.
+
+    Never raises, whatever the partner sent; the caller caps the wait."""
     if not value:
         return None
-    value = value.strip()
-    if value.isdigit():
-        return timedelta(seconds=int(value))
+    value = value.strip(" \t")
+    if _DELAY_SECONDS.fullmatch(value):
+        return timedelta(seconds=int(value) if len(value) <= 10 else _LONGEST)
+    if not _HTTP_DATE.fullmatch(value):
+        return None
     try:
         when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+        if when.tzinfo is None:  # asctime has no zone: HTTP dates are GMT
+            when = when.replace(tzinfo=UTC)
+        return max(timedelta(0), when - now)
+    except (TypeError, ValueError, OverflowError, IndexError):  # e.g. "Mon, 31 Feb ..."
         return None
-    return max(timedelta(0), when - now) if when.tzinfo else None
 
 
 class DeliveryWorker:
@@ -93,32 +127,68 @@ class DeliveryWorker:
         self.last_claimed = 0
         async with services.db.write() as conn:
             due = await queue_store.claim_due(conn, now, now + LEASE, BATCH)
-            hosts = {p.host: p for p in await fed_store.partners(conn)} if due else {}
+            hosts = await fed_store.partners_by_host(conn, {d.host for d in due})
         self.last_claimed = len(due)
         if not due:
             return 0
-        # Hosts in parallel; each host's deliveries one by one in the order they were queued,
-        # so a later Update never overtakes an earlier one.
+        # Hosts in parallel; each host's deliveries one by one in the order they were queued
+        # (claim_due's order), stopping at the first that must wait.
         by_host: dict[str, list[Delivery]] = {}
-        for d in sorted(due, key=lambda d: (d.created_at, d.id)):
+        for d in due:
             by_host.setdefault(d.host, []).append(d)
         limit = asyncio.Semaphore(CONCURRENCY)
+        loop = asyncio.get_running_loop()
+        # A run must not outlive its lease: another pass could then claim the host's later
+        # deliveries while an earlier one is still on the wire.
+        stop_at = loop.time() + LEASE.total_seconds() - self.config.fetch_timeout_seconds - 5
 
         async def host_run(items: list[Delivery]) -> int:
             async with limit:
                 done = 0
-                for d in items:
-                    done += await self._send(d, hosts.get(d.host), now)
+                for i, d in enumerate(items):
+                    if i and loop.time() > stop_at:
+                        await self._release(items[i:])
+                        break
+                    outcome = await self._attempt(d, hosts.get(d.host), now)
+                    done += outcome == DELIVERED
+                    if outcome == TRANSIENT:
+                        await self._release(items[i + 1 :])
+                        break
                 return done
 
         return sum(await asyncio.gather(*(host_run(items) for items in by_host.values())))
 
-    async def _send(self, d: Delivery, partner: Partner | None, now: datetime) -> bool:
+    async def _attempt(self, d: Delivery, partner: Partner | None, now: datetime) -> str:
+        """One delivery, whatever happens: an exception is logged and counts as a transient
+        failure, so it cannot end the pass (a delivery whose outcome could not be recorded
+        is tried again when its lease ends)."""
+        try:
+            return await self._send(d, partner, now)
+        except Exception:
+            log.exception("delivery %s to %s failed unexpectedly", d.id, d.host)
+            return TRANSIENT
+
+    async def _release(self, items: Sequence[Delivery]) -> None:
+        if not items:
+            return
+        try:
+            async with self.fed.services.db.write() as conn:
+                await queue_store.release(conn, [d.id for d in items])
+        except Exception:  # they are claimable again when their lease ends
+            log.exception("releasing %d deliveries to %s failed", len(items), items[0].host)
+
+    async def _send(self, d: Delivery, partner: Partner | None, now: datetime) -> str:
         services = self.fed.services
+        config = self.config
         status: int | None = None
         wait: timedelta | None = None
         if partner is None:  # removed meanwhile; its rows are gone with it
-            return False
+            return FINAL
+        if d.key_name is not None and all(k.name != d.key_name for k in self.fed.keys.published()):
+            # Rotated out and expired since it was queued: the client signs with the current
+            # key, which the partner has pinned by now if the rotation reached it.
+            log.info("delivery %s: key %s has expired; signing with the current key", d.id,
+                     d.key_name)  # fmt: skip
         try:
             reply = await self.fed.client.request(
                 "POST", partner.inbox_url, [partner.host], d.body.encode(), d.key_name
@@ -128,37 +198,55 @@ class DeliveryWorker:
             wait = retry_after(reply.headers.get("Retry-After"), now)
         except PartnerUnreachable as exc:
             error = exc.detail
+        except Exception as exc:  # a bug here must not jam the queue: retried, then given up
+            log.exception("delivery %s to %s raised", d.id, d.host)
+            error = f"{type(exc).__name__}: {exc}"
         async with services.db.write() as conn:
             if status is not None and 200 <= status < 300:
                 await queue_store.delivered(conn, d.id)
                 await fed_store.record_success(conn, d.host, now)
                 await queue_store.resume_host(conn, d.host, now)
-                return True
+                return DELIVERED
             transient = status is None or status >= 500 or status in (408, 429)
-            expired = now - d.created_at >= timedelta(hours=self.config.delivery_give_up_hours)
-            if transient and not expired:
-                delay = max(self.backoff(d.attempts), wait or timedelta(0))
+            if not transient:
+                await queue_store.give_up(conn, d.id, status, error)
+                log.info("delivery %s to %s failed for good: %s", d.id, d.host, error)
+                return FINAL
+            # The partner's Retry-After is honoured up to our own longest backoff.
+            longest = timedelta(seconds=config.delivery_max_backoff_seconds)
+            delay = max(self.backoff(d.attempts), min(wait or timedelta(0), longest))
+            give_up_hours = timedelta(hours=config.delivery_give_up_hours)
+            await fed_store.record_failure(
+                conn, d.host, error, config.delivery_pause_after,
+                now + self.backoff(partner.failures),
+            )  # fmt: skip
+            if now + delay <= d.created_at + give_up_hours:
                 await queue_store.retry_later(conn, d.id, now + delay, status, error)
-                await fed_store.record_failure(
-                    conn, d.host, error, self.config.delivery_pause_after,
-                    now + self.backoff(partner.failures),
-                )  # fmt: skip
-            else:
-                reason = (
-                    f"gave up after {self.config.delivery_give_up_hours} h: {error}"
-                    if expired
-                    else error
-                )
-                await queue_store.give_up(conn, d.id, status, reason)
-        log.info("delivery %s to %s failed: %s", d.id, d.host, error)
-        return False
+                log.info("delivery %s to %s failed: %s", d.id, d.host, error)
+                return TRANSIENT
+            reason = f"gave up after {config.delivery_give_up_hours} h: {error}"
+            await queue_store.give_up(conn, d.id, status, reason)
+            # Behind it, the host's deliveries already past their give-up time fail too
+            # rather than each waiting (paused host) for its own turn to fail.
+            overdue = await queue_store.give_up_overdue(
+                conn, d.host, now - give_up_hours, f"{reason} (not sent: the host was failing)"
+            )
+        log.info("delivery %s to %s given up (%d more overdue): %s", d.id, d.host, overdue, error)
+        return TRANSIENT
 
     async def prune_inbox(self, now: datetime) -> None:
-        """The inbox's housekeeping, done between delivery passes: its replay cache and its
-        record of applied activity ids, each kept only as long as it is needed."""
-        retention = timedelta(days=self.config.inbox_activity_retention_days)
+        """The housekeeping done between delivery passes: the inbox's replay cache and its
+        record of applied activity ids, each kept only as long as it is needed; failed
+        deliveries after `delivery_failed_retention_days`; invites a day after they were
+        used or expired. A bounded batch of each."""
+        config = self.config
+        retention = timedelta(days=config.inbox_activity_retention_days)
         async with self.fed.services.db.write() as conn:
             await queue_store.prune_inbox(conn, replayable_since(now), now - retention)
+            await queue_store.prune_failed(
+                conn, now - timedelta(days=config.delivery_failed_retention_days)
+            )
+            await queue_store.prune_invites(conn, now - SPENT_INVITE_RETENTION)
 
     async def run_forever(self) -> None:
         while True:

@@ -347,6 +347,9 @@ async def rotate_keys(fed: Federation) -> str:
         "object": actor,
     }
     async with services.db.write() as conn:
+        # What is queued already goes out first (per host in order) and under the old key,
+        # which partners know until this Update reaches them.
+        await queue_store.pin_key_name(conn, old)
         await enqueue(conn, activity, await fed_store.partners(conn), services.clock(), old)
     fed.wake()
     return new

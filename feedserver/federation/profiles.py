@@ -140,13 +140,13 @@ async def _send(
         "object": obj,
     }
     if targets is None:
-        targets = await fed_store.partners(conn, profiles_only=True)
+        targets = await fed_store.profile_partners(conn)
     now = services.clock()
     for partner in targets:
         # At most one pending profile activity per member and partner: what is queued and
         # not yet being sent is superseded by this one, so a burst of evidence (or edits)
         # sends the latest profile once instead of flooding the partner.
-        await queue_store.drop_pending(conn, partner.host, prefix, now)
+        await queue_store.drop_pending(conn, partner.host, prefix)
     await enqueue(conn, activity, targets, now)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Collection
 from datetime import datetime
 
 from feedserver.models import Partner
@@ -161,10 +162,27 @@ _PARTNER_HEALTH = (
 )
 
 
-async def partners(conn: Connection, *, profiles_only: bool = False) -> list[Partner]:
-    where = " WHERE p.profiles = 1" if profiles_only else ""
-    async with conn.execute(f"{_PARTNER_HEALTH}{where} ORDER BY p.host") as cur:
+async def partners(conn: Connection) -> list[Partner]:
+    """Every partner with its delivery health (counts of its queue: for admins)."""
+    async with conn.execute(f"{_PARTNER_HEALTH} ORDER BY p.host") as cur:
         return [_partner(r) for r in await cur.fetchall()]
+
+
+async def profile_partners(conn: Connection) -> list[Partner]:
+    """The partners whose scope includes profiles, without health counts: asked on every
+    change of a shared profile, so it must not count queues."""
+    async with conn.execute("SELECT * FROM partners WHERE profiles = 1 ORDER BY host") as cur:
+        return [_partner(r) for r in await cur.fetchall()]
+
+
+async def partners_by_host(conn: Connection, hosts: Collection[str]) -> dict[str, Partner]:
+    """These partners, by host, without the health counts (which count their queues): what
+    the delivery worker needs on every pass."""
+    if not hosts:
+        return {}
+    marks = ", ".join("?" * len(hosts))
+    async with conn.execute(f"SELECT * FROM partners WHERE host IN ({marks})", [*hosts]) as cur:
+        return {r["host"]: _partner(r) for r in await cur.fetchall()}
 
 
 async def partner(conn: Connection, host: str) -> Partner | None:

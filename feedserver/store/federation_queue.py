@@ -1,12 +1,16 @@
-"""The durable delivery queue, and pruning the inbox's replay cache.
+"""The durable delivery queue, and the housekeeping the worker does between passes (the
+inbox's replay cache and applied activity ids, old failed deliveries, spent invites).
 
-Claiming due rows uses a lease (`locked_until`) on SQLite's single writer; the PostgreSQL
-engine claims with FOR UPDATE SKIP LOCKED instead.
+Delivery is first-in-first-out per receiving host, in the order rows were queued
+(`created_at`, then `id`): a host is served only when its oldest pending row (its head) is
+due and not leased. Claiming uses a lease (`locked_until`) on SQLite's single writer; the
+PostgreSQL engine claims with FOR UPDATE SKIP LOCKED instead.
 """
 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Collection
 from datetime import datetime
 
 from feedserver.models import Delivery
@@ -42,30 +46,59 @@ async def enqueue(
     )
 
 
+# One statement: the hosts that are ready (not paused; head due and not leased), then for
+# each the first rows of its queue, a fair share of the batch each (round robin, the host
+# waiting longest first). Every step is an index seek or range on deliveries_host_order
+# (migration 0013), once per partner and once per ready host, so the cost grows with the
+# batch and the number of partners, not with the queue.
+_CLAIM = """
+WITH ready AS (
+  SELECT p.host AS host, h.next_attempt_at AS due_at
+  FROM partners p JOIN deliveries h ON h.id = (
+    SELECT d.id FROM deliveries d WHERE d.host = p.host AND d.state = 'pending'
+    ORDER BY d.created_at, d.id LIMIT 1)
+  WHERE (p.paused_until IS NULL OR p.paused_until <= :now)
+    AND h.next_attempt_at <= :now
+    AND (h.locked_until IS NULL OR h.locked_until <= :now)
+),
+share AS (SELECT (:limit + count(*) - 1) / max(1, count(*)) AS n FROM ready),
+picked AS (
+  SELECT x.id AS id, x.host AS host, r.due_at AS due_at,
+    row_number() OVER (PARTITION BY x.host ORDER BY x.created_at, x.id) AS k
+  FROM ready r JOIN deliveries x ON x.id IN (
+    SELECT y.id FROM deliveries y WHERE y.host = r.host AND y.state = 'pending'
+    ORDER BY y.created_at, y.id LIMIT (SELECT n FROM share))
+)
+UPDATE deliveries SET locked_until = :lease
+WHERE id IN (SELECT id FROM picked ORDER BY k, due_at, host LIMIT :limit)
+RETURNING *
+"""
+
+
 async def claim_due(
     conn: Connection, now: datetime, lease_until: datetime, limit: int
 ) -> list[Delivery]:
-    """Lease up to `limit` due deliveries to hosts that are not paused."""
-    async with conn.execute(
-        "UPDATE deliveries SET locked_until = ? WHERE id IN ("
-        " SELECT d.id FROM deliveries d JOIN partners p ON p.host = d.host"
-        " WHERE d.state = 'pending' AND d.next_attempt_at <= ?"
-        " AND (d.locked_until IS NULL OR d.locked_until <= ?)"
-        " AND (p.paused_until IS NULL OR p.paused_until <= ?)"
-        " ORDER BY d.next_attempt_at LIMIT ?) RETURNING *",
-        (rows.ts(lease_until), rows.ts(now), rows.ts(now), rows.ts(now), limit),
-    ) as cur:
+    """Lease up to `limit` deliveries, each host's in queue order: for every host that is not
+    paused and whose oldest pending delivery is due and not leased, that one and the ones
+    queued after it. A host whose head is not due gets nothing (head-of-line blocking: it
+    keeps an Update before the Delete that follows it, and a Retry-After pauses the host).
+
+    Returned in queue order (created_at, id)."""
+    params = {"now": rows.ts(now), "lease": rows.ts(lease_until), "limit": limit}
+    async with conn.execute(_CLAIM, params) as cur:
         found = [_delivery(r) for r in await cur.fetchall()]
-    return sorted(found, key=lambda d: d.next_attempt_at)
+    return sorted(found, key=lambda d: (d.created_at, d.id))
 
 
 async def delivered(conn: Connection, delivery_id: str) -> None:
+    """Done with a delivery (a no-op when it was dropped while being sent)."""
     await conn.execute("DELETE FROM deliveries WHERE id = ?", (delivery_id,))
 
 
 async def retry_later(
     conn: Connection, delivery_id: str, when: datetime, status: int | None, error: str
 ) -> None:
+    """Back off (a no-op when the delivery was dropped while being sent)."""
     await conn.execute(
         "UPDATE deliveries SET attempts = attempts + 1, next_attempt_at = ?, locked_until = NULL,"
         " last_status = ?, last_error = ? WHERE id = ?",
@@ -74,11 +107,34 @@ async def retry_later(
 
 
 async def give_up(conn: Connection, delivery_id: str, status: int | None, error: str) -> None:
+    """Fail a delivery for good; it stays for admins to see (a no-op when it was dropped)."""
     await conn.execute(
         "UPDATE deliveries SET attempts = attempts + 1, state = 'failed', locked_until = NULL,"
         " last_status = ?, last_error = ? WHERE id = ?",
         (status, error[:500], delivery_id),
     )
+
+
+async def give_up_overdue(conn: Connection, host: str, queued_before: datetime, error: str) -> int:
+    """Fail, without another attempt, a host's pending deliveries queued before
+    `queued_before` (past their give-up time) once the host failed again: behind a head that
+    failed, each would otherwise wait its turn to fail. A bounded batch; returns how many."""
+    cur = await conn.execute(
+        "UPDATE deliveries SET state = 'failed', locked_until = NULL, last_error = ?"
+        " WHERE id IN (SELECT id FROM deliveries WHERE host = ? AND state = 'pending'"
+        " AND created_at < ? ORDER BY created_at, id LIMIT ?)",
+        (error[:500], host, rows.ts(queued_before), PRUNE_BATCH),
+    )
+    return cur.rowcount
+
+
+async def release(conn: Connection, delivery_ids: Collection[str]) -> None:
+    """Give leased deliveries back unsent (no attempt counted): the host's run stopped."""
+    if delivery_ids:
+        marks = ", ".join("?" * len(delivery_ids))
+        await conn.execute(
+            f"UPDATE deliveries SET locked_until = NULL WHERE id IN ({marks})", [*delivery_ids]
+        )
 
 
 async def resume_host(conn: Connection, host: str, now: datetime) -> None:
@@ -88,6 +144,17 @@ async def resume_host(conn: Connection, host: str, now: datetime) -> None:
         " AND next_attempt_at > ?",
         (rows.ts(now), host, rows.ts(now)),
     )
+
+
+async def pin_key_name(conn: Connection, key_name: str) -> int:
+    """Key rotation: pending deliveries that would be signed with the current key keep the
+    key they were queued under, the one partners know until the rotation reaches them.
+    Returns how many."""
+    cur = await conn.execute(
+        "UPDATE deliveries SET key_name = ? WHERE state = 'pending' AND key_name IS NULL",
+        (key_name,),
+    )
+    return cur.rowcount
 
 
 async def listing(
@@ -123,13 +190,45 @@ async def prune_inbox(
     )
 
 
-async def drop_pending(conn: Connection, host: str, activity_prefix: str, now: datetime) -> int:
-    """Remove deliveries to `host` whose activity id starts with the prefix and which are
-    waiting (not failed, not leased to the worker right now); returns how many."""
+async def prune_failed(conn: Connection, queued_before: datetime) -> int:
+    """Delete failed deliveries (kept only for admins to see) queued before
+    `queued_before`, oldest first, a bounded batch; returns how many."""
     cur = await conn.execute(
-        "DELETE FROM deliveries WHERE host = ? AND state = 'pending'"
-        " AND substr(activity_id, 1, length(?)) = ?"
-        " AND (locked_until IS NULL OR locked_until <= ?)",
-        (host, activity_prefix, activity_prefix, rows.ts(now)),
+        "DELETE FROM deliveries WHERE id IN (SELECT id FROM deliveries"
+        " WHERE state = 'failed' AND created_at < ?"
+        " ORDER BY created_at LIMIT ?)",
+        (rows.ts(queued_before), PRUNE_BATCH),
     )
+    return cur.rowcount
+
+
+async def prune_invites(conn: Connection, spent_before: datetime) -> int:
+    """Delete partner invites used or expired before `spent_before`, a bounded batch;
+    returns how many. (Invites are made by hand: the table is small, a scan is cheap.)"""
+    cur = await conn.execute(
+        "DELETE FROM partner_invites WHERE secret_hash IN (SELECT secret_hash"
+        " FROM partner_invites WHERE used_at < ? OR expires_at < ? LIMIT ?)",
+        (rows.ts(spent_before), rows.ts(spent_before), PRUNE_BATCH),
+    )
+    return cur.rowcount
+
+
+def _after_prefix(prefix: str) -> str:
+    """The least string greater than every string that starts with `prefix` (activity ids
+    are URLs: their last character is never U+10FFFF)."""
+    assert prefix, "an empty prefix would name every delivery"
+    return prefix[:-1] + chr(ord(prefix[-1]) + 1)
+
+
+async def drop_pending(conn: Connection, host: str, activity_prefix: str) -> int:
+    """Remove pending deliveries to `host` whose activity id starts with the prefix,
+    including one being sent right now (leased): its send finishing finds no row and changes
+    nothing, so an Update on the wire is never retried after the activity that superseded it.
+    Failed deliveries stay for admins. Returns how many."""
+    cur = await conn.execute(
+        "DELETE FROM deliveries WHERE host = ? AND activity_id >= ? AND activity_id < ?"
+        " AND substr(activity_id, 1, length(?)) = ? AND state = 'pending'",
+        (host, activity_prefix, _after_prefix(activity_prefix), activity_prefix,
+         activity_prefix),
+    )  # fmt: skip
     return cur.rowcount
