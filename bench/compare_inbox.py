@@ -31,6 +31,7 @@ from bench.federation import (
     _signed_requests,
     _wait_up,
     inbox_per_second_wrk,
+    partner,
 )
 
 CLIENTS = 32
@@ -66,8 +67,7 @@ async def main() -> None:
             stack.callback(server.wait, timeout=10)
             stack.callback(server.terminate)
             await _wait_up(port)
-            code = _cli(data, port, "partner", "invite", "--profiles", checkout=checkout)
-            _cli(sender, sender_port, "partner", "accept", code.strip())
+            await partner(data, port, sender, sender_port, inviter_checkout=checkout)
             url = f"http://127.0.0.1:{port}/inbox"
             # Warm-up: the verifier process starts on the first delivery.
             inbox_per_second_wrk(_signed_requests(sender, sender_url, url, 300, 0), url, 8, 3)

@@ -77,12 +77,29 @@ async def _wait_up(port: int) -> None:
     raise RuntimeError(f"server on {port} did not start")
 
 
+async def partner(
+    inviter: Path, inviter_port: int, accepter: Path, accepter_port: int,
+    inviter_checkout: Path = REPO,
+) -> None:  # fmt: skip
+    """Partner two servers through the CLI as operators would. The inviter must be serving;
+    the accepter serves for the handshake only (the inviter fetches its actor from it)."""
+    code = _cli(inviter, inviter_port, "partner", "invite", "--profiles",
+                checkout=inviter_checkout).strip()  # fmt: skip
+    server = _serve(accepter, accepter_port)
+    try:
+        await _wait_up(accepter_port)
+        _cli(accepter, accepter_port, "partner", "accept", code)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
 def _activity(base: str, key, key_id: str, n: int) -> dict:
     profile = {
         "@context": CONTEXT, "id": f"{base}/users/u{n}/profile", "type": "Profile",
         "describes": f"{base}/users/u{n}", "name": f"Person {n}", "summary": "payroll",
         "tag": [{"type": "Hashtag", "name": "#payroll"}],
-        "feedserver:evidence": {"accepted_answers": n % 7},
+        "feedserver:evidence": {"payroll": n % 7},
     }  # fmt: skip
     return {
         "@context": CONTEXT, "id": f"{base}/activities/bench-{n}", "type": "Update",
@@ -233,8 +250,7 @@ async def main() -> None:
         b = _serve(b_data, b_port)
         try:
             await _wait_up(b_port)
-            code = _cli(b_data, b_port, "partner", "invite", "--profiles").strip()
-            _cli(a_data, a_port, "partner", "accept", code)
+            await partner(b_data, b_port, a_data, a_port)
             # Warm-up: the verifier process starts on the first delivery.
             await inbox_per_second(a_data, a_base, b_port, 200, args.clients, start=10**6)
             before = raw_verifications_per_second(raw_count)
