@@ -10,8 +10,10 @@ from __future__ import annotations
 from aiohttp import web
 
 from feedserver import appkeys
-from feedserver.domain import experts, profiles
+from feedserver.domain import profiles
 from feedserver.errors import Conflict, ValidationFailed
+from feedserver.federation import experts as federated_experts
+from feedserver.federation.experts import PartnerExpert
 from feedserver.http.paging import decode_cursor, encode_cursor
 from feedserver.models import LEVELS, SHARINGS
 from feedserver.web import forms, render, session
@@ -27,15 +29,17 @@ async def directory(request: web.Request) -> web.Response:
     found, next_cursor, problem = [], None, None
     if topic:
         try:
-            page = await experts.directory(
+            # The API's ranking: local members first, then partners' shared profiles, each
+            # tier by evidence before declarations, one cursor across them.
+            found, next_cursor = await federated_experts.directory(
                 request.app[appkeys.SERVICES], viewer, topic=topic, text=text,
                 cursor=decode_cursor(request.query.get("cursor")), limit=DIRECTORY_PAGE,
             )  # fmt: skip
-            found, next_cursor = page.items, page.next_cursor
         except ValidationFailed:
             problem = "A topic is one tag, e.g. payroll."
+    entries = [(isinstance(x, PartnerExpert), x) for x in found]
     return await render.page(
-        request, "people.html", topic=topic, text=text, experts=found, problem=problem,
+        request, "people.html", topic=topic, text=text, entries=entries, problem=problem,
         next=encode_cursor(next_cursor) if next_cursor else None,
     )  # fmt: skip
 

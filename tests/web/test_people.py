@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from feedserver import appkeys
+from feedserver.models import Partner
+from feedserver.store import federation as fed_store
+from feedserver.store import federation_inbox as inbox_store
 from tests.conftest import Api
 from tests.web.conftest import csrf_of
 from tests.web.scenes import answered, group_with
@@ -135,3 +139,40 @@ async def test_endorse_and_withdraw(browser_for, admin: Api):
         assert resp.status == 409 and "cannot endorse yourself" in await resp.text()
     status, html = await carol.get("/members/bob")  # feeds link authors here
     assert status == 200 and "<h1>Bob" in html
+
+
+async def test_directory_lists_partners_experts_after_ours_with_their_organization(
+    browser_for, admin: Api
+):
+    # A partner's cached profile, stored as the inbox stores one (the inbox itself is tested
+    # with real servers in tests/federation): this page must list it, escaped, after ours.
+    services = admin.client.app[appkeys.SERVICES]
+    now = services.clock()
+    partner = Partner(host="partner.example", base_url="https://partner.example",
+                      actor_id="https://partner.example/actor",
+                      inbox_url="https://partner.example/inbox", name=f"Org {HOSTILE}",
+                      profiles=True, created_at=now)  # fmt: skip
+    async with services.db.write() as conn:
+        await fed_store.upsert_partner(conn, partner)
+    await services.db.write_grouped(lambda conn: inbox_store.put_partner_profile(
+        conn, object_id="https://partner.example/users/pat/profile", host=partner.host,
+        actor_id="https://partner.example/users/pat", name=f"Pat {HOSTILE}",
+        summary="Runs payroll at the partner", topics=["payroll"], obj={}, now=now,
+        counts={"payroll": 4},
+    ))  # fmt: skip
+    alice_api, bob_api = await admin.add_member("alice"), await admin.add_member("bob")
+    await group_with(alice_api, "payroll-team", {"bob": "member"})
+    await answered(alice_api, bob_api, "payroll-team", "A cutoff question", ["payroll"])
+    carol = await browser_for("carol")
+
+    status, html = await carol.get("/people?topic=payroll")
+    assert status == 200
+    assert "@bob" in html and "Runs payroll at the partner" in html
+    assert html.index("@bob") < html.index("Runs payroll at the partner")  # ours first
+    assert "4 pieces of evidence" in html and 'href="https://partner.example"' in html
+    assert HOSTILE not in html and "Pat &lt;script&gt;" in html and "Org &lt;script&gt;" in html
+
+    async with services.db.write() as conn:  # the partnership ends: its people leave the page
+        await fed_store.delete_partner(conn, partner.host)
+    status, html = await carol.get("/people?topic=payroll")
+    assert "Runs payroll at the partner" not in html and "@bob" in html
