@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import datetime
 
 from feedserver.models import Partner
@@ -47,23 +48,36 @@ async def insert_invite(
     )
 
 
-async def open_invite(conn: Connection, secret_hash: str, now: datetime) -> bool | None:
-    """An unused, unexpired invite's `profiles` scope, or None; nothing is marked."""
+@dataclass(frozen=True, slots=True)
+class Invite:
+    """An unexpired invite: the scope it offers, and when and by which host it was used."""
+
+    profiles: bool
+    used_at: datetime | None
+    used_by: str | None
+
+
+async def unexpired_invite(conn: Connection, secret_hash: str, now: datetime) -> Invite | None:
+    """An unexpired invite, used or not, or None; nothing is marked. The caller decides what
+    a used one allows (its own user finishing its handshake again)."""
     async with conn.execute(
-        "SELECT profiles FROM partner_invites WHERE secret_hash = ? AND used_at IS NULL"
+        "SELECT profiles, used_at, used_by FROM partner_invites WHERE secret_hash = ?"
         " AND expires_at > ?",
         (secret_hash, rows.ts(now)),
     ) as cur:
         row = await cur.fetchone()
-    return bool(row[0]) if row else None
+    return Invite(bool(row[0]), _maybe(row[1]), row[2]) if row else None
 
 
-async def use_invite(conn: Connection, secret_hash: str, now: datetime) -> bool | None:
-    """Mark an open invite used; its `profiles` scope, or None when unknown, used or expired."""
+async def use_invite(
+    conn: Connection, secret_hash: str, now: datetime, used_by: str | None = None
+) -> bool | None:
+    """Mark an open invite used (by host `used_by`); its `profiles` scope, or None when
+    unknown, used or expired."""
     async with conn.execute(
-        "UPDATE partner_invites SET used_at = ? WHERE secret_hash = ? AND used_at IS NULL"
-        " AND expires_at > ? RETURNING profiles",
-        (rows.ts(now), secret_hash, rows.ts(now)),
+        "UPDATE partner_invites SET used_at = ?, used_by = ? WHERE secret_hash = ?"
+        " AND used_at IS NULL AND expires_at > ? RETURNING profiles",
+        (rows.ts(now), used_by, secret_hash, rows.ts(now)),
     ) as cur:
         row = await cur.fetchone()
     return bool(row[0]) if row else None
