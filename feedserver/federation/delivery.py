@@ -40,6 +40,11 @@ log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=2)
 BATCH = 50
 CONCURRENCY = 8
+# A partner that invited us pins our keys as it answers the handshake; one we invited pins
+# them once our answer reaches it, a moment after we queued its backfill (and later still if
+# the answer was lost and it finishes with the same code). Until then it rightly answers
+# 401/403: for a partnership this young that means "not yet", not "never".
+PARTNERING_SETTLE = timedelta(minutes=10)
 # A used or expired partner invite is kept this long (for an admin wondering why a code
 # failed), then pruned.
 SPENT_INVITE_RETENTION = timedelta(days=1)
@@ -207,7 +212,10 @@ class DeliveryWorker:
                 await fed_store.record_success(conn, d.host, now)
                 await queue_store.resume_host(conn, d.host, now)
                 return DELIVERED
-            transient = status is None or status >= 500 or status in (408, 429)
+            transient = (
+                status is None or status >= 500 or status in (408, 429)
+                or (status in (401, 403) and now - partner.created_at < PARTNERING_SETTLE)
+            )  # fmt: skip
             if not transient:
                 await queue_store.give_up(conn, d.id, status, error)
                 log.info("delivery %s to %s failed for good: %s", d.id, d.host, error)

@@ -180,6 +180,29 @@ async def test_retry_after_pauses_the_host_and_a_final_failure_lets_the_rest_go(
     assert failed["state"] == "failed" and failed["last_status"] == 400
 
 
+async def test_a_new_partners_refusal_is_retried_until_the_partnership_settles(
+    solo, aiohttp_server
+):
+    # A partner we just invited pins our keys only once our handshake answer reaches it; the
+    # backfill queued in the handshake may get there first and meet a 403.
+    a = solo
+    alice, bob = await members(a, "alice", "bob")
+    fake = await FakePartner.on(a, aiohttp_server, [(403, {}, None), (202, {}, None)])
+    await share(a, alice)
+    now = a.services.clock()
+    await a.fed.worker.run_once(now)
+    (row,) = await queued(a)
+    assert (row["state"], row["last_status"]) == ("pending", 403)  # not yet, not never
+    await a.fed.worker.run_once(now + timedelta(minutes=2))
+    assert [label(x) for x in fake.accepted] == ["Update alice"] and await queued(a) == []
+    # Once the partnership has settled, a 403 is final again.
+    fake.script = [(403, {}, None)]
+    await share(a, bob)
+    await a.fed.worker.run_once(now + delivery.PARTNERING_SETTLE + timedelta(seconds=1))
+    (row,) = await queued(a)
+    assert (row["state"], row["last_status"]) == ("failed", 403)
+
+
 async def test_hosts_do_not_wait_for_each_other(solo, aiohttp_server):
     a = solo
     down = await FakePartner.on(a, aiohttp_server, [(503, {}, None)])
