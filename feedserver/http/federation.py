@@ -10,7 +10,7 @@ from aiohttp import web
 
 from feedserver import appkeys
 from feedserver.errors import BadRequest, NotFound, PayloadTooLarge
-from feedserver.federation import documents, inbox, partners
+from feedserver.federation import documents, handshake, inbox
 from feedserver.models import Member
 
 ACTIVITY_JSON = "application/activity+json"
@@ -96,6 +96,6 @@ async def post_inbox(request: web.Request) -> web.Response:
 async def post_handshake(request: web.Request) -> web.Response:
     fed = request.app[appkeys.FEDERATION]
     body = await _body(request)
-    answer = await partners.handshake(fed, "POST", _target_uri(request), request.headers, body)
+    answer = await handshake.handshake(fed, "POST", _target_uri(request), request.headers, body)
     fed.wake()  # the new partner's backfill of shared profiles
     return _json(answer, "application/json")

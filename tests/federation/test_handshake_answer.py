@@ -12,9 +12,10 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from feedserver.federation import partners
+from feedserver.federation import partner_codes, partners
 from feedserver.federation.documents import application_actor
 from feedserver.federation.errors import InviteRejected, PartnerUnreachable
+from feedserver.federation.handshake import HANDSHAKE_PATH
 from feedserver.federation.keys import public_key_to_multibase
 from feedserver.federation.proofs import sign_object
 
@@ -51,7 +52,7 @@ class Path:
             ) as r,
         ):  # fmt: skip
             status, data, content_type = r.status, await r.read(), r.headers["Content-Type"]
-        if request.path == partners.HANDSHAKE_PATH and status == 200:
+        if request.path == HANDSHAKE_PATH and status == 200:
             answer = json.loads(data)
             self.answers.append(answer)
             if self.cut:  # A committed; the accepter never hears of it
@@ -88,7 +89,7 @@ def resigned(key, key_id: str, **changes):
 
 
 async def invite_row(node, code: str) -> tuple:
-    secret_hash = partners._secret_hash(partners.decode_code(code)["s"])
+    secret_hash = partner_codes.hash_secret(partners.decode_code(code)["s"])
     async with (
         node.services.db.read() as conn,
         conn.execute(
@@ -103,7 +104,7 @@ async def invite_row(node, code: str) -> tuple:
 async def test_a_changed_answer_pins_nothing_and_the_same_code_then_finishes(behind):
     a, b, c, path = behind
     code, _ = await partners.invite(a.services, profiles=False)
-    secret_hash = partners._secret_hash(partners.decode_code(code)["s"])
+    secret_hash = partner_codes.hash_secret(partners.decode_code(code)["s"])
     other = fixed_key(7)
     tamperers = {
         # Someone on the path widens the scope...
@@ -117,7 +118,7 @@ async def test_a_changed_answer_pins_nothing_and_the_same_code_then_finishes(beh
         # An answer really signed by A, but for another handshake: another accepter, another
         # invite, another inviter's actor.
         "another accepting server": resigned(a.key, a.key_id, accepter=f"{c.url}/actor"),
-        "another invite": resigned(a.key, a.key_id, invite=partners._secret_hash("other")),
+        "another invite": resigned(a.key, a.key_id, invite=partner_codes.hash_secret("other")),
         "names another server": resigned(a.key, a.key_id, actor={"id": f"{c.url}/actor"}),
         "not a partner handshake answer": resigned(a.key, a.key_id, type="Accept"),
     }
@@ -192,7 +193,7 @@ async def signed_handshake(node, inviter, code: str) -> tuple[int, dict]:
     secret = partners.decode_code(code)["s"]
     body = json.dumps({"secret": secret, "actor": application_actor(node.fed.keys)}).encode()
     reply = await node.fed.client.request(
-        "POST", f"{inviter.url}{partners.HANDSHAKE_PATH}", [inviter.host], body
+        "POST", f"{inviter.url}{HANDSHAKE_PATH}", [inviter.host], body
     )
     return reply.status, reply.json()
 
