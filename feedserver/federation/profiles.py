@@ -31,6 +31,8 @@ MAX_TOPICS = 50
 # a few KiB. The bounds keep one partner from filling our disk or our directory pages.
 MAX_PROFILE_BYTES = 64 * 1024
 MAX_COUNT = 10**9  # SQLite's INTEGER is 64-bit; a count beyond this means nothing anyway
+# Every member's profile activity id (see `_send`, which names them under the profile).
+ANY_PROFILE_ACTIVITY = "%/profile#activity-%"
 
 
 def _topics(obj: dict[str, Any]) -> list[str]:
@@ -166,8 +168,12 @@ async def push_current(
 
 async def backfill(conn: Connection, services: Services, partner: Partner) -> int:
     """A new partner with the profiles scope gets every profile already shared, through the
-    durable queue, in the caller's transaction; returns how many were queued."""
+    durable queue, in the caller's transaction; returns how many were queued. One without it
+    (say, a new code without profiles from a partner that had them) gets none and keeps none:
+    our profile deliveries still queued for it and the profiles we cached of it go."""
     if not partner.profiles:
+        await queue_store.drop_pending_like(conn, partner.host, ANY_PROFILE_ACTIVITY)
+        await fed_store.delete_partner_profiles(conn, partner.host)
         return 0
     shared = await profiles_store.shared_with_partners(conn)
     for member_id in shared:

@@ -102,20 +102,7 @@ def _partner(row: sqlite3.Row) -> Partner:
     )
 
 
-# Ids of the profile activities we queue (federation/profiles.py names them under the profile).
-_PROFILE_ACTIVITY = "%/profile#activity-%"
-
-
 async def upsert_partner(conn: Connection, p: Partner) -> None:
-    """Add or update a partner. Without the profiles scope (say, a new code without it from
-    a partner that had it), its pending profile deliveries and the profiles we cached of it
-    go in the same transaction."""
-    if not p.profiles:
-        await conn.execute(
-            "DELETE FROM deliveries WHERE host = ? AND state = 'pending' AND activity_id LIKE ?",
-            (p.host, _PROFILE_ACTIVITY),
-        )
-        await conn.execute("DELETE FROM partner_profiles WHERE host = ?", (p.host,))
     await conn.execute(
         "INSERT INTO partners (host, base_url, actor_id, inbox_url, name, profiles, created_at)"
         " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (host) DO UPDATE SET"
@@ -203,6 +190,11 @@ async def partner(conn: Connection, host: str) -> Partner | None:
     async with conn.execute(f"{_PARTNER_HEALTH} WHERE p.host = ?", (host,)) as cur:
         row = await cur.fetchone()
     return _partner(row) if row else None
+
+
+async def delete_partner_profiles(conn: Connection, host: str) -> None:
+    """Forget every profile we cached of this partner."""
+    await conn.execute("DELETE FROM partner_profiles WHERE host = ?", (host,))
 
 
 async def delete_partner(conn: Connection, host: str) -> bool:
