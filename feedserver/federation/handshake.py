@@ -103,7 +103,7 @@ async def handshake(
     """The inviter's side. The request must be signed by a key of the presented actor, carry
     an open invite's secret, and come from a server that is not already a partner (nor us);
     the presented actor, fetched from its own host, must publish every presented key. The
-    answer is signed (`_answer`).
+    answer is signed (`answer`).
 
     A refusal stores nothing and leaves the invite open, so a refused or unreachable accepter
     may try the same code again while it lasts. An accepter that lost our answer after we

@@ -61,7 +61,7 @@ WITH ready AS (
     AND h.next_attempt_at <= :now
     AND (h.locked_until IS NULL OR h.locked_until <= :now)
 ),
-share AS (SELECT (:limit + count(*) - 1) / max(1, count(*)) AS n FROM ready),
+share AS (SELECT (:limit + count(*) - 1) / NULLIF(count(*), 0) AS n FROM ready),
 picked AS (
   SELECT x.id AS id, x.host AS host, r.due_at AS due_at,
     row_number() OVER (PARTITION BY x.host ORDER BY x.created_at, x.id) AS k
@@ -220,15 +220,25 @@ def _after_prefix(prefix: str) -> str:
     return prefix[:-1] + chr(ord(prefix[-1]) + 1)
 
 
+async def drop_pending_like(conn: Connection, host: str, activity_pattern: str) -> int:
+    """Remove pending deliveries to `host` whose activity id matches the SQL LIKE pattern
+    (a scan of that host's queue); returns how many."""
+    cur = await conn.execute(
+        "DELETE FROM deliveries WHERE host = ? AND state = 'pending' AND activity_id LIKE ?",
+        (host, activity_pattern),
+    )
+    return cur.rowcount
+
+
 async def drop_pending(conn: Connection, host: str, activity_prefix: str) -> int:
     """Remove pending deliveries to `host` whose activity id starts with the prefix,
     including one being sent right now (leased): its send finishing finds no row and changes
     nothing, so an Update on the wire is never retried after the activity that superseded it.
     Failed deliveries stay for admins. Returns how many."""
+    # [prefix, _after_prefix) holds exactly the ids that start with it: an index range.
     cur = await conn.execute(
         "DELETE FROM deliveries WHERE host = ? AND activity_id >= ? AND activity_id < ?"
-        " AND substr(activity_id, 1, length(?)) = ? AND state = 'pending'",
-        (host, activity_prefix, _after_prefix(activity_prefix), activity_prefix,
-         activity_prefix),
-    )  # fmt: skip
+        " AND state = 'pending'",
+        (host, activity_prefix, _after_prefix(activity_prefix)),
+    )
     return cur.rowcount
