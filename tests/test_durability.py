@@ -6,20 +6,15 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import subprocess
 import sys
 from pathlib import Path
 
 import aiohttp
 
+from tests.loopback import free_port
+
 REPO = Path(__file__).resolve().parents[1]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _cli(data: Path, *args: str, stdin: str | None = None) -> str:
@@ -54,7 +49,7 @@ async def test_no_acknowledged_post_is_lost_or_doubled(tmp_path: Path) -> None:
     _cli(data, "user", "add", "writer", stdin="a long enough password\n")
     token = _cli(data, "token", "create", "writer").strip()
     headers = {"Authorization": f"Bearer {token}"}
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}/api/v1"
 
     proc = await _start(data, port)

@@ -7,7 +7,6 @@ picked first.
 
 from __future__ import annotations
 
-import socket
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -21,14 +20,9 @@ from feedserver.config import Config
 from feedserver.domain import members
 from feedserver.federation.keys import save_private_key
 from feedserver.models import Member
+from tests.loopback import free_port
 
 PASSWORD = "correct horse battery"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def fixed_key(seed: int) -> Ed25519PrivateKey:

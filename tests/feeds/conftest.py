@@ -4,7 +4,6 @@ so a feed's `self` link can be compared with the URL that was fetched, and exter
 
 from __future__ import annotations
 
-import socket
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -19,17 +18,12 @@ from feedserver.app import create_app
 from feedserver.config import Config
 from feedserver.feeds.cache import FeedCache
 from tests.conftest import Api
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from tests.loopback import free_port
 
 
 @pytest.fixture
 def port() -> int:
-    return _free_port()
+    return free_port()
 
 
 @pytest.fixture

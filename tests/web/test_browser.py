@@ -4,7 +4,6 @@ server on 127.0.0.1, in the test's own event loop. Never downloads a browser: wh
 
 from __future__ import annotations
 
-import socket
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from pathlib import Path
@@ -17,6 +16,7 @@ from feedserver import appkeys
 from feedserver.app import create_app
 from feedserver.config import Config
 from feedserver.domain import members
+from tests.loopback import free_port
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -28,16 +28,10 @@ pytestmark = pytest.mark.skipif(
 playwright_api = pytest.importorskip("playwright.async_api")
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
 async def site(aiohttp_server, config: Config) -> str:
     """A real server on loopback whose base URL is its own, so invitation links work."""
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     app = create_app(replace(config, base_url=base))
     await aiohttp_server(app, host="127.0.0.1", port=port)
