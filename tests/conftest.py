@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import gc
+import os
+import socket
+import sys
+import threading
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import aiosqlite
 import pytest
-from aiohttp.test_utils import TestClient
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
 
 from feedserver import appkeys
 from feedserver.app import create_app
@@ -84,6 +90,40 @@ class Api:
         return await self.login(username)
 
 
+def _bound_socket(host: str, port: int, family: socket.AddressFamily) -> socket.socket:
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+    except BaseException:
+        sock.close()
+        raise
+    return sock
+
+
+@pytest.fixture
+async def aiohttp_server() -> AsyncIterator[Callable[..., Awaitable[TestServer]]]:
+    """pytest-aiohttp's factory, except that a server whose start fails is closed too.
+
+    TestServer runs the app's start-up (the database opens) before it binds the port; the
+    plugin's factory keeps only servers that started, so one that could not bind left its
+    database connections open and their threads running after the test, and aiohttp's own
+    socket factory leaves the unbound socket for a later test's garbage collection to report.
+    """
+    servers: list[TestServer] = []
+
+    async def start(app: web.Application, *, host: str = "127.0.0.1", port: int | None = None,
+                    **kwargs: Any) -> TestServer:  # fmt: skip
+        server = TestServer(app, host=host, port=port, socket_factory=_bound_socket)
+        servers.append(server)
+        await server.start_server(**kwargs)
+        return server
+
+    yield start
+    while servers:
+        await servers.pop().close()
+
+
 @pytest.fixture
 async def client(aiohttp_client, config: Config) -> TestClient:
     return await aiohttp_client(create_app(config))
@@ -113,3 +153,25 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if leaked:
         print(f"\nconftest: stopped {len(leaked)} aiosqlite connection(s) a test left open")
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """The last word on leaked threads: exit rather than wait for them.
+
+    A connection that was garbage-collected unclosed cannot be stopped above: with warnings as
+    errors its __del__ raises its ResourceWarning (the test that collected it fails) before it
+    stops its thread, so the thread waits on its queue for ever and interpreter shutdown with it.
+    That happened in CI (a port taken between picking and binding): the summary printed, then
+    the run hung until CI's timeout. Now it ends at once, non-zero, naming the threads.
+    """
+    leftover = [
+        t for t in threading.enumerate() if not t.daemon and t is not threading.main_thread()
+    ]
+    for thread in leftover:
+        thread.join(timeout=2)  # the connections stopped above are still finishing
+    if stuck := [t.name for t in leftover if t.is_alive()]:
+        sys.stdout.flush()
+        sys.stderr.write(f"conftest: {len(stuck)} thread(s) left running, not awaited: {stuck}\n")
+        sys.stderr.flush()
+        os._exit(pytest.ExitCode.TESTS_FAILED)
