@@ -1,11 +1,12 @@
 """The durable delivery queue's worker and the one way to queue an activity for partners.
 
 One row per receiving server, sent first-in-first-out per host: a host's deliveries go in
-the order they were queued, one at a time, and a host whose oldest delivery is not due yet
-gets nothing (so an Update is never overtaken by the Delete after it, and a Retry-After
-pauses the whole host). Failures back off exponentially with jitter (at least as long as the
-partner's Retry-After, at most `delivery_max_backoff_seconds`); a 4xx other than 408/429 is
-final and the host's later deliveries go on; a delivery whose next attempt would fall after
+the order they were queued, one at a time, in a run of the host's own (a slow partner holds
+up nobody else's), and a host whose oldest delivery is not due yet gets nothing (so an
+Update is never overtaken by the Delete after it, and a Retry-After pauses the whole host).
+Failures back off exponentially with jitter (at least as long as the partner's Retry-After,
+at most `delivery_max_backoff_seconds`); a 4xx other than 408/429 is final and the host's
+later deliveries go on; a delivery whose next attempt would fall after
 `delivery_give_up_hours` fails for good and stays visible to admins for
 `delivery_failed_retention_days`. A host that keeps failing is paused, and everything queued
 for it becomes due again after a success. Rows live in the database, so a restart loses
@@ -20,7 +21,7 @@ import json
 import logging
 import random
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Coroutine, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -114,7 +115,6 @@ class DeliveryWorker:
         self.fed = fed
         self.config = fed.services.config
         self._event = asyncio.Event()
-        self.last_claimed = 0
         fed.wake_worker.append(self._event.set)
 
     def backoff(self, attempts: int) -> timedelta:
@@ -126,42 +126,45 @@ class DeliveryWorker:
         return timedelta(seconds=ceiling / 2 + random.uniform(0, ceiling / 2))
 
     async def run_once(self, now: datetime | None = None) -> int:
-        """One pass over due deliveries; returns how many were delivered."""
-        services = self.fed.services
-        now = now or services.clock()
-        self.last_claimed = 0
-        async with services.db.write() as conn:
-            due = await queue_store.claim_due(conn, now, now + LEASE, BATCH)
-            hosts = await fed_store.partners_by_host(conn, {d.host for d in due})
-        self.last_claimed = len(due)
-        if not due:
-            return 0
-        # Hosts in parallel; each host's deliveries one by one in the order they were queued
-        # (claim_due's order), stopping at the first that must wait.
+        """One pass over due deliveries, waiting for all of it; returns how many were
+        delivered. (The app's worker does not wait: see run_forever.)"""
+        runs = await self._claim_runs(now or self.fed.services.clock(), CONCURRENCY)
+        return sum(await asyncio.gather(*runs))
+
+    async def _claim_runs(self, now: datetime, hosts: int) -> list[Coroutine[Any, Any, int]]:
+        """Lease due deliveries of up to `hosts` hosts; one run per host, to be awaited."""
+        async with self.fed.services.db.write() as conn:
+            due = await queue_store.claim_due(conn, now, now + LEASE, BATCH, hosts)
+            partners = await fed_store.partners_by_host(conn, {d.host for d in due})
         by_host: dict[str, list[Delivery]] = {}
-        for d in due:
+        for d in due:  # claim_due's order is each host's queue order
             by_host.setdefault(d.host, []).append(d)
-        limit = asyncio.Semaphore(CONCURRENCY)
+        # A run must not outlive its lease: a later claim could then hand out the host's
+        # next deliveries while an earlier one is still on the wire.
         loop = asyncio.get_running_loop()
-        # A run must not outlive its lease: another pass could then claim the host's later
-        # deliveries while an earlier one is still on the wire.
         stop_at = loop.time() + LEASE.total_seconds() - self.config.fetch_timeout_seconds - 5
+        return [
+            self._host_run(items, partners.get(host), now, stop_at)
+            for host, items in by_host.items()
+        ]
 
-        async def host_run(items: list[Delivery]) -> int:
-            async with limit:
-                done = 0
-                for i, d in enumerate(items):
-                    if i and loop.time() > stop_at:
-                        await self._release(items[i:])
-                        break
-                    outcome = await self._attempt(d, hosts.get(d.host), now)
-                    done += outcome == DELIVERED
-                    if outcome == TRANSIENT:
-                        await self._release(items[i + 1 :])
-                        break
-                return done
-
-        return sum(await asyncio.gather(*(host_run(items) for items in by_host.values())))
+    async def _host_run(
+        self, items: list[Delivery], partner: Partner | None, now: datetime, stop_at: float
+    ) -> int:
+        """A host's claimed deliveries one by one, stopping at the first that must wait; what
+        is left is released for a later claim. Returns how many were delivered."""
+        loop = asyncio.get_running_loop()
+        done = 0
+        for i, d in enumerate(items):
+            if i and loop.time() > stop_at:
+                await self._release(items[i:])
+                break
+            outcome = await self._attempt(d, partner, now)
+            done += outcome == DELIVERED
+            if outcome == TRANSIENT:
+                await self._release(items[i + 1 :])
+                break
+        return done
 
     async def _attempt(self, d: Delivery, partner: Partner | None, now: datetime) -> str:
         """One delivery, whatever happens: an exception is logged and counts as a transient
@@ -257,20 +260,39 @@ class DeliveryWorker:
             await queue_store.prune_invites(conn, now - SPENT_INVITE_RETENTION)
 
     async def run_forever(self) -> None:
-        while True:
-            try:
-                await self.fed.keys.refresh(self.fed.services.db, self.fed.services.clock())
-                await self.run_once()
-                await self.prune_inbox(self.fed.services.clock())
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # keep the worker alive; the failure is in the log
-                log.exception("delivery pass failed")
-            if self.last_claimed >= BATCH:
-                continue  # a full batch: more may be due right now
-            self._event.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._event.wait(), self.config.delivery_poll_seconds)
+        """Each host's run is a task of its own, so a slow partner holds up only its own
+        deliveries: whenever a run ends (or something is queued, or the poll interval
+        passes) the hosts that are ready and not being sent to are claimed, up to
+        CONCURRENCY runs at a time."""
+        running: set[asyncio.Task[int]] = set()
+
+        def ended(task: asyncio.Task[int]) -> None:
+            running.discard(task)
+            self._event.set()
+
+        try:
+            while True:
+                self._event.clear()  # before claiming: a wake-up from here on is not lost
+                try:
+                    services = self.fed.services
+                    await self.fed.keys.refresh(services.db, services.clock())
+                    if room := CONCURRENCY - len(running):
+                        for run in await self._claim_runs(services.clock(), room):
+                            task = asyncio.create_task(run, name="federation-delivery-host")
+                            running.add(task)
+                            task.add_done_callback(ended)
+                    await self.prune_inbox(services.clock())
+                except asyncio.CancelledError:
+                    raise
+                except Exception:  # keep the worker alive; the failure is in the log
+                    log.exception("delivery pass failed")
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._event.wait(), self.config.delivery_poll_seconds)
+        finally:  # stopping: runs cut short are claimable again when their leases end
+            tasks = list(running)
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
 
 
 async def deliveries(

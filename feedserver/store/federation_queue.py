@@ -46,11 +46,11 @@ async def enqueue(
     )
 
 
-# One statement: the hosts that are ready (not paused; head due and not leased), then for
-# each the first rows of its queue, a fair share of the batch each (round robin, the host
-# waiting longest first). Every step is an index seek or range on deliveries_host_order
-# (migration 0013), once per partner and once per ready host, so the cost grows with the
-# batch and the number of partners, not with the queue.
+# One statement: the hosts that are ready (not paused; head due and not leased), at most
+# :hosts of them, the one waiting longest first; then for each the first rows of its queue,
+# a fair share of the batch each (round robin). Every step is an index seek or range on
+# deliveries_host_order (migration 0013), once per partner and once per ready host, so the
+# cost grows with the batch and the number of partners, not with the queue.
 _CLAIM = """
 WITH ready AS (
   SELECT p.host AS host, h.next_attempt_at AS due_at
@@ -60,6 +60,7 @@ WITH ready AS (
   WHERE (p.paused_until IS NULL OR p.paused_until <= :now)
     AND h.next_attempt_at <= :now
     AND (h.locked_until IS NULL OR h.locked_until <= :now)
+  ORDER BY h.next_attempt_at, p.host LIMIT :hosts
 ),
 share AS (SELECT (:limit + count(*) - 1) / NULLIF(count(*), 0) AS n FROM ready),
 picked AS (
@@ -76,15 +77,17 @@ RETURNING *
 
 
 async def claim_due(
-    conn: Connection, now: datetime, lease_until: datetime, limit: int
+    conn: Connection, now: datetime, lease_until: datetime, limit: int, hosts: int
 ) -> list[Delivery]:
-    """Lease up to `limit` deliveries, each host's in queue order: for every host that is not
-    paused and whose oldest pending delivery is due and not leased, that one and the ones
-    queued after it. A host whose head is not due gets nothing (head-of-line blocking: it
-    keeps an Update before the Delete that follows it, and a Retry-After pauses the host).
+    """Lease up to `limit` deliveries of at most `hosts` hosts, each host's in queue order:
+    for every host that is not paused and whose oldest pending delivery is due and not
+    leased (the one due longest first), that one and the ones queued after it. A host whose
+    head is not due gets nothing (head-of-line blocking: it keeps an Update before the
+    Delete that follows it, and a Retry-After pauses the host); nor does a host whose head
+    is leased, being sent by a run that is still going.
 
     Returned in queue order (created_at, id)."""
-    params = {"now": rows.ts(now), "lease": rows.ts(lease_until), "limit": limit}
+    params = {"now": rows.ts(now), "lease": rows.ts(lease_until), "limit": limit, "hosts": hosts}
     async with conn.execute(_CLAIM, params) as cur:
         found = [_delivery(r) for r in await cur.fetchall()]
     return sorted(found, key=lambda d: (d.created_at, d.id))

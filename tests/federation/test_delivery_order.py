@@ -223,16 +223,16 @@ async def test_a_host_with_a_delivery_in_flight_gets_nothing_more(solo, aiohttp_
     await share(a, alice)
     now = a.services.clock()
     async with a.services.db.write() as conn:
-        first = await queue_store.claim_due(conn, now, now + delivery.LEASE, 50)
+        first = await queue_store.claim_due(conn, now, now + delivery.LEASE, 50, 8)
     await share(a, bob)  # queued while alice's is being sent
     later = a.services.clock()
     async with a.services.db.write() as conn:
-        second = await queue_store.claim_due(conn, later, later + delivery.LEASE, 50)
+        second = await queue_store.claim_due(conn, later, later + delivery.LEASE, 50, 8)
     assert [d.host for d in first] == [fake.host] and second == []
     # Once the lease is over (the first pass died), the host is served again, in order.
     after = later + delivery.LEASE + timedelta(seconds=1)
     async with a.services.db.write() as conn:
-        third = await queue_store.claim_due(conn, after, after + delivery.LEASE, 50)
+        third = await queue_store.claim_due(conn, after, after + delivery.LEASE, 50, 8)
     assert [d.id for d in third][:1] == [first[0].id] and len(third) == 2
 
 
@@ -280,7 +280,9 @@ async def test_claiming_costs_what_the_batch_holds_not_what_the_queue_holds(solo
 
         async with a.services.db.write() as conn:
             await conn.set_progress_handler(tick, 100)
-            claimed = await queue_store.claim_due(conn, at, at + delivery.LEASE, delivery.BATCH)
+            claimed = await queue_store.claim_due(
+                conn, at, at + delivery.LEASE, delivery.BATCH, delivery.CONCURRENCY
+            )
             await conn.set_progress_handler(None, 100)
         assert len(claimed) == delivery.BATCH
         assert claimed == sorted(claimed, key=lambda d: (d.created_at, d.id))
