@@ -5,8 +5,8 @@ it presents. We pin those keys only once B's actor, fetched from B's own host, p
 all, and answer with a proof by our key over the scope, B's actor and the invite, which B
 checks with the key it pinned from the code. A partner is never replaced by a handshake
 (re-partnering is remove, then a new invite); the invite is used up only by a handshake that
-succeeds, and the server that used it may finish again while it lasts (its answer was lost),
-changing nothing.
+succeeds, and the server that used it may finish again while it lasts (its answer was lost):
+that changes nothing but re-sends what the partner refused before it could know us.
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ from feedserver.federation.partner_codes import actor_keys, hash_secret, partner
 from feedserver.federation.proofs import ProofError, sign_object, verify_object
 from feedserver.models import Partner
 from feedserver.store import federation as fed_store
+from feedserver.store import federation_queue as queue_store
 from feedserver.store.db import Connection
 
 HANDSHAKE_PATH = "/federation/handshake"
@@ -147,12 +148,13 @@ async def handshake(
     published = actor_keys(fetched)
     if fetched.get("id") != claimed.actor_id:
         raise BadActivity(f"{claimed.actor_id} serves an actor with another id")
-    if existing is not None:  # the same server, finishing: we change nothing
+    if existing is not None:  # the same server, finishing
         if published.get(signing_key[0]) != signing_key[1]:
             raise Conflict(
                 f"{host} is already a partner: remove it first ({claimed.actor_id} no longer"
                 " publishes the signing key)"
             )
+        await _resend_refused(fed, host)
         return answer(fed, existing.actor_id, secret_hash, invite.profiles, invite.used_at)
     if signature.key_id not in published or any(
         published.get(key_id) != value for key_id, value in presented.items()
@@ -177,9 +179,19 @@ async def handshake(
             # Profiles shared before this partner joined reach it too (the worker sends them).
             await shared_profiles.backfill(conn, services, partner)
     if existing is not None:
+        await _resend_refused(fed, host)
         return answer(fed, existing.actor_id, secret_hash, invite.profiles, invite.used_at)
     pinned_keys.changed(services.db)
     return answer(fed, partner.actor_id, secret_hash, profiles, now)
+
+
+async def _resend_refused(fed: Federation, host: str) -> None:
+    """A partner finishing its handshake had not pinned us until now: what it refused with
+    401/403 meanwhile (its backfill, if the answer was lost for longer than the queue's
+    PARTNERING_SETTLE allows) goes out again, in its old order. Only what failed that way
+    is sent again, so finishing once more re-sends nothing that got through."""
+    async with fed.services.db.write() as conn:
+        await queue_store.requeue_refused(conn, host, fed.services.clock())
 
 
 async def _check_repeat(
@@ -202,9 +214,10 @@ async def _check_repeat(
     partner), an expired invite or a removed partner are refused as before. And with such a
     key they get only the answer the partner already had (our public actor, the scope, its
     own actor id and the invite's hash) and cannot change anything with it: no key is pinned
-    (keys presented besides the signing one are ignored), the partner's row, scope and queue
-    stay as they are, nothing is backfilled again. A replay of the partner's own request
-    within the signature window costs us one fetch of its actor from its own host."""
+    (keys presented besides the signing one are ignored), the partner's row and scope stay as
+    they are, and only deliveries the partner itself refused are queued again. A replay of
+    the partner's own request within the signature window costs us one fetch of its actor
+    from its own host."""
     conflict = f"{existing.host} is already a partner: remove it first"
     if invite.used_by != existing.host:  # an open invite: a second partnership is refused
         raise Conflict(conflict)

@@ -149,6 +149,17 @@ async def resume_host(conn: Connection, host: str, now: datetime) -> None:
     )
 
 
+async def requeue_refused(conn: Connection, host: str, now: datetime) -> int:
+    """A host's deliveries that failed for good on 401/403 are pending again, due now, in
+    their old queue order (created_at is kept); returns how many."""
+    cur = await conn.execute(
+        "UPDATE deliveries SET state = 'pending', next_attempt_at = ?, locked_until = NULL"
+        " WHERE host = ? AND state = 'failed' AND last_status IN (401, 403)",
+        (rows.ts(now), host),
+    )
+    return cur.rowcount
+
+
 async def pin_key_name(conn: Connection, key_name: str) -> int:
     """Key rotation: pending deliveries that would be signed with the current key keep the
     key they were queued under, the one partners know until the rotation reaches them.

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, replace
+from datetime import timedelta
 
 import aiohttp
 import pytest
 from aiohttp import web
 
-from feedserver.federation import partner_codes, partners
+from feedserver.federation import delivery, partner_codes, partners
 from feedserver.federation.documents import application_actor
 from feedserver.federation.errors import InviteRejected, PartnerUnreachable
 from feedserver.federation.handshake import HANDSHAKE_PATH
@@ -21,7 +22,7 @@ from feedserver.federation.proofs import sign_object
 
 from .servers import fixed_key, free_port, make_node, start
 from .test_partnering_hostile import EVIL, actor_doc, fake_server, handshake, partner_state
-from .test_shared_profiles import PROFILE, login
+from .test_shared_profiles import PROFILE, directory, login
 
 
 @dataclass
@@ -178,6 +179,43 @@ async def test_an_answer_lost_after_the_inviter_committed_can_be_completed(behin
     assert (await partner_state(b))[1] == [
         (a.key_id, a.host, public_key_to_multibase(a.key.public_key()))
     ]
+
+
+async def test_a_backfill_refused_while_the_answer_was_lost_goes_out_once_finished(behind):
+    """The answer stayed lost past the queue's settling time: B, not knowing A, refused A's
+    backfill and the delivery failed for good. Finishing the handshake sends it again."""
+    a, b, _, path = behind
+    a.fed.wake_worker.clear()  # the test drives A's worker, with a clock past the settling
+    alice = await login(a, "alice")
+    await a.call("PUT", "/api/v1/members/alice/profile", dict(PROFILE, sharing="partners"),
+                 token=alice)  # fmt: skip
+    code, _ = await partners.invite(a.services, profiles=True)
+    path.cut = True
+    with pytest.raises(PartnerUnreachable):
+        await partners.accept(b.fed, code)
+    later = a.services.clock() + delivery.PARTNERING_SETTLE + timedelta(minutes=1)
+    assert await a.fed.worker.run_once(later) == 0
+    (refused,) = await delivery_rows(a)
+    assert refused[1:] == ("failed", 403)
+    path.cut = False
+    await partners.accept(b.fed, code)
+    assert await delivery_rows(a) == [(refused[0], "pending", 403)]
+    assert await a.fed.worker.run_once(later) == 1
+    bob = await login(b, "bob")
+    found = [(e["display_name"], e["organization"]) for e in await directory(b, bob)
+             if e["status"] == "partner"]  # fmt: skip
+    assert found == [("Alice", "Org A")]
+    # Finishing once more sends nothing again: what got through is not queued.
+    await partners.accept(b.fed, code)
+    assert await delivery_rows(a) == []
+
+
+async def delivery_rows(node) -> list[tuple]:
+    async with (
+        node.services.db.read() as conn,
+        conn.execute("SELECT id, state, last_status FROM deliveries ORDER BY id") as cur,
+    ):
+        return [tuple(r) for r in await cur.fetchall()]
 
 
 async def delivery_ids(node) -> list[str]:
