@@ -152,8 +152,9 @@ async def test_a_changed_answer_pins_nothing_and_the_same_code_then_finishes(beh
     assert (await partner_state(a), await invite_row(a, code)) == on_a
 
 
-async def test_an_answer_lost_after_the_inviter_committed_can_be_completed(behind):
-    a, b, _, path = behind
+async def answer_lost(a, b, path) -> str:
+    """Alice on A shares her profile with partners; B accepts A's code (profiles in scope)
+    and loses A's answer. Returns the code."""
     alice = await login(a, "alice")
     await a.call("PUT", "/api/v1/members/alice/profile", dict(PROFILE, sharing="partners"),
                  token=alice)  # fmt: skip
@@ -161,6 +162,12 @@ async def test_an_answer_lost_after_the_inviter_committed_can_be_completed(behin
     path.cut = True
     with pytest.raises(PartnerUnreachable):
         await partners.accept(b.fed, code)
+    return code
+
+
+async def test_an_answer_lost_after_the_inviter_committed_can_be_completed(behind):
+    a, b, _, path = behind
+    code = await answer_lost(a, b, path)
     # A pinned B and queued Alice's profile for it; B has nothing.
     assert [p[0] for p in (await partner_state(a))[0]] == [b.host]
     queued = await delivery_ids(a)
@@ -186,13 +193,7 @@ async def test_a_backfill_refused_while_the_answer_was_lost_goes_out_once_finish
     backfill and the delivery failed for good. Finishing the handshake sends it again."""
     a, b, _, path = behind
     a.fed.wake_worker.clear()  # the test drives A's worker, with a clock past the settling
-    alice = await login(a, "alice")
-    await a.call("PUT", "/api/v1/members/alice/profile", dict(PROFILE, sharing="partners"),
-                 token=alice)  # fmt: skip
-    code, _ = await partners.invite(a.services, profiles=True)
-    path.cut = True
-    with pytest.raises(PartnerUnreachable):
-        await partners.accept(b.fed, code)
+    code = await answer_lost(a, b, path)
     later = a.services.clock() + delivery.PARTNERING_SETTLE + timedelta(minutes=1)
     assert await a.fed.worker.run_once(later) == 0
     (refused,) = await delivery_rows(a)
@@ -219,11 +220,7 @@ async def delivery_rows(node) -> list[tuple]:
 
 
 async def delivery_ids(node) -> list[str]:
-    async with (
-        node.services.db.read() as conn,
-        conn.execute("SELECT id FROM deliveries ORDER BY id") as cur,
-    ):
-        return [r[0] for r in await cur.fetchall()]
+    return [row[0] for row in await delivery_rows(node)]
 
 
 async def signed_handshake(node, inviter, code: str) -> tuple[int, dict]:
