@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -26,6 +25,7 @@ import aiohttp
 import aiosqlite
 
 from bench.report import machine, write_section
+from tests.loopback import free_port
 
 REPO = Path(__file__).resolve().parents[1]
 BODY = "When the **check is cut after the deadline**, file the late-pay form.\n\n" * 4
@@ -44,12 +44,6 @@ async def raw_commits_per_second(path: Path, count: int) -> float:
         return count / (time.perf_counter() - start)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _cli(data: Path, *args: str, stdin: str | None = None) -> str:
     return subprocess.run(
         [sys.executable, "-m", "feedserver", "--data", str(data), *args],
@@ -60,7 +54,7 @@ def _cli(data: Path, *args: str, stdin: str | None = None) -> str:
 async def api_posts_per_second(data: Path, count: int, clients: int) -> float:
     _cli(data, "user", "add", "bench", stdin="benchmark password\n")
     token = _cli(data, "token", "create", "bench").strip()
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "feedserver", "--data", str(data), "serve", "--port", str(port)],
         cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,

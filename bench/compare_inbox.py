@@ -23,7 +23,7 @@ import tempfile
 from contextlib import ExitStack
 from pathlib import Path
 
-from bench.api import REPO, _free_port
+from bench.api import REPO
 from bench.federation import (
     _bracketed,
     _cli,
@@ -33,6 +33,7 @@ from bench.federation import (
     inbox_per_second_wrk,
     partner,
 )
+from tests.loopback import free_port
 
 CLIENTS = 32
 RAW_COUNT = 2000
@@ -55,13 +56,13 @@ async def main() -> None:
     parser.add_argument("--activities", type=int, default=3000, help="deliveries per round")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
-        sender, sender_port = Path(tmp) / "sender", _free_port()
+        sender, sender_port = Path(tmp) / "sender", free_port()
         sender_url = f"http://127.0.0.1:{sender_port}"
         _cli(sender, sender_port, "init")
         servers: dict[str, tuple[str, Path]] = {}  # name -> (inbox URL, checkout)
         for name, rev in (("A", args.a), ("B", args.b)):
             checkout = _checkout(rev, Path(tmp) / f"checkout-{name}", stack)
-            data, port = Path(tmp) / f"data-{name}", _free_port()
+            data, port = Path(tmp) / f"data-{name}", free_port()
             _cli(data, port, "init", checkout=checkout)
             server = _serve(data, port, checkout)
             stack.callback(server.wait, timeout=10)

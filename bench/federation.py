@@ -28,12 +28,13 @@ from pathlib import Path
 import aiohttp
 import aiosqlite
 
-from bench.api import REPO, _free_port
+from bench.api import REPO
 from bench.report import machine, write_section
 from feedserver.federation import httpsig
 from feedserver.federation.digest import make_content_digest
 from feedserver.federation.keys import generate_private_key, load_private_key
 from feedserver.federation.proofs import sign_object
+from tests.loopback import free_port
 
 CONTEXT = ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/data-integrity/v2"]
 
@@ -242,7 +243,7 @@ async def main() -> None:
     raw_count = 5000
     with tempfile.TemporaryDirectory() as tmp:
         a_data, b_data = Path(tmp) / "a", Path(tmp) / "b"
-        a_port, b_port = _free_port(), _free_port()
+        a_port, b_port = free_port(), free_port()
         a_base = f"http://127.0.0.1:{a_port}"
         url = f"http://127.0.0.1:{b_port}/inbox"
         _cli(a_data, a_port, "init")

@@ -38,11 +38,7 @@ import aiohttp
 import aiosqlite
 from aiohttp import web
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from tests.loopback import free_port  # below the ephemeral range: see there
 
 
 def wait_until_up(url: str, timeout: float = 30.0) -> None:
