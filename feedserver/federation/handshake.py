@@ -15,7 +15,7 @@ import asyncio
 import json
 from collections.abc import Mapping
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from feedserver.errors import Conflict
@@ -44,6 +44,11 @@ HANDSHAKE_PATH = "/federation/handshake"
 # The inviter's answer to a handshake: its actor, the scope, and what binds it to this
 # handshake (the accepter's actor id, the invite's secret hash), with a proof by its key.
 ANSWER_TYPE = "feedserver:PartnerHandshakeAnswer"
+# What a finishing partner refused before it knew us is sent again this long after we answer:
+# it pins us only once our answer reaches it, and until then it would refuse again, this time
+# for good (the partnership is past its settling). Ample for an answer that arrives; one lost
+# again means the partner finishes again, and that re-queues them again.
+RESEND_AFTER = timedelta(minutes=1)
 
 
 def answer(
@@ -188,10 +193,11 @@ async def handshake(
 async def _resend_refused(fed: Federation, host: str) -> None:
     """A partner finishing its handshake had not pinned us until now: what it refused with
     401/403 meanwhile (its backfill, if the answer was lost for longer than the queue's
-    PARTNERING_SETTLE allows) goes out again, in its old order. Only what failed that way
-    is sent again, so finishing once more re-sends nothing that got through."""
+    PARTNERING_SETTLE allows) goes out again, in its old order, RESEND_AFTER from now. Only
+    what failed that way is sent again, so finishing once more re-sends nothing that got
+    through."""
     async with fed.services.db.write() as conn:
-        await queue_store.requeue_refused(conn, host, fed.services.clock())
+        await queue_store.requeue_refused(conn, host, fed.services.clock() + RESEND_AFTER)
 
 
 async def _check_repeat(

@@ -149,13 +149,13 @@ async def resume_host(conn: Connection, host: str, now: datetime) -> None:
     )
 
 
-async def requeue_refused(conn: Connection, host: str, now: datetime) -> int:
-    """A host's deliveries that failed for good on 401/403 are pending again, due now, in
-    their old queue order (created_at is kept); returns how many."""
+async def requeue_refused(conn: Connection, host: str, due_at: datetime) -> int:
+    """A host's deliveries that failed for good on 401/403 are pending again, due at
+    `due_at`, in their old queue order (created_at is kept); returns how many."""
     cur = await conn.execute(
         "UPDATE deliveries SET state = 'pending', next_attempt_at = ?, locked_until = NULL"
         " WHERE host = ? AND state = 'failed' AND last_status IN (401, 403)",
-        (rows.ts(now), host),
+        (rows.ts(due_at), host),
     )
     return cur.rowcount
 
