@@ -109,7 +109,7 @@ async def test_stopping_cuts_a_run_short_and_loses_nothing(polling, aiohttp_serv
     await a.server.close()  # the app's cleanup stops the worker and the run it started
     assert time.monotonic() - began < a.config.fetch_timeout_seconds / 2
     await start(a, aiohttp_server)  # same data directory, same port
-    ((row),) = await queued(a)
+    (row,) = await queued(a)
     assert row["state"] == "pending" and slow.accepted == []
     # Its lease still runs (the run that held it may have been mid-send): once it ends, the
     # delivery goes out, once.
