@@ -270,11 +270,11 @@ class DeliveryWorker:
             running.discard(task)
             self._event.set()
 
+        services = self.fed.services
         try:
             while True:
                 self._event.clear()  # before claiming: a wake-up from here on is not lost
                 try:
-                    services = self.fed.services
                     await self.fed.keys.refresh(services.db, services.clock())
                     if room := CONCURRENCY - len(running):
                         for run in await self._claim_runs(services.clock(), room):
