@@ -14,6 +14,7 @@ from feedserver.config import Config
 from feedserver.domain import expertise
 from feedserver.domain.services import Services
 from feedserver.domain.throttle import LoginThrottle
+from feedserver.federation import subscribers as federation_subscribers
 from feedserver.federation.context import Federation
 from feedserver.federation.delivery import DeliveryWorker
 from feedserver.federation.server_keys import ServerKeys
@@ -50,6 +51,7 @@ def create_app(config: Config, services: Services | None = None) -> web.Applicat
         keys=ServerKeys(config),
     )
     app[appkeys.FEDERATION] = Federation.build(app[appkeys.SERVICES])
+    federation_subscribers.subscribe(app[appkeys.FEDERATION])
     app[appkeys.LOGIN_THROTTLE] = LoginThrottle(
         config.login_max_failures, config.login_window_seconds
     )

@@ -21,6 +21,7 @@ from feedserver.domain import members
 from feedserver.domain.services import Services
 from feedserver.errors import FeedserverError
 from feedserver.federation import partners
+from feedserver.federation import subscribers as federation_subscribers
 from feedserver.federation.context import Federation
 from feedserver.federation.server_keys import ServerKeys
 from feedserver.store import members as member_store
@@ -93,6 +94,7 @@ async def _with_federation(config: Config, work: Callable[[Federation], Awaitabl
 
     async def run(services: Services) -> int:
         fed = Federation.build(replace(services, keys=ServerKeys(config)))
+        federation_subscribers.subscribe(fed)
         await fed.open()
         try:
             return await work(fed)

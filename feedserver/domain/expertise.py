@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 
 from feedserver.config import Config
+from feedserver.domain.events import EvidenceChanged
 from feedserver.domain.services import Services
 from feedserver.models import Evidence, Post
 from feedserver.store import expertise as store
@@ -241,13 +242,11 @@ def _members(evidence: list[Evidence]) -> set[str]:
 
 
 async def _scores_changed(conn: Connection, services: Services, member_ids: set[str]) -> None:
-    """Federation (§7): a profile shared with partners is pushed again (an `Update`, coalesced
-    in the queue to one pending per partner) whenever its evidence changes, up or down: a
-    withdrawn answer, mark, endorsement or deleted post lowers the counts partners show."""
-    from feedserver.federation import profiles as federation_profiles  # federation uses domain
-
-    for member_id in sorted(member_ids):
-        await federation_profiles.push_current(conn, services, member_id)
+    """Say so when members' evidence changed, up or down: a withdrawn answer, mark,
+    endorsement or deleted post lowers what others see too (partners hold copies of shared
+    profiles, for one)."""
+    if member_ids:
+        await services.events.publish(conn, EvidenceChanged(frozenset(member_ids)))
 
 
 # --- calibration -----------------------------------------------------------------------------

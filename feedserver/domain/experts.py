@@ -93,7 +93,7 @@ async def directory(
     limit: int, evidence_only: bool = False,
 ) -> Page[Expert]:  # fmt: skip
     """`evidence_only`: stop when the members with evidence run out (no cursor then), so the
-    caller can put other entries (partners', federation/experts.py) before the declared."""
+    caller can put other entries (partners', domain/federated_experts.py) before the declared."""
     access.require_member(viewer)
     tag = topic_or_error(topic)
     words = query_words(text)

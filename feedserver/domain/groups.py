@@ -6,6 +6,7 @@ import re
 
 from feedserver.domain import access, expertise
 from feedserver.domain.access import GroupAccess
+from feedserver.domain.events import MembershipChanged
 from feedserver.domain.ids import new_id
 from feedserver.domain.services import Services
 from feedserver.domain.text import clean_text
@@ -13,6 +14,7 @@ from feedserver.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from feedserver.models import Group, GroupMember, JoinRequest, Page, Viewer
 from feedserver.store import groups as group_store
 from feedserver.store import members as member_store
+from feedserver.store.db import Connection
 
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,63}$")
 
@@ -49,6 +51,9 @@ async def create(
             raise Conflict(f"The group name {name!r} is taken")
         await group_store.put_membership(
             conn, group_id=group_id, member_id=viewer.member.id, role="owner", now=now
+        )
+        await services.events.publish(
+            conn, MembershipChanged(group_id, viewer.member.id, role="owner")
         )
         group = await group_store.by_id(conn, group_id)
     assert group is not None
@@ -133,10 +138,7 @@ async def put_member(
         current = await group_store.membership(conn, found.group.id, target.id)
         if current and current.role == "owner" and role != "owner":
             await _keep_an_owner(conn, found.group.id)
-        await group_store.put_membership(
-            conn, group_id=found.group.id, member_id=target.id, role=role, now=services.clock()
-        )
-        await group_store.bump_version(conn, found.group.id)
+        await _set_membership(conn, services, found.group.id, target.id, role)
         membership = await group_store.membership(conn, found.group.id, target.id)
     assert membership is not None
     return GroupMember(target.username, target.display_name, membership.role, membership.joined_at)
@@ -158,6 +160,18 @@ async def remove_member(services: Services, viewer: Viewer, name: str, username:
             await _keep_an_owner(conn, found.group.id)
         await group_store.delete_membership(conn, found.group.id, target.id)
         await group_store.bump_version(conn, found.group.id)
+        await services.events.publish(conn, MembershipChanged(found.group.id, target.id, role=None))
+
+
+async def _set_membership(
+    conn: Connection, services: Services, group_id: str, member_id: str, role: str
+) -> None:
+    """Add a member or change a role; the group's version moves (its pages and feeds)."""
+    await group_store.put_membership(
+        conn, group_id=group_id, member_id=member_id, role=role, now=services.clock()
+    )
+    await group_store.bump_version(conn, group_id)
+    await services.events.publish(conn, MembershipChanged(group_id, member_id, role))
 
 
 async def _keep_an_owner(conn, group_id: str) -> None:
@@ -182,10 +196,7 @@ async def request_to_join(services: Services, viewer: Viewer, name: str) -> str:
         if found.role is not None:
             return "joined"
         if found.can_join:
-            await group_store.put_membership(
-                conn, group_id=group.id, member_id=viewer.member.id, role="member", now=now
-            )
-            await group_store.bump_version(conn, group.id)
+            await _set_membership(conn, services, group.id, viewer.member.id, "member")
             return "joined"
         await group_store.insert_join_request(
             conn, group_id=group.id, member_id=viewer.member.id, now=now
@@ -216,13 +227,6 @@ async def decide_join_request(
         ):
             raise NotFound("No such join request")
         if approve:
-            await group_store.put_membership(
-                conn,
-                group_id=found.group.id,
-                member_id=target.id,
-                role="member",
-                now=services.clock(),
-            )
-            await group_store.bump_version(conn, found.group.id)
+            await _set_membership(conn, services, found.group.id, target.id, "member")
         else:
             await group_store.delete_join_request(conn, found.group.id, target.id)

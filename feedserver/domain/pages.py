@@ -11,12 +11,12 @@ import re
 import unicodedata
 
 from feedserver.domain import access, expertise
+from feedserver.domain.events import PageRevised
 from feedserver.domain.ids import is_id, new_id
 from feedserver.domain.posts import normalize_tags
 from feedserver.domain.services import Services
 from feedserver.domain.text import clean_text, render_markdown
 from feedserver.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from feedserver.federation.objects import store_page_proof
 from feedserver.models import FaqPage, Page, PageRevision, Viewer
 from feedserver.store import pages as page_store
 from feedserver.store import posts as post_store
@@ -55,8 +55,7 @@ async def _record_revision(conn: Connection, services: Services, page: FaqPage, 
         conn, services, page_id=page.id, group_id=page.group_id, editor_id=editor_id,
         tags=page.tags, at=page.updated_at,
     )  # fmt: skip
-    # Federation (§7): each revision gets its object proof once, stored with the page.
-    await store_page_proof(conn, services, page)
+    await services.events.publish(conn, PageRevised(page, editor_id))
 
 
 async def put(

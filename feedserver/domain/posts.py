@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from feedserver.domain import access, expertise
+from feedserver.domain.events import AnswerAccepted, HelpfulMarked, PostDeleted, PostWritten
 from feedserver.domain.ids import is_id, new_id
 from feedserver.domain.services import Services
 from feedserver.domain.text import clean_text, normalize_tag, render_markdown
 from feedserver.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from feedserver.federation.objects import store_post_proof
 from feedserver.models import Page, Post, Revision, Viewer
 from feedserver.store import posts as post_store
 
@@ -115,8 +115,7 @@ async def create(
             conn, services, post_id=post_id, kind=kind, author_id=post.author_id,
             group_id=found.group.id, tags=clean_tags, at=now,
         )  # fmt: skip
-        # Federation (§7): the object proof is made once, here, and stored with the post.
-        await store_post_proof(conn, services, post)
+        await services.events.publish(conn, PostWritten(post, created=True))
     return post
 
 
@@ -136,8 +135,7 @@ async def reply(services: Services, viewer: Viewer, parent_id: str, *, body: str
             services.clock(), reply_id,
         )  # fmt: skip
         await post_store.insert_post(conn, post)
-        # Federation (§7): the object proof is made once, here, and stored with the post.
-        await store_post_proof(conn, services, post)
+        await services.events.publish(conn, PostWritten(post, created=True))
     return post
 
 
@@ -212,11 +210,11 @@ async def edit(
                 await expertise.on_retag(
                     conn, services, post.id, new_tags, expertise.authored_evidence(services, post)
                 )
-            # Federation (§7): an edit gets a new object proof, stored with the post.
-            await store_post_proof(conn, services, await post_store.get(conn, post.id))
-        updated = await post_store.get(conn, post.id)
-    assert updated is not None
-    return updated
+            edited = await post_store.get(conn, post.id)
+            assert edited is not None
+            await services.events.publish(conn, PostWritten(edited, created=False))
+            return edited
+    return post
 
 
 async def revisions(services: Services, viewer: Viewer, post_id: str) -> list[Revision]:
@@ -234,6 +232,8 @@ async def delete(services: Services, viewer: Viewer, post_id: str) -> None:
             conn, services, post.id
         )  # Expertise: the post is no longer evidence
         await post_store.delete(conn, post, services.clock())
+        assert viewer.member is not None
+        await services.events.publish(conn, PostDeleted(post, viewer.member.id))
 
 
 async def accept(services: Services, viewer: Viewer, answer_id: str) -> Post:
@@ -250,6 +250,10 @@ async def accept(services: Services, viewer: Viewer, answer_id: str) -> Post:
             now = services.clock()
             await expertise.on_accept(conn, services, question, answer, now)  # Expertise
             await post_store.set_accepted(conn, question, answer.id, now)
+            assert viewer.member is not None
+            await services.events.publish(conn, AnswerAccepted(
+                question, answer.id, question.accepted_answer_id, viewer.member.id
+            ))  # fmt: skip
         updated = await post_store.get(conn, question.id)
     assert updated is not None
     return updated
@@ -265,6 +269,10 @@ async def unaccept(services: Services, viewer: Viewer, answer_id: str) -> Post:
             raise Forbidden("Only the asker, a mentor or an owner changes the accepted answer")
         await expertise.on_unaccept(conn, services, answer.id)  # Expertise: undo the evidence
         await post_store.set_accepted(conn, question, None, services.clock())
+        assert viewer.member is not None
+        await services.events.publish(
+            conn, AnswerAccepted(question, None, answer.id, viewer.member.id)
+        )
         updated = await post_store.get(conn, question.id)
     assert updated is not None
     return updated
@@ -285,8 +293,10 @@ async def set_helpful(services: Services, viewer: Viewer, post_id: str, *, helpf
                 root = await post_store.get(conn, post.parent_id) if post.parent_id else post
                 assert root is not None
                 await expertise.on_helpful(conn, services, post, root, viewer.member.id, now)
+                await services.events.publish(conn, HelpfulMarked(post, viewer.member.id, True))
         elif await post_store.unmark_helpful(conn, post, viewer.member.id):
             await expertise.on_unhelpful(conn, services, post, viewer.member.id)
+            await services.events.publish(conn, HelpfulMarked(post, viewer.member.id, False))
         updated = await post_store.get(conn, post.id)
     assert updated is not None
     return updated

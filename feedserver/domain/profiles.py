@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from feedserver.domain import access, expertise
+from feedserver.domain.events import ProfileSaved
 from feedserver.domain.experts import explained, nameable, topic_or_error
 from feedserver.domain.services import Services
 from feedserver.domain.text import clean_text
 from feedserver.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from feedserver.federation import profiles as federation_profiles
 from feedserver.models import DeclaredTopic, Expert, Member, Profile, TopicScore, Viewer
 from feedserver.store import directory as directory_store
 from feedserver.store import members as member_store
@@ -106,8 +106,7 @@ async def put(services: Services, viewer: Viewer, username: str, body: dict) -> 
         )
         was, _ = await profile_store.sharing_and_cap(conn, member.id, profile.weekly_ask_cap)
         await profile_store.put(conn, profile, services.clock())
-        # Federation (§7): push the change to partners (or withdraw it), same transaction.
-        await federation_profiles.on_profile_put(conn, services, profile, was)
+        await services.events.publish(conn, ProfileSaved(profile, was))
     return await get(services, viewer, username)
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from feedserver.domain import access
+from feedserver.domain.events import QuestionRouted
 from feedserver.domain.expertise import current_score
 from feedserver.domain.experts import explained
 from feedserver.domain.ids import is_id
@@ -127,6 +128,10 @@ async def ask(services: Services, viewer: Viewer, post_id: str, username: str) -
         created = await ask_store.insert(
             conn, post_id=question.id, expert_id=expert.id, asker_id=viewer.member.id, now=now
         )
+        if created:
+            await services.events.publish(
+                conn, QuestionRouted(question, expert.id, viewer.member.id)
+            )
     return Ask(question, viewer.member.username, now), created
 
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 from aiohttp import web
 
 from feedserver import appkeys
-from feedserver.domain import profiles, routing
+from feedserver.domain import federated_experts, profiles, routing
+from feedserver.domain.federated_experts import PartnerExpert
 from feedserver.errors import BadRequest
-from feedserver.federation import experts as federated_experts
-from feedserver.federation.experts import PartnerExpert
 from feedserver.http import auth, federation_experts, render_expertise
 from feedserver.http.paging import page_params, paged_response
 from feedserver.http.validation import read_json

@@ -1,11 +1,11 @@
 """`GET /api/v1/experts`: local and partners' shared profiles in one ranking, one cursor
-(federation/experts.py); every entry says which organization and server the person is at."""
+(domain/federated_experts.py); every entry says which organization and server the person is at."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from feedserver.federation.experts import PartnerExpert
+from feedserver.domain.federated_experts import PartnerExpert
 
 
 def partner_entry(x: PartnerExpert) -> dict[str, Any]:

@@ -10,10 +10,9 @@ from __future__ import annotations
 from aiohttp import web
 
 from feedserver import appkeys
-from feedserver.domain import profiles
+from feedserver.domain import federated_experts, profiles
+from feedserver.domain.federated_experts import PartnerExpert
 from feedserver.errors import Conflict, ValidationFailed
-from feedserver.federation import experts as federated_experts
-from feedserver.federation.experts import PartnerExpert
 from feedserver.http.paging import decode_cursor, encode_cursor
 from feedserver.models import LEVELS, SHARINGS
 from feedserver.web import forms, render, session

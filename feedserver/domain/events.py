@@ -1,0 +1,131 @@
+"""Domain events: what happened, published inside the transaction that made it happen.
+
+The domain says what it did (a post was written, an answer accepted, a profile saved) and
+never who cares: federation signs objects and queues deliveries, and later features
+(notifications, shared groups) subscribe the same way. Subscribers run inside the caller's
+write transaction, so what they store (a proof, a queued delivery, a mail in an outbox)
+commits or rolls back with the write that caused it.
+
+A subscriber must not do I/O beyond the connection it is given: one that needs the network
+writes a durable row here and acts after the commit (the delivery queue's worker, say).
+Subscriptions are made once, when the server is wired (`app.py`, `cli.py`); store-only
+tests use an empty registry and the domain behaves the same, minus the side effects.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from feedserver.models import FaqPage, Post, Profile
+from feedserver.store.db import Connection
+
+
+@dataclass(frozen=True, slots=True)
+class PostWritten:
+    """A post or reply was created (`created`) or edited; `post` is as stored now."""
+
+    post: Post
+    created: bool
+
+
+@dataclass(frozen=True, slots=True)
+class PostDeleted:
+    post: Post
+    by_member_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerAccepted:
+    """`answer_id` became the accepted answer of `question` (None: the choice was withdrawn,
+    `previous_id` was the accepted one)."""
+
+    question: Post
+    answer_id: str | None
+    previous_id: str | None
+    by_member_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class HelpfulMarked:
+    """`by_member_id` marked `post` helpful (`helpful`) or took the mark back."""
+
+    post: Post
+    by_member_id: str
+    helpful: bool
+
+
+@dataclass(frozen=True, slots=True)
+class QuestionRouted:
+    """A question was routed to an expert ("asked of you")."""
+
+    question: Post
+    expert_id: str
+    by_member_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class PageRevised:
+    """A FAQ page got a new revision (the first one too); `page` is as stored now."""
+
+    page: FaqPage
+    editor_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class ProfileSaved:
+    """A member's profile was replaced; `was_sharing` is its sharing before the change."""
+
+    profile: Profile
+    was_sharing: str
+
+
+@dataclass(frozen=True, slots=True)
+class MembershipChanged:
+    """A member joined a group, changed role (`role`) or left it (`role` None)."""
+
+    group_id: str
+    member_id: str
+    role: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceChanged:
+    """The expertise evidence of these members changed (up or down), or what of it may be
+    named changed (a group's visibility): their scores and explanations are different."""
+
+    member_ids: frozenset[str]
+
+
+Event = (
+    PostWritten
+    | PostDeleted
+    | AnswerAccepted
+    | HelpfulMarked
+    | QuestionRouted
+    | PageRevised
+    | ProfileSaved
+    | MembershipChanged
+    | EvidenceChanged
+)
+E = TypeVar("E", bound=Event)
+Subscriber = Callable[[Connection, Any], Awaitable[None]]
+
+
+class EventRegistry:
+    """Subscribers by event type, run in the order they subscribed."""
+
+    def __init__(self) -> None:
+        self._subscribers: dict[type[Any], list[Subscriber]] = {}
+
+    def subscribe(
+        self, kind: type[E], subscriber: Callable[[Connection, E], Awaitable[None]]
+    ) -> None:
+        self._subscribers.setdefault(kind, []).append(subscriber)
+
+    async def publish(self, conn: Connection, event: Event) -> None:
+        """Run every subscriber of the event's type, in the caller's transaction; a
+        subscriber's exception aborts the write (nothing half-done stays)."""
+        for subscriber in self._subscribers.get(type(event), ()):
+            await subscriber(conn, event)

@@ -1,0 +1,39 @@
+"""What federation does when the domain acts, subscribed to its events once at wiring time
+(`app.create_app`, the CLI's federation commands). Each runs in the domain's write
+transaction: a proof or a queued delivery commits with the write that caused it, and the
+delivery worker sends after the commit."""
+
+from __future__ import annotations
+
+from feedserver.domain.events import EvidenceChanged, PageRevised, PostWritten, ProfileSaved
+from feedserver.federation import objects
+from feedserver.federation import profiles as shared_profiles
+from feedserver.federation.context import Federation
+from feedserver.store.db import Connection
+
+
+def subscribe(fed: Federation) -> None:
+    services = fed.services
+
+    async def sign_post(conn: Connection, event: PostWritten) -> None:
+        # Each version of a post gets its object proof once, stored with it (FEP-8b32).
+        await objects.store_post_proof(conn, services, event.post)
+
+    async def sign_page(conn: Connection, event: PageRevised) -> None:
+        await objects.store_page_proof(conn, services, event.page)
+
+    async def push_profile(conn: Connection, event: ProfileSaved) -> None:
+        # A profile shared with partners is pushed on every change, withdrawn when unshared.
+        await shared_profiles.on_profile_put(conn, services, event.profile, event.was_sharing)
+
+    async def push_scores(conn: Connection, event: EvidenceChanged) -> None:
+        # Partners show evidence counts: they follow every change, up or down (an `Update`,
+        # coalesced in the queue to one pending per member and partner).
+        for member_id in sorted(event.member_ids):
+            await shared_profiles.push_current(conn, services, member_id)
+
+    events = services.events
+    events.subscribe(PostWritten, sign_post)
+    events.subscribe(PageRevised, sign_page)
+    events.subscribe(ProfileSaved, push_profile)
+    events.subscribe(EvidenceChanged, push_scores)
