@@ -115,7 +115,14 @@ class DeliveryWorker:
         self.fed = fed
         self.config = fed.services.config
         self._event = asyncio.Event()
-        fed.wake_worker.append(self._event.set)
+        # Set while run_forever waits with nothing in flight: what a caller (a test driving
+        # run_once, a shutdown) waits for to know no pass of the worker's is under way.
+        self.idle = asyncio.Event()
+        fed.wake_worker.append(self._wake)
+
+    def _wake(self) -> None:
+        self.idle.clear()
+        self._event.set()
 
     def backoff(self, attempts: int) -> timedelta:
         """Exponential with 'equal jitter': half fixed, half random, so retries spread out."""
@@ -286,8 +293,11 @@ class DeliveryWorker:
                     raise
                 except Exception:  # keep the worker alive; the failure is in the log
                     log.exception("delivery pass failed")
+                if not running and not self._event.is_set():
+                    self.idle.set()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._event.wait(), self.config.delivery_poll_seconds)
+                self.idle.clear()
         finally:  # stopping: runs cut short are claimable again when their leases end
             tasks = list(running)
             for task in tasks:

@@ -1,7 +1,8 @@
 """The SQLite engine: one writer connection, a small pool of readers, migrations at start-up.
 
 Writes are serialized through one connection with BEGIN IMMEDIATE, so SQLite never sees two
-writers and never answers SQLITE_BUSY under load; readers run in parallel thanks to WAL.
+writers and never answers SQLITE_BUSY under load; readers run in parallel thanks to WAL. The
+writer is the project's own (`sqlite_writer.py`); readers are aiosqlite connections.
 """
 
 from __future__ import annotations
@@ -9,23 +10,66 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Generator, Iterable
 from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, Protocol, TypeVar
 
 import aiosqlite
 
+from feedserver.store.sqlite_writer import (
+    BUSY_TIMEOUT_MS,
+    WriterConnection,
+    begin,
+    begin_without_waiting,
+    commit,
+    rollback_if_open,
+)
+
 log = logging.getLogger(__name__)
 
-Connection = aiosqlite.Connection
 T = TypeVar("T")
 
 # Most units of work one group commit takes; the rest wait for the next group.
 GROUP_MAX = 64
-# How long a connection waits for another process's write lock (the CLI's, say).
-BUSY_TIMEOUT_MS = 10000
+
+
+class Cursor(Protocol):
+    @property
+    def rowcount(self) -> int: ...
+
+    @property
+    def lastrowid(self) -> int | None: ...
+
+    async def fetchone(self) -> sqlite3.Row | None: ...
+
+    async def fetchall(self) -> Iterable[sqlite3.Row]: ...
+
+
+class Statement(Protocol):
+    """What `execute` returns: awaited, its cursor; in `async with`, the cursor, closed after."""
+
+    def __await__(self) -> Generator[Any, None, Cursor]: ...
+
+    async def __aenter__(self) -> Cursor: ...
+
+    async def __aexit__(self, *exc: Any) -> Any: ...
+
+
+class Connection(Protocol):
+    """What store functions use of a connection: the writer's and the readers' alike."""
+
+    def execute(self, sql: str, parameters: Iterable[Any] = ...) -> Statement: ...
+
+    async def executemany(self, sql: str, parameters: Iterable[Iterable[Any]]) -> Cursor: ...
+
+    async def execute_fetchall(
+        self, sql: str, parameters: Iterable[Any] = ...
+    ) -> Iterable[sqlite3.Row]: ...
+
+
+Unit = tuple[Callable[[sqlite3.Connection], Any], "asyncio.Future[Any]"]
 
 
 class Database:
@@ -33,7 +77,7 @@ class Database:
         self.path = path
         self._reader_count = max(1, readers)
         self._synchronous = synchronous.upper()
-        self._writer: aiosqlite.Connection | None = None
+        self._writer: WriterConnection | None = None
         self._write_lock = asyncio.Lock()
         self._readers: asyncio.Queue[aiosqlite.Connection] = asyncio.Queue()
         self._all_readers: list[aiosqlite.Connection] = []
@@ -46,8 +90,8 @@ class Database:
         # by the code that changed that data, after its transaction committed.
         self._topics: dict[str, int] = {}
         # Group commit: units of work waiting for the writer, and the task draining them.
-        self._grouped: list[tuple[Callable[[sqlite3.Connection], object], asyncio.Future]] = []
-        self._grouper: asyncio.Task | None = None
+        self._grouped: list[Unit] = []
+        self._grouper: asyncio.Task[None] | None = None
 
     def topic_generation(self, topic: str) -> int:
         return self._topics.get(topic, 0)
@@ -56,33 +100,26 @@ class Database:
         """Say that data of `topic` changed (call after the commit), so caches reload."""
         self._topics[topic] = self._topics.get(topic, 0) + 1
 
-    async def _connect(self, *, query_only: bool) -> aiosqlite.Connection:
-        # The writer is used from two threads, never at once (the write lock): aiosqlite's,
-        # and the event loop's for the units of a group commit (see `_commit_group`).
-        conn = await aiosqlite.connect(
-            self.path, isolation_level=None, check_same_thread=query_only
-        )
+    async def _connect_reader(self) -> aiosqlite.Connection:
+        conn = await aiosqlite.connect(self.path, isolation_level=None)
         conn.row_factory = sqlite3.Row
         await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         await conn.execute("PRAGMA foreign_keys = ON")
-        await conn.execute(f"PRAGMA synchronous = {self._synchronous}")
-        if query_only:
-            await conn.execute("PRAGMA query_only = ON")
+        await conn.execute("PRAGMA query_only = ON")
         return conn
 
     async def open(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            self._writer = await self._connect(query_only=False)
-            await self._writer.execute("PRAGMA journal_mode = WAL")
+            self._writer = await WriterConnection.open(self.path, self._synchronous)
             await self._migrate()
             for _ in range(self._reader_count):
-                conn = await self._connect(query_only=True)
+                conn = await self._connect_reader()
                 self._all_readers.append(conn)
                 self._readers.put_nowait(conn)
         except BaseException:
-            # Each connection owns a worker thread that only ends when it is closed: leave
-            # none behind, or the process cannot exit.
+            # Each connection owns a thread that only ends when it is closed: leave none
+            # behind, or the process cannot exit.
             await self.close(checkpoint=False)
             raise
 
@@ -94,34 +131,37 @@ class Database:
         try:
             for conn in readers:
                 await conn.close()
-            if writer is not None and writer.in_transaction:
-                await writer.execute("ROLLBACK")  # a writer cancelled mid-BEGIN at shutdown
-            if writer is not None and checkpoint:
-                # Fold the WAL back so a copied data directory is one self-contained file.
-                await writer.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            if writer is not None:
+                rollback_if_open(writer.raw)  # a writer cancelled mid-BEGIN at shutdown
+                if checkpoint:
+                    await writer.on_thread(_checkpoint, writer.raw)
         finally:
             if writer is not None:
                 await writer.close()
 
     @asynccontextmanager
-    async def write(self) -> AsyncIterator[aiosqlite.Connection]:
+    async def write(self) -> AsyncIterator[WriterConnection]:
         """One transaction on the writer connection; committed when the block ends cleanly."""
-        assert self._writer is not None, "database is not open"
+        writer = self._open_writer()
         async with self._write_lock:
+            if not begin_without_waiting(writer.raw):
+                await writer.on_thread(begin, writer.raw)  # another process holds the lock
             try:
-                await self._writer.execute("BEGIN IMMEDIATE")
+                yield writer
             except BaseException:
-                # Cancelled while BEGIN ran on the writer's thread: do not leave it open. The
-                # thread runs calls in order, so this check runs after the BEGIN.
-                await asyncio.shield(self._writer._execute(_rollback_if_open, self._writer._conn))
+                rollback_if_open(writer.raw)
                 raise
             try:
-                yield self._writer
-            except BaseException:
-                await self._writer.execute("ROLLBACK")
-                raise
-            await self._writer.execute("COMMIT")
-            self.generation += 1
+                await writer.on_thread(commit, writer.raw)
+            finally:
+                # Even when the caller was cancelled during the COMMIT, it ran to its end:
+                # cached answers must not outlive it (at worst one needless miss).
+                self.generation += 1
+
+    def _open_writer(self) -> WriterConnection:
+        if self._writer is None:
+            raise RuntimeError("the database is not open")
+        return self._writer
 
     async def write_grouped(self, work: Callable[[sqlite3.Connection], T]) -> T:
         """Run `work(conn)` in a write transaction shared with concurrent callers.
@@ -133,12 +173,11 @@ class Database:
         connection). Returns (or raises) only after the group's COMMIT, so a returned result
         is as durable as `write()`'s.
 
-        SQLite-specific: `work` is synchronous, gets the writer's sqlite3 connection and runs
-        on the event loop (see `_commit_group`), so it must be small: a few statements on
-        indexed rows, no scans. Use it for hot units of work (the federation inbox); the
-        PostgreSQL engine runs the same unit as an ordinary transaction.
+        `work` is synchronous, gets the writer's sqlite3 connection and runs on the event
+        loop (see `sqlite_writer`), so it must be small: a few statements on indexed rows,
+        no scans. Use it for hot units of work (the federation inbox).
         """
-        assert self._writer is not None, "database is not open"
+        self._open_writer()
         future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
         self._grouped.append((work, future))
         if self._grouper is None or self._grouper.done():
@@ -146,7 +185,6 @@ class Database:
         return await future
 
     async def _drain_groups(self) -> None:
-        assert self._writer is not None
         while self._grouped:
             group = [(w, f) for w, f in self._grouped[:GROUP_MAX] if not f.done()]
             del self._grouped[:GROUP_MAX]
@@ -167,37 +205,30 @@ class Database:
                 else:
                     future.set_exception(value)
 
-    async def _commit_group(self, group: list) -> list[tuple[bool, object]]:
+    async def _commit_group(self, group: list[Unit]) -> list[tuple[bool, Any]]:
         """One group in one transaction: its units on the event loop, its COMMIT (and fsync)
-        on the writer's thread.
-
-        The units run here because each is a few statements on pages in memory, and on the
-        writer's thread every statement would hand the GIL back and forth with a busy event
-        loop, costing more than the statement (measured: the inbox delivered ~8-12% more in
-        paired runs). What may block for long stays off the loop: the COMMIT's fsync, and
-        waiting for another process's write lock (then the whole group runs on the thread).
-        The connection is used on the loop only while the write lock is held and the thread
-        is idle: every call to the thread is awaited before the lock is released (this task
-        is never cancelled; `close()` waits for it).
+        on the writer's thread; if another process holds the write lock, the whole group
+        runs on the thread.
 
         Optimistic: the units run with no SAVEPOINT, whose statement journal costs about as
         much as a small unit. If one raises, the transaction is rolled back and the group runs
         again, on the thread, with one SAVEPOINT per unit, so a failure stays its own unit's.
+        This task is never cancelled (`close()` waits for it).
         """
-        assert self._writer is not None
-        writer, conn = self._writer, self._writer._conn  # aiosqlite runs functions with _execute
-        if _begin_without_waiting(conn):
+        writer = self._open_writer()
+        raw = writer.raw
+        if begin_without_waiting(raw):
             try:
-                outcomes = _run_units(conn, group, isolate=False)
+                outcomes = _run_units(raw, group, isolate=False)
             except _UnitFailed:
-                conn.execute("ROLLBACK")
+                raw.execute("ROLLBACK")
             except BaseException:
-                conn.execute("ROLLBACK")
+                raw.execute("ROLLBACK")
                 raise
             else:
-                await writer._execute(_commit, conn)
+                await writer.on_thread(commit, raw)
                 return outcomes
-        return await writer._execute(_run_group, conn, group)
+        return await writer.on_thread(_run_group, raw, group)
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[aiosqlite.Connection]:
@@ -209,90 +240,80 @@ class Database:
 
     async def backup(self, dest: Path) -> None:
         """A consistent online copy (SQLite's backup API), taken while writes are held."""
-        assert self._writer is not None
+        writer = self._open_writer()
         async with self._write_lock:
-            target = await aiosqlite.connect(dest)
-            try:
-                await self._writer.backup(target)
-            finally:
-                await target.close()
+            await writer.on_thread(_backup, writer.raw, dest)
 
     async def _migrate(self) -> None:
-        assert self._writer is not None
-        await self._writer.execute(
-            "CREATE TABLE IF NOT EXISTS schema_migrations ("
-            " version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
-            " applied_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP)"
-        )
-        async with self._writer.execute("SELECT version FROM schema_migrations") as cur:
-            applied = {row[0] for row in await cur.fetchall()}
-        for version, name, sql in migrations():
-            if version in applied:
-                continue
-            log.info("applying migration %04d_%s", version, name)
-            # executescript commits what came before it, so the whole file and its record
-            # go in one explicit transaction: a failed migration leaves nothing behind.
-            script = (
-                f"BEGIN IMMEDIATE;\n{sql}\n;"
-                f"INSERT INTO schema_migrations (version, name) VALUES ({version}, '{name}');"
-                "COMMIT;"
-            )
-            try:
-                await self._writer.executescript(script)
-            except Exception:
-                await self._writer.execute("ROLLBACK")
-                raise
+        writer = self._open_writer()
+        await writer.on_thread(_migrate, writer.raw, migrations())
 
 
-def _rollback_if_open(conn: sqlite3.Connection) -> None:
-    if conn.in_transaction:
-        conn.execute("ROLLBACK")
-
-
-def _begin_without_waiting(conn: sqlite3.Connection) -> bool:
-    """BEGIN IMMEDIATE, unless another process holds the write lock (then False at once:
-    waiting for it is a job for the writer's thread, not the event loop)."""
-    conn.execute("PRAGMA busy_timeout = 0")
+def _checkpoint(raw: sqlite3.Connection) -> None:
+    """Fold the WAL back so a copied data directory is one self-contained file. Not being
+    able to (a full disk) loses nothing: the WAL is replayed at the next start."""
     try:
-        conn.execute("BEGIN IMMEDIATE")
+        raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     except sqlite3.OperationalError as exc:
-        if exc.sqlite_errorcode != sqlite3.SQLITE_BUSY:
-            raise
-        return False
-    finally:
-        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-    return True
+        log.warning("database closed without folding its WAL back: %s", exc)
 
 
-def _commit(conn: sqlite3.Connection) -> None:
+def _backup(raw: sqlite3.Connection, dest: Path) -> None:
+    target = sqlite3.connect(dest)
     try:
-        conn.execute("COMMIT")
-    except BaseException:
-        _rollback_if_open(conn)
-        raise
+        raw.backup(target)
+    finally:
+        target.close()
+
+
+def _migrate(raw: sqlite3.Connection, known: list[tuple[int, str, str]]) -> None:
+    raw.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations ("
+        " version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
+        " applied_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP)"
+    )
+    applied = {row[0] for row in raw.execute("SELECT version FROM schema_migrations")}
+    for version, name, sql in known:
+        if version in applied:
+            continue
+        log.info("applying migration %04d_%s", version, name)
+        # executescript commits what came before it, so the whole file and its record go
+        # in one explicit transaction: a failed migration leaves nothing behind.
+        script = (
+            f"BEGIN IMMEDIATE;\n{sql}\n;"
+            f"INSERT INTO schema_migrations (version, name) VALUES ({version}, '{name}');"
+            "COMMIT;"
+        )
+        try:
+            raw.executescript(script)
+        except Exception:
+            rollback_if_open(raw)
+            raise
 
 
 class _UnitFailed(Exception):
     pass
 
 
-def _run_group(conn: sqlite3.Connection, group: list) -> list[tuple[bool, object]]:
+def _run_group(conn: sqlite3.Connection, group: list[Unit]) -> list[tuple[bool, Any]]:
     """On the writer's thread: the group in one transaction, each unit in a SAVEPOINT."""
-    conn.execute("BEGIN IMMEDIATE")
+    begin(conn)
     try:
         outcomes = _run_units(conn, group, isolate=True)
     except BaseException:
-        _rollback_if_open(conn)
+        rollback_if_open(conn)
         raise
-    _commit(conn)
+    commit(conn)
     return outcomes
 
 
-def _run_units(conn: sqlite3.Connection, group: list, isolate: bool) -> list[tuple[bool, object]]:
+def _run_units(
+    conn: sqlite3.Connection, group: list[Unit], isolate: bool
+) -> list[tuple[bool, Any]]:
     """The units of a group, in an open transaction. Not `isolate`d, the first failure
     raises _UnitFailed (the caller rolls back); isolated, it is undone and kept as its
     unit's outcome."""
-    outcomes: list[tuple[bool, object]] = []
+    outcomes: list[tuple[bool, Any]] = []
     for work, _ in group:
         if isolate:
             conn.execute("SAVEPOINT grouped")

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from feedserver.federation import partners
@@ -15,4 +17,7 @@ async def trio(aiohttp_server, tmp_path):
         await start(node, aiohttp_server)
     code, _ = await partners.invite(a.services, profiles=True)
     await partners.accept(b.fed, code)
+    # A's worker was woken by the handshake (backfill): let its pass end, so the tests' own
+    # run_once() calls see every delivery they queue.
+    await asyncio.wait_for(a.fed.worker.idle.wait(), 60)
     return a, b, c

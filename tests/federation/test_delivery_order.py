@@ -279,11 +279,11 @@ async def test_claiming_costs_what_the_batch_holds_not_what_the_queue_holds(solo
             return 0
 
         async with a.services.db.write() as conn:
-            await conn.set_progress_handler(tick, 100)
+            conn.raw.set_progress_handler(tick, 100)
             claimed = await queue_store.claim_due(
                 conn, at, at + delivery.LEASE, delivery.BATCH, delivery.CONCURRENCY
             )
-            await conn.set_progress_handler(None, 100)
+            conn.raw.set_progress_handler(None, 100)
         assert len(claimed) == delivery.BATCH
         assert claimed == sorted(claimed, key=lambda d: (d.created_at, d.id))
         return counted[0]
