@@ -37,6 +37,7 @@ from feedserver.federation.partner_codes import actor_keys, hash_secret, partner
 from feedserver.federation.proofs import ProofError, sign_object, verify_object
 from feedserver.models import Partner
 from feedserver.store import federation as fed_store
+from feedserver.store import federation_inbox as inbox_store
 from feedserver.store import federation_queue as queue_store
 from feedserver.store.db import Connection
 
@@ -180,7 +181,7 @@ async def handshake(
             partner = replace(partner, profiles=profiles)
             await fed_store.upsert_partner(conn, partner)
             for key_id, value in presented.items():
-                await fed_store.pin_key(conn, host, key_id, value, now)
+                inbox_store.pin_key(conn.raw, host, key_id, value, now)
             # Profiles shared before this partner joined reach it too (the worker sends them).
             await shared_profiles.backfill(conn, services, partner)
     if existing is not None:

@@ -35,6 +35,7 @@ from feedserver.federation.partner_codes import (
 from feedserver.federation.server_keys import actor_url
 from feedserver.models import Partner
 from feedserver.store import federation as fed_store
+from feedserver.store import federation_inbox as inbox_store
 from feedserver.store import federation_queue as queue_store
 
 __all__ = ["accept", "decode_code", "end_partnership", "invite", "list_partners", "remove",
@@ -50,7 +51,7 @@ async def _pin(services: Services, partner: Partner, keys: Mapping[str, str]) ->
     async with services.db.write() as conn:
         await fed_store.upsert_partner(conn, partner)
         for key_id, value in keys.items():
-            await fed_store.pin_key(conn, partner.host, key_id, value, now)
+            inbox_store.pin_key(conn.raw, partner.host, key_id, value, now)
         await shared_profiles.backfill(conn, services, partner)
     pinned_keys.changed(services.db)
 
@@ -160,7 +161,7 @@ async def remove(services: Services, host: str) -> bool:
     """Forget a partner here only, without telling it (admins use `end_partnership`): its
     keys, queued deliveries and cached profiles go with it."""
     async with services.db.write() as conn:
-        removed = await fed_store.delete_partner(conn, host.lower())
+        removed = inbox_store.delete_partner(conn.raw, host.lower())
     pinned_keys.changed(services.db)
     return removed
 

@@ -113,17 +113,6 @@ async def upsert_partner(conn: Connection, p: Partner) -> None:
     )  # fmt: skip
 
 
-async def pin_key(
-    conn: Connection, host: str, key_id: str, public_multibase: str, now: datetime
-) -> None:
-    """Pin a partner key. A key id already pinned to a different key is never replaced."""
-    await conn.execute(
-        "INSERT INTO partner_keys (key_id, host, public_multibase, pinned_at)"
-        " VALUES (?, ?, ?, ?) ON CONFLICT (key_id) DO NOTHING",
-        (key_id, host, public_multibase, rows.ts(now)),
-    )
-
-
 async def partner_key(conn: Connection, key_id: str, now: datetime) -> tuple[str, str] | None:
     """(host, public multibase) of a pinned, unexpired key."""
     async with conn.execute(
@@ -197,12 +186,6 @@ async def partner(conn: Connection, host: str) -> Partner | None:
 async def delete_partner_profiles(conn: Connection, host: str) -> None:
     """Forget every profile we cached of this partner."""
     await conn.execute("DELETE FROM partner_profiles WHERE host = ?", (host,))
-
-
-async def delete_partner(conn: Connection, host: str) -> bool:
-    """Cascades to its keys, queued deliveries and cached profiles."""
-    cur = await conn.execute("DELETE FROM partners WHERE host = ?", (host,))
-    return cur.rowcount == 1
 
 
 async def record_success(conn: Connection, host: str, now: datetime) -> None:

@@ -1,5 +1,7 @@
-"""The inbox's writes, as synchronous functions for `Database.write_grouped` (SQLite-specific:
-they run on the writer's thread, a whole group of deliveries in one hop and one COMMIT).
+"""The inbox's writes, as synchronous functions on the writer's sqlite3 connection: units of
+`Database.write_grouped` (a whole group of deliveries in one transaction and one COMMIT),
+and, through `conn.raw`, the same SQL for the handshake's and the admin's transactions
+(pinning keys, ending a partnership), so each statement is written once.
 
 One delivery is: its signature recorded in the replay cache (only while the key it was
 verified with is still pinned: the authoritative check behind the in-memory key cache), its
@@ -90,9 +92,10 @@ def key_is_current(conn: sqlite3.Connection, key_id: str) -> bool:
     return row is not None and row[0] is None
 
 
-def delete_partner(conn: sqlite3.Connection, host: str) -> None:
-    """The partner ended the partnership: its keys, deliveries and profiles go (cascade)."""
-    conn.execute("DELETE FROM partners WHERE host = ?", (host,))
+def delete_partner(conn: sqlite3.Connection, host: str) -> bool:
+    """The partnership ended (either side): its keys, queued deliveries and cached profiles
+    go with it (cascade). True when there was such a partner."""
+    return conn.execute("DELETE FROM partners WHERE host = ?", (host,)).rowcount == 1
 
 
 def delete_partner_profile(conn: sqlite3.Connection, host: str, object_id: str) -> None:
