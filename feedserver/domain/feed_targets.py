@@ -10,14 +10,15 @@ version they are filed under.
 from __future__ import annotations
 
 from feedserver.domain import access
+from feedserver.domain import feed_paths as paths
+from feedserver.domain import feed_tokens as tokens
 from feedserver.domain.groups import NAME_RE
 from feedserver.domain.ids import is_id
 from feedserver.domain.services import Services
 from feedserver.domain.text import normalize_tag
 from feedserver.errors import NotFound
-from feedserver.feeds import paths, tokens
-from feedserver.feeds.model import FeedTarget
 from feedserver.models import ReadScope, Viewer
+from feedserver.models.feeds import FeedTarget
 from feedserver.store import feeds as feed_store
 from feedserver.store import posts as post_store
 from feedserver.store.db import Connection

@@ -9,12 +9,14 @@ from __future__ import annotations
 from datetime import timedelta
 
 from feedserver.domain import access
+from feedserver.domain import feed_paths as paths
+from feedserver.domain import feed_tokens as tokens
 from feedserver.domain.ids import is_id
 from feedserver.domain.services import Services
 from feedserver.domain.text import normalize_tag
 from feedserver.errors import NotFound, ValidationFailed
-from feedserver.feeds import paths, tokens
-from feedserver.feeds.model import (
+from feedserver.models import Member, Post, Viewer
+from feedserver.models.feeds import (
     MAX_PAGE_UPDATES,
     PAGE_SIZE,
     PAGE_UPDATE_DAYS,
@@ -22,7 +24,6 @@ from feedserver.feeds.model import (
     FeedContent,
     FeedTarget,
 )
-from feedserver.models import Member, Post, Viewer
 from feedserver.store import feeds as feed_store
 from feedserver.store import pages as page_store
 from feedserver.store import posts as post_store

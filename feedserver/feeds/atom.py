@@ -24,9 +24,9 @@ from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.feed import FeedGenerator
 from lxml import etree
 
-from feedserver.feeds import paths
-from feedserver.feeds.model import FeedContent
+from feedserver.domain import feed_paths as paths
 from feedserver.models import FaqPage, Post, Tombstone
+from feedserver.models.feeds import FeedContent
 
 TOKEN_MARKER = "FEEDSERVER-TOKEN-MARKER"  # noqa: S105 - a placeholder, not a secret
 TOKEN_MARKER_BYTES = TOKEN_MARKER.encode()

@@ -20,8 +20,8 @@ from feedserver.domain.ids import is_id
 from feedserver.errors import NotFound, Unauthorized
 from feedserver.feeds import atom
 from feedserver.feeds.cache import Answer
-from feedserver.feeds.model import FeedTarget
 from feedserver.http import auth
+from feedserver.models.feeds import FeedTarget
 
 CACHE_CONTROL = "private, max-age=300"
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 from aiohttp import web
 
 from feedserver import appkeys
+from feedserver.domain import feed_paths as paths
 from feedserver.domain import feeds
-from feedserver.feeds import paths
 from feedserver.models import Group, Post, Viewer
 from feedserver.web.render import FeedLink
 

@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 import feedparser
 
 from feedserver.feeds import atom
-from feedserver.feeds.model import FeedContent, FeedTarget
 from feedserver.models import Post, Tombstone, Viewer
+from feedserver.models.feeds import FeedContent, FeedTarget
 from tests.conftest import Api
 from tests.feeds.conftest import feed_urls, fetch, new_post, parse
 

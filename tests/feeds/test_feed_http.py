@@ -10,7 +10,7 @@ import feedparser
 
 from feedserver import appkeys
 from feedserver.domain.ids import new_id
-from feedserver.feeds.model import PAGE_SIZE
+from feedserver.models.feeds import PAGE_SIZE
 from feedserver.store import posts as post_store
 from tests.conftest import Api
 from tests.feeds.conftest import cache, feed_urls, fetch, new_post, parse

@@ -6,7 +6,8 @@ from __future__ import annotations
 from yarl import URL
 
 from feedserver import appkeys
-from feedserver.feeds import paths, tokens
+from feedserver.domain import feed_paths as paths
+from feedserver.domain import feed_tokens as tokens
 from feedserver.store import feeds as feed_store
 from feedserver.store import members as member_store
 from tests.conftest import Api

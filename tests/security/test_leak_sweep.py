@@ -16,8 +16,8 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from feedserver import appkeys
+from feedserver.domain import feed_paths as paths
 from feedserver.domain import feeds as feed_domain
-from feedserver.feeds import paths
 from feedserver.models import Viewer
 from feedserver.store import members as member_store
 from tests.conftest import Api

@@ -173,6 +173,6 @@ async def test_directory_lists_partners_experts_after_ours_with_their_organizati
     assert HOSTILE not in html and "Pat &lt;script&gt;" in html and "Org &lt;script&gt;" in html
 
     async with services.db.write() as conn:  # the partnership ends: its people leave the page
-        await fed_store.delete_partner(conn, partner.host)
+        inbox_store.delete_partner(conn.raw, partner.host)
     status, html = await carol.get("/people?topic=payroll")
     assert "Runs payroll at the partner" not in html and "@bob" in html
