@@ -13,6 +13,7 @@ from feedserver.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from feedserver.models import Group, GroupMember, JoinRequest, Page, Viewer
 from feedserver.store import groups as group_store
 from feedserver.store import members as member_store
+from feedserver.store.db import Connection
 
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,63}$")
 
@@ -160,7 +161,7 @@ async def remove_member(services: Services, viewer: Viewer, name: str, username:
         await group_store.bump_version(conn, found.group.id)
 
 
-async def _keep_an_owner(conn, group_id: str) -> None:
+async def _keep_an_owner(conn: Connection, group_id: str) -> None:
     if await group_store.count_role(conn, group_id, "owner") <= 1:
         raise Conflict("A group keeps at least one owner; make someone else owner first")
 
