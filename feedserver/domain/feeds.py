@@ -6,7 +6,9 @@ recent tombstones on the newest page, so it costs the same at any number of post
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
 
 from feedserver.domain import access
 from feedserver.domain import feed_paths as paths
@@ -96,7 +98,7 @@ async def content(services: Services, target: FeedTarget, before: str | None) ->
 
 
 async def _thread(
-    conn: Connection, target: FeedTarget, before: str | None, since, base: str
+    conn: Connection, target: FeedTarget, before: str | None, since: datetime, base: str
 ) -> FeedContent:
     assert target.question_id is not None and target.group is not None
     # Read again after the version: the cached page must not be older than its version.
@@ -163,8 +165,8 @@ async def feed_url(services: Services, viewer: Viewer, path: str) -> str:
 
 
 async def my_feeds(
-    services: Services, viewer: Viewer, *, tags: list[str] = (), post_ids: list[str] = ()
-) -> dict:
+    services: Services, viewer: Viewer, *, tags: Sequence[str] = (), post_ids: Sequence[str] = ()
+) -> dict[str, Any]:
     """Home and every group of the member; tag and thread feeds on request."""
     access.require_member(viewer)
     assert viewer.member is not None

@@ -174,7 +174,7 @@ async def _set_membership(
     await services.events.publish(conn, MembershipChanged(group_id, member_id, role))
 
 
-async def _keep_an_owner(conn, group_id: str) -> None:
+async def _keep_an_owner(conn: Connection, group_id: str) -> None:
     if await group_store.count_role(conn, group_id, "owner") <= 1:
         raise Conflict("A group keeps at least one owner; make someone else owner first")
 

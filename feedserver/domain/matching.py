@@ -26,14 +26,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Literal, TypeVar
+from typing import TypeVar
 
 from feedserver.domain.mincostflow import FlowGraph
-
-SameTeam = Literal["prefer", "avoid", "any"]
-# What the mentee cares about most: "expertise" boosts the evidence part, "team" boosts the
-# same-team bonus (only used with same_team="prefer"), "balanced" boosts nothing.
-Priority = Literal["expertise", "team", "balanced"]
+from feedserver.models import Priority, SameTeam
 
 
 @dataclass(frozen=True, slots=True)

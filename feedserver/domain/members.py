@@ -62,9 +62,23 @@ async def create(
     return member
 
 
-async def create_by(services: Services, viewer: Viewer, **fields) -> Member:
+async def create_by(
+    services: Services,
+    viewer: Viewer,
+    *,
+    username: str,
+    display_name: str | None,
+    password: str | None,
+    is_admin: bool = False,
+) -> Member:
     access.require_admin(viewer)
-    return await create(services, **fields)
+    return await create(
+        services,
+        username=username,
+        display_name=display_name,
+        password=password,
+        is_admin=is_admin,
+    )
 
 
 async def issue_token(services: Services, member: Member, kind: str = "session") -> str:

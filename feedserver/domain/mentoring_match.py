@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from feedserver.domain import access, matching, programs
 from feedserver.domain.experts import explained
 from feedserver.domain.ids import new_id
-from feedserver.domain.matching import MenteeRequest, MentorOffer, TopicEvidence
+from feedserver.domain.matching import MenteeRequest, MentorOffer, TopicEvidence, Weights
 from feedserver.domain.services import Services
 from feedserver.errors import Conflict, NotFound, ValidationFailed
 from feedserver.models import (
@@ -28,6 +28,34 @@ from feedserver.store import programs as program_store
 from feedserver.store.db import Connection
 
 REVIEWER_PLACED = "placed by the reviewer; no evidence or declared topic matches the goals"
+
+# (mentee id, mentor id or None when unmatched, score, reasons): one line of a proposal.
+EntryRow = tuple[str, str | None, float, tuple[str, ...]]
+
+
+@dataclass(frozen=True, slots=True)
+class RemovePair:
+    """A reviewer's edit: leave this mentee without a mentor."""
+
+    mentee: str  # username
+
+
+@dataclass(frozen=True, slots=True)
+class SwapMentors:
+    """A reviewer's edit: the two mentees take each other's mentor."""
+
+    mentees: tuple[str, str]  # usernames
+
+
+@dataclass(frozen=True, slots=True)
+class AssignMentor:
+    """A reviewer's edit: pair the mentee with this mentor."""
+
+    mentee: str  # username
+    mentor: str  # username
+
+
+ProposalEdit = RemovePair | SwapMentors | AssignMentor
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,8 +80,7 @@ def _request(
         if e.manager_id:
             avoid |= {e.manager_id} | by_manager.get(e.manager_id, set())
     return MenteeRequest(
-        e.member.id, e.goals, frozenset(avoid), e.same_team,  # type: ignore[arg-type]
-        e.team or None, e.priority,  # type: ignore[arg-type]
+        e.member.id, e.goals, frozenset(avoid), e.same_team, e.team or None, e.priority,
     )  # fmt: skip
 
 
@@ -77,7 +104,7 @@ async def _expertise(
     # A mentor who enrolled still counts on evidence, but a profile the viewer may not see
     # (a program owner who is not an admin, a private profile) is never described.
     hidden = {m for m, _, _, _, sharing in found if not access.may_see_profile(viewer, m, sharing)}
-    result = {}
+    result: dict[tuple[str, str], TopicEvidence] = {}
     for expert in await explained(conn, services, viewer, entries, services.clock()):
         if expert.score > 0:
             topic = expert.entry.topic
@@ -123,7 +150,9 @@ async def propose(services: Services, viewer: Viewer, program_id: str) -> Progra
             found.mentors.values(), found.mentees.values(), found.expertise,
             programs.weights_of(program),
         )  # fmt: skip
-        entries = [(p.mentee_id, p.mentor_id, p.score, p.reasons) for p in result.pairs]
+        entries: list[EntryRow] = [
+            (p.mentee_id, p.mentor_id, p.score, p.reasons) for p in result.pairs
+        ]
         entries += [(u.mentee_id, None, 0.0, (u.reason,)) for u in result.unmatched]
         proposal_id = new_id()
         assert viewer.member is not None
@@ -136,7 +165,9 @@ async def propose(services: Services, viewer: Viewer, program_id: str) -> Progra
     return stored
 
 
-async def get(services: Services, viewer: Viewer, program_id: str, proposal_id: str):
+async def get(
+    services: Services, viewer: Viewer, program_id: str, proposal_id: str
+) -> ProgramProposal:
     async with services.db.read() as conn:
         program = await programs.load_managed(conn, viewer, program_id)
         found = await mentoring_store.proposal(conn, program.id, proposal_id)
@@ -152,7 +183,9 @@ async def _member_id(conn: Connection, username: str, field: str) -> str:
     return member.id
 
 
-def _scored(found: Pool, mentor_id: str, mentee_id: str, weights) -> tuple[float, tuple]:
+def _scored(
+    found: Pool, mentor_id: str, mentee_id: str, weights: Weights
+) -> tuple[float, tuple[str, ...]]:
     """Score and reasons of a reviewer-made pair; an excluded pair is refused."""
     mentor, mentee = found.mentors.get(mentor_id), found.mentees.get(mentee_id)
     if mentor is None:
@@ -167,7 +200,7 @@ def _scored(found: Pool, mentor_id: str, mentee_id: str, weights) -> tuple[float
 
 
 async def edit(
-    services: Services, viewer: Viewer, program_id: str, proposal_id: str, body: dict
+    services: Services, viewer: Viewer, program_id: str, proposal_id: str, change: ProposalEdit
 ) -> ProgramProposal:
     """Reviewer edits on a draft: remove a pair, swap two mentees' mentors, or assign a mentee
     to a mentor. Exclusions and capacities hold after every edit."""
@@ -180,26 +213,25 @@ async def edit(
             raise Conflict(f"This proposal is {current.status}; only drafts are edited")
         mentor_of = {e.mentee.id: e.mentor.id if e.mentor else None for e in current.entries}
         weights = programs.weights_of(program)
-        op = body["op"]
-        if op == "remove":
-            mentee = await _member_id(conn, body["mentee"], "mentee")
+        changes: list[EntryRow]
+        if isinstance(change, RemovePair):
+            mentee = await _member_id(conn, change.mentee, "mentee")
             if mentor_of.get(mentee) is None:
                 raise Conflict("This mentee has no mentor in the proposal")
             changes = [(mentee, None, 0.0, ("removed by the reviewer",))]
-        elif op == "swap":
-            a, b = [
-                await _member_id(conn, u, f"mentees/{i}") for i, u in enumerate(body["mentees"])
-            ]
-            if a == b or mentor_of.get(a) is None or mentor_of.get(b) is None:
+        elif isinstance(change, SwapMentors):
+            a, b = [await _member_id(conn, u, f"mentees/{i}") for i, u in enumerate(change.mentees)]
+            mentor_a, mentor_b = mentor_of.get(a), mentor_of.get(b)
+            if a == b or mentor_a is None or mentor_b is None:
                 raise Conflict("Swap two different mentees who both have a mentor")
-            found = await pool(conn, services, viewer, program, {a, b, mentor_of[a], mentor_of[b]})
+            found = await pool(conn, services, viewer, program, {a, b, mentor_a, mentor_b})
             changes = [
-                (a, mentor_of[b], *_scored(found, mentor_of[b], a, weights)),
-                (b, mentor_of[a], *_scored(found, mentor_of[a], b, weights)),
+                (a, mentor_b, *_scored(found, mentor_b, a, weights)),
+                (b, mentor_a, *_scored(found, mentor_a, b, weights)),
             ]
-        else:  # assign
-            mentee = await _member_id(conn, body["mentee"], "mentee")
-            mentor = await _member_id(conn, body["mentor"], "mentor")
+        else:  # AssignMentor
+            mentee = await _member_id(conn, change.mentee, "mentee")
+            mentor = await _member_id(conn, change.mentor, "mentor")
             if mentee not in mentor_of:
                 raise Conflict("This mentee is not in the proposal")
             found = await pool(conn, services, viewer, program, {mentee, mentor})

@@ -90,21 +90,21 @@ async def publish(
         busy, placed = await mentoring_store.pool_state(conn, program.id)
         capacity = {m.member.id: m.capacity for m in await program_store.mentors(conn, program.id)}
         by_mentor: dict[str, list[ProposalEntry]] = defaultdict(list)
+        mentors: dict[str, Member] = {}
         for entry in proposal.entries:
             if entry.mentor is None:
                 continue
             if entry.mentee.id in placed:
                 raise Conflict(f"@{entry.mentee.username} was placed meanwhile; match again")
             by_mentor[entry.mentor.id].append(entry)
+            mentors[entry.mentor.id] = entry.mentor
         for mentor_id, entries in by_mentor.items():
             if len(entries) > capacity.get(mentor_id, 0) - busy.get(mentor_id, 0):
-                raise Conflict(f"@{entries[0].mentor.username} has no room left; match again")  # type: ignore[union-attr]
+                raise Conflict(f"@{mentors[mentor_id].username} has no room left; match again")
         created: list[str] = []
         now = services.clock()
         for mentor_id in sorted(by_mentor):
-            entries = by_mentor[mentor_id]
-            mentor = entries[0].mentor
-            assert mentor is not None
+            entries, mentor = by_mentor[mentor_id], mentors[mentor_id]
             group_id = await mentoring_store.cohort_group(conn, program.id, mentor_id)
             if group_id is None:
                 group_id = await _new_cohort_group(conn, services, program, mentor)
@@ -131,7 +131,9 @@ async def publish(
     return [p for p in found if p.id in wanted]
 
 
-async def visible_pairing(conn: Connection, viewer: Viewer, program: Program, pairing_id: str):
+async def visible_pairing(
+    conn: Connection, viewer: Viewer, program: Program, pairing_id: str
+) -> tuple[Pairing, bool]:
     found = await mentoring_store.pairing(conn, program.id, pairing_id)
     manager = access.may_manage_program(viewer, program.owner_ids)
     if found is None or not access.may_see_pairing(

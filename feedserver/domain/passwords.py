@@ -35,10 +35,10 @@ def verify_password_sync(password: str, encoded: str | None, n: int = DEFAULT_N)
         hash_password_sync(password, n)
         return False
     try:
-        scheme, n, r, p, salt, key = encoded.split("$")
+        scheme, cost, r, p, salt, key = encoded.split("$")  # the hash's own cost, not `n`
         if scheme != "scrypt":
             return False
-        kdf = Scrypt(salt=_unb64(salt), length=len(_unb64(key)), n=int(n), r=int(r), p=int(p))
+        kdf = Scrypt(salt=_unb64(salt), length=len(_unb64(key)), n=int(cost), r=int(r), p=int(p))
         kdf.verify(password.encode(), _unb64(key))
         return True
     except (InvalidKey, ValueError):

@@ -3,7 +3,8 @@ capacity) or mentees (goals, preferences) while the enrolment window is open."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
 from datetime import datetime
 
 from feedserver.domain import access
@@ -12,7 +13,15 @@ from feedserver.domain.matching import Weights
 from feedserver.domain.services import Services
 from feedserver.domain.text import clean_text, normalize_tag
 from feedserver.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from feedserver.models import MenteeEnrolment, MentorEnrolment, Page, Program, Viewer
+from feedserver.models import (
+    MenteeEnrolment,
+    MentorEnrolment,
+    Page,
+    Priority,
+    Program,
+    SameTeam,
+    Viewer,
+)
 from feedserver.store import members as member_store
 from feedserver.store import programs as program_store
 from feedserver.store.db import Connection
@@ -20,6 +29,41 @@ from feedserver.store.db import Connection
 MAX_GOALS = 5
 MAX_TOPICS = 30
 MAX_AVOID = 20
+
+
+@dataclass(frozen=True, slots=True)
+class NewProgram:
+    """A program to create, as the admin asked for it (text not yet cleaned, times not yet
+    read: `create` checks them)."""
+
+    name: str
+    description: str = ""
+    enrol_opens_at: str | None = None  # RFC 3339
+    enrol_closes_at: str | None = None
+    default_capacity: int = 2
+    exclude_reporting_line: bool = False
+    owners: tuple[str, ...] = ()  # usernames
+    weights: Weights = Weights()  # frozen: one shared default is safe
+
+
+@dataclass(frozen=True, slots=True)
+class MentorOffering:
+    """What a member offers as a mentor (tags not yet normalized)."""
+
+    topics: tuple[str, ...] = ()
+    capacity: int | None = None  # None: the program's default capacity
+    manager: str | None = None  # username
+
+
+@dataclass(frozen=True, slots=True)
+class MenteeWish:
+    """What a member asks for as a mentee (tags not yet normalized)."""
+
+    goals: tuple[str, ...]  # most important first
+    same_team: SameTeam = "any"
+    priority: Priority = "balanced"
+    avoid: tuple[str, ...] = ()  # usernames
+    manager: str | None = None  # username
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,8 +75,17 @@ class ProgramView:
 
 
 def weights_of(program: Program) -> Weights:
-    known = {f.name for f in fields(Weights)}
-    return Weights(**{k: v for k, v in program.weights.items() if k in known})  # type: ignore[arg-type]
+    """The program's stored weights; a weight it lacks (or a stored name no longer known)
+    takes the default."""
+    stored, default = program.weights, Weights()
+    return Weights(
+        expertise=stored.get("expertise", default.expertise),
+        declared_topic=stored.get("declared_topic", default.declared_topic),
+        goal_order_decay=stored.get("goal_order_decay", default.goal_order_decay),
+        team_bonus=stored.get("team_bonus", default.team_bonus),
+        priority_boost=stored.get("priority_boost", default.priority_boost),
+        exclude_same_team=bool(stored.get("exclude_same_team", default.exclude_same_team)),
+    )
 
 
 async def load(conn: Connection, viewer: Viewer, program_id: str) -> Program:
@@ -63,7 +116,7 @@ def _when(raw: str | None, field: str) -> datetime | None:
     return moment
 
 
-def _tags(raw: list[str], field: str, limit: int) -> tuple[str, ...]:
+def _tags(raw: Sequence[str], field: str, limit: int) -> tuple[str, ...]:
     found: list[str] = []
     for index, item in enumerate(raw):
         tag = normalize_tag(item)
@@ -76,7 +129,7 @@ def _tags(raw: list[str], field: str, limit: int) -> tuple[str, ...]:
     return tuple(found)
 
 
-async def _member_ids(conn: Connection, usernames: list[str], field: str) -> list[str]:
+async def _member_ids(conn: Connection, usernames: Sequence[str], field: str) -> list[str]:
     ids = []
     for index, username in enumerate(usernames):
         member = await member_store.by_username(conn, username)
@@ -86,25 +139,25 @@ async def _member_ids(conn: Connection, usernames: list[str], field: str) -> lis
     return ids
 
 
-async def create(services: Services, viewer: Viewer, body: dict) -> ProgramView:
+async def create(services: Services, viewer: Viewer, new: NewProgram) -> ProgramView:
     access.require_admin(viewer)
     assert viewer.member is not None
-    name = " ".join(clean_text(body["name"]).split())
+    name = " ".join(clean_text(new.name).split())
     if not name:
         raise ValidationFailed([{"field": "name", "message": "must not be empty"}])
-    opens = _when(body.get("enrol_opens_at"), "enrol_opens_at")
-    closes = _when(body.get("enrol_closes_at"), "enrol_closes_at")
+    opens = _when(new.enrol_opens_at, "enrol_opens_at")
+    closes = _when(new.enrol_closes_at, "enrol_closes_at")
     if opens and closes and closes <= opens:
         raise ValidationFailed([{"field": "enrol_closes_at", "message": "must follow opening"}])
-    weights = asdict(Weights(**body.get("weights", {})))
+    weights = asdict(new.weights)
     now = services.clock()
     async with services.db.write() as conn:
-        owners = await _member_ids(conn, body.get("owners", []), "owners")
+        owners = await _member_ids(conn, new.owners, "owners")
         program = Program(
-            id=new_id(), name=name, description=clean_text(body.get("description", "")),
+            id=new_id(), name=name, description=clean_text(new.description),
             enrol_opens_at=opens, enrol_closes_at=closes,
-            default_capacity=body.get("default_capacity", 2), weights=weights,
-            exclude_reporting_line=body.get("exclude_reporting_line", False),
+            default_capacity=new.default_capacity, weights=weights,
+            exclude_reporting_line=new.exclude_reporting_line,
             created_by=viewer.member.id, created_at=now,
             owner_ids=tuple(sorted({viewer.member.id, *owners})),
         )  # fmt: skip
@@ -139,20 +192,20 @@ def _check_window(program: Program, now: datetime) -> None:
         raise Conflict("Enrolment in this program has closed")
 
 
-async def _manager_id(conn: Connection, viewer: Viewer, body: dict) -> str | None:
-    if "manager" not in body:
+async def _manager_id(conn: Connection, viewer: Viewer, manager: str | None) -> str | None:
+    if manager is None:
         return None
-    (found,) = await _member_ids(conn, [body["manager"]], "manager")
+    (found,) = await _member_ids(conn, [manager], "manager")
     if found == viewer.member_id:
         raise ValidationFailed([{"field": "manager", "message": "not yourself"}])
     return found
 
 
 async def enrol_mentor(
-    services: Services, viewer: Viewer, program_id: str, body: dict
+    services: Services, viewer: Viewer, program_id: str, offer: MentorOffering
 ) -> tuple[MentorEnrolment, bool]:
     """Offer topics and a capacity (enrolling again updates); True when new."""
-    topics = _tags(body.get("topics", []), "topics", MAX_TOPICS)
+    topics = _tags(offer.topics, "topics", MAX_TOPICS)
     now = services.clock()
     async with services.db.write() as conn:
         program = await load(conn, viewer, program_id)
@@ -160,18 +213,18 @@ async def enrol_mentor(
         assert viewer.member is not None
         created = await program_store.put_mentor(
             conn, program_id=program.id, member_id=viewer.member.id, topics=topics,
-            capacity=body.get("capacity", program.default_capacity),
-            manager_id=await _manager_id(conn, viewer, body), now=now,
+            capacity=program.default_capacity if offer.capacity is None else offer.capacity,
+            manager_id=await _manager_id(conn, viewer, offer.manager), now=now,
         )  # fmt: skip
         (found,) = await program_store.mentors(conn, program.id, viewer.member.id)
     return found, created
 
 
 async def enrol_mentee(
-    services: Services, viewer: Viewer, program_id: str, body: dict
+    services: Services, viewer: Viewer, program_id: str, wish: MenteeWish
 ) -> tuple[MenteeEnrolment, bool]:
     """State goals and preferences (enrolling again updates); True when new."""
-    goals = _tags(body["goals"], "goals", MAX_GOALS)
+    goals = _tags(wish.goals, "goals", MAX_GOALS)
     if not goals:
         raise ValidationFailed([{"field": "goals", "message": "at least one goal"}])
     now = services.clock()
@@ -179,12 +232,11 @@ async def enrol_mentee(
         program = await load(conn, viewer, program_id)
         _check_window(program, now)
         assert viewer.member is not None
-        avoid = await _member_ids(conn, body.get("avoid", [])[:MAX_AVOID], "avoid")
+        avoid = await _member_ids(conn, wish.avoid[:MAX_AVOID], "avoid")
         created = await program_store.put_mentee(
             conn, program_id=program.id, member_id=viewer.member.id, goals=goals,
-            same_team=body.get("same_team", "any"), priority=body.get("priority", "balanced"),
-            avoid=tuple(dict.fromkeys(avoid)), manager_id=await _manager_id(conn, viewer, body),
-            now=now,
+            same_team=wish.same_team, priority=wish.priority, avoid=tuple(dict.fromkeys(avoid)),
+            manager_id=await _manager_id(conn, viewer, wish.manager), now=now,
         )  # fmt: skip
         (found,) = await program_store.mentees(conn, program.id, viewer.member.id)
     return found, created

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,7 +19,7 @@ class Federation:
     keys: ServerKeys
     client: OutgoingClient
     # Set by the delivery worker so that new deliveries are sent without waiting for a poll.
-    wake_worker: list = field(default_factory=list)
+    wake_worker: list[Callable[[], None]] = field(default_factory=list)
     worker: Any = None  # the DeliveryWorker while the app runs
     # Partners' pinned keys in memory for the inbox (confirmed in its write transaction).
     pinned: PinnedKeys = field(default_factory=PinnedKeys)

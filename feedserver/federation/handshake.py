@@ -92,8 +92,8 @@ def answered_scope(
             f"the handshake answer is not signed by the code's key ({exc.reason}: {exc});"
             " nothing was pinned"
         ) from None
-    answered = answer.get("actor")
-    if answer.get("type") != ANSWER_TYPE or not isinstance(answer.get("profiles"), bool):
+    answered, profiles = answer.get("actor"), answer.get("profiles")
+    if answer.get("type") != ANSWER_TYPE or not isinstance(profiles, bool):
         raise InviteRejected("the handshake answer is not a partner handshake answer")
     if not isinstance(answered, dict) or answered.get("id") != inviter_id:
         raise InviteRejected("the handshake answer names another server")
@@ -101,7 +101,7 @@ def answered_scope(
         raise InviteRejected("the handshake answer is for another accepting server")
     if answer.get("invite") != hash_secret(secret):
         raise InviteRejected("the handshake answer is for another invite")
-    return answer["profiles"]
+    return profiles
 
 
 async def handshake(
@@ -188,7 +188,7 @@ async def handshake(
         await _resend_refused(fed, host)
         return answer(fed, existing.actor_id, secret_hash, invite.profiles, invite.used_at)
     pinned_keys.changed(services.db)
-    return answer(fed, partner.actor_id, secret_hash, profiles, now)
+    return answer(fed, partner.actor_id, secret_hash, partner.profiles, now)
 
 
 async def _resend_refused(fed: Federation, host: str) -> None:

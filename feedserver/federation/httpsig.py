@@ -17,6 +17,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from .structured import (
+    BareItem,
     InnerList,
     Item,
     StructuredFieldError,
@@ -140,7 +141,7 @@ def signature_base(
     url: str,
     headers: Mapping[str, str],
     components: Sequence[str],
-    params: Mapping[str, int | str],
+    params: Mapping[str, BareItem],
     serialized_params: str | None = None,
 ) -> tuple[str, str]:
     """Return (signature base, serialized @signature-params) per RFC 9421 §2.5.

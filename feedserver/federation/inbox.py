@@ -178,7 +178,7 @@ async def receive(fed: Federation, signed: Signed, body: bytes) -> bool:
     activity = _parse(body, host)
     kind = activity["type"]
     obj = activity.get("object")
-    object_id = None
+    object_id = ""  # what a Delete removes (the "delete" and "unpartner" handlers)
     if kind == "Update" and isinstance(obj, dict) and obj.get("type") == "Application":
         if key.expires_at is not None:
             # A rotated-out key verifies for its grace period, but may not name successors:
@@ -192,9 +192,10 @@ async def receive(fed: Federation, signed: Signed, body: bytes) -> bool:
         await verify_proof(fed, obj, host, key, proven=signed.object_proven)
         handler = "profile"
     elif kind == "Delete" and obj is not None:
-        object_id = obj.get("id") if isinstance(obj, dict) else obj
-        if not isinstance(object_id, str) or host_of(object_id) != host:
+        deleted = obj.get("id") if isinstance(obj, dict) else obj
+        if not isinstance(deleted, str) or host_of(deleted) != host:
             raise BadActivity("Delete needs the id of an object on the sending server")
+        object_id = deleted
         handler = "delete"
         if object_id == activity["actor"] and await _is_server_actor(services, host, object_id):
             handler = "unpartner"  # the partner removed us: we forget it too

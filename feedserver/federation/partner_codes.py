@@ -12,7 +12,7 @@ import binascii
 import hashlib
 import json
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -91,7 +91,7 @@ def actor_keys(actor: dict[str, Any]) -> dict[str, str]:
     return out
 
 
-def partner_from_actor(actor: dict[str, Any], profiles: bool, now) -> Partner:
+def partner_from_actor(actor: dict[str, Any], profiles: bool, now: datetime) -> Partner:
     actor_id, inbox = actor.get("id"), actor.get("inbox")
     if not isinstance(actor_id, str) or not isinstance(inbox, str):
         raise BadActivity("the partner's actor needs an id and an inbox")
@@ -103,5 +103,6 @@ def partner_from_actor(actor: dict[str, Any], profiles: bool, now) -> Partner:
     base = str(actor.get("url") or actor_id.rsplit("/", 1)[0])
     if host_of(base) != host:
         raise BadActivity("the partner's url is on another host")
-    name = actor.get("name") if isinstance(actor.get("name"), str) else host
+    named = actor.get("name")
+    name = named if isinstance(named, str) else host
     return Partner(host, base, actor_id, inbox, name[:200], profiles, now)

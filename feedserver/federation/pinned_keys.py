@@ -66,7 +66,7 @@ class PinnedKeys:
         self._keys.pop(key_id, None)
 
 
-def _entry(row) -> PinnedKey | None:
+def _entry(row: tuple[str, str, str, datetime | None]) -> PinnedKey | None:
     key_id, host, multibase, expires_at = row
     try:
         public_key = public_key_from_multibase(multibase)

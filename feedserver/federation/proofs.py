@@ -85,7 +85,9 @@ def sign_object(
 
 
 def _starts_with(document_context: Any, proof_context: Any) -> bool:
-    as_list = lambda c: c if isinstance(c, list) else [c]  # noqa: E731
+    def as_list(c: Any) -> list[Any]:
+        return c if isinstance(c, list) else [c]
+
     doc, prf = as_list(document_context), as_list(proof_context)
     return doc[: len(prf)] == prf
 

@@ -118,7 +118,7 @@ class _Parser:
             self.i = plain.end()
             return plain.group(1)
         self.i += 1
-        out = []
+        out: list[str] = []
         while True:
             c = self._peek()
             if not c:

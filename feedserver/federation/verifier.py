@@ -102,7 +102,7 @@ class _Worker(asyncio.SubprocessProtocol):
         if not self.alive:
             raise VerifierUnavailable()
         request_id = next(self._ids) & 0xFFFFFFFF
-        answer = self._loop.create_future()
+        answer: asyncio.Future[int] = self._loop.create_future()
         self._waiting[request_id] = answer
         length = len(key) + len(signature) + len(payload)
         if not self._outgoing:  # the first of this turn of the loop: send them all at its end

@@ -56,7 +56,7 @@ def clean(text: str) -> str:
     return _UNWANTED.sub("", text).replace(TOKEN_MARKER, "")
 
 
-class _FeedExtras(BaseExtension):
+class _FeedExtras(BaseExtension):  # type: ignore[misc]  # feedgen is untyped: Any base
     """Adds what feedgen cannot express: RFC 6721 deleted entries."""
 
     def __init__(self) -> None:
@@ -73,7 +73,7 @@ class _FeedExtras(BaseExtension):
         return feed
 
 
-class _EntryLinkFix(BaseEntryExtension):
+class _EntryLinkFix(BaseEntryExtension):  # type: ignore[misc]  # feedgen is untyped: Any base
     """feedgen 1.0.0 drops `rel` and `type` from entry links (issue 135): put them back.
     Every entry link we add is the post's web page."""
 

@@ -20,7 +20,9 @@ def bearer_token(request: web.Request) -> str | None:
 
 async def viewer(request: web.Request) -> Viewer:
     """The signed-in viewer, or ANONYMOUS. A token that is wrong is an error, not anonymity."""
-    if (cached := request.get(appkeys.VIEWER)) is not None:
+    # The key is typed Viewer, but aiohttp types only request[key], not request.get(key).
+    cached: Viewer | None = request.get(appkeys.VIEWER)
+    if cached is not None:
         return cached
     token = bearer_token(request)
     found = ANONYMOUS

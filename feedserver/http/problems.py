@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
+from aiohttp.typedefs import Handler, Middleware
 
 from feedserver.errors import FeedserverError, UriTooLong
 
@@ -70,7 +71,9 @@ HtmlErrors = Callable[
 ]
 
 
-def make_problem_middleware(max_query_chars: int, html_errors: HtmlErrors | None = None):
+def make_problem_middleware(
+    max_query_chars: int, html_errors: HtmlErrors | None = None
+) -> Middleware:
     """`html_errors` lets the web pages show the same errors as a friendly HTML page; API
     errors look exactly as they do without it."""
 
@@ -85,7 +88,7 @@ def make_problem_middleware(max_query_chars: int, html_errors: HtmlErrors | None
         return problem_response(status, code, title, detail, extra, headers or None)
 
     @web.middleware
-    async def problem_middleware(request: web.Request, handler) -> web.StreamResponse:
+    async def problem_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
         try:
             if len(request.query_string) > max_query_chars:
                 raise UriTooLong(f"The query string is longer than {max_query_chars} characters")

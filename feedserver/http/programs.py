@@ -8,7 +8,7 @@ from aiohttp import web
 from feedserver import appkeys
 from feedserver.domain import mentoring_match, mentoring_oversight, mentoring_publish, programs
 from feedserver.errors import BadRequest
-from feedserver.http import auth
+from feedserver.http import auth, bodies
 from feedserver.http import render_programs as render
 from feedserver.http.paging import page_params, paged_response
 from feedserver.http.validation import read_json
@@ -23,7 +23,7 @@ def _ids(request: web.Request, *names: str) -> list[str]:
 async def create_program(request: web.Request) -> web.Response:
     viewer = await auth.signed_in(request)
     body = await read_json(request, request.app[appkeys.SCHEMAS], "program-create")
-    view = await programs.create(request.app[appkeys.SERVICES], viewer, body)
+    view = await programs.create(request.app[appkeys.SERVICES], viewer, bodies.new_program(body))
     return web.json_response(
         render.program_view(view), status=201,
         headers={"Location": f"/api/v1/programs/{view.program.id}"},
@@ -47,8 +47,9 @@ async def enrol_mentor(request: web.Request) -> web.Response:
     viewer = await auth.signed_in(request)
     body = await read_json(request, request.app[appkeys.SCHEMAS], "program-mentor")
     found, created = await programs.enrol_mentor(
-        request.app[appkeys.SERVICES], viewer, request.match_info["id"], body
-    )
+        request.app[appkeys.SERVICES], viewer, request.match_info["id"],
+        bodies.mentor_offering(body),
+    )  # fmt: skip
     return web.json_response(render.mentor_enrolment(found), status=201 if created else 200)
 
 
@@ -56,7 +57,7 @@ async def enrol_mentee(request: web.Request) -> web.Response:
     viewer = await auth.signed_in(request)
     body = await read_json(request, request.app[appkeys.SCHEMAS], "program-mentee")
     found, created = await programs.enrol_mentee(
-        request.app[appkeys.SERVICES], viewer, request.match_info["id"], body
+        request.app[appkeys.SERVICES], viewer, request.match_info["id"], bodies.mentee_wish(body)
     )
     return web.json_response(render.mentee_enrolment(found), status=201 if created else 200)
 
@@ -92,8 +93,9 @@ async def edit_proposal(request: web.Request) -> web.Response:
     viewer = await auth.signed_in(request)
     body = await read_json(request, request.app[appkeys.SCHEMAS], "program-proposal-edit")
     found = await mentoring_match.edit(
-        request.app[appkeys.SERVICES], viewer, *_ids(request, "id", "proposal"), body
-    )
+        request.app[appkeys.SERVICES], viewer, request.match_info["id"],
+        request.match_info["proposal"], bodies.proposal_edit(body),
+    )  # fmt: skip
     return web.json_response(render.proposal(found))
 
 

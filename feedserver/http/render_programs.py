@@ -9,6 +9,7 @@ from feedserver.domain.programs import ProgramView
 from feedserver.http.render import group, member, post, when
 from feedserver.models import (
     CohortOverview,
+    Member,
     MenteeEnrolment,
     MentorEnrolment,
     Pairing,
@@ -17,7 +18,7 @@ from feedserver.models import (
 )
 
 
-def _brief(m) -> dict[str, Any]:
+def _brief(m: Member) -> dict[str, Any]:
     return {"username": m.username, "display_name": m.display_name}
 
 
@@ -52,7 +53,6 @@ def mentee_enrolment(e: MenteeEnrolment) -> dict[str, Any]:
 
 
 def proposal(p: ProgramProposal) -> dict[str, Any]:
-    pairs = [e for e in p.entries if e.mentor is not None]
     return {
         "id": p.id,
         "program_id": p.program_id,
@@ -60,9 +60,10 @@ def proposal(p: ProgramProposal) -> dict[str, Any]:
         "created_at": when(p.created_at),
         "total_score": round(p.total_score, 6),
         "pairs": [
-            {"mentor": _brief(e.mentor), "mentee": _brief(e.mentee), "score": round(e.score, 6),
+            {"mentor": _brief(mentor), "mentee": _brief(e.mentee), "score": round(e.score, 6),
              "reasons": list(e.reasons)}
-            for e in pairs
+            for e in p.entries
+            if (mentor := e.mentor) is not None
         ],
         "unmatched": [
             {"mentee": _brief(e.mentee), "reason": "; ".join(e.reasons)}

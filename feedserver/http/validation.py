@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +42,13 @@ def _describe(error: ValidationError) -> dict[str, str]:
     if error.validator == "required":
         missing = error.message.split("'")[1] if "'" in error.message else ""
         return {"field": "/".join(x for x in (field, missing) if x), "message": "is required"}
-    if error.validator == "additionalProperties":
+    # An additionalProperties error always has an object instance and a mapping schema: the
+    # isinstance checks only narrow the stubs' wider types (Unset, a boolean schema).
+    if (
+        error.validator == "additionalProperties"
+        and isinstance(error.instance, dict)
+        and isinstance(error.schema, Mapping)
+    ):
         extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
         return {"field": ", ".join(extra) or field, "message": "unknown field"}
     return {"field": field or "(body)", "message": error.message}
@@ -60,4 +67,6 @@ async def read_json(request: web.Request, schemas: SchemaRegistry, schema: str) 
     except json.JSONDecodeError as exc:
         raise BadRequest(f"The body is not valid JSON: {exc.msg} at line {exc.lineno}") from None
     schemas.validate(schema, document)
+    if not isinstance(document, dict):  # never: every body schema asks for an object
+        raise BadRequest("The body is not a JSON object")
     return document

@@ -33,6 +33,20 @@ class DeclaredTopic:
 
 
 @dataclass(frozen=True, slots=True)
+class ProfileDeclaration:
+    """What a member declares in their profile, as they wrote it: text not yet cleaned and
+    topics not yet normalized (domain/profiles.py does both)."""
+
+    headline: str = ""
+    field: str = ""
+    team: str = ""
+    location: str = ""
+    sharing: Sharing = "org"
+    weekly_ask_cap: int | None = None  # None: the server's default cap
+    topics: tuple[tuple[str, Level], ...] = ()  # (topic as written, level), in order
+
+
+@dataclass(frozen=True, slots=True)
 class Profile:
     member: Member
     headline: str

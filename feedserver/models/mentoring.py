@@ -11,6 +11,11 @@ from feedserver.models.core import Group, Member, Post
 # --- Mentoring programs (issue 7) ---
 
 PairingStatus = Literal["active", "completed", "ended", "rematch"]
+# A mentee's preference about their own team.
+SameTeam = Literal["prefer", "avoid", "any"]
+# What the mentee cares about most: "expertise" boosts the evidence part, "team" boosts the
+# same-team bonus (only used with same_team="prefer"), "balanced" boosts nothing.
+Priority = Literal["expertise", "team", "balanced"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,8 +49,8 @@ class MenteeEnrolment:
     program_id: str
     member: Member
     goals: tuple[str, ...]  # most important first
-    same_team: str
-    priority: str
+    same_team: SameTeam
+    priority: Priority
     avoid: tuple[str, ...]  # member ids
     manager_id: str | None
     team: str

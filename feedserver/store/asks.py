@@ -27,7 +27,7 @@ async def count_since(conn: Connection, expert_id: str, since: datetime) -> int:
         "SELECT COUNT(*) FROM asks WHERE expert_id = ? AND created_at >= ?",
         (expert_id, rows.ts(since)),
     ) as cur:
-        return (await cur.fetchone())[0]
+        return int(rows.aggregate(await cur.fetchone())[0])
 
 
 async def asked(conn: Connection, post_id: str) -> set[str]:
@@ -48,7 +48,7 @@ async def for_expert(
         " JOIN members am ON am.id = a.asker_id"
         f" WHERE a.expert_id = ? AND {where}"
     )
-    args: list = [expert_id, *params]
+    args: list[object] = [expert_id, *params]
     if before is not None:
         sql += " AND (a.created_at < ? OR (a.created_at = ? AND a.post_id < ?))"
         args += [before[0], before[0], before[1]]

@@ -6,6 +6,8 @@ groups the viewer may read); this module decides nothing itself.
 
 from __future__ import annotations
 
+import sqlite3
+
 from feedserver.models import EvidenceSeen, ProfileScope, ReadScope, TopicScore
 from feedserver.store import rows
 from feedserver.store.db import Connection
@@ -23,7 +25,7 @@ _TEXT = (
 )
 
 
-def _text_filter(words: list[str]) -> tuple[str, list]:
+def _text_filter(words: list[str]) -> tuple[str, list[object]]:
     # Free text narrows the ranked list to profiles mentioning every word; the scan still runs
     # in score order, so it stops as soon as a page is full.
     if not words:
@@ -37,7 +39,7 @@ def _text_filter(words: list[str]) -> tuple[str, list]:
     )
 
 
-def _entry(r, topic: str, score: float, count: int) -> TopicScore:
+def _entry(r: sqlite3.Row, topic: str, score: float, count: int) -> TopicScore:
     return TopicScore(
         member_id=r["member_id"], username=r["username"], display_name=r["display_name"],
         topic=topic, stored_score=score, evidence_count=count, level=r["level"],
@@ -65,7 +67,7 @@ async def ranked(
         " LEFT JOIN profile_topics t ON t.member_id = s.member_id AND t.topic = s.topic"
         f" WHERE s.topic = ? AND {where}{text}"
     )
-    args: list = [topic, *params, *text_params]
+    args: list[object] = [topic, *params, *text_params]
     if after is not None:
         sql += " AND (s.score < ? OR (s.score = ? AND s.member_id > ?))"
         args += [after[0], after[0], after[1]]
@@ -114,7 +116,7 @@ async def member_topics(
         return [(r[0], r[1], r[2]) for r in await cur.fetchall()]
 
 
-def _groupless_condition(kinds: tuple[str, ...] | None) -> tuple[str, list]:
+def _groupless_condition(kinds: tuple[str, ...] | None) -> tuple[str, list[object]]:
     if kinds is None:
         return "1 = 1", []
     if not kinds:

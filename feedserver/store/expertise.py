@@ -6,8 +6,8 @@ accepted answer, a helpful mark, ...), so a score is never out of step with what
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Callable, Iterable
+import sqlite3
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 
 from feedserver.models import Evidence
@@ -17,7 +17,7 @@ from feedserver.store.db import Connection
 _COLUMNS = "member_id, topic, kind, source_id, root_id, group_id, actor_id, value, created_at"
 
 
-def _params(e: Evidence) -> tuple:
+def _params(e: Evidence) -> tuple[object, ...]:
     return (
         e.member_id, e.topic, e.kind, e.source_id, e.root_id, e.group_id, e.actor_id, e.value,
         rows.ts(e.created_at),
@@ -49,7 +49,7 @@ async def record(conn: Connection, events: Iterable[Evidence]) -> int:
     return added
 
 
-async def _remove_where(conn: Connection, where: str, params: list) -> list[Evidence]:
+async def _remove_where(conn: Connection, where: str, params: Sequence[object]) -> list[Evidence]:
     async with conn.execute(
         f"SELECT id, {_COLUMNS} FROM expertise_evidence WHERE {where}", params
     ) as cur:
@@ -59,11 +59,11 @@ async def _remove_where(conn: Connection, where: str, params: list) -> list[Evid
     await conn.executemany(
         "DELETE FROM expertise_evidence WHERE id = ?", [(r["id"],) for r in found]
     )
-    totals: dict[tuple[str, str], list] = defaultdict(lambda: [0.0, 0])
+    totals: dict[tuple[str, str], tuple[float, int]] = {}  # (member, topic): (value, count)
     for r in found:
-        total = totals[(r["member_id"], r["topic"])]
-        total[0] += r["value"]
-        total[1] += 1
+        key = (r["member_id"], r["topic"])
+        value, count = totals.get(key, (0.0, 0))
+        totals[key] = (value + r["value"], count + 1)
     for (member_id, topic), (value, count) in totals.items():
         await _add(conn, member_id, topic, -value, -count)
         # Removing the last piece of evidence removes the row, so float residue never lingers
@@ -76,7 +76,7 @@ async def _remove_where(conn: Connection, where: str, params: list) -> list[Evid
     return [_evidence(r) for r in found]
 
 
-def _evidence(r) -> Evidence:
+def _evidence(r: sqlite3.Row) -> Evidence:
     return Evidence(
         member_id=r["member_id"],
         topic=r["topic"],

@@ -7,6 +7,7 @@ so a page costs the same at a thousand or a million posts.
 from __future__ import annotations
 
 import hashlib
+import sqlite3
 from datetime import datetime
 
 from feedserver.models import Group, Member, Membership, Post, ReadScope, Tombstone
@@ -23,10 +24,11 @@ _NEWEST = "~"  # sorts after every post id (lowercase base32): "no cursor"
 
 async def key_of(conn: Connection, member_id: str) -> tuple[str, bytes] | None:
     """(key_id, secret) of a member, or None before the first feed URL was asked for."""
-    rows_ = await conn.execute_fetchall(
+    found = await conn.execute_fetchall(
         "SELECT key_id, secret FROM feed_secrets WHERE member_id = ?", (member_id,)
     )
-    return (rows_[0][0], bytes.fromhex(rows_[0][1])) if rows_ else None
+    row = next(iter(found), None)  # execute_fetchall's list is typed as a mere Iterable
+    return (row[0], bytes.fromhex(row[1])) if row is not None else None
 
 
 async def insert_key(
@@ -58,9 +60,10 @@ async def member_by_key(conn: Connection, key_id: str) -> tuple[Member, bytes] |
         " WHERE s.key_id = ?",
         (key_id,),
     )
-    if not found:
+    row = next(iter(found), None)
+    if row is None:
         return None
-    return rows.member(found[0]), bytes.fromhex(found[0]["secret"])
+    return rows.member(row), bytes.fromhex(row["secret"])
 
 
 async def group_by_key(
@@ -79,9 +82,9 @@ async def group_by_key(
         " WHERE s.key_id = ?",
         (name, key_id),
     )
-    if not found:
+    row = next(iter(found), None)
+    if row is None:
         return None
-    row = found[0]
     member = Member(
         id=row["m_id"], username=row["m_username"], display_name=row["m_display_name"],
         is_admin=bool(row["m_is_admin"]), created_at=rows.parse_ts(row["m_created_at"]),
@@ -112,11 +115,13 @@ async def scope_version(conn: Connection, scope: ReadScope) -> str:
         found = await conn.execute_fetchall(
             "SELECT (SELECT seq FROM feed_clock WHERE id = 1), (SELECT count(*) FROM groups)"
         )
-        top, count = found[0]
+        top, count = next(iter(found))  # two subqueries: always exactly one row
         return f"{top or 0}.{count}"
     where, params = group_condition(scope, "g.id", "g.visibility")
-    found = await conn.execute_fetchall(
-        f"SELECT g.id, g.feed_seq FROM groups g WHERE {where} ORDER BY g.id", params
+    found = list(
+        await conn.execute_fetchall(
+            f"SELECT g.id, g.feed_seq FROM groups g WHERE {where} ORDER BY g.id", params
+        )
     )
     top = max((r[1] for r in found), default=0)
     which = hashlib.blake2b("\n".join(r[0] for r in found).encode(), digest_size=8).hexdigest()
@@ -154,7 +159,7 @@ async def groups_page(
         " AND id < ? ORDER BY id DESC LIMIT ?)"
     )
     union = " UNION ALL ".join(branch for _ in group_ids)
-    params: list = []
+    params: list[object] = []
     for group_id in group_ids:
         params += [group_id, before or _NEWEST, limit]
     found = await conn.execute_fetchall(
@@ -191,7 +196,7 @@ async def thread_page(
 # -- tombstones ------------------------------------------------------------------------------
 
 
-def _tombstone(r) -> Tombstone:
+def _tombstone(r: sqlite3.Row) -> Tombstone:
     return Tombstone(r["post_id"], r["group_id"], r["parent_id"], rows.parse_ts(r["deleted_at"]))
 
 

@@ -127,7 +127,7 @@ async def count_role(conn: Connection, group_id: str, role: str) -> int:
     async with conn.execute(
         "SELECT count(*) FROM memberships WHERE group_id = ? AND role = ?", (group_id, role)
     ) as cur:
-        return (await cur.fetchone())[0]
+        return int(rows.aggregate(await cur.fetchone())[0])
 
 
 async def members_page(

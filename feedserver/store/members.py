@@ -30,7 +30,7 @@ async def insert(
 
 async def count(conn: Connection) -> int:
     async with conn.execute("SELECT count(*) FROM members") as cur:
-        return (await cur.fetchone())[0]
+        return int(rows.aggregate(await cur.fetchone())[0])
 
 
 async def by_username(conn: Connection, username: str) -> Member | None:

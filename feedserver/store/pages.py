@@ -7,6 +7,7 @@ sees a page change exactly when it is committed (`updated_since` lists them for 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 from datetime import datetime
 
 from feedserver.models import FaqPage, PageRevision, ReadScope
@@ -127,7 +128,7 @@ async def revision(conn: Connection, page_id: str, number: int) -> PageRevision 
     return found[0] if found else None
 
 
-async def _revisions(conn: Connection, where: str, params: list) -> list[PageRevision]:
+async def _revisions(conn: Connection, where: str, params: Sequence[object]) -> list[PageRevision]:
     async with conn.execute(
         "SELECT r.*, m.username FROM page_revisions r JOIN members m ON m.id = r.editor_id"
         f" WHERE {where} ORDER BY r.revision DESC",

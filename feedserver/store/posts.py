@@ -79,7 +79,7 @@ async def group_page(
 ) -> list[Post]:
     """Top-level posts of a group, newest first, read by index range from `before`."""
     sql = _SELECT
-    params: list = []
+    params: list[object] = []
     if tag is not None:
         sql += " JOIN post_tags t ON t.post_id = p.id AND t.group_id = ? AND t.tag = ?"
         params += [group_id, tag]

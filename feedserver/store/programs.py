@@ -143,13 +143,15 @@ async def put_mentee(
 _TEAM = "COALESCE((SELECT team FROM profiles pr WHERE pr.member_id = m.id), '') AS team"
 
 
-async def _enrolments(conn: Connection, table: str, program_id: str, member_id: str | None) -> list:
+async def _enrolments(
+    conn: Connection, table: str, program_id: str, member_id: str | None
+) -> list[sqlite3.Row]:
     """Rows of one enrolment table (mentors or mentees) with the member and their team."""
     sql = (
         f"SELECT e.*, {_MEMBER}, {_TEAM} FROM {table} e"
         " JOIN members m ON m.id = e.member_id WHERE e.program_id = ?"
     )
-    params: list = [program_id]
+    params: list[object] = [program_id]
     if member_id is not None:
         sql += " AND e.member_id = ?"
         params.append(member_id)
@@ -193,7 +195,7 @@ async def counts(conn: Connection, program_id: str) -> tuple[int, int]:
         " (SELECT count(*) FROM program_mentees WHERE program_id = ?)",
         (program_id, program_id),
     ) as cur:
-        row = await cur.fetchone()
+        row = rows.aggregate(await cur.fetchone())
     return row[0], row[1]
 
 

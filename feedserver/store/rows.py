@@ -81,3 +81,11 @@ def post(row: sqlite3.Row) -> Post:
         helpful_count=row["helpful_count"],
         reply_count=row["reply_count"],
     )
+
+
+def aggregate(row: sqlite3.Row | None) -> sqlite3.Row:
+    """The row of an aggregate query without GROUP BY (a count, say): SQLite always returns
+    exactly one, so None here would be a broken query, not an empty table."""
+    if row is None:
+        raise LookupError("an aggregate query returned no row")
+    return row

@@ -7,12 +7,12 @@ from feedserver.models import ProfileScope, ReadScope
 
 def group_condition(
     scope: ReadScope, group_column: str, visibility_column: str
-) -> tuple[str, list]:
+) -> tuple[str, list[object]]:
     """A WHERE fragment (and its parameters) true for rows in groups the scope may read."""
     if scope.everything:
         return "1 = 1", []
     clauses: list[str] = []
-    params: list = []
+    params: list[object] = []
     if scope.member_id is not None:
         clauses.append(f"{group_column} IN (SELECT group_id FROM memberships WHERE member_id = ?)")
         params.append(scope.member_id)
@@ -29,13 +29,13 @@ def group_condition(
 
 def profile_condition(
     scope: ProfileScope, member_column: str, sharing_column: str
-) -> tuple[str, list]:
+) -> tuple[str, list[object]]:
     """A WHERE fragment true for profiles the scope may see. A member without a profile row
     has the default sharing, so callers pass COALESCE(p.sharing, 'org') as the column."""
     if scope.everything:
         return "1 = 1", []
     clauses: list[str] = []
-    params: list = []
+    params: list[object] = []
     if scope.member_id is not None:
         clauses.append(f"{member_column} = ?")
         params.append(scope.member_id)

@@ -22,8 +22,8 @@ async def page_list(request: web.Request) -> web.Response:
 
 
 async def _page_list(
-    request: web.Request, *, status: int = 200, values: dict | None = None,
-    errors: dict | None = None,
+    request: web.Request, *, status: int = 200, values: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
 ) -> web.Response:  # fmt: skip
     viewer = await session.signed_in(request)
     services = request.app[appkeys.SERVICES]

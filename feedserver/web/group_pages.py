@@ -57,8 +57,9 @@ async def group_page(request: web.Request) -> web.Response:
 
 
 async def _group_page(
-    request: web.Request, *, status: int = 200, ask: dict | None = None, errors: dict | None = None
-) -> web.Response:
+    request: web.Request, *, status: int = 200, ask: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+) -> web.Response:  # fmt: skip
     viewer = await session.signed_in(request)
     services = request.app[appkeys.SERVICES]
     name = request.match_info["name"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from aiohttp import web
+from aiohttp.typedefs import Handler
 
 from feedserver.web import session
 from feedserver.web.security import CSRF_FIELD, check_csrf, is_web_route
@@ -11,7 +12,7 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 @web.middleware
-async def csrf_middleware(request: web.Request, handler) -> web.StreamResponse:
+async def csrf_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Inside the problem middleware, so a refusal is shown as a friendly 403 page."""
     if request.method not in SAFE_METHODS and is_web_route(request):
         await session.viewer(request)  # binds the expected token to the session, if any

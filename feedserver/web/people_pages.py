@@ -7,6 +7,8 @@ the viewer may read (the rest is a count).
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiohttp import web
 
 from feedserver import appkeys
@@ -14,7 +16,7 @@ from feedserver.domain import federated_experts, profiles
 from feedserver.domain.federated_experts import PartnerExpert
 from feedserver.errors import Conflict, ValidationFailed
 from feedserver.http.paging import decode_cursor, encode_cursor
-from feedserver.models import LEVELS, SHARINGS
+from feedserver.models import LEVELS, SHARINGS, Expert
 from feedserver.web import forms, render, session
 
 DIRECTORY_PAGE = 20
@@ -25,7 +27,8 @@ async def directory(request: web.Request) -> web.Response:
     viewer = await session.signed_in(request)
     topic = request.query.get("topic", "").strip().lstrip("#")
     text = request.query.get("q", "").strip()
-    found, next_cursor, problem = [], None, None
+    found: list[Expert | PartnerExpert] = []
+    next_cursor, problem = None, None
     if topic:
         try:
             # The API's ranking: local members first, then partners' shared profiles, each
@@ -59,8 +62,8 @@ async def edit_form(request: web.Request) -> web.Response:
 
 
 async def _edit_form(
-    request: web.Request, *, status: int = 200, values: dict | None = None,
-    errors: dict | None = None,
+    request: web.Request, *, status: int = 200, values: dict[str, Any] | None = None,
+    errors: dict[str, str] | None = None,
 ) -> web.Response:  # fmt: skip
     viewer = await session.signed_in(request)
     view = await profiles.get(request.app[appkeys.SERVICES], viewer, request.match_info["username"])
@@ -94,7 +97,9 @@ async def save_profile(request: web.Request) -> web.StreamResponse:
     viewer = await session.signed_in(request)
     form = await forms.fields(request)
     username = request.match_info["username"]
-    values = {k: form.get(k, "") for k in ("headline", "field", "team", "location", "sharing")}
+    values: dict[str, Any] = {
+        k: form.get(k, "") for k in ("headline", "field", "team", "location", "sharing")
+    }
     values["weekly_ask_cap"] = form.get("weekly_ask_cap", "")
     values["topics"] = _topics_from(form)
     try:

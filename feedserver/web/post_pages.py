@@ -8,10 +8,11 @@ from aiohttp import web
 from feedserver import appkeys
 from feedserver.domain import access, groups, posts
 from feedserver.errors import ValidationFailed
+from feedserver.models import Post
 from feedserver.web import forms, render, session
 
 
-def _thread_url(post) -> str:
+def _thread_url(post: Post) -> str:
     return f"/posts/{post.parent_id}#p-{post.id}" if post.parent_id else f"/posts/{post.id}"
 
 

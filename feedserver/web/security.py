@@ -13,6 +13,7 @@ import hmac
 import secrets
 
 from aiohttp import web
+from aiohttp.typedefs import Handler
 
 from feedserver import appkeys
 from feedserver.errors import Forbidden
@@ -90,7 +91,7 @@ def check_csrf(request: web.Request, sent: str) -> None:
 
 
 @web.middleware
-async def html_headers_middleware(request: web.Request, handler) -> web.StreamResponse:
+async def html_headers_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Outermost: the page headers go on every HTML response (error pages too), and nowhere
     else, so API and feed responses are untouched."""
     try:

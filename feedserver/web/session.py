@@ -16,7 +16,9 @@ from feedserver.web.security import SESSION_COOKIE, set_cookie
 async def viewer(request: web.Request) -> Viewer:
     """The signed-in viewer or ANONYMOUS. A stale cookie is anonymity, not an error: the
     browser is simply shown the login page."""
-    if (cached := request.get(appkeys.VIEWER)) is not None:
+    # The key is typed Viewer, but aiohttp types only request[key], not request.get(key).
+    cached: Viewer | None = request.get(appkeys.VIEWER)
+    if cached is not None:
         return cached
     found = ANONYMOUS
     token = request.cookies.get(SESSION_COOKIE)

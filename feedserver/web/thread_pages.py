@@ -19,8 +19,9 @@ async def thread_page(request: web.Request) -> web.Response:
 
 
 async def _thread_page(
-    request: web.Request, *, status: int = 200, draft: str = "", errors: dict | None = None
-) -> web.Response:
+    request: web.Request, *, status: int = 200, draft: str = "",
+    errors: dict[str, str] | None = None,
+) -> web.Response:  # fmt: skip
     viewer = await session.signed_in(request)
     services = request.app[appkeys.SERVICES]
     found = await posts.thread(
