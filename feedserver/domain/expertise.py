@@ -57,7 +57,7 @@ def weights(config: Config) -> dict[str, float]:
 
 def _growth(config: Config, moment: datetime) -> float:
     days = (moment - EPOCH).total_seconds() / 86400
-    return 2.0 ** (days / config.expertise_half_life_days)
+    return float(2.0 ** (days / config.expertise_half_life_days))  # typeshed: pow is Any
 
 
 def stored_value(config: Config, kind: str, moment: datetime) -> float:

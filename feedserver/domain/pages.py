@@ -44,13 +44,17 @@ def _text(value: str, field: str) -> str:
     return cleaned
 
 
-async def _page(conn: Connection, viewer: Viewer, group_name: str, slug: str):
+async def _page(
+    conn: Connection, viewer: Viewer, group_name: str, slug: str
+) -> tuple[access.GroupAccess, FaqPage | None]:
     found = await access.readable_group(conn, viewer, group_name)
     current = await page_store.get(conn, found.group.id, slug) if SLUG_RE.match(slug) else None
     return found, current
 
 
-async def _record_revision(conn: Connection, services: Services, page: FaqPage, editor_id: str):
+async def _record_revision(
+    conn: Connection, services: Services, page: FaqPage, editor_id: str
+) -> None:
     await expertise.on_page_revision(
         conn, services, page_id=page.id, group_id=page.group_id, editor_id=editor_id,
         tags=page.tags, at=page.updated_at,

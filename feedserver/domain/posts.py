@@ -14,6 +14,7 @@ from feedserver.domain.text import clean_text, normalize_tag, render_markdown
 from feedserver.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from feedserver.models import Page, Post, Revision, Viewer
 from feedserver.store import posts as post_store
+from feedserver.store.db import Connection
 
 MAX_TAGS = 10
 
@@ -80,7 +81,7 @@ def _new_post(
     )  # fmt: skip
 
 
-async def _load(conn, viewer: Viewer, post_id: str) -> tuple[Post, access.GroupAccess]:
+async def _load(conn: Connection, viewer: Viewer, post_id: str) -> tuple[Post, access.GroupAccess]:
     post = await post_store.get(conn, post_id) if is_id(post_id) else None
     found = await access.readable_post_group(conn, viewer, post)
     assert post is not None

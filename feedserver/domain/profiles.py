@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from feedserver.domain import access, expertise
@@ -10,7 +11,16 @@ from feedserver.domain.experts import explained, nameable, topic_or_error
 from feedserver.domain.services import Services
 from feedserver.domain.text import clean_text
 from feedserver.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from feedserver.models import DeclaredTopic, Expert, Member, Profile, TopicScore, Viewer
+from feedserver.models import (
+    DeclaredTopic,
+    Expert,
+    Level,
+    Member,
+    Profile,
+    ProfileDeclaration,
+    TopicScore,
+    Viewer,
+)
 from feedserver.store import directory as directory_store
 from feedserver.store import members as member_store
 from feedserver.store import profiles as profile_store
@@ -28,7 +38,9 @@ class ProfileView:
     own: bool  # the viewer may edit it (owner or admin)
 
 
-async def _visible_member(conn: Connection, services: Services, viewer: Viewer, username: str):
+async def _visible_member(
+    conn: Connection, services: Services, viewer: Viewer, username: str
+) -> Member:
     access.require_member(viewer)
     member = await member_store.by_username(conn, username)
     if member is None:
@@ -69,7 +81,7 @@ async def get(services: Services, viewer: Viewer, username: str) -> ProfileView:
 
 
 def _entry(
-    member: Member, topic: str, score: float, count: int, level, profile: Profile
+    member: Member, topic: str, score: float, count: int, level: Level | None, profile: Profile
 ) -> TopicScore:
     return TopicScore(
         member.id, member.username, member.display_name, topic, score, count, level,
@@ -77,31 +89,36 @@ def _entry(
     )  # fmt: skip
 
 
-def _declared(raw: list[dict]) -> tuple[DeclaredTopic, ...]:
+def _declared(raw: Sequence[tuple[str, Level]]) -> tuple[DeclaredTopic, ...]:
     topics: dict[str, DeclaredTopic] = {}
-    for index, item in enumerate(raw):
-        tag = topic_or_error(item["topic"], f"topics/{index}/topic")
-        topics[tag] = DeclaredTopic(tag, item["level"])
+    for index, (topic, level) in enumerate(raw):
+        tag = topic_or_error(topic, f"topics/{index}/topic")
+        topics[tag] = DeclaredTopic(tag, level)
     if len(topics) > MAX_TOPICS:
         raise ValidationFailed([{"field": "topics", "message": f"at most {MAX_TOPICS} topics"}])
     return tuple(sorted(topics.values(), key=lambda t: t.topic))
 
 
-async def put(services: Services, viewer: Viewer, username: str, body: dict) -> ProfileView:
+async def put(
+    services: Services, viewer: Viewer, username: str, declared: ProfileDeclaration
+) -> ProfileView:
     """Replace the profile; omitted fields take their defaults."""
-    topics = _declared(body.get("topics", []))
+    topics = _declared(declared.topics)
+    cap = declared.weekly_ask_cap
+    if cap is None:
+        cap = services.config.expertise_default_ask_cap
     async with services.db.write() as conn:
         member = await _visible_member(conn, services, viewer, username)
         if not access.may_edit_profile(viewer, member.id):
             raise Forbidden("Only the member edits their profile")
         profile = Profile(
             member=member,
-            headline=" ".join(clean_text(body.get("headline", "")).split()),
-            field=" ".join(clean_text(body.get("field", "")).split()),
-            team=" ".join(clean_text(body.get("team", "")).split()),
-            location=" ".join(clean_text(body.get("location", "")).split()),
-            sharing=body.get("sharing", "org"),
-            weekly_ask_cap=body.get("weekly_ask_cap", services.config.expertise_default_ask_cap),
+            headline=" ".join(clean_text(declared.headline).split()),
+            field=" ".join(clean_text(declared.field).split()),
+            team=" ".join(clean_text(declared.team).split()),
+            location=" ".join(clean_text(declared.location).split()),
+            sharing=declared.sharing,
+            weekly_ask_cap=cap,
             topics=topics,
         )
         was, _ = await profile_store.sharing_and_cap(conn, member.id, profile.weekly_ask_cap)

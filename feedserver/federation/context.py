@@ -28,7 +28,10 @@ class Federation:
 
     @classmethod
     def build(cls, services: Services) -> Federation:
-        keys = services.keys or ServerKeys(services.config)
+        # The app's services carry the server's keys; store-only services carry none.
+        keys = (
+            services.keys if isinstance(services.keys, ServerKeys) else ServerKeys(services.config)
+        )
         config = services.config
         client = OutgoingClient(keys, config.fetch_timeout_seconds, config.fetch_max_bytes)
         return cls(services, keys, client, verifier=Verifier(config.verify_workers))

@@ -4,6 +4,7 @@ so partners (and relays) receive exactly those bytes' meaning, verifiable by any
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from feedserver.domain.services import Services
@@ -16,7 +17,7 @@ from feedserver.store.db import Connection
 OBJECT_CONTEXT = [AS_CONTEXT, DI_CONTEXT]
 
 
-def _when(moment) -> str:
+def _when(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 

@@ -67,8 +67,9 @@ def profile_fields(host: str, obj: dict[str, Any]) -> dict[str, Any]:
         raise BadActivity("a Profile needs an id and describes")
     if host_of(object_id) != host or host_of(describes) != host:
         raise BadActivity("a partner shares only its own members' profiles")
-    name = obj.get("name") if isinstance(obj.get("name"), str) else ""
-    summary = obj.get("summary") if isinstance(obj.get("summary"), str) else ""
+    name, summary = obj.get("name"), obj.get("summary")
+    name = name if isinstance(name, str) else ""
+    summary = summary if isinstance(summary, str) else ""
     topics = _topics(obj)
     return {
         "object_id": object_id, "host": host, "actor_id": describes,
@@ -181,7 +182,9 @@ async def backfill(conn: Connection, services: Services, partner: Partner) -> in
     return len(shared)
 
 
-async def partner_experts(services: Services, viewer: Viewer, topic: str | None) -> list[dict]:
+async def partner_experts(
+    services: Services, viewer: Viewer, topic: str | None
+) -> list[dict[str, Any]]:
     """Partners' cached profiles for the directory, each marked with organization and server.
 
     Signed-in members only (the directory's rule); evidence is counts only.

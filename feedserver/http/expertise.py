@@ -8,7 +8,7 @@ from feedserver import appkeys
 from feedserver.domain import federated_experts, profiles, routing
 from feedserver.domain.federated_experts import PartnerExpert
 from feedserver.errors import BadRequest
-from feedserver.http import auth, federation_experts, render_expertise
+from feedserver.http import auth, bodies, federation_experts, render_expertise
 from feedserver.http.paging import page_params, paged_response
 from feedserver.http.validation import read_json
 
@@ -29,8 +29,9 @@ async def put_profile(request: web.Request) -> web.Response:
     viewer = await auth.signed_in(request)
     body = await read_json(request, request.app[appkeys.SCHEMAS], "profile-put")
     view = await profiles.put(
-        request.app[appkeys.SERVICES], viewer, request.match_info["username"], body
-    )
+        request.app[appkeys.SERVICES], viewer, request.match_info["username"],
+        bodies.profile_declaration(body),
+    )  # fmt: skip
     return web.json_response(render_expertise.profile(view, _server(request)))
 
 

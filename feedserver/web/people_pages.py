@@ -15,6 +15,7 @@ from feedserver import appkeys
 from feedserver.domain import federated_experts, profiles
 from feedserver.domain.federated_experts import PartnerExpert
 from feedserver.errors import Conflict, ValidationFailed
+from feedserver.http import bodies
 from feedserver.http.paging import decode_cursor, encode_cursor
 from feedserver.models import LEVELS, SHARINGS, Expert
 from feedserver.web import forms, render, session
@@ -109,7 +110,8 @@ async def save_profile(request: web.Request) -> web.StreamResponse:
         body = {**values, "weekly_ask_cap": int(cap)}
         # The same contract as PUT /api/v1/members/{username}/profile.
         request.app[appkeys.SCHEMAS].validate("profile-put", body)
-        await profiles.put(request.app[appkeys.SERVICES], viewer, username, body)
+        declared = bodies.profile_declaration(body)
+        await profiles.put(request.app[appkeys.SERVICES], viewer, username, declared)
     except ValidationFailed as error:
         # Field names like "topics/2/level" are shown once, at the topics table.
         errors = forms.field_errors(error)
