@@ -92,6 +92,10 @@ class Database:
         # Group commit: units of work waiting for the writer, and the task draining them.
         self._grouped: list[Unit] = []
         self._grouper: asyncio.Task[None] | None = None
+        # Group commit of write() blocks: the open transaction's outcome, and the task that
+        # will COMMIT it once the blocks waiting for the lock have run.
+        self._batch: asyncio.Future[None] | None = None
+        self._committer: asyncio.Task[None] | None = None
 
     def topic_generation(self, topic: str) -> int:
         return self._topics.get(topic, 0)
@@ -124,8 +128,9 @@ class Database:
             raise
 
     async def close(self, *, checkpoint: bool = True) -> None:
-        if self._grouper is not None:
-            await asyncio.gather(self._grouper, return_exceptions=True)
+        for task in (self._grouper, self._committer):
+            if task is not None:
+                await asyncio.gather(task, return_exceptions=True)
         readers, self._all_readers = self._all_readers, []
         writer, self._writer = self._writer, None
         try:
@@ -141,22 +146,77 @@ class Database:
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[WriterConnection]:
-        """One transaction on the writer connection; committed when the block ends cleanly."""
+        """One unit of work on the writer connection, durable when the block has ended and
+        this returns; undone if the block raises.
+
+        Group commit: blocks that queue for the writer while a COMMIT (and its fsync) runs
+        share the next transaction, each in a SAVEPOINT but the first, and wait for that
+        transaction's one COMMIT. A block runs alone on the connection (the write lock), so it
+        sees its own writes and those of the blocks before it; a failing block undoes only
+        itself. Alone, a write costs what it did: BEGIN, its statements, COMMIT.
+        """
         writer = self._open_writer()
         async with self._write_lock:
-            if not begin_without_waiting(writer.raw):
-                await writer.on_thread(begin, writer.raw)  # another process holds the lock
+            if self._batch is None:
+                await self._begin(writer)
+                self._batch = asyncio.get_running_loop().create_future()
+                isolate = False  # the first block: a failure rolls the transaction back
+            else:
+                isolate = True
+                writer.raw.execute("SAVEPOINT unit")
+            batch = self._batch
             try:
                 yield writer
             except BaseException:
-                rollback_if_open(writer.raw)
+                if isolate:
+                    writer.raw.execute("ROLLBACK TO unit")
+                    writer.raw.execute("RELEASE unit")
+                else:
+                    rollback_if_open(writer.raw)
+                    self._batch = None
                 raise
-            try:
-                await writer.on_thread(commit, writer.raw)
-            finally:
-                # Even when the caller was cancelled during the COMMIT, it ran to its end:
-                # cached answers must not outlive it (at worst one needless miss).
-                self.generation += 1
+            if isolate:
+                writer.raw.execute("RELEASE unit")
+            if self._committer is None:
+                # Queued behind the blocks already waiting for the lock: they join this
+                # transaction first.
+                self._committer = asyncio.create_task(self._commit_when_free())
+        # Shielded: a caller that goes away does not take the batch's COMMIT with it.
+        await asyncio.shield(batch)
+
+    async def _begin(self, writer: WriterConnection) -> None:
+        if begin_without_waiting(writer.raw):
+            return
+        try:
+            await writer.on_thread(begin, writer.raw)  # another process holds the lock
+        except BaseException:
+            rollback_if_open(writer.raw)  # cancelled, the BEGIN ran all the same
+            raise
+
+    async def _commit_when_free(self) -> None:
+        async with self._write_lock:
+            self._committer = None
+            await self._commit_batch()
+
+    async def _commit_batch(self) -> None:
+        """COMMIT the open write() transaction, if any; the write lock is held."""
+        batch, self._batch = self._batch, None
+        if batch is None:
+            return
+        writer = self._open_writer()
+        try:
+            await writer.on_thread(commit, writer.raw)
+        except BaseException as exc:
+            batch.set_exception(exc if isinstance(exc, Exception) else RuntimeError("stopped"))
+            batch.exception()  # retrieved: a batch whose callers are gone logs nothing
+            if not isinstance(exc, Exception):
+                raise
+        else:
+            batch.set_result(None)
+        finally:
+            # Even when the COMMIT's awaiter was cancelled, it ran to its end: cached
+            # answers must not outlive it (at worst one needless miss).
+            self.generation += 1
 
     def _open_writer(self) -> WriterConnection:
         if self._writer is None:
@@ -191,6 +251,7 @@ class Database:
             if not group:
                 continue
             async with self._write_lock:
+                await self._commit_batch()  # write() blocks before these units go first
                 try:
                     outcomes = await self._commit_group(group)
                 except Exception as exc:  # the group as a whole failed; nothing of it stays
@@ -242,6 +303,7 @@ class Database:
         """A consistent online copy (SQLite's backup API), taken while writes are held."""
         writer = self._open_writer()
         async with self._write_lock:
+            await self._commit_batch()
             await writer.on_thread(_backup, writer.raw, dest)
 
     async def _migrate(self) -> None:
