@@ -1,4 +1,5 @@
-"""Limits measured in the same run, for every benchmark to divide by (DESIGN §9).
+"""Limits measured in the same run, for every benchmark to divide by (docs/architecture.md,
+Performance).
 
 Absolute figures drift on shared machines; a ratio to a limit measured minutes apart on the
 same machine does not. Each function here is generic: it knows nothing about feedserver.

@@ -1,8 +1,9 @@
 """Mentor matching benchmark: optimal (min-cost flow) against the greedy baseline.
 
-Run from the repo root: ``python -m bench.matching``. Per DESIGN §9 the figure that matters is
-relative to a limit measured in the same run: here the greedy baseline, which scores the same
-candidate pairs and only differs in how it assigns them.
+Run from the repo root: ``python -m bench.matching``. As for every benchmark
+(docs/architecture.md, Performance), the figure that matters is relative to a limit measured
+in the same run: here the greedy baseline, which scores the same candidate pairs and only
+differs in how it assigns them.
 """
 
 from __future__ import annotations

@@ -3,7 +3,8 @@
 evidence-based scores and explanations, run the optimal matcher, store the proposal.
 
 Reported next to the matcher alone on the same inputs (measured in the same run), so the
-figure is the database and explanation overhead as a ratio, per DESIGN §9.
+figure is the database and explanation overhead as a ratio (docs/architecture.md,
+Performance).
 """
 
 from __future__ import annotations

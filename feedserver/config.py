@@ -84,7 +84,7 @@ class Config:
         180, "Half-life of expertise evidence: evidence this many days old counts half."
     )
     expertise_weights: str = _f(
-        # mentoring=4: a completed mentoring pairing (issue 7), per goal topic of the mentee.
+        # mentoring=4: a completed mentoring pairing, per goal topic of the mentee.
         "accepted_answer=5 helpful=1 story=3 tip=2 page_revision=2 endorsement=2 mentoring=4",
         "Weight of each kind of expertise evidence, as 'kind=weight' pairs separated by spaces.",
     )

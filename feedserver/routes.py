@@ -76,7 +76,7 @@ def api_routes() -> list[web.RouteDef]:
 
 
 def expertise_routes() -> list[web.RouteDef]:
-    """Issue 4: expertise profiles, the directory, question routing and FAQ pages."""
+    """Expertise profiles, the directory, question routing and FAQ pages."""
     page = f"{API}/groups/{{name}}/pages/{{slug}}"
     return [
         web.get(f"{API}/members/{{username}}/profile", expertise.get_profile),
@@ -99,7 +99,7 @@ def expertise_routes() -> list[web.RouteDef]:
 
 
 def mentoring_routes() -> list[web.RouteDef]:
-    """Issue 7: mentoring programs, matching, cohorts, oversight and reports."""
+    """Mentoring programs, matching, cohorts, oversight and reports."""
     one = f"{API}/programs/{{id}}"
     return [
         web.post(f"{API}/programs", programs.create_program),
@@ -192,8 +192,8 @@ def web_routes() -> list[web.AbstractRouteDef]:
 
 
 def member_page_routes() -> list[web.RouteDef]:
-    """Pages for people, FAQ pages, editing posts, routing, tags and feeds (issue 6, second
-    part). Names start with "web." like every page (CSRF check, HTML errors)."""
+    """Pages for people, FAQ pages, editing posts, routing, tags and feeds.
+    Names start with "web." like every page (CSRF check, HTML errors)."""
     page = "/groups/{name}/pages/{slug}"
     return [
         web.get("/people", people_pages.directory, name="web.people"),

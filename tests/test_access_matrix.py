@@ -1,5 +1,5 @@
 """The access matrix: viewer kind × group visibility × path → status, with no private text in
-any response the viewer should not get (DESIGN §4)."""
+any response the viewer should not get (docs/architecture.md, Access policy)."""
 
 from __future__ import annotations
 

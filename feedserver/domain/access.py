@@ -131,7 +131,7 @@ def may_delete(viewer: Viewer, access: GroupAccess, post: Post) -> bool:
     return access.can_moderate or (access.can_post and viewer.member_id == post.author_id)
 
 
-# --- Expertise profiles (issue 4) ---
+# --- Expertise profiles ---
 #
 # | sharing  | who sees the profile (directory, explanations, routing)              |
 # |----------|----------------------------------------------------------------------|
@@ -215,7 +215,7 @@ def may_edit_page(access: GroupAccess, locked: bool) -> bool:
     return access.can_moderate if locked else access.can_post
 
 
-# --- Mentoring programs (issue 7) ---
+# --- Mentoring programs ---
 #
 # | what                                  | who                                               |
 # |---------------------------------------|---------------------------------------------------|

@@ -203,7 +203,7 @@ async def on_unendorse(
     await _scores_changed(conn, services, _members(removed))
 
 
-# Mentoring (issue 7, added by the mentoring branch): called by domain/mentoring_publish.py in
+# Mentoring: called by domain/mentoring_publish.py in
 # the transaction that closes a pairing as completed. One piece of evidence per goal topic of
 # the mentee, keyed by the pairing, so closing twice cannot count twice. It has no group: the
 # cohort group's readers include the mentor's other mentees, and a goal is the mentee's own.

@@ -1,4 +1,4 @@
-"""Mentor matching (DESIGN §8): score mentor/mentee pairs on evidence, then assign everyone.
+"""Mentor matching: score mentor/mentee pairs on evidence, then assign everyone.
 
 Pure domain code: no I/O. Expertise arrives precomputed as ``(mentor_id, topic) ->
 TopicEvidence``; its ``summary`` ("4 accepted answers on #payroll") becomes the explanation.

@@ -73,8 +73,8 @@ async def enqueue(
     return count
 
 
-# Retry-After (RFC 9110 §10.2.3) is delay-seconds (1*DIGIT, ASCII) or an HTTP-date in one of
-# the three forms of §5.6.7, case-sensitive; anything else is ignored.
+# Retry-After (RFC 9110 section 10.2.3) is delay-seconds (1*DIGIT, ASCII) or an HTTP-date in
+# one of the three forms of section 5.6.7, case-sensitive; anything else is ignored.
 _DAY = "(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)"
 _DAY_NAME = "(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
 _MONTH = "(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
@@ -91,7 +91,7 @@ _LONGEST = 10**10
 
 
 def retry_after(value: str | None, now: datetime) -> timedelta | None:
-    """Retry-After as seconds or an HTTP date (RFC 9110 §10.2.3); None when absent or bad.
+    """Retry-After as seconds or an HTTP date (RFC 9110 section 10.2.3); None when absent or bad.
 
     Never raises, whatever the partner sent; the caller caps the wait."""
     if not value:

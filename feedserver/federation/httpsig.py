@@ -46,7 +46,8 @@ __all__ = [
 ]
 
 ALGORITHM = "ed25519"
-# What DESIGN §7 requires a server-to-server request to cover; GET has no body to digest.
+# What a server-to-server request must cover (docs/architecture.md, Federation); GET has no
+# body to digest.
 POST_COMPONENTS = ("@method", "@target-uri", "content-digest")
 GET_COMPONENTS = ("@method", "@target-uri")
 _PARAM_ORDER = ("created", "expires", "keyid", "alg", "nonce", "tag")
@@ -98,7 +99,7 @@ class RequestSignature:
 
 
 def _lower_headers(headers: Mapping[str, str]) -> dict[str, str]:
-    # Repeated fields (multidicts yield each line) combine with ", " per RFC 9421 §2.1.
+    # Repeated fields (multidicts yield each line) combine with ", " per RFC 9421 section 2.1.
     out: dict[str, str] = {}
     for name, value in headers.items():
         name, value = name.lower(), value.strip(" \t")
@@ -144,7 +145,7 @@ def signature_base(
     params: Mapping[str, BareItem],
     serialized_params: str | None = None,
 ) -> tuple[str, str]:
-    """Return (signature base, serialized @signature-params) per RFC 9421 §2.5.
+    """Return (signature base, serialized @signature-params) per RFC 9421 section 2.5.
 
     `params` are serialized in the order given, unless `serialized_params` already is that
     serialization (of `components` with `params`). Raises KeyError for a component the

@@ -1,6 +1,6 @@
 """FEP-8b32 Object Integrity Proofs with the W3C Data Integrity `eddsa-jcs-2022` cryptosuite.
 
-Follows vc-di-eddsa §3.3 (eddsa-jcs-2022): hashData = SHA-256(JCS(proofConfig)) ||
+Follows vc-di-eddsa section 3.3 (eddsa-jcs-2022): hashData = SHA-256(JCS(proofConfig)) ||
 SHA-256(JCS(document without proof)), signed with Ed25519; proofValue = 'z' + base58btc.
 """
 

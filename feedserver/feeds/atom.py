@@ -1,7 +1,7 @@
 """Atom (RFC 4287) rendering with feedgen 1.0.0, with RFC 5005 paging links and RFC 6721
 tombstones.
 
-feedgen 1.0.0 pitfalls handled here (DESIGN §6): entry links lose `rel`/`type` (upstream
+feedgen 1.0.0 pitfalls handled here: entry links lose `rel`/`type` (upstream
 issue 135) so an entry extension puts them back; naive datetimes raise, so every time passed
 in is timezone-aware UTC; control characters make lxml raise, so every string is cleaned;
 `add_entry()` prepends unless `order="append"`.
@@ -74,7 +74,7 @@ class _FeedExtras(BaseExtension):  # type: ignore[misc]  # feedgen is untyped: A
 
 
 class _EntryLinkFix(BaseEntryExtension):  # type: ignore[misc]  # feedgen is untyped: Any base
-    """feedgen 1.0.0 drops `rel` and `type` from entry links (issue 135): put them back.
+    """feedgen 1.0.0 drops `rel` and `type` from entry links (feedgen issue 135): put them back.
     Every entry link we add is the post's web page."""
 
     def extend_atom(self, entry: etree._Element) -> etree._Element:

@@ -57,7 +57,7 @@ async def directory(request: web.Request) -> web.Response:
     viewer = await auth.signed_in(request)
     cursor, limit = page_params(request)
     services = request.app[appkeys.SERVICES]
-    # Federation (§7): local and partners' entries in one ranking with one cursor; every
+    # Federation: local and partners' entries in one ranking with one cursor; every
     # entry says where the person works.
     found, next_cursor = await federated_experts.directory(
         services, viewer, topic=request.query.get("topic"),

@@ -1,4 +1,4 @@
-"""Mentoring routes (issue 7): programs, enrolment, proposals, publishing, pairings, oversight
+"""Mentoring routes: programs, enrolment, proposals, publishing, pairings, oversight
 and reports. Parse, call the domain, render: access is decided in domain/access.py."""
 
 from __future__ import annotations

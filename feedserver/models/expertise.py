@@ -8,7 +8,7 @@ from typing import Literal
 
 from feedserver.models.core import Member, Post
 
-# --- Expertise, routing and FAQ pages (issue 4) ---
+# --- Expertise, routing and FAQ pages ---
 
 Sharing = Literal["private", "org", "partners"]
 Level = Literal["learning", "practicing", "expert"]

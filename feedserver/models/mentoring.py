@@ -8,7 +8,7 @@ from typing import Literal
 
 from feedserver.models.core import Group, Member, Post
 
-# --- Mentoring programs (issue 7) ---
+# --- Mentoring programs ---
 
 PairingStatus = Literal["active", "completed", "ended", "rematch"]
 # A mentee's preference about their own team.

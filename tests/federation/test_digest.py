@@ -5,7 +5,7 @@ import pytest
 
 from feedserver.federation.digest import DigestError, make_content_digest, verify_content_digest
 
-# RFC 9530 §2 / RFC 9421 §B.2: body {"hello": "world"} followed by a newline.
+# RFC 9530 section 2 / RFC 9421 appendix B.2: body {"hello": "world"} followed by a newline.
 BODY = b'{"hello": "world"}\n'
 RFC_SHA256 = "sha-256=:RK/0qy18MlBSVnWgjwz6lZEWjP/lF5HF9bvEF8FabDg=:"
 RFC_SHA512 = (

@@ -329,7 +329,8 @@ def test_we_verify_library_signature():
 
 
 def test_repeated_header_lines_are_combined():
-    # aiohttp hands the inbox a CIMultiDictProxy; repeated fields combine with ", " (§2.1).
+    # aiohttp hands the inbox a CIMultiDictProxy; repeated fields combine with ", " (RFC 9421,
+    # section 2.1).
     from multidict import CIMultiDict
 
     signed = httpsig.sign_request("GET", URL, {"x-a": "1, 2"}, PRIVATE, KEY_ID, ("x-a",), NOW)

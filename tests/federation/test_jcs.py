@@ -1,4 +1,4 @@
-"""RFC 8785 vectors: §3.2.3 sorting, §3.2.4 the full example, Appendix B numbers."""
+"""RFC 8785 vectors: section 3.2.3 sorting, 3.2.4 the full example, Appendix B numbers."""
 
 import json
 import math
@@ -56,7 +56,7 @@ def test_nan_and_infinity_are_rejected(bits):
 
 
 def test_rfc_3_2_4_example():
-    # The input exactly as RFC 8785 §3.2.4 prints it, parsed as JSON.
+    # The input exactly as RFC 8785 section 3.2.4 prints it, parsed as JSON.
     source = r"""{
       "numbers": [333333333.33333329, 1E30, 4.50, 2e-3, 0.000000000000000000000000001],
       "string": "\u20ac$\u000F\u000aA'\u0042\u0022\u005c\\\"\/",
