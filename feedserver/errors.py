@@ -1,4 +1,4 @@
-"""One error tree for every layer; http/middleware.py renders it as RFC 9457 problem+json."""
+"""One error tree for every layer; http/problems.py renders it as RFC 9457 problem+json."""
 
 from __future__ import annotations
 
