@@ -3,8 +3,8 @@ exactly as it does for the API (a group the member cannot read does not exist: N
 
 Every failure is the same NotFound, whatever went wrong (no token, a wrong, rotated or
 foreign token, a missing group, a group the member left), so a feed URL reveals nothing.
-The version is read here, before any content, so cached bytes are never older than the
-version they are filed under.
+A target carries no version: the page's validator is a digest of what the page shows
+(FeedContent.etag), computed from the page itself.
 """
 
 from __future__ import annotations
@@ -31,14 +31,14 @@ def data_generation(services: Services) -> int:
     return services.db.generation
 
 
-async def _viewer(conn: Connection, token: str | None, path: str) -> Viewer:
+async def _viewer(conn: Connection, token: str | None, path: str) -> tuple[Viewer, tokens.FeedKey]:
     parsed = tokens.parse(token)
     if parsed is None:
         raise NotFound(_GONE)
     found = await feed_store.member_by_key(conn, parsed.key_id)
     if found is None or not tokens.verify(found[1], path, parsed.mac):
         raise NotFound(_GONE)
-    return Viewer(found[0])
+    return Viewer(found[0]), tokens.FeedKey(parsed.key_id, found[1])
 
 
 async def group(services: Services, token: str | None, name: str) -> FeedTarget:
@@ -54,11 +54,12 @@ async def group(services: Services, token: str | None, name: str) -> FeedTarget:
         found = await feed_store.group_by_key(conn, parsed.key_id, name)
     if found is None or not tokens.verify(found[1], path, parsed.mac):
         raise NotFound(_GONE)
-    member, _, g, membership = found
+    member, secret, g, membership = found
     viewer = Viewer(member)
     if g is None or not access.decide(viewer, g, membership).can_read:
         raise NotFound(_GONE)
-    return FeedTarget("group", path, f"group:{g.id}", str(g.version), viewer, group=g)
+    key = tokens.FeedKey(parsed.key_id, secret)
+    return FeedTarget("group", path, f"group:{g.id}", viewer, key, group=g)
 
 
 async def thread(services: Services, token: str | None, post_id: str) -> FeedTarget:
@@ -66,7 +67,7 @@ async def thread(services: Services, token: str | None, post_id: str) -> FeedTar
         raise NotFound(_GONE)
     path = paths.thread_feed(post_id)
     async with services.db.read() as conn:
-        viewer = await _viewer(conn, token, path)
+        viewer, key = await _viewer(conn, token, path)
         post = await post_store.get(conn, post_id)
         found = await access.readable_post_group(conn, viewer, post)
     assert post is not None
@@ -74,7 +75,7 @@ async def thread(services: Services, token: str | None, post_id: str) -> FeedTar
         raise NotFound(_GONE)
     g = found.group
     return FeedTarget(
-        "thread", path, f"thread:{post.id}", str(g.version), viewer, group=g, question_id=post.id
+        "thread", path, f"thread:{post.id}", viewer, key, group=g, question_id=post.id
     )
 
 
@@ -83,21 +84,17 @@ async def tag(services: Services, token: str | None, raw_tag: str) -> FeedTarget
         raise NotFound(_GONE)
     path = paths.tag_feed(raw_tag)
     async with services.db.read() as conn:
-        viewer = await _viewer(conn, token, path)
-        scope = access.read_scope(viewer)
-        version = await feed_store.scope_version(conn, scope)
+        viewer, key = await _viewer(conn, token, path)
+    scope = access.read_scope(viewer)
     who = "*" if scope.everything else viewer.member_id
-    return FeedTarget(
-        "tag", path, f"tag:{raw_tag}:{who}", version, viewer, tag=raw_tag, scope=scope
-    )
+    return FeedTarget("tag", path, f"tag:{raw_tag}:{who}", viewer, key, tag=raw_tag, scope=scope)
 
 
 async def home(services: Services, token: str | None) -> FeedTarget:
     path = paths.HOME
     async with services.db.read() as conn:
-        viewer = await _viewer(conn, token, path)
-        # The member's own groups. access.decide lets every member read their group, so this
-        # is never wider than what the policy allows.
-        scope = ReadScope(member_id=viewer.member_id)
-        version = await feed_store.scope_version(conn, scope)
-    return FeedTarget("home", path, f"home:{viewer.member_id}", version, viewer, scope=scope)
+        viewer, key = await _viewer(conn, token, path)
+    # The member's own groups. access.decide lets every member read their group, so this
+    # is never wider than what the policy allows.
+    scope = ReadScope(member_id=viewer.member_id)
+    return FeedTarget("home", path, f"home:{viewer.member_id}", viewer, key, scope=scope)
