@@ -12,6 +12,7 @@ from __future__ import annotations
 from feedserver.domain import access
 from feedserver.domain.groups import NAME_RE
 from feedserver.domain.ids import is_id
+from feedserver.domain.members import USERNAME_RE
 from feedserver.domain.services import Services
 from feedserver.domain.text import normalize_tag
 from feedserver.errors import NotFound
@@ -19,6 +20,7 @@ from feedserver.feeds import paths, tokens
 from feedserver.feeds.model import FeedTarget
 from feedserver.models import ReadScope, Viewer
 from feedserver.store import feeds as feed_store
+from feedserver.store import members as member_store
 from feedserver.store import posts as post_store
 from feedserver.store.db import Connection
 
@@ -41,10 +43,21 @@ async def _viewer(conn: Connection, token: str | None, path: str) -> tuple[Viewe
     return Viewer(found[0]), tokens.FeedKey(parsed.key_id, found[1])
 
 
-async def group(services: Services, token: str | None, name: str) -> FeedTarget:
+def _tag(raw: str | None) -> str | None:
+    """A tag from a URL: one spelling per feed, the normalized one."""
+    if raw is not None and normalize_tag(raw) != raw:
+        raise NotFound(_GONE)
+    return raw
+
+
+async def group(
+    services: Services, token: str | None, name: str, raw_tag: str | None = None
+) -> FeedTarget:
+    """A group's feed, or (with a tag) only its posts and FAQ pages with that tag."""
+    tag = _tag(raw_tag)
     if not NAME_RE.match(name):
         raise NotFound(_GONE)
-    path = paths.group_feed(name)
+    path = paths.group_feed(name, tag)
     parsed = tokens.parse(token)
     if parsed is None:
         raise NotFound(_GONE)
@@ -59,6 +72,8 @@ async def group(services: Services, token: str | None, name: str) -> FeedTarget:
     if g is None or not access.decide(viewer, g, membership).can_read:
         raise NotFound(_GONE)
     key = tokens.FeedKey(parsed.key_id, secret)
+    if tag is not None:
+        return FeedTarget("group_tag", path, f"group:{g.id}:{tag}", viewer, key, group=g, tag=tag)
     return FeedTarget("group", path, f"group:{g.id}", viewer, key, group=g)
 
 
@@ -80,8 +95,7 @@ async def thread(services: Services, token: str | None, post_id: str) -> FeedTar
 
 
 async def tag(services: Services, token: str | None, raw_tag: str) -> FeedTarget:
-    if normalize_tag(raw_tag) != raw_tag:  # one spelling per feed, the normalized one
-        raise NotFound(_GONE)
+    _tag(raw_tag)
     path = paths.tag_feed(raw_tag)
     async with services.db.read() as conn:
         viewer, key = await _viewer(conn, token, path)
@@ -98,3 +112,51 @@ async def home(services: Services, token: str | None) -> FeedTarget:
     # is never wider than what the policy allows.
     scope = ReadScope(member_id=viewer.member_id)
     return FeedTarget("home", path, f"home:{viewer.member_id}", viewer, key, scope=scope)
+
+
+async def replies(services: Services, token: str | None) -> FeedTarget:
+    """Answers and replies in the member's own groups (as the home feed: access.member_scope)."""
+    path = paths.REPLIES
+    async with services.db.read() as conn:
+        viewer, key = await _viewer(conn, token, path)
+    scope = access.member_scope(viewer)
+    return FeedTarget("replies", path, f"replies:{viewer.member_id}", viewer, key, scope=scope)
+
+
+async def unanswered(
+    services: Services, token: str | None, group_name: str | None, raw_tag: str | None
+) -> FeedTarget:
+    """Questions nobody answered yet: in the member's groups, or in one group they may read,
+    optionally only those with a tag."""
+    tag = _tag(raw_tag)
+    if group_name is not None and not NAME_RE.match(group_name):
+        raise NotFound(_GONE)
+    path = paths.unanswered_feed(group_name, tag)
+    async with services.db.read() as conn:
+        viewer, key = await _viewer(conn, token, path)
+        g = None
+        if group_name is not None:
+            g = (await access.readable_group(conn, viewer, group_name)).group
+    scope = access.member_scope(viewer) if g is None else ReadScope(group_ids=frozenset({g.id}))
+    return FeedTarget(
+        "unanswered", path, f"unanswered:{viewer.member_id}:{group_name}:{tag}", viewer, key,
+        group=g, tag=tag, scope=scope,
+    )  # fmt: skip
+
+
+async def member(services: Services, token: str | None, username: str) -> FeedTarget:
+    """What one member posted, only where the reader may read (access.read_scope)."""
+    if not USERNAME_RE.match(username):
+        raise NotFound(_GONE)
+    path = paths.member_feed(username)
+    async with services.db.read() as conn:
+        viewer, key = await _viewer(conn, token, path)
+        author = await member_store.by_username(conn, username)
+    if author is None:
+        raise NotFound(_GONE)
+    scope = access.read_scope(viewer)
+    who = "*" if scope.everything else viewer.member_id
+    return FeedTarget(
+        "member", path, f"member:{author.id}:{who}", viewer, key, scope=scope,
+        author_id=author.id, author_name=author.username,
+    )  # fmt: skip

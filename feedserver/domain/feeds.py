@@ -7,11 +7,14 @@ newest page, so it costs the same at any number of posts.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
+from typing import Any
 
 from feedserver.domain import access
 from feedserver.domain.ids import is_id
+from feedserver.domain.members import USERNAME_RE
 from feedserver.domain.services import Services
 from feedserver.domain.text import normalize_tag
 from feedserver.errors import NotFound, ValidationFailed
@@ -29,6 +32,7 @@ from feedserver.feeds.model import (
 from feedserver.models import FaqPage, Member, Post, ReadScope, Tombstone, Viewer
 from feedserver.store import feed_entries
 from feedserver.store import feeds as feed_store
+from feedserver.store import members as member_store
 from feedserver.store import pages as page_store
 from feedserver.store import posts as post_store
 from feedserver.store.db import Connection
@@ -229,7 +233,8 @@ async def _key(services: Services, member: Member) -> tokens.FeedKey:
 
 
 def _url(services: Services, key: tokens.FeedKey, path: str) -> str:
-    return f"{services.config.public_url}{path}?token={tokens.token_for(key, path)}"
+    joint = "&" if "?" in path else "?"
+    return f"{services.config.public_url}{path}{joint}token={tokens.token_for(key, path)}"
 
 
 async def group_feed_url(services: Services, viewer: Viewer, group_name: str) -> str:
@@ -249,9 +254,15 @@ async def feed_url(services: Services, viewer: Viewer, path: str) -> str:
 
 
 async def my_feeds(
-    services: Services, viewer: Viewer, *, tags: list[str] = (), post_ids: list[str] = ()
-) -> dict:
-    """Home and every group of the member; tag and thread feeds on request."""
+    services: Services,
+    viewer: Viewer,
+    *,
+    tags: Sequence[str] = (),
+    post_ids: Sequence[str] = (),
+    usernames: Sequence[str] = (),
+) -> dict[str, Any]:
+    """Home, replies, unanswered and every group of the member; tag feeds (over all groups and
+    per group), thread feeds and members' activity feeds on request."""
     access.require_member(viewer)
     assert viewer.member is not None
     clean_tags = []
@@ -268,12 +279,35 @@ async def my_feeds(
             assert post is not None
             if post.parent_id is not None:
                 raise NotFound("A thread feed starts at the thread's first post")
+        for username in usernames:
+            found = USERNAME_RE.match(username) and await member_store.by_username(conn, username)
+            if not found:
+                raise NotFound("No such member")
     key = await _key(services, viewer.member)
+
+    def url(path: str) -> str:
+        return _url(services, key, path)
+
+    groups = [
+        {"name": n, "url": url(paths.group_feed(n)), "unanswered": url(paths.unanswered_feed(n)),
+         "tags": [{"tag": t, "url": url(paths.group_feed(n, t))} for t in clean_tags]}
+        for n in names
+    ]  # fmt: skip
     return {
-        "home": _url(services, key, paths.HOME),
-        "groups": [{"name": n, "url": _url(services, key, paths.group_feed(n))} for n in names],
-        "tags": [{"tag": t, "url": _url(services, key, paths.tag_feed(t))} for t in clean_tags],
-        "posts": [{"id": p, "url": _url(services, key, paths.thread_feed(p))} for p in post_ids],
+        "home": url(paths.HOME),
+        "replies": url(paths.REPLIES),
+        "unanswered": url(paths.unanswered_feed()),
+        "groups": groups,
+        "tags": [
+            {
+                "tag": t,
+                "url": url(paths.tag_feed(t)),
+                "unanswered": url(paths.unanswered_feed(tag=t)),
+            }
+            for t in clean_tags
+        ],  # fmt: skip
+        "members": [{"username": u, "url": url(paths.member_feed(u))} for u in usernames],
+        "posts": [{"id": p, "url": url(paths.thread_feed(p))} for p in post_ids],
     }
 
 

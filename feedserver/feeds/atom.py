@@ -145,8 +145,9 @@ class _EntryExtras(BaseEntryExtension):
 
 
 def page_url(base: str, path: str, before: str | None) -> str:
+    """A page's URL for the reader; `path` may carry a query of its own (feeds/paths.py)."""
     query = f"before={before}&" if before else ""
-    return f"{base}{path}?{query}token={TOKEN_MARKER}"
+    return f"{base}{path}{'&' if '?' in path else '?'}{query}token={TOKEN_MARKER}"
 
 
 def render(content: FeedContent, base: str, language: str = "en") -> Rendered:

@@ -158,9 +158,9 @@ def _respond(request: web.Request, answer: Answer) -> web.Response:
 
 async def group_feed(request: web.Request) -> web.Response:
     services = request.app[appkeys.SERVICES]
-    name = request.match_info["name"]
+    name, tag = request.match_info["name"], request.query.get("tag")
     return await _serve(
-        request, lambda: feed_targets.group(services, request.query.get("token"), name)
+        request, lambda: feed_targets.group(services, request.query.get("token"), name, tag)
     )
 
 
@@ -185,6 +185,28 @@ async def home_feed(request: web.Request) -> web.Response:
     return await _serve(request, lambda: feed_targets.home(services, request.query.get("token")))
 
 
+async def replies_feed(request: web.Request) -> web.Response:
+    services = request.app[appkeys.SERVICES]
+    return await _serve(request, lambda: feed_targets.replies(services, request.query.get("token")))
+
+
+async def unanswered_feed(request: web.Request) -> web.Response:
+    services = request.app[appkeys.SERVICES]
+    q = request.query
+    return await _serve(
+        request,
+        lambda: feed_targets.unanswered(services, q.get("token"), q.get("group"), q.get("tag")),
+    )
+
+
+async def member_feed(request: web.Request) -> web.Response:
+    services = request.app[appkeys.SERVICES]
+    username = request.match_info["username"]
+    return await _serve(
+        request, lambda: feed_targets.member(services, request.query.get("token"), username)
+    )
+
+
 # -- /api/v1/me/feeds ------------------------------------------------------------------------
 
 
@@ -193,6 +215,7 @@ async def my_feeds(request: web.Request) -> web.Response:
     doc = await feeds.my_feeds(
         request.app[appkeys.SERVICES], viewer,
         tags=request.query.getall("tag", []), post_ids=request.query.getall("post", []),
+        usernames=request.query.getall("member", []),
     )  # fmt: skip
     return web.json_response(doc)
 
