@@ -26,7 +26,7 @@ from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.feed import FeedGenerator
 from lxml import etree
 
-from feedserver.feeds import gzipped, paths
+from feedserver.feeds import gzipped, paths, tokens
 from feedserver.feeds.model import ENTRY_HTML_BYTES, SUMMARY_FROM_BYTES, FeedContent
 from feedserver.models import FaqPage, Post, Tombstone
 
@@ -178,7 +178,7 @@ def render(content: FeedContent, base: str, language: str = "en") -> Rendered:
         newest = max(newest, tombstone.deleted_at)
     fg.updated(newest)
     body = fg.atom_str(pretty=False, encoding="UTF-8")
-    return Rendered(body, newest, content.etag(), gzipped.split(body, SLOT))
+    return Rendered(body, newest, content.etag(), gzipped.split(body, SLOT, tokens.TOKEN_CHARS))
 
 
 def _tombstone_ref(base: str, tombstone: Tombstone) -> str:
@@ -237,7 +237,7 @@ def _entry(fg: FeedGenerator, content: FeedContent, post: Post, base: str) -> da
     elif post.parent_id is None and post.accepted_answer_id:
         categories.append({"term": "answered", "scheme": f"{base}/status/",
                            "label": "Answered"})  # fmt: skip
-    elif post.parent_id is None and post.kind == "question":
+    elif post.parent_id is None and post.kind == "question" and post.reply_count == 0:
         categories.append({"term": "unanswered", "scheme": f"{base}/status/",
                            "label": "Unanswered"})  # fmt: skip
     entry.category(categories)
