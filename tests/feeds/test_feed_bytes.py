@@ -33,9 +33,12 @@ async def raw(client: TestClient, url: str, **headers: str):
     """(status, headers, body) exactly as sent: no Accept-Encoding unless given, and a gzip
     body left compressed (the test client's own session would add and undo both)."""
     headers.setdefault("Accept-Encoding", "identity")
-    async with aiohttp.ClientSession(auto_decompress=False) as session:
-        async with session.get(client.make_url(URL(url).path_qs), headers=headers) as resp:
-            return resp.status, resp.headers, await resp.read()
+    target = client.make_url(URL(url).path_qs)
+    async with (
+        aiohttp.ClientSession(auto_decompress=False) as session,
+        session.get(target, headers=headers) as resp,
+    ):
+        return resp.status, resp.headers, await resp.read()
 
 
 async def _group(api: Api, name: str = "pay") -> str:
