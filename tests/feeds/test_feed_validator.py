@@ -7,10 +7,13 @@ import sys
 import warnings
 from pathlib import Path
 
-from feedserver.feeds.atom import TOMBSTONES_NS
+from lxml import etree
+
+from feedserver.feeds.atom import TOMBSTONES_NS, XML_NS
 from tests.conftest import Api
 from tests.feeds.conftest import feed_urls, fetch, new_post
 
+ATOM = "http://www.w3.org/2005/Atom"
 VENDOR = Path(__file__).resolve().parents[1] / "vendor" / "feedvalidator"
 
 HOSTILE_TITLE = 'Late <check> & "pay" ]]> \u202eevil\u202c \x01 FEEDSERVER-TOKEN-MARKER'
@@ -81,16 +84,20 @@ async def _hostile_world(admin: Api) -> tuple[Api, dict[str, str]]:
         {"title": HOSTILE_TITLE, "body": HOSTILE_BODY, "tags": ["payroll"]},
     )
     assert status in (200, 201), page
-    urls = await feed_urls(alice, tag="payroll", post=question["id"])
+    urls = await feed_urls(alice, tag="payroll", post=question["id"], member="bob")
+    group = urls["groups"][0]
     found = {
         "home": urls["home"],
-        "group": urls["groups"][0]["url"],
+        "replies": urls["replies"],
+        "unanswered": urls["unanswered"],
+        "group": group["url"],
+        "group unanswered": group["unanswered"],
+        "group tag": group["tags"][0]["url"],
         "tag": urls["tags"][0]["url"],
+        "tag unanswered": urls["tags"][0]["unanswered"],
         "thread": urls["posts"][0]["url"],
+        "member": urls["members"][0]["url"],
     }
-    for kind, url in urls.items():
-        if isinstance(url, str) and kind not in found:
-            found[kind] = url
     return alice, found
 
 
@@ -103,6 +110,11 @@ async def test_every_feed_kind_passes_the_w3c_validator(admin: Api, client) -> N
         report[kind] = problems(body, url)
         declared = TOMBSTONES_NS.encode() in body
         assert declared == (b"<at:deleted-entry " in body), kind
+        root = etree.fromstring(body)
+        assert root.get(f"{{{XML_NS}}}lang") == "en", kind
+        for content in root.iter(f"{{{ATOM}}}content"):
+            # Relative links in a body resolve against its post's page, in every reader.
+            assert content.get(f"{{{XML_NS}}}base", "").startswith("http://127.0.0.1:"), kind
     assert report == {kind: [] for kind in urls}, "\n".join(
         f"{kind}: {line}" for kind, lines in report.items() for line in lines
     )
