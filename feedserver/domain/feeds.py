@@ -94,6 +94,7 @@ async def _content(
                 conn, g.id, since=_since(services, PAGE_UPDATE_DAYS), limit=MAX_PAGE_UPDATES
             )
         elif newest_page:
+            assert target.tag is not None
             only = ReadScope(group_ids=frozenset({g.id}))
             dead = await feed_entries.tag_tombstones(conn, target.tag, only, since, PAGE_SIZE)
             changed_pages = await feed_entries.tag_pages(

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from html.parser import HTMLParser
 from importlib import metadata
+from typing import Any
 
 from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.feed import FeedGenerator
@@ -185,7 +186,7 @@ def _tombstone_ref(base: str, tombstone: Tombstone) -> str:
     return paths.post_page(base, tombstone.post_id)
 
 
-def _content(entry, body_html: str, url: str) -> None:
+def _content(entry: Any, body_html: str, url: str) -> None:  # a feedgen FeedEntry
     """The body as content; a long one gets a <summary> too, and a huge one only a summary and
     a link, so one post cannot make a page too large to fetch or validate."""
     if not body_html.strip():
