@@ -82,28 +82,25 @@ class FeedContent:
 
     def etag(self) -> str:
         """A strong validator of exactly what this page shows (and nothing it does not, such
-        as helpful marks): every field the renderer reads goes in, in order."""
-        h = hashlib.sha256()
-
-        def put(*values: object) -> None:
-            for value in values:
-                h.update(str(value).encode("utf-8", "surrogatepass"))
-                h.update(b"\x00")
-
-        put(FORMAT, self.target.path, self.title, self.subtitle, self.alternate_url,
-            self.before, self.next_before, self.created_at, self.replies_links)  # fmt: skip
+        as helpful marks): every field the renderer reads goes in, in order, NUL-separated
+        (no field holds a NUL: text is cleaned at write time)."""
+        parts: list[object] = [FORMAT, self.target.path, self.title, self.subtitle,
+                               self.alternate_url, self.before, self.next_before,
+                               self.created_at, self.replies_links]  # fmt: skip
         for p in self.posts:
-            put("p", p.id, p.group_name, p.parent_id, p.kind, p.author_username,
-                p.author_display_name, p.title, p.body_html, " ".join(p.tags), p.created_at,
-                self.entry_updated(p), p.accepted_answer_id, p.reply_count)  # fmt: skip
+            parts += ("p", p.id, p.group_name, p.parent_id, p.kind, p.author_username,
+                      p.author_display_name, p.title, p.body_html, " ".join(p.tags),
+                      p.created_at, self.entry_updated(p), p.accepted_answer_id,
+                      p.reply_count)  # fmt: skip
         for t in self.tombstones:
-            put("t", t.post_id, t.deleted_at)
+            parts += ("t", t.post_id, t.deleted_at)
         for page in self.pages:
-            put("g", page.id, page.group_name, page.slug, page.title, page.body_html,
-                " ".join(page.tags), page.revision, page.updated_by_username, page.created_at,
-                page.updated_at)  # fmt: skip
+            parts += ("g", page.id, page.group_name, page.slug, page.title, page.body_html,
+                      " ".join(page.tags), page.revision, page.updated_by_username,
+                      page.created_at, page.updated_at)  # fmt: skip
         for extra in (self.question, self.accepted_answer, *self.parents.values()):
             if extra is not None:
-                put("x", extra.id, extra.author_username, extra.author_display_name,
-                    extra.title, extra.accepted_answer_id, extra.updated_at)  # fmt: skip
-        return '"' + h.hexdigest()[:32] + '"'
+                parts += ("x", extra.id, extra.author_username, extra.author_display_name,
+                          extra.title, extra.accepted_answer_id, extra.updated_at)  # fmt: skip
+        raw = "\x00".join(map(str, parts)).encode("utf-8", "surrogatepass")
+        return '"' + hashlib.sha256(raw).hexdigest()[:32] + '"'

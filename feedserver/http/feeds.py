@@ -103,24 +103,35 @@ async def _serve(
     except (NotFound, Unauthorized):
         return _not_found()
     etag = page.etag()
+    key = (target.cache_key, etag, before or "")
     if_none_match = request.headers.get("If-None-Match")
     if if_none_match is not None and _matches(if_none_match, etag):
+        # Remember the answer if the page is at hand, so the next poll needs no database.
+        if (cached := cache.get(key)) is not None:
+            cache.answers.put(request.path_qs, _answer(request, target, cached, generation))
         return web.Response(status=304, headers=_headers(etag))
 
     async def render() -> atom.Rendered:
         return atom.render(page, services.config.public_url, services.config.feed_language)
 
-    rendered = await cache.get_or_render((target.cache_key, etag, before or ""), render)
+    rendered = await cache.get_or_render(key, render)
+    answer = _answer(request, target, rendered, generation)
+    cache.answers.put(request.path_qs, answer)
+    return _respond(request, answer)
+
+
+def _answer(
+    request: web.Request, target: FeedTarget, rendered: atom.Rendered, generation: int
+) -> Answer:
+    """The reader's copy of a cached page: their tokens in its slots, plain and gzipped."""
     fills = _fills(target, rendered.pieces.slots, request.query["token"].encode())
-    answer = Answer(
+    return Answer(
         generation=generation,
-        etag=etag,
+        etag=rendered.etag,
         newest=rendered.updated.timestamp(),
         body=gzipped.plain(rendered.pieces, fills),
         gzip=gzipped.gzip(rendered.pieces, fills),
     )
-    cache.answers.put(request.path_qs, answer)
-    return _respond(request, answer)
 
 
 def _headers(etag: str) -> dict[str, str]:
