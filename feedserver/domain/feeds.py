@@ -21,6 +21,7 @@ from feedserver.errors import NotFound, ValidationFailed
 from feedserver.feeds import paths, tokens
 from feedserver.feeds.model import (
     ENTRY_HTML_BYTES,
+    FAQ_HTML_BYTES,
     MAX_PAGE_UPDATES,
     PAGE_HTML_BYTES,
     PAGE_SIZE,
@@ -40,15 +41,31 @@ from feedserver.store.db import Connection
 SHOWN_WHEN_HUGE = 8 * 1024  # what a huge body costs a page: its summary and link
 
 
+def _shown_size(body_html: str) -> int:
+    size = len(body_html)
+    return SHOWN_WHEN_HUGE if size > ENTRY_HTML_BYTES else size
+
+
+def _fit_pages(pages: list[FaqPage]) -> list[FaqPage]:
+    """The newest changed FAQ pages whose HTML fits FAQ_HTML_BYTES (the newest always)."""
+    taken: list[FaqPage] = []
+    budget = FAQ_HTML_BYTES
+    for page in pages:
+        size = _shown_size(page.body_html)
+        if taken and size > budget:
+            break
+        budget -= size
+        taken.append(page)
+    return taken
+
+
 def _paged(items: list[Post]) -> tuple[list[Post], str | None]:
     """At most PAGE_SIZE entries, and no more HTML than PAGE_HTML_BYTES (at least one entry;
     a body over ENTRY_HTML_BYTES counts as the summary it is shown as)."""
     taken: list[Post] = []
     budget = PAGE_HTML_BYTES
     for item in items[:PAGE_SIZE]:
-        size = len(item.body_html)
-        if size > ENTRY_HTML_BYTES:
-            size = SHOWN_WHEN_HUGE
+        size = _shown_size(item.body_html)
         if taken and size > budget:
             break
         budget -= size
@@ -104,7 +121,7 @@ async def _content(
         return FeedContent(
             target, title, g.description or f"Posts in {g.title}",
             paths.group_page(base, g.name), posts, dead, before, next_before,
-            created_at=g.created_at, pages=changed_pages,
+            created_at=g.created_at, pages=_fit_pages(changed_pages),
         )  # fmt: skip
     if target.kind == "thread":
         return await _thread(conn, target, before, since, base)
@@ -127,7 +144,7 @@ async def _content(
         return FeedContent(
             target, f"#{target.tag}", f"Posts and FAQ pages tagged #{target.tag} in the groups"
             " you read", paths.tag_page(base, target.tag), posts, dead, before, next_before,
-            created_at=member.created_at, pages=changed_pages,
+            created_at=member.created_at, pages=_fit_pages(changed_pages),
         )  # fmt: skip
     if target.kind == "member":
         assert target.author_id is not None

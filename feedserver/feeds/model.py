@@ -22,9 +22,11 @@ PAGE_SIZE = 50  # entries per page (RFC 5005 paged feed)
 TOMBSTONE_DAYS = 30  # deleted posts stay as at:deleted-entry this long (RFC 6721)
 PAGE_UPDATE_DAYS = 30  # a changed FAQ page stays in its group's feed this long
 MAX_PAGE_UPDATES = 20  # ...at most this many of them, on the newest page of the feed
-# A page's entry HTML stops growing past this many bytes (fewer entries, the rest on the
-# next page), so a page stays near 1 MiB, under the W3C validator's 5 MB and any cache.
-PAGE_HTML_BYTES = 768 * 1024
+# A page's post HTML stops growing past this many bytes (fewer entries, the rest on the next
+# page), and its "page updated" entries past FAQ_HTML_BYTES, so with titles, links and
+# tombstones a page stays under 1 MiB: under the W3C validator's 5 MB and any cache.
+PAGE_HTML_BYTES = 704 * 1024
+FAQ_HTML_BYTES = 160 * 1024
 # A body longer than this is shown as a summary and a link to the post, never in full.
 ENTRY_HTML_BYTES = 64 * 1024
 # A body longer than this gets a plain-text <summary> beside its content.

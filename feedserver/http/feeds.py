@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable
 from email.utils import formatdate
 
 from aiohttp import web
+from aiohttp.typedefs import Handler
 
 from feedserver import appkeys
 from feedserver.domain import feed_targets, feeds
@@ -51,7 +52,7 @@ def recent_answer(request: web.Request) -> web.Response | None:
 
 
 @web.middleware
-async def recent_answers_middleware(request: web.Request, handler) -> web.StreamResponse:
+async def recent_answers_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Outermost, so a feed reader's repeated poll costs no more than the HTTP it rides on."""
     feed_poll = request.method in ("GET", "HEAD") and request.path.startswith("/feeds/")
     if feed_poll and (response := recent_answer(request)) is not None:
