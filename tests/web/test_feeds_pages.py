@@ -69,6 +69,7 @@ async def test_pages_with_a_feed_carry_an_autodiscovery_link(browser_for, admin:
         ("/groups/payroll?tag=payroll", "/feeds/tags/payroll.atom"),
         ("/tags/payroll", "/feeds/tags/payroll.atom"),
         (f"/posts/{question}", f"/feeds/posts/{question}.atom"),
+        ("/people/alice", "/feeds/members/alice.atom"),
     ):
         status, html = await alice.get(page)
         assert status == 200, page
