@@ -141,7 +141,7 @@ async def groups_page(
         " AND id < ? ORDER BY id DESC LIMIT ?)"
     )
     union = " UNION ALL ".join(branch for _ in group_ids)
-    params: list = []
+    params: list[object] = []
     for group_id in group_ids:
         params += [group_id, before or _NEWEST, limit]
     found = await conn.execute_fetchall(
