@@ -7,8 +7,9 @@ thing measured), runs the real `feedserver serve` in its own process on 127.0.0.
 load from another process (`wrk` when installed, else an aiohttp client process). Measures:
 
 - bare aiohttp "hello" requests/s (bench/limits.py): the HTTP limit;
-- warm feed 200s/s and 304 revalidations/s of the group feed, as ratios to that limit
-  (targets: >= 0.5 and >= 0.7);
+- warm feed 200s/s and 304 revalidations/s of the group feed, each plain and gzipped, as
+  ratios to that limit (targets: >= 0.5 and >= 0.7);
+- the newest page's size, plain and gzipped;
 - cold render of one page (token, access, version, page query, feedgen) against rendering
   the same 50 entries with feedgen alone;
 - the warm feed at the small and the large group (target: large within 1.3x of small).
@@ -148,34 +149,50 @@ async def _get(url: str, headers: dict | None = None) -> tuple[int, str]:
     raise RuntimeError(f"{url} did not answer")
 
 
+PLAIN = {"Accept-Encoding": "identity"}
+GZIP = {"Accept-Encoding": "gzip"}
+KINDS = ("warm", "warm_gz", "304", "304_gz")
+
+
 def polling(data: Path, port: int, url: str, seconds: float, rounds: int) -> dict[str, float]:
-    """Rounds of hello / warm 200 / 304, back to back, against a fresh server process: the
-    machine is shared, so each ratio compares figures taken seconds apart, and the median
-    round is reported."""
-    found: dict[str, list[float]] = {"hello": [], "warm": [], "304": []}
+    """Rounds of hello / warm 200 / 304, each plain and gzipped, back to back, against a fresh
+    server process: the machine is shared, so each ratio compares figures taken seconds
+    apart, and the median round is reported."""
+    found: dict[str, list[float]] = {"hello": [], **{k: [] for k in KINDS}}
     with server(data, port), limits.hello_server() as hello_url:
         status, etag = asyncio.run(_get(url))  # renders once: the cache is warm from here
         assert status == 200, status
         assert asyncio.run(_get(url, {"If-None-Match": etag}))[0] == 304
         limits.requests_per_second(url, seconds=1)  # warm up both processes
         limits.requests_per_second(hello_url, seconds=1)
+        conditional = {"If-None-Match": etag}
+        asks = {
+            "warm": (PLAIN, 200), "warm_gz": (GZIP, 200),
+            "304": (PLAIN | conditional, 304), "304_gz": (GZIP | conditional, 304),
+        }  # fmt: skip
         for _ in range(rounds):
             found["hello"].append(limits.requests_per_second(hello_url, seconds=seconds))
-            found["warm"].append(limits.requests_per_second(url, seconds=seconds, expect=200))
-            found["304"].append(
-                limits.requests_per_second(
-                    url, seconds=seconds, headers={"If-None-Match": etag}, expect=304
+            for kind, (headers, expect) in asks.items():
+                found[kind].append(
+                    limits.requests_per_second(url, seconds=seconds, headers=headers, expect=expect)
                 )
-            )
     ratios = {
-        "warm_ratio": statistics.median(
-            w / h for w, h in zip(found["warm"], found["hello"], strict=True)
-        ),
-        "304_ratio": statistics.median(
-            r / h for r, h in zip(found["304"], found["hello"], strict=True)
-        ),
+        f"{kind}_ratio": statistics.median(
+            w / h for w, h in zip(found[kind], found["hello"], strict=True)
+        )
+        for kind in KINDS
     }
     return {k: statistics.median(v) for k, v in found.items()} | ratios
+
+
+async def page_sizes(url: str) -> tuple[int, int]:
+    """Bytes of the newest page, plain and gzipped, as sent."""
+    sizes = []
+    async with aiohttp.ClientSession(auto_decompress=False) as session:
+        for headers in (PLAIN, GZIP):
+            async with session.get(url, headers=headers) as resp:
+                sizes.append(len(await resp.read()))
+    return sizes[0], sizes[1]
 
 
 def main() -> None:
@@ -207,19 +224,27 @@ def main() -> None:
             seeded = size
             figures[size] = {"cold": cold, "alone": alone}
             figures[size] |= polling(data, port, url, args.seconds, args.rounds)
+            with server(data, port):
+                plain, packed = asyncio.run(page_sizes(url))
+            figures[size] |= {"plain_bytes": plain, "gzip_bytes": packed}
     s, g = figures[args.small], figures[args.large]
-    rows = [
-        ("bare aiohttp hello requests/s (the HTTP limit)", f"{s['hello']:,.0f}", "1.00"),
-        (f"warm feed 200s/s, {args.small:,} posts", f"{s['warm']:,.0f}",
-         f"{s['warm_ratio']:.2f} of hello (target >= 0.50)"),
-        (f"304 revalidations/s, {args.small:,} posts", f"{s['304']:,.0f}",
-         f"{s['304_ratio']:.2f} of hello (target >= 0.70)"),
-        (f"warm feed 200s/s, {args.large:,} posts (hello {g['hello']:,.0f})", f"{g['warm']:,.0f}",
-         f"{g['warm_ratio']:.2f} of hello"),
-        (f"304 revalidations/s, {args.large:,} posts", f"{g['304']:,.0f}",
-         f"{g['304_ratio']:.2f} of hello"),
+    rows = [("bare aiohttp hello requests/s (the HTTP limit)", f"{s['hello']:,.0f}", "1.00")]
+    targets = {"warm": 0.50, "304": 0.70}
+    for size, f in ((args.small, s), (args.large, g)):
+        for kind in KINDS:
+            what = "warm feed 200s/s" if kind.startswith("warm") else "304 revalidations/s"
+            how = "gzip" if kind.endswith("_gz") else "plain"
+            target = targets[kind.removesuffix("_gz")]
+            rows.append((
+                f"{what}, {how}, {size:,} posts (hello {f['hello']:,.0f})", f"{f[kind]:,.0f}",
+                f"{f[f'{kind}_ratio']:.2f} of hello (target >= {target:.2f})",
+            ))  # fmt: skip
+    rows += [
         (f"warm feed time at {args.large:,} / at {args.small:,} posts", "",
          f"{s['warm_ratio'] / g['warm_ratio']:.2f} (target <= 1.30)"),
+        (f"newest page, plain / gzip, {args.small:,} posts",
+         f"{s['plain_bytes']:,} / {s['gzip_bytes']:,} bytes",
+         f"{s['gzip_bytes'] / s['plain_bytes']:.3f}"),
         ("feedgen alone, the same 50 entries (the feed limit)", f"{s['alone'] * 1000:.2f} ms",
          "1.00"),
         (f"cold render of the newest page, {args.small:,} posts", f"{s['cold'] * 1000:.2f} ms",
@@ -233,9 +258,9 @@ def main() -> None:
     print(table)
     load = "wrk" if shutil.which("wrk") else "an aiohttp client process"
     write_section(
-        "Atom feeds under polling (bench/feeds.py)",
+        f"Atom feeds under polling, plain and gzip (bench/feeds.py, {datetime.now(UTC):%Y-%m-%d})",
         f"{machine()}; load from {load} on loopback, 16 connections; {args.rounds} rounds of"
-        f" hello/200/304 at {args.seconds:g}s each, median round; whole run"
+        f" hello/200/200 gzip/304/304 gzip at {args.seconds:g}s each, median round; whole run"
         f" {time.perf_counter() - began:.0f}s\n\n{table}",
     )
 

@@ -103,7 +103,11 @@ async def _load(url: str, seconds: float, connections: int, headers: dict, expec
     done = 0
     stop = time.perf_counter() + seconds
     connector = aiohttp.TCPConnector(limit=connections)
-    async with aiohttp.ClientSession(connector=connector, headers=headers) as session:
+    # Bodies are read as sent (a gzipped one stays compressed): the server is measured, not
+    # the client's inflating.
+    async with aiohttp.ClientSession(
+        connector=connector, headers=headers, auto_decompress=False
+    ) as session:
 
         async def worker() -> None:
             nonlocal done

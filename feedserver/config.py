@@ -45,6 +45,9 @@ class Config:
     feed_cache_bytes: int = _f(
         32 * 1024 * 1024, "Memory for rendered Atom feed pages, per process (bytes)."
     )
+    feed_language: str = _f(
+        "en", "Language of the Atom feeds' text (their xml:lang), e.g. en or fr-CA."
+    )
     log_level: str = _f("INFO", "Logging level.")
     organization_name: str = _f(
         "", "The organization's name, shown to partner servers; default the host name."

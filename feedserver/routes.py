@@ -229,6 +229,9 @@ def feed_routes() -> list[web.RouteDef]:
         web.get("/feeds/groups/{name}.atom", feeds.group_feed),
         web.get("/feeds/tags/{tag}.atom", feeds.tag_feed),
         web.get("/feeds/posts/{id}.atom", feeds.thread_feed),
+        web.get("/feeds/replies.atom", feeds.replies_feed),
+        web.get("/feeds/unanswered.atom", feeds.unanswered_feed),
+        web.get("/feeds/members/{username}.atom", feeds.member_feed),
         web.get(f"{API}/me/feeds", feeds.my_feeds),
         web.post(f"{API}/me/feeds/rotate", feeds.rotate_feeds),
     ]

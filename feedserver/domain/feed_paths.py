@@ -1,4 +1,5 @@
-"""The feed paths (what a token signs) and the public URLs a feed links to.
+"""The feed paths (what a token signs, with the query that narrows the feed, if any) and the
+public URLs a feed links to.
 
 The canonical path is built from validated route parameters, never copied from the request,
 so percent-encoding tricks cannot make two spellings of one feed.
@@ -7,10 +8,27 @@ so percent-encoding tricks cannot make two spellings of one feed.
 from __future__ import annotations
 
 HOME = "/feeds/home.atom"
+REPLIES = "/feeds/replies.atom"
 
 
-def group_feed(name: str) -> str:
-    return f"/feeds/groups/{name}.atom"
+def _query(**params: str | None) -> str:
+    """A canonical query (fixed order, only the parameters given): part of what a token
+    signs, so a token opens one narrowing of a feed, not any other. Values are validated
+    names and tags, which need no escaping."""
+    given = [f"{k}={v}" for k, v in params.items() if v is not None]
+    return "?" + "&".join(given) if given else ""
+
+
+def group_feed(name: str, tag: str | None = None) -> str:
+    return f"/feeds/groups/{name}.atom" + _query(tag=tag)
+
+
+def unanswered_feed(group: str | None = None, tag: str | None = None) -> str:
+    return "/feeds/unanswered.atom" + _query(group=group, tag=tag)
+
+
+def member_feed(username: str) -> str:
+    return f"/feeds/members/{username}.atom"
 
 
 def tag_feed(tag: str) -> str:

@@ -3,8 +3,8 @@ exactly as it does for the API (a group the member cannot read does not exist: N
 
 Every failure is the same NotFound, whatever went wrong (no token, a wrong, rotated or
 foreign token, a missing group, a group the member left), so a feed URL reveals nothing.
-The version is read here, before any content, so cached bytes are never older than the
-version they are filed under.
+A target carries no version: the page's validator is a digest of what the page shows
+(FeedContent.etag), computed from the page itself.
 """
 
 from __future__ import annotations
@@ -14,12 +14,14 @@ from feedserver.domain import feed_paths as paths
 from feedserver.domain import feed_tokens as tokens
 from feedserver.domain.groups import NAME_RE
 from feedserver.domain.ids import is_id
+from feedserver.domain.members import USERNAME_RE
 from feedserver.domain.services import Services
 from feedserver.domain.text import normalize_tag
 from feedserver.errors import NotFound
 from feedserver.models import ReadScope, Viewer
-from feedserver.models.feeds import FeedTarget
+from feedserver.models.feeds import FeedKey, FeedTarget
 from feedserver.store import feeds as feed_store
+from feedserver.store import members as member_store
 from feedserver.store import posts as post_store
 from feedserver.store.db import Connection
 
@@ -32,20 +34,31 @@ def data_generation(services: Services) -> int:
     return services.db.generation
 
 
-async def _viewer(conn: Connection, token: str | None, path: str) -> Viewer:
+async def _viewer(conn: Connection, token: str | None, path: str) -> tuple[Viewer, FeedKey]:
     parsed = tokens.parse(token)
     if parsed is None:
         raise NotFound(_GONE)
     found = await feed_store.member_by_key(conn, parsed.key_id)
     if found is None or not tokens.verify(found[1], path, parsed.mac):
         raise NotFound(_GONE)
-    return Viewer(found[0])
+    return Viewer(found[0]), FeedKey(parsed.key_id, found[1])
 
 
-async def group(services: Services, token: str | None, name: str) -> FeedTarget:
+def _tag(raw: str | None) -> str | None:
+    """A tag from a URL: one spelling per feed, the normalized one."""
+    if raw is not None and normalize_tag(raw) != raw:
+        raise NotFound(_GONE)
+    return raw
+
+
+async def group(
+    services: Services, token: str | None, name: str, raw_tag: str | None = None
+) -> FeedTarget:
+    """A group's feed, or (with a tag) only its posts and FAQ pages with that tag."""
+    tag = _tag(raw_tag)
     if not NAME_RE.match(name):
         raise NotFound(_GONE)
-    path = paths.group_feed(name)
+    path = paths.group_feed(name, tag)
     parsed = tokens.parse(token)
     if parsed is None:
         raise NotFound(_GONE)
@@ -55,11 +68,14 @@ async def group(services: Services, token: str | None, name: str) -> FeedTarget:
         found = await feed_store.group_by_key(conn, parsed.key_id, name)
     if found is None or not tokens.verify(found[1], path, parsed.mac):
         raise NotFound(_GONE)
-    member, _, g, membership = found
+    member, secret, g, membership = found
     viewer = Viewer(member)
     if g is None or not access.decide(viewer, g, membership).can_read:
         raise NotFound(_GONE)
-    return FeedTarget("group", path, f"group:{g.id}", str(g.version), viewer, group=g)
+    key = FeedKey(parsed.key_id, secret)
+    if tag is not None:
+        return FeedTarget("group_tag", path, f"group:{g.id}:{tag}", viewer, key, group=g, tag=tag)
+    return FeedTarget("group", path, f"group:{g.id}", viewer, key, group=g)
 
 
 async def thread(services: Services, token: str | None, post_id: str) -> FeedTarget:
@@ -67,7 +83,7 @@ async def thread(services: Services, token: str | None, post_id: str) -> FeedTar
         raise NotFound(_GONE)
     path = paths.thread_feed(post_id)
     async with services.db.read() as conn:
-        viewer = await _viewer(conn, token, path)
+        viewer, key = await _viewer(conn, token, path)
         post = await post_store.get(conn, post_id)
         found = await access.readable_post_group(conn, viewer, post)
     assert post is not None
@@ -75,30 +91,73 @@ async def thread(services: Services, token: str | None, post_id: str) -> FeedTar
         raise NotFound(_GONE)
     g = found.group
     return FeedTarget(
-        "thread", path, f"thread:{post.id}", str(g.version), viewer, group=g, question_id=post.id
+        "thread", path, f"thread:{post.id}", viewer, key, group=g, question_id=post.id
     )
 
 
 async def tag(services: Services, token: str | None, raw_tag: str) -> FeedTarget:
-    if normalize_tag(raw_tag) != raw_tag:  # one spelling per feed, the normalized one
-        raise NotFound(_GONE)
+    _tag(raw_tag)
     path = paths.tag_feed(raw_tag)
     async with services.db.read() as conn:
-        viewer = await _viewer(conn, token, path)
-        scope = access.read_scope(viewer)
-        version = await feed_store.scope_version(conn, scope)
+        viewer, key = await _viewer(conn, token, path)
+    scope = access.read_scope(viewer)
     who = "*" if scope.everything else viewer.member_id
-    return FeedTarget(
-        "tag", path, f"tag:{raw_tag}:{who}", version, viewer, tag=raw_tag, scope=scope
-    )
+    return FeedTarget("tag", path, f"tag:{raw_tag}:{who}", viewer, key, tag=raw_tag, scope=scope)
 
 
 async def home(services: Services, token: str | None) -> FeedTarget:
     path = paths.HOME
     async with services.db.read() as conn:
-        viewer = await _viewer(conn, token, path)
-        # The member's own groups. access.decide lets every member read their group, so this
-        # is never wider than what the policy allows.
-        scope = ReadScope(member_id=viewer.member_id)
-        version = await feed_store.scope_version(conn, scope)
-    return FeedTarget("home", path, f"home:{viewer.member_id}", version, viewer, scope=scope)
+        viewer, key = await _viewer(conn, token, path)
+    # The member's own groups. access.decide lets every member read their group, so this
+    # is never wider than what the policy allows.
+    scope = ReadScope(member_id=viewer.member_id)
+    return FeedTarget("home", path, f"home:{viewer.member_id}", viewer, key, scope=scope)
+
+
+async def replies(services: Services, token: str | None) -> FeedTarget:
+    """Answers and replies in the member's own groups (as the home feed: access.member_scope)."""
+    path = paths.REPLIES
+    async with services.db.read() as conn:
+        viewer, key = await _viewer(conn, token, path)
+    scope = access.member_scope(viewer)
+    return FeedTarget("replies", path, f"replies:{viewer.member_id}", viewer, key, scope=scope)
+
+
+async def unanswered(
+    services: Services, token: str | None, group_name: str | None, raw_tag: str | None
+) -> FeedTarget:
+    """Questions nobody answered yet: in the member's groups, or in one group they may read,
+    optionally only those with a tag."""
+    tag = _tag(raw_tag)
+    if group_name is not None and not NAME_RE.match(group_name):
+        raise NotFound(_GONE)
+    path = paths.unanswered_feed(group_name, tag)
+    async with services.db.read() as conn:
+        viewer, key = await _viewer(conn, token, path)
+        g = None
+        if group_name is not None:
+            g = (await access.readable_group(conn, viewer, group_name)).group
+    scope = access.member_scope(viewer) if g is None else ReadScope(group_ids=frozenset({g.id}))
+    return FeedTarget(
+        "unanswered", path, f"unanswered:{viewer.member_id}:{group_name}:{tag}", viewer, key,
+        group=g, tag=tag, scope=scope,
+    )  # fmt: skip
+
+
+async def member(services: Services, token: str | None, username: str) -> FeedTarget:
+    """What one member posted, only where the reader may read (access.read_scope)."""
+    if not USERNAME_RE.match(username):
+        raise NotFound(_GONE)
+    path = paths.member_feed(username)
+    async with services.db.read() as conn:
+        viewer, key = await _viewer(conn, token, path)
+        author = await member_store.by_username(conn, username)
+    if author is None:
+        raise NotFound(_GONE)
+    scope = access.read_scope(viewer)
+    who = "*" if scope.everything else viewer.member_id
+    return FeedTarget(
+        "member", path, f"member:{author.id}:{who}", viewer, key, scope=scope,
+        author_id=author.id, author_name=author.username,
+    )  # fmt: skip

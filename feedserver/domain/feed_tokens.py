@@ -15,16 +15,12 @@ import hmac
 import secrets
 from dataclasses import dataclass
 
+from feedserver.models.feeds import FeedKey
+
 KEY_ID_CHARS = 16  # 12 random bytes, base64url
 MAC_CHARS = 22  # 16 bytes of HMAC-SHA256, base64url without padding
 TOKEN_CHARS = KEY_ID_CHARS + MAC_CHARS
 _ALPHABET = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
-
-
-@dataclass(frozen=True, slots=True)
-class FeedKey:
-    key_id: str
-    secret: bytes
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,12 +1,14 @@
 """What a feed contains (one page of it), and the member's feed URLs.
 
-A page is read by index range from its `before` cursor, at most PAGE_SIZE entries plus the
-recent tombstones on the newest page, so it costs the same at any number of posts.
+A page is read by index range from its `before` cursor, at most PAGE_SIZE entries (fewer when
+their HTML passes PAGE_HTML_BYTES) plus the recent tombstones and changed FAQ pages on the
+newest page, so it costs the same at any number of posts.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -14,94 +16,199 @@ from feedserver.domain import access
 from feedserver.domain import feed_paths as paths
 from feedserver.domain import feed_tokens as tokens
 from feedserver.domain.ids import is_id
+from feedserver.domain.members import USERNAME_RE
 from feedserver.domain.services import Services
 from feedserver.domain.text import normalize_tag
 from feedserver.errors import NotFound, ValidationFailed
-from feedserver.models import Member, Post, Viewer
+from feedserver.models import FaqPage, Member, Post, ReadScope, Tombstone, Viewer
 from feedserver.models.feeds import (
+    ENTRY_HTML_BYTES,
+    FAQ_HTML_BYTES,
     MAX_PAGE_UPDATES,
+    PAGE_HTML_BYTES,
     PAGE_SIZE,
     PAGE_UPDATE_DAYS,
     TOMBSTONE_DAYS,
     FeedContent,
+    FeedKey,
     FeedTarget,
 )
+from feedserver.store import feed_entries
 from feedserver.store import feeds as feed_store
+from feedserver.store import members as member_store
 from feedserver.store import pages as page_store
 from feedserver.store import posts as post_store
 from feedserver.store.db import Connection
 
+SHOWN_WHEN_HUGE = 8 * 1024  # what a huge body costs a page: its summary and link
+
+
+def _shown_size(body_html: str) -> int:
+    size = len(body_html)
+    return SHOWN_WHEN_HUGE if size > ENTRY_HTML_BYTES else size
+
+
+def _fit_pages(pages: list[FaqPage]) -> list[FaqPage]:
+    """The newest changed FAQ pages whose HTML fits FAQ_HTML_BYTES (the newest always)."""
+    taken: list[FaqPage] = []
+    budget = FAQ_HTML_BYTES
+    for page in pages:
+        size = _shown_size(page.body_html)
+        if taken and size > budget:
+            break
+        budget -= size
+        taken.append(page)
+    return taken
+
 
 def _paged(items: list[Post]) -> tuple[list[Post], str | None]:
-    if len(items) > PAGE_SIZE:
-        return items[:PAGE_SIZE], items[PAGE_SIZE - 1].id
-    return items, None
+    """At most PAGE_SIZE entries, and no more HTML than PAGE_HTML_BYTES (at least one entry;
+    a body over ENTRY_HTML_BYTES counts as the summary it is shown as)."""
+    taken: list[Post] = []
+    budget = PAGE_HTML_BYTES
+    for item in items[:PAGE_SIZE]:
+        size = _shown_size(item.body_html)
+        if taken and size > budget:
+            break
+        budget -= size
+        taken.append(item)
+    return taken, (taken[-1].id if len(items) > len(taken) else None)
+
+
+def _since(services: Services, days: int) -> datetime:
+    return services.clock() - timedelta(days=days)
 
 
 async def content(services: Services, target: FeedTarget, before: str | None) -> FeedContent:
     """One page of a feed the viewer was allowed to open (see domain/feed_targets.py)."""
-    base = services.config.public_url
-    since = services.clock() - timedelta(days=TOMBSTONE_DAYS)
-    newest_page = before is None
     async with services.db.read() as conn:
-        if target.kind == "group":
-            assert target.group is not None
-            g = target.group
-            found = await post_store.group_page(
-                conn, g.id, kind=None, tag=None, before=before, limit=PAGE_SIZE + 1
-            )
-            posts, next_before = _paged(found)
-            dead, changed_pages = [], []
-            if newest_page:
-                dead = await feed_store.group_tombstones(conn, [g.id], since, PAGE_SIZE)
-                changed_pages = await page_store.updated_since(
-                    conn, g.id, since=services.clock() - timedelta(days=PAGE_UPDATE_DAYS),
-                    limit=MAX_PAGE_UPDATES,
-                )  # fmt: skip
-            return FeedContent(
-                target, g.title, g.description or f"Posts in {g.title}",
-                paths.group_page(base, g.name), posts, dead, before, next_before,
-                created_at=g.created_at, pages=changed_pages,
-            )  # fmt: skip
-        if target.kind == "thread":
-            return await _thread(conn, target, before, since, base)
-        assert target.scope is not None and target.viewer.member is not None
-        member = target.viewer.member
-        if target.kind == "tag":
-            assert target.tag is not None
-            found = await feed_store.tag_page(
-                conn, target.tag, target.scope, before=before, limit=PAGE_SIZE + 1
-            )
-            dead = (
-                await feed_store.scope_tombstones(conn, target.scope, since, PAGE_SIZE)
-                if newest_page
-                else []
-            )
-            posts, next_before = _paged(found)
-            return FeedContent(
-                target, f"#{target.tag}", f"Posts tagged #{target.tag} in the groups you read",
-                paths.tag_page(base, target.tag), posts, dead, before, next_before,
-                created_at=member.created_at,
-            )  # fmt: skip
-        group_ids = await feed_store.member_group_ids(conn, member.id)
-        found = await feed_store.groups_page(conn, group_ids, before=before, limit=PAGE_SIZE + 1)
-        dead = (
-            await feed_store.group_tombstones(conn, group_ids, since, PAGE_SIZE)
-            if newest_page
-            else []
+        page = await _content(conn, services, target, before)
+        changes = await feed_entries.changed_at(
+            conn, [p.id for p in page.posts if p.parent_id is not None]
+        )
+        missing = {p.parent_id for p in page.posts if p.parent_id} - page.parents.keys()
+        parents = {q.id: q for q in await feed_store.posts_by_ids(conn, sorted(missing))}
+    return replace(page, entry_changes=changes, parents=page.parents | parents)
+
+
+async def _content(
+    conn: Connection, services: Services, target: FeedTarget, before: str | None
+) -> FeedContent:
+    base = services.config.public_url
+    since = _since(services, TOMBSTONE_DAYS)
+    newest_page = before is None
+    limit = PAGE_SIZE + 1
+    if target.kind in ("group", "group_tag"):
+        assert target.group is not None
+        g = target.group
+        found = await post_store.group_page(
+            conn, g.id, kind=None, tag=target.tag, before=before, limit=limit
         )
         posts, next_before = _paged(found)
+        dead: list[Tombstone] = []
+        changed_pages: list[FaqPage] = []
+        if newest_page and target.tag is None:
+            dead = await feed_store.group_tombstones(conn, [g.id], since, PAGE_SIZE)
+            changed_pages = await page_store.updated_since(
+                conn, g.id, since=_since(services, PAGE_UPDATE_DAYS), limit=MAX_PAGE_UPDATES
+            )
+        elif newest_page:
+            assert target.tag is not None
+            only = ReadScope(group_ids=frozenset({g.id}))
+            dead = await feed_entries.tag_tombstones(conn, target.tag, only, since, PAGE_SIZE)
+            changed_pages = await feed_entries.tag_pages(
+                conn, target.tag, only, _since(services, PAGE_UPDATE_DAYS), MAX_PAGE_UPDATES
+            )
+        title = g.title if target.tag is None else f"{g.title}: #{target.tag}"
         return FeedContent(
-            target, f"Home: {member.display_name}", "Everything in your groups",
-            f"{base}/", posts, dead, before, next_before, created_at=member.created_at,
+            target, title, g.description or f"Posts in {g.title}",
+            paths.group_page(base, g.name), posts, dead, before, next_before,
+            created_at=g.created_at, pages=_fit_pages(changed_pages),
         )  # fmt: skip
+    if target.kind == "thread":
+        return await _thread(conn, target, before, since, base)
+    assert target.scope is not None and target.viewer.member is not None
+    member = target.viewer.member
+    if target.kind == "tag":
+        assert target.tag is not None
+        found = await feed_store.tag_page(conn, target.tag, target.scope, before=before,
+                                          limit=limit)  # fmt: skip
+        posts, next_before = _paged(found)
+        dead, changed_pages = [], []
+        if newest_page:
+            dead = await feed_entries.tag_tombstones(
+                conn, target.tag, target.scope, since, PAGE_SIZE
+            )
+            changed_pages = await feed_entries.tag_pages(
+                conn, target.tag, target.scope, _since(services, PAGE_UPDATE_DAYS),
+                MAX_PAGE_UPDATES,
+            )  # fmt: skip
+        return FeedContent(
+            target, f"#{target.tag}", f"Posts and FAQ pages tagged #{target.tag} in the groups"
+            " you read", paths.tag_page(base, target.tag), posts, dead, before, next_before,
+            created_at=member.created_at, pages=_fit_pages(changed_pages),
+        )  # fmt: skip
+    if target.kind == "member":
+        assert target.author_id is not None
+        found = await feed_store.author_page(
+            conn, target.author_id, target.scope, before=before, limit=limit
+        )
+        posts, next_before = _paged(found)
+        name = target.author_name or ""
+        return FeedContent(
+            target, f"Activity of {name}", f"What {name} posted where you can read it",
+            paths.member_page(base, name), posts, [], before, next_before,
+            created_at=member.created_at,
+        )  # fmt: skip
+    if target.kind == "unanswered":
+        if target.tag is not None:
+            found = await feed_store.tag_page(conn, target.tag, target.scope, before=before,
+                                              limit=limit, unanswered=True)  # fmt: skip
+        else:
+            group_ids = await _group_ids(conn, target)
+            found = await feed_store.groups_page(
+                conn, group_ids, before=before, limit=limit, which="unanswered"
+            )
+        posts, next_before = _paged(found)
+        where = [f"#{target.tag}"] if target.tag else []
+        where += [target.group.title] if target.group else []
+        return FeedContent(
+            target, "Unanswered questions" + (f": {', '.join(where)}" if where else ""),
+            "Questions nobody has answered yet", f"{base}/", posts, [], before, next_before,
+            created_at=member.created_at, replies_links=True,
+        )  # fmt: skip
+    group_ids = await _group_ids(conn, target)
+    which = "replies" if target.kind == "replies" else "top"
+    found = await feed_store.groups_page(conn, group_ids, before=before, limit=limit, which=which)
+    dead = (
+        await feed_store.group_tombstones(conn, group_ids, since, PAGE_SIZE)
+        if newest_page and which == "top"
+        else []
+    )
+    posts, next_before = _paged(found)
+    if which == "replies":
+        return FeedContent(
+            target, "Latest answers and replies", "Answers and replies in your groups",
+            f"{base}/", posts, [], before, next_before, created_at=member.created_at,
+        )  # fmt: skip
+    return FeedContent(
+        target, f"Home: {member.display_name}", "Everything in your groups",
+        f"{base}/", posts, dead, before, next_before, created_at=member.created_at,
+    )  # fmt: skip
+
+
+async def _group_ids(conn: Connection, target: FeedTarget) -> list[str]:
+    """The member's groups, or the one group the feed was narrowed to."""
+    if target.group is not None:
+        return [target.group.id]
+    assert target.viewer.member is not None
+    return await feed_store.member_group_ids(conn, target.viewer.member.id)
 
 
 async def _thread(
     conn: Connection, target: FeedTarget, before: str | None, since: datetime, base: str
 ) -> FeedContent:
     assert target.question_id is not None and target.group is not None
-    # Read again after the version: the cached page must not be older than its version.
     question = await post_store.get(conn, target.question_id)
     if question is None:
         raise NotFound("No such feed")
@@ -123,13 +230,14 @@ async def _thread(
         f"A {question.kind} in {target.group.title}: its answers, and which one is accepted",
         paths.post_page(base, question.id), posts, dead, before, next_before,
         question=question, accepted_answer=accepted, created_at=question.created_at,
+        replies_links=False, parents={question.id: question},
     )  # fmt: skip
 
 
 # -- the member's feed URLs ------------------------------------------------------------------
 
 
-async def _key(services: Services, member: Member) -> tokens.FeedKey:
+async def _key(services: Services, member: Member) -> FeedKey:
     """The member's feed key, created on first use."""
     async with services.db.read() as conn:
         found = await feed_store.key_of(conn, member.id)
@@ -141,11 +249,12 @@ async def _key(services: Services, member: Member) -> tokens.FeedKey:
             )
             found = await feed_store.key_of(conn, member.id)
     assert found is not None
-    return tokens.FeedKey(*found)
+    return FeedKey(*found)
 
 
-def _url(services: Services, key: tokens.FeedKey, path: str) -> str:
-    return f"{services.config.public_url}{path}?token={tokens.token_for(key, path)}"
+def _url(services: Services, key: FeedKey, path: str) -> str:
+    joint = "&" if "?" in path else "?"
+    return f"{services.config.public_url}{path}{joint}token={tokens.token_for(key, path)}"
 
 
 async def group_feed_url(services: Services, viewer: Viewer, group_name: str) -> str:
@@ -165,9 +274,15 @@ async def feed_url(services: Services, viewer: Viewer, path: str) -> str:
 
 
 async def my_feeds(
-    services: Services, viewer: Viewer, *, tags: Sequence[str] = (), post_ids: Sequence[str] = ()
+    services: Services,
+    viewer: Viewer,
+    *,
+    tags: Sequence[str] = (),
+    post_ids: Sequence[str] = (),
+    usernames: Sequence[str] = (),
 ) -> dict[str, Any]:
-    """Home and every group of the member; tag and thread feeds on request."""
+    """Home, replies, unanswered and every group of the member; tag feeds (over all groups and
+    per group), thread feeds and members' activity feeds on request."""
     access.require_member(viewer)
     assert viewer.member is not None
     clean_tags = []
@@ -184,12 +299,35 @@ async def my_feeds(
             assert post is not None
             if post.parent_id is not None:
                 raise NotFound("A thread feed starts at the thread's first post")
+        for username in usernames:
+            found = USERNAME_RE.match(username) and await member_store.by_username(conn, username)
+            if not found:
+                raise NotFound("No such member")
     key = await _key(services, viewer.member)
+
+    def url(path: str) -> str:
+        return _url(services, key, path)
+
+    groups = [
+        {"name": n, "url": url(paths.group_feed(n)), "unanswered": url(paths.unanswered_feed(n)),
+         "tags": [{"tag": t, "url": url(paths.group_feed(n, t))} for t in clean_tags]}
+        for n in names
+    ]  # fmt: skip
     return {
-        "home": _url(services, key, paths.HOME),
-        "groups": [{"name": n, "url": _url(services, key, paths.group_feed(n))} for n in names],
-        "tags": [{"tag": t, "url": _url(services, key, paths.tag_feed(t))} for t in clean_tags],
-        "posts": [{"id": p, "url": _url(services, key, paths.thread_feed(p))} for p in post_ids],
+        "home": url(paths.HOME),
+        "replies": url(paths.REPLIES),
+        "unanswered": url(paths.unanswered_feed()),
+        "groups": groups,
+        "tags": [
+            {
+                "tag": t,
+                "url": url(paths.tag_feed(t)),
+                "unanswered": url(paths.unanswered_feed(tag=t)),
+            }
+            for t in clean_tags
+        ],  # fmt: skip
+        "members": [{"username": u, "url": url(paths.member_feed(u))} for u in usernames],
+        "posts": [{"id": p, "url": url(paths.thread_feed(p))} for p in post_ids],
     }
 
 

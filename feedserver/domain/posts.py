@@ -13,6 +13,7 @@ from feedserver.domain.services import Services
 from feedserver.domain.text import clean_text, normalize_tag, render_markdown
 from feedserver.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from feedserver.models import Page, Post, Revision, Viewer
+from feedserver.store import feed_entries
 from feedserver.store import posts as post_store
 from feedserver.store.db import Connection
 
@@ -232,7 +233,9 @@ async def delete(services: Services, viewer: Viewer, post_id: str) -> None:
         await expertise.on_deleted(
             conn, services, post.id
         )  # Expertise: the post is no longer evidence
-        await post_store.delete(conn, post, services.clock())
+        now = services.clock()
+        await feed_entries.remember_tags(conn, post, now)  # Feeds: tag feeds' tombstones
+        await post_store.delete(conn, post, now)
         assert viewer.member is not None
         await services.events.publish(conn, PostDeleted(post, viewer.member.id))
 
@@ -251,6 +254,9 @@ async def accept(services: Services, viewer: Viewer, answer_id: str) -> Post:
             now = services.clock()
             await expertise.on_accept(conn, services, question, answer, now)  # Expertise
             await post_store.set_accepted(conn, question, answer.id, now)
+            # Feeds: both answers' entries changed (title, content), after the question's.
+            previous = [question.accepted_answer_id] if question.accepted_answer_id else []
+            await feed_entries.mark_changed(conn, [answer.id, *previous], now)
             assert viewer.member is not None
             await services.events.publish(conn, AnswerAccepted(
                 question, answer.id, question.accepted_answer_id, viewer.member.id
@@ -269,7 +275,9 @@ async def unaccept(services: Services, viewer: Viewer, answer_id: str) -> Post:
         if not access.may_accept(viewer, found, question):
             raise Forbidden("Only the asker, a mentor or an owner changes the accepted answer")
         await expertise.on_unaccept(conn, services, answer.id)  # Expertise: undo the evidence
-        await post_store.set_accepted(conn, question, None, services.clock())
+        now = services.clock()
+        await post_store.set_accepted(conn, question, None, now)
+        await feed_entries.mark_changed(conn, [answer.id], now)  # Feeds: its entry changed
         assert viewer.member is not None
         await services.events.publish(
             conn, AnswerAccepted(question, None, answer.id, viewer.member.id)

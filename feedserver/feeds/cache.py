@@ -1,7 +1,8 @@
-"""Rendered feed bytes, cached by (feed, version, page) so a repeat or a 304 renders nothing.
+"""Rendered feed pages, cached by (feed, validator, page) so a repeat renders nothing.
 
-A key contains the version, so a stale entry can never be served: after a change the new
-version simply misses and the old bytes age out of the LRU. Concurrent misses for one key
+A key contains the page's validator (a digest of what the page shows), so a stale entry can
+never be served, in this process or any other: after a change the new validator simply misses
+and the old bytes age out of the LRU. Concurrent misses for one key
 share one render. Per process and bounded in bytes; a restart only costs one render per feed.
 """
 
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 
 from feedserver.feeds.atom import Rendered
 
-CacheKey = tuple[str, str, str]  # (feed cache key, version, page)
+CacheKey = tuple[str, str, str]  # (feed cache key, validator, page)
 
 
 class FeedCache:
@@ -77,9 +78,13 @@ class Answer:
 
     generation: int
     etag: str
-    last_modified: str  # HTTP date of the feed's newest entry
-    updated: int  # the same, in whole seconds, for If-Modified-Since
+    newest: float  # POSIX time of the feed's newest change (its <updated>)
     body: bytes
+    gzip: bytes  # the same body as a gzip member
+
+    @property
+    def size(self) -> int:
+        return len(self.body) + len(self.gzip)
 
 
 class RecentAnswers:
@@ -104,12 +109,12 @@ class RecentAnswers:
         return found
 
     def put(self, url: str, answer: Answer) -> None:
-        if len(answer.body) > self.max_bytes:
+        if answer.size > self.max_bytes:
             return
         if (old := self._items.pop(url, None)) is not None:
-            self._bytes -= len(old.body)
+            self._bytes -= old.size
         self._items[url] = answer
-        self._bytes += len(answer.body)
+        self._bytes += answer.size
         while self._bytes > self.max_bytes:
             _, evicted = self._items.popitem(last=False)
-            self._bytes -= len(evicted.body)
+            self._bytes -= evicted.size

@@ -1,25 +1,30 @@
 """Atom feed routes and the member's feed URLs.
 
-Feed responses are built for polling readers: a strong ETag from the feed's version, checked
-before anything is read or rendered, so a 304 costs one token lookup, one access check and
-one version read; a 200 serves cached bytes. Between writes, a repeated URL costs no database
-round trip at all (RecentAnswers). A feed that cannot be opened is a bare 404 with
-an empty body, the same for every reason. Feeds never answer 429.
+Feed responses are built for polling readers: a strong ETag that is a digest of exactly what
+the page shows (so it moves when, and only when, the page changes), checked before anything
+is rendered, so a 304 costs one token lookup, one access check and one page read; a 200
+serves cached pieces, gzipped once per cached page when the reader asks for gzip. Between
+writes, a repeated URL costs no database round trip at all (RecentAnswers). A feed that
+cannot be opened is a bare 404 with an empty body, the same for every reason. Feeds never
+answer 429.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Awaitable, Callable
-from email.utils import format_datetime
+from email.utils import formatdate
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from feedserver import appkeys
+from feedserver.domain import feed_paths as paths
 from feedserver.domain import feed_targets, feeds
+from feedserver.domain import feed_tokens as tokens
 from feedserver.domain.ids import is_id
 from feedserver.errors import NotFound, Unauthorized
-from feedserver.feeds import atom
+from feedserver.feeds import atom, gzipped
 from feedserver.feeds.cache import Answer
 from feedserver.http import auth
 from feedserver.models.feeds import FeedTarget
@@ -57,6 +62,33 @@ async def recent_answers_middleware(request: web.Request, handler: Handler) -> w
     return await handler(request)
 
 
+def wants_gzip(accept_encoding: str | None) -> bool:
+    """RFC 9110 Accept-Encoding: gzip (or x-gzip) listed with a nonzero weight."""
+    for item in (accept_encoding or "").split(","):
+        name, _, params = item.partition(";")
+        if name.strip().lower() not in ("gzip", "x-gzip"):
+            continue
+        weight = params.strip().lower().removeprefix("q=").strip()
+        try:
+            return not weight or float(weight) > 0
+        except ValueError:
+            return False
+    return False
+
+
+def _fills(target: FeedTarget, slots: tuple[bytes, ...], token: bytes) -> list[bytes]:
+    """The reader's token for each slot: this feed's is the request's own; a thread feed's
+    is signed with the reader's key (tokens are base64url, safe in an XML attribute)."""
+    fills = []
+    for slot in slots:
+        if slot == b"MARKER":
+            fills.append(token)
+        else:
+            post_id = slot.removeprefix(b"POST-").decode()
+            fills.append(tokens.token_for(target.key, paths.thread_feed(post_id)).encode())
+    return fills
+
+
 async def _serve(
     request: web.Request, resolve: Callable[[], Awaitable[FeedTarget]]
 ) -> web.Response:
@@ -70,58 +102,79 @@ async def _serve(
         target = await resolve()
         if before is not None and not is_id(before):
             raise NotFound("No such page")
+        page = await feeds.content(services, target, before)
     except (NotFound, Unauthorized):
         return _not_found()
-    etag = target.etag(before)
+    etag = page.etag()
+    key = (target.cache_key, etag, before or "")
     if_none_match = request.headers.get("If-None-Match")
     if if_none_match is not None and _matches(if_none_match, etag):
-        return web.Response(status=304, headers={"ETag": etag, "Cache-Control": CACHE_CONTROL})
+        # Remember the answer if the page is at hand, so the next poll needs no database.
+        if (cached := cache.get(key)) is not None:
+            cache.answers.put(request.path_qs, _answer(request, target, cached, generation))
+        return web.Response(status=304, headers=_headers(etag))
 
     async def render() -> atom.Rendered:
-        page = await feeds.content(services, target, before)
-        return atom.render(page, services.config.public_url)
+        return atom.render(page, services.config.public_url, services.config.feed_language)
 
-    try:
-        rendered = await cache.get_or_render(
-            (target.cache_key, target.version, before or ""), render
-        )
-    except NotFound:
-        return _not_found()
-    # The token was checked to be base64url, so it is safe inside an XML attribute.
-    token = request.query["token"].encode()
-    answer = Answer(
-        generation=generation,
-        etag=etag,
-        last_modified=format_datetime(rendered.updated, usegmt=True),
-        updated=int(rendered.updated.timestamp()),  # HTTP dates have no fraction
-        body=rendered.body.replace(atom.TOKEN_MARKER_BYTES, token),
-    )
+    rendered = await cache.get_or_render(key, render)
+    answer = _answer(request, target, rendered, generation)
     cache.answers.put(request.path_qs, answer)
     return _respond(request, answer)
 
 
+def _answer(
+    request: web.Request, target: FeedTarget, rendered: atom.Rendered, generation: int
+) -> Answer:
+    """The reader's copy of a cached page: their tokens in its slots, plain and gzipped."""
+    fills = _fills(target, rendered.pieces.slots, request.query["token"].encode())
+    return Answer(
+        generation=generation,
+        etag=rendered.etag,
+        newest=rendered.updated.timestamp(),
+        body=gzipped.plain(rendered.pieces, fills),
+        gzip=gzipped.gzip(rendered.pieces, fills),
+    )
+
+
+def _headers(etag: str) -> dict[str, str]:
+    return {"ETag": etag, "Cache-Control": CACHE_CONTROL, "Vary": "Accept-Encoding"}
+
+
+def last_modified(newest: float, now: float) -> int:
+    """Last-Modified, in whole seconds: the newest change rounded up, but never later than
+    the present second. A body that changes within the second it was served in then always
+    has a change at or after the date the reader got, so If-Modified-Since cannot hide it."""
+    return min(math.ceil(newest), math.floor(now))
+
+
 def _respond(request: web.Request, answer: Answer) -> web.Response:
-    headers = {
-        "ETag": answer.etag,
-        "Cache-Control": CACHE_CONTROL,
-        "Last-Modified": answer.last_modified,
-    }
+    now = request.app[appkeys.SERVICES].clock().timestamp()
+    modified = last_modified(answer.newest, now)
+    headers = _headers(answer.etag)
+    headers["Last-Modified"] = formatdate(modified, usegmt=True)
     if_none_match = request.headers.get("If-None-Match")
     if if_none_match is not None:
         if _matches(if_none_match, answer.etag):
             return web.Response(status=304, headers=headers)
-    elif (since := request.if_modified_since) is not None and answer.updated <= since.timestamp():
+    elif (since := request.if_modified_since) is not None and math.ceil(
+        answer.newest
+    ) <= since.timestamp():
         return web.Response(status=304, headers=headers)
+    body = answer.body
+    if wants_gzip(request.headers.get("Accept-Encoding")):
+        headers["Content-Encoding"] = "gzip"
+        body = answer.gzip
     return web.Response(
-        body=answer.body, headers=headers, content_type="application/atom+xml", charset="utf-8"
+        body=body, headers=headers, content_type="application/atom+xml", charset="utf-8"
     )
 
 
 async def group_feed(request: web.Request) -> web.Response:
     services = request.app[appkeys.SERVICES]
-    name = request.match_info["name"]
+    name, tag = request.match_info["name"], request.query.get("tag")
     return await _serve(
-        request, lambda: feed_targets.group(services, request.query.get("token"), name)
+        request, lambda: feed_targets.group(services, request.query.get("token"), name, tag)
     )
 
 
@@ -146,6 +199,28 @@ async def home_feed(request: web.Request) -> web.Response:
     return await _serve(request, lambda: feed_targets.home(services, request.query.get("token")))
 
 
+async def replies_feed(request: web.Request) -> web.Response:
+    services = request.app[appkeys.SERVICES]
+    return await _serve(request, lambda: feed_targets.replies(services, request.query.get("token")))
+
+
+async def unanswered_feed(request: web.Request) -> web.Response:
+    services = request.app[appkeys.SERVICES]
+    q = request.query
+    return await _serve(
+        request,
+        lambda: feed_targets.unanswered(services, q.get("token"), q.get("group"), q.get("tag")),
+    )
+
+
+async def member_feed(request: web.Request) -> web.Response:
+    services = request.app[appkeys.SERVICES]
+    username = request.match_info["username"]
+    return await _serve(
+        request, lambda: feed_targets.member(services, request.query.get("token"), username)
+    )
+
+
 # -- /api/v1/me/feeds ------------------------------------------------------------------------
 
 
@@ -154,6 +229,7 @@ async def my_feeds(request: web.Request) -> web.Response:
     doc = await feeds.my_feeds(
         request.app[appkeys.SERVICES], viewer,
         tags=request.query.getall("tag", []), post_ids=request.query.getall("post", []),
+        usernames=request.query.getall("member", []),
     )  # fmt: skip
     return web.json_response(doc)
 

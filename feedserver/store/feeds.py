@@ -1,4 +1,4 @@
-"""Feed secrets, feed versions over many groups, and the pages feeds read.
+"""Feed secrets, the member's groups, and the pages feeds read.
 
 Every page query reads an index range from a cursor (`before`, a post id: ids sort by time),
 so a page costs the same at a thousand or a million posts.
@@ -6,7 +6,6 @@ so a page costs the same at a thousand or a million posts.
 
 from __future__ import annotations
 
-import hashlib
 import sqlite3
 from datetime import datetime
 
@@ -102,30 +101,7 @@ async def group_by_key(
     return member, bytes.fromhex(row["secret"]), group, membership
 
 
-# -- versions --------------------------------------------------------------------------------
-
-
-async def scope_version(conn: Connection, scope: ReadScope) -> str:
-    """Version of everything a scope reads: the newest change stamp among its groups and a
-    digest of which groups they are. A count is not enough: leaving one group and gaining
-    another (a new group has no change stamp yet) keeps the count and the newest stamp, and
-    the cached feed would still hold the lost group's posts."""
-    if scope.everything:
-        # Admins read every group; groups are never deleted, so the count names the set.
-        found = await conn.execute_fetchall(
-            "SELECT (SELECT seq FROM feed_clock WHERE id = 1), (SELECT count(*) FROM groups)"
-        )
-        top, count = next(iter(found))  # two subqueries: always exactly one row
-        return f"{top or 0}.{count}"
-    where, params = group_condition(scope, "g.id", "g.visibility")
-    found = list(
-        await conn.execute_fetchall(
-            f"SELECT g.id, g.feed_seq FROM groups g WHERE {where} ORDER BY g.id", params
-        )
-    )
-    top = max((r[1] for r in found), default=0)
-    which = hashlib.blake2b("\n".join(r[0] for r in found).encode(), digest_size=8).hexdigest()
-    return f"{top}.{len(found)}.{which}"
+# -- groups ----------------------------------------------------------------------------------
 
 
 async def member_group_ids(conn: Connection, member_id: str) -> list[str]:
@@ -147,15 +123,24 @@ async def member_group_names(conn: Connection, member_id: str) -> list[str]:
 # -- pages -----------------------------------------------------------------------------------
 
 
+# Which posts a page over groups lists; each has a partial index on (group_id, id).
+PAGE_KINDS = {
+    "top": "parent_id IS NULL",
+    "replies": "parent_id IS NOT NULL",
+    "unanswered": "parent_id IS NULL AND kind = 'question' AND reply_count = 0",
+}
+
+
 async def groups_page(
-    conn: Connection, group_ids: list[str], *, before: str | None, limit: int
+    conn: Connection, group_ids: list[str], *, before: str | None, limit: int, which: str = "top"
 ) -> list[Post]:
-    """Top-level posts of several groups, newest first: the newest `limit` of each group read
-    by index range, then merged, so the cost is groups x page, not the posts in them."""
+    """Posts of several groups, newest first: the newest `limit` of each group read by index
+    range, then merged, so the cost is groups x page, not the posts in them. `which` is a key
+    of PAGE_KINDS: top-level posts, answers and replies, or unanswered questions."""
     if not group_ids:
         return []
     branch = (
-        "SELECT * FROM (SELECT id FROM posts WHERE group_id = ? AND parent_id IS NULL"
+        f"SELECT * FROM (SELECT id FROM posts WHERE group_id = ? AND {PAGE_KINDS[which]}"
         " AND id < ? ORDER BY id DESC LIMIT ?)"
     )
     union = " UNION ALL ".join(branch for _ in group_ids)
@@ -168,11 +153,40 @@ async def groups_page(
     return [rows.post(r) for r in found]
 
 
-async def tag_page(
-    conn: Connection, tag: str, scope: ReadScope, *, before: str | None, limit: int
+async def posts_by_ids(conn: Connection, ids: list[str]) -> list[Post]:
+    if not ids:
+        return []
+    marks = ", ".join("?" for _ in ids)
+    found = await conn.execute_fetchall(f"{_POST_SELECT} WHERE p.id IN ({marks})", ids)
+    return [rows.post(r) for r in found]
+
+
+async def author_page(
+    conn: Connection, author_id: str, scope: ReadScope, *, before: str | None, limit: int
 ) -> list[Post]:
-    """Posts with a tag in the groups a scope reads, newest first, by the (tag, post) key."""
+    """A member's posts and replies in the groups a scope reads, newest first."""
+    where, params = group_condition(scope, "p.group_id", "g.visibility")
+    found = await conn.execute_fetchall(
+        f"{_POST_SELECT} WHERE p.author_id = ? AND p.id < ? AND {where} ORDER BY p.id DESC LIMIT ?",
+        (author_id, before or _NEWEST, *params, limit),
+    )
+    return [rows.post(r) for r in found]
+
+
+async def tag_page(
+    conn: Connection,
+    tag: str,
+    scope: ReadScope,
+    *,
+    before: str | None,
+    limit: int,
+    unanswered: bool = False,
+) -> list[Post]:
+    """Posts with a tag in the groups a scope reads, newest first, by the (tag, post) key;
+    only questions nobody answered yet when `unanswered`."""
     where, params = group_condition(scope, "t.group_id", "g.visibility")
+    if unanswered:
+        where += f" AND p.{PAGE_KINDS['unanswered'].replace(' AND ', ' AND p.')}"
     found = await conn.execute_fetchall(
         f"SELECT {rows.POST_COLUMNS} FROM post_tags t JOIN posts p ON p.id = t.post_id"
         f" {rows.POST_JOINS} WHERE t.tag = ? AND t.post_id < ? AND {where}"

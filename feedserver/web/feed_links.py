@@ -11,6 +11,7 @@ from aiohttp import web
 from feedserver import appkeys
 from feedserver.domain import feed_paths as paths
 from feedserver.domain import feeds
+from feedserver.domain.members import USERNAME_RE
 from feedserver.models import Group, Post, Viewer
 from feedserver.web.render import FeedLink
 
@@ -33,3 +34,11 @@ async def tag(request: web.Request, viewer: Viewer, name: str) -> list[FeedLink]
 
 async def thread(request: web.Request, viewer: Viewer, post: Post) -> list[FeedLink]:
     return [await _link(request, viewer, f"Answers to: {post.title}", paths.thread_feed(post.id))]
+
+
+async def member(request: web.Request, viewer: Viewer, username: str) -> list[FeedLink]:
+    """A local member's activity (what the viewer may read of it); none for partners' people."""
+    if not USERNAME_RE.match(username):
+        return []
+    title = f"What {username} posts where you can read it"
+    return [await _link(request, viewer, title, paths.member_feed(username))]

@@ -18,7 +18,7 @@ from feedserver.errors import Conflict, ValidationFailed
 from feedserver.http import bodies
 from feedserver.http.paging import decode_cursor, encode_cursor
 from feedserver.models import LEVELS, SHARINGS, Expert
-from feedserver.web import forms, render, session
+from feedserver.web import feed_links, forms, render, session
 
 DIRECTORY_PAGE = 20
 BLANK_TOPIC_ROWS = 3  # empty rows under the declared topics, for adding some without script
@@ -54,8 +54,10 @@ async def member_redirect(request: web.Request) -> web.StreamResponse:
 
 async def profile_page(request: web.Request) -> web.Response:
     viewer = await session.signed_in(request)
-    view = await profiles.get(request.app[appkeys.SERVICES], viewer, request.match_info["username"])
-    return await render.page(request, "profile.html", view=view, p=view.profile)
+    username = request.match_info["username"]
+    view = await profiles.get(request.app[appkeys.SERVICES], viewer, username)
+    links = await feed_links.member(request, viewer, username)
+    return await render.page(request, "profile.html", view=view, p=view.profile, feed_links=links)
 
 
 async def edit_form(request: web.Request) -> web.Response:

@@ -9,7 +9,7 @@ import feedparser
 
 from feedserver.feeds import atom
 from feedserver.models import Post, Tombstone, Viewer
-from feedserver.models.feeds import FeedContent, FeedTarget
+from feedserver.models.feeds import FeedContent, FeedKey, FeedTarget
 from tests.conftest import Api
 from tests.feeds.conftest import feed_urls, fetch, new_post, parse
 
@@ -139,17 +139,24 @@ def test_renderer_strips_control_characters() -> None:
         id="01h0000000000000000000000a", group_id="g", group_name="team", parent_id=None,
         kind="tip", author_id="m", author_username="al", author_display_name="Al\x00\x1b",
         title="Bell\x07 and form\x0c feed FEEDSERVER-TOKEN-MARKER", body="x",
-        body_html="<p>vertical\x0btab \ud800</p>", tags=("t",), created_at=now, updated_at=now,
+        body_html='<p>vertical\x0btab \ud800 <a href="http://evil/?t=FEEDSERVER-TOKFEEDSERVER-'
+        'TOKEN-EN-MARKER">x</a> FEEDSERVER-TOKEN-POST-01h0000000000000000000000c</p>',
+        tags=("t",), created_at=now, updated_at=now,
         revision=1,
     )  # fmt: skip
-    target = FeedTarget("group", "/feeds/groups/team.atom", "group:g", "1", Viewer(None))
+    key = FeedKey("k" * 16, b"s" * 32)
+    target = FeedTarget("group", "/feeds/groups/team.atom", "group:g", Viewer(None), key)
     gone = Tombstone("01h0000000000000000000000b", "g", None, now)
     content = FeedContent(target, "T\x01", "", "http://x/groups/team", [post], [gone])
     rendered = atom.render(content, "http://x")
     parsed = feedparser.parse(rendered.body)
     assert parsed.bozo == 0, parsed.get("bozo_exception")
     assert parsed.entries[0].title.strip() == "Bell and form feed"
-    assert rendered.body.count(atom.TOKEN_MARKER_BYTES) == 2  # self + first links only
+    # Token slots only where the renderer put them, none from the text (not even one that
+    # removing a slot name would join together): self, first, and the thread feed link.
+    assert rendered.body.count(atom.TOKEN_MARKER_BYTES) == 2
+    assert rendered.pieces.slots == (b"MARKER", b"MARKER", b"POST-01h0000000000000000000000a")
+    assert b"FEEDSERVER-TOKEN" not in b"".join(rendered.pieces.plain)
     assert b'<at:deleted-entry ref="http://x/posts/01h0000000000000000000000b"' in rendered.body
     assert rendered.updated == now
 

@@ -26,13 +26,21 @@ async def test_my_feeds_lists_urls_that_work_and_rotation_revokes_them(browser_f
     alice = await browser_for("alice", create=False)
     status, html = await alice.get("/me/feeds?tag=payroll")
     assert status == 200 and 'data-copy="#feed-home"' in html
-    urls = re.findall(r'readonly value="([^"]+)"', html)
-    assert len(urls) == 3  # home, the group, the tag asked for
-    for url in urls:
+    rows = dict(re.findall(r'<input id="([^"]+)" class="mono" readonly value="([^"]+)"', html))
+    urls = list(rows.values())
+    # home, replies, unanswered; the group, its unanswered, its #payroll; the tag asked for
+    # and its unanswered.
+    assert sorted(rows) == sorted([
+        "feed-home", "feed-replies", "feed-unanswered", "feed-group-1",
+        "feed-group-unanswered-1", "feed-group-1-tag-1", "feed-tag-1", "feed-tag-unanswered-1",
+    ])  # fmt: skip
+    for row, url in rows.items():
         async with alice.client.get(_path(url).replace("&amp;", "&")) as resp:
             assert resp.status == 200 and resp.content_type == "application/atom+xml"
             parsed = feedparser.parse(await resp.read())
-            assert parsed.bozo == 0 and any(e.title.endswith("Feed me") for e in parsed.entries)
+            assert parsed.bozo == 0
+            shown = any(e.title.endswith("Feed me") for e in parsed.entries)
+            assert shown == (row != "feed-replies"), row  # an unanswered question: no replies
     # Rotating without the token is refused and changes nothing.
     async with alice.client.post("/me/feeds/rotate", data={}) as resp:
         assert resp.status == 403
@@ -61,6 +69,7 @@ async def test_pages_with_a_feed_carry_an_autodiscovery_link(browser_for, admin:
         ("/groups/payroll?tag=payroll", "/feeds/tags/payroll.atom"),
         ("/tags/payroll", "/feeds/tags/payroll.atom"),
         (f"/posts/{question}", f"/feeds/posts/{question}.atom"),
+        ("/people/alice", "/feeds/members/alice.atom"),
     ):
         status, html = await alice.get(page)
         assert status == 200, page
