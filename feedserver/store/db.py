@@ -207,6 +207,35 @@ class Database:
         finally:
             self._readers.put_nowait(conn)
 
+    async def check_reader(self) -> None:
+        """Raise unless a reader connection answers a query (for /readyz)."""
+        async with self.read() as conn, conn.execute("SELECT 1") as cur:
+            await cur.fetchone()
+
+    async def check_writer(self, within: float) -> None:
+        """Raise unless the writer takes SQLite's write lock within `within` s (for /readyz).
+
+        BEGIN IMMEDIATE then ROLLBACK: proves the writer's thread runs and no other process
+        holds the lock for good, without committing, so `generation` (and every cache keyed
+        on it) does not move.
+        """
+        assert self._writer is not None, "database is not open"
+        writer = self._writer
+        await asyncio.wait_for(self._write_lock.acquire(), within)
+        try:
+            busy_ms = max(1, int(within * 1000))
+            probe = asyncio.ensure_future(
+                writer._execute(_try_write_lock, writer._conn, busy_ms)  # type: ignore[no-untyped-call]
+            )
+            try:
+                await asyncio.shield(probe)
+            except asyncio.CancelledError:
+                # The writer's thread holds the connection: keep the lock until it is done.
+                await asyncio.wait([probe])
+                raise
+        finally:
+            self._write_lock.release()
+
     async def backup(self, dest: Path) -> None:
         """A consistent online copy (SQLite's backup API), taken while writes are held."""
         assert self._writer is not None
@@ -247,6 +276,15 @@ class Database:
 def _rollback_if_open(conn: sqlite3.Connection) -> None:
     if conn.in_transaction:
         conn.execute("ROLLBACK")
+
+
+def _try_write_lock(conn: sqlite3.Connection, busy_ms: int) -> None:
+    conn.execute(f"PRAGMA busy_timeout = {busy_ms}")
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("ROLLBACK")
+    finally:
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
 
 
 def _begin_without_waiting(conn: sqlite3.Connection) -> bool:
