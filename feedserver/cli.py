@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import errno
 import gc
 import logging
+import os
 import secrets
 import sys
 from collections.abc import Awaitable, Callable
@@ -16,7 +18,7 @@ from pathlib import Path
 from aiohttp import web
 
 from feedserver.app import create_app
-from feedserver.config import Config, describe, load_config
+from feedserver.config import Config, ConfigError, load_config, to_toml
 from feedserver.domain import members
 from feedserver.domain.services import Services
 from feedserver.errors import FeedserverError
@@ -39,7 +41,9 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--base-url", dest="base_url")
 
     commands.add_parser("init", help="create the database and the first admin, then exit")
-    commands.add_parser("config", help="print every setting with its value and meaning")
+    commands.add_parser(
+        "config", help="print every setting's value and meaning, as TOML for feedserver.toml"
+    )
 
     user = commands.add_parser("user", help="manage members").add_subparsers(
         dest="user_command", required=True
@@ -135,7 +139,11 @@ def main(argv: list[str] | None = None) -> int:
     overrides = {
         k: v for k, v in vars(args).items() if k in {"data_dir", "host", "port", "base_url"}
     }
-    config = load_config(args.config, overrides)
+    try:
+        config = load_config(args.config, overrides)
+    except ConfigError as error:
+        print(f"feedserver: {error}", file=sys.stderr)
+        return 2
     logging.basicConfig(
         level=config.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
@@ -163,16 +171,12 @@ def _collect_garbage_less_often() -> None:
 
 def _run(args: argparse.Namespace, config: Config) -> int:
     if args.command == "config":
-        for name, default, help_text in describe():
-            print(f"{name} = {getattr(config, name)!r}  # {help_text} (default {default!r})")
+        print(to_toml(config))
         return 0
     if args.command in ("serve", "init"):
         asyncio.run(_with_services(config, _first_admin))
         if args.command == "serve":
-            app = create_app(config)
-            _collect_garbage_less_often()
-            web.run_app(app, host=config.host, port=config.port, print=None)
-            return 0
+            return _serve(config)
         return 0
     if args.command == "user" and args.user_command == "add":
         password = _read_password()
@@ -217,6 +221,25 @@ def _run(args: argparse.Namespace, config: Config) -> int:
 
         return asyncio.run(_with_services(config, backup))
     raise AssertionError(f"unhandled command {args.command}")
+
+
+# Errors of binding the listening socket: the operator's to fix, so one line, no traceback.
+_LISTEN_ERRORS = {errno.EADDRINUSE, errno.EADDRNOTAVAIL, errno.EACCES}
+
+
+def _serve(config: Config) -> int:
+    app = create_app(config)
+    _collect_garbage_less_often()
+    try:
+        web.run_app(app, host=config.host, port=config.port, print=None)
+    except OSError as error:
+        if error.errno not in _LISTEN_ERRORS:
+            raise
+        reason = os.strerror(error.errno).lower()
+        print(f"feedserver: cannot listen on {config.host}:{config.port}: {reason}",
+              file=sys.stderr)  # fmt: skip
+        return 1
+    return 0
 
 
 async def _first_admin(services: Services) -> int:
