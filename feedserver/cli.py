@@ -72,7 +72,9 @@ def _parser() -> argparse.ArgumentParser:
     remove = partner.add_parser(
         "remove", help="tell a partner it is over, then forget it (keys, queue, profiles)"
     )
-    remove.add_argument("host")
+    # Not dest "host": that name is the listen address's override (see main), which would
+    # sign the notice with a key id under the partner's host instead of ours.
+    remove.add_argument("partner_host", metavar="host")
     keys_cmd = commands.add_parser("keys", help="the server's signing keys").add_subparsers(
         dest="keys_command", required=True
     )
@@ -272,9 +274,9 @@ async def _federation_command(args: argparse.Namespace, fed: Federation) -> int:
             print(f"{p.host}\t{p.name}\tprofiles={'yes' if p.profiles else 'no'}"
                   f"\tpending={p.pending}\tfailed={p.failed}{paused}")  # fmt: skip
         return 0
-    ended = await partners.end_partnership(fed, args.host)
+    ended = await partners.end_partnership(fed, args.partner_host)
     if ended is None:
-        print(f"feedserver: no partner {args.host!r}", file=sys.stderr)
+        print(f"feedserver: no partner {args.partner_host!r}", file=sys.stderr)
         return 1
     if ended.told:
         print(f"feedserver: removed {ended.host}; it was told the partnership is over.")
