@@ -7,7 +7,9 @@ writers and never answers SQLITE_BUSY under load; readers run in parallel thanks
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import os
 import sqlite3
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -71,7 +73,7 @@ class Database:
         return conn
 
     async def open(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        await asyncio.to_thread(_private_file, self.path)
         try:
             self._writer = await self._connect(query_only=False)
             await self._writer.execute("PRAGMA journal_mode = WAL")
@@ -276,6 +278,18 @@ class Database:
 def _rollback_if_open(conn: sqlite3.Connection) -> None:
     if conn.in_transaction:
         conn.execute("ROLLBACK")
+
+
+def _private_file(path: Path) -> None:
+    """The database holds password hashes and tokens: readable by its owner only (0600, in a
+    0700 directory when we create it). SQLite gives its -wal and -shm files the same mode."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    for name in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        with contextlib.suppress(FileNotFoundError):
+            if name.stat().st_mode & 0o077:
+                log.warning("%s was readable by others; made it 0600", name)
+                name.chmod(0o600)
 
 
 def _try_write_lock(conn: sqlite3.Connection, busy_ms: int) -> None:
