@@ -1,5 +1,5 @@
-"""Command line: serve, init, user, token, partner, keys, backup. Every option can also be set in
-feedserver.toml or a FEEDSERVER_* variable (see `feedserver config`)."""
+"""Command line: serve, init, user, token, partner, keys, backup, restore. Every option can
+also be set in feedserver.toml or a FEEDSERVER_* variable (see `feedserver config`)."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from pathlib import Path
 
 from aiohttp import web
 
+from feedserver import backup
 from feedserver.app import create_app
 from feedserver.config import Config, ConfigError, load_config, to_toml
 from feedserver.domain import members
@@ -80,8 +81,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     keys_cmd.add_parser("rotate", help="add a new key; the old one stays valid for a while")
 
-    backup = commands.add_parser("backup", help="write a consistent online copy of the database")
-    backup.add_argument("file", type=Path)
+    commands.add_parser(
+        "backup", help="write the data directory (database, keys, secrets) to FILE, online"
+    ).add_argument("file", type=Path)
+    commands.add_parser(
+        "restore", help="rebuild a new or empty data directory from a backup FILE"
+    ).add_argument("file", type=Path)
     return parser
 
 
@@ -214,15 +219,28 @@ def _run(args: argparse.Namespace, config: Config) -> int:
         return asyncio.run(_with_services(config, token))
     if args.command in ("partner", "keys"):
         return asyncio.run(_with_federation(config, lambda fed: _federation_command(args, fed)))
-    if args.command == "backup":
-
-        async def backup(services: Services) -> int:
-            await services.db.backup(args.file)
-            print(f"feedserver: wrote {args.file}", file=sys.stderr)
-            return 0
-
-        return asyncio.run(_with_services(config, backup))
+    if args.command in ("backup", "restore"):
+        return _backup_command(args, config)
     raise AssertionError(f"unhandled command {args.command}")
+
+
+def _backup_command(args: argparse.Namespace, config: Config) -> int:
+    try:
+        if args.command == "backup":
+            done = backup.backup(config, args.file)
+            print(f"feedserver: wrote {args.file} (database, {done.keys} key(s),"
+                  f" {done.files} file(s) in all)", file=sys.stderr)  # fmt: skip
+            return 0
+        done = backup.restore(config, args.file)
+    except backup.BackupError as error:
+        print(f"feedserver: {error}", file=sys.stderr)
+        return 1
+    print(f"feedserver: restored {config.data_dir} from {args.file} (database, {done.keys}"
+          f" key(s), {done.files} file(s) in all)", file=sys.stderr)  # fmt: skip
+    if done.keys == 0:
+        print("feedserver: the backup holds no signing keys; a server with partners will"
+              " refuse to start until its keys/ are put back", file=sys.stderr)  # fmt: skip
+    return 0
 
 
 # Errors of binding the listening socket: the operator's to fix, so one line, no traceback.

@@ -41,10 +41,12 @@ def test_user_token_and_backup(tmp_path: Path) -> None:
     assert len(token.strip()) >= 40 and token.count("\n") == 1  # the token and nothing else
     assert _run(data, "token", "create", "nobody", check=False).returncode == 1
 
-    backup = tmp_path / "copy.sqlite3"
+    backup = tmp_path / "copy.tar.gz"
     _run(data, "backup", str(backup))
-    with sqlite3.connect(backup) as conn:
+    _run(tmp_path / "restored", "restore", str(backup))
+    with sqlite3.connect(tmp_path / "restored" / "feedserver.sqlite3") as conn:
         assert conn.execute("SELECT username, is_admin FROM members").fetchall() == [("root", 1)]
+    conn.close()
 
 
 def test_init_creates_the_first_admin_once(tmp_path: Path) -> None:

@@ -21,15 +21,23 @@ ENV.pop("PYTHONPATH", None)
 
 
 def run(
-    script: Path, data: Path, *args: str, cwd: Path, check: bool = True, stdin: str = ""
+    command: Path | list[str],
+    data: Path,
+    *args: str,
+    cwd: Path,
+    check: bool = True,
+    stdin: str = "",
+    env: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
+    """`command` is an installed `feedserver` script, or the argv that starts one."""
+    argv = [str(command)] if isinstance(command, Path) else command
     return subprocess.run(
-        [str(script), "--data", str(data), *args],
+        [*argv, "--data", str(data), *args],
         input=stdin,
         capture_output=True,
         text=True,
         cwd=cwd,
-        env=ENV,
+        env={**ENV, **(env or {})},
         timeout=120,
         check=check,
     )
@@ -55,14 +63,17 @@ def call(
 class Server:
     """`feedserver serve` on a loopback port; stopped with SIGTERM as systemd and Docker do."""
 
-    def __init__(self, script: Path, data: Path, cwd: Path) -> None:
-        self.port = free_port()
+    def __init__(
+        self, command: Path | list[str], data: Path, cwd: Path, port: int | None = None
+    ) -> None:
+        argv = [str(command)] if isinstance(command, Path) else command
+        self.port = port or free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         # To a file, not a pipe: a full pipe would block the server's logging.
         self.log = cwd / f"serve-{self.port}.log"
         with open(self.log, "w") as out:
             self.process = subprocess.Popen(
-                [str(script), "--data", str(data), "serve", "--port", str(self.port)],
+                [*argv, "--data", str(data), "serve", "--port", str(self.port)],
                 cwd=cwd,
                 env=ENV,
                 stdout=out,
