@@ -49,6 +49,10 @@ def backup(config: Config, dest: Path) -> Summary:
     if not db_path.is_file():
         raise BackupError(f"no database at {db_path}: nothing to back up (is --data right?)")
     dest = dest.absolute()
+    if not dest.parent.is_dir():
+        raise BackupError(f"{dest.parent} is not a directory: nowhere to write {dest.name}")
+    if dest.is_dir():
+        raise BackupError(f"{dest} is a directory: name the archive, e.g. {dest}/backup.tar.gz")
     with tempfile.TemporaryDirectory(prefix="feedserver-backup-") as scratch:
         snapshot = Path(scratch) / db_path.name
         _snapshot(db_path, snapshot)

@@ -235,6 +235,9 @@ def _backup_command(args: argparse.Namespace, config: Config) -> int:
     except backup.BackupError as error:
         print(f"feedserver: {error}", file=sys.stderr)
         return 1
+    except OSError as error:  # a directory that does not exist, or is not ours to write
+        print(f"feedserver: {error.filename or args.file}: {error.strerror}", file=sys.stderr)
+        return 1
     print(f"feedserver: restored {config.data_dir} from {args.file} (database, {done.keys}"
           f" key(s), {done.files} file(s) in all)", file=sys.stderr)  # fmt: skip
     if done.keys == 0:

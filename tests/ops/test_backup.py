@@ -169,3 +169,16 @@ def test_an_old_database_only_backup_still_restores(tmp_path: Path) -> None:
     with sqlite3.connect(tmp_path / "back" / "feedserver.sqlite3") as conn:
         assert conn.execute("SELECT username FROM members").fetchall() == [("root",)]
     conn.close()
+
+
+def test_a_backup_that_cannot_be_written_is_one_line(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    run(FEEDSERVER, data, "init", cwd=tmp_path)
+    done = run(FEEDSERVER, data, "backup", str(tmp_path / "no-such-dir" / "b.tar.gz"),
+               cwd=tmp_path, check=False)  # fmt: skip
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert "no-such-dir is not a directory" in done.stderr
+    assert done.stderr.count("feedserver:") == 1
+    done = run(FEEDSERVER, data, "backup", str(tmp_path / "data"), cwd=tmp_path, check=False)
+    assert done.returncode == 1 and "Traceback" not in done.stderr  # a directory, not a file
+    assert done.stderr.count("feedserver:") == 1
