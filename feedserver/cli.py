@@ -10,6 +10,8 @@ import gc
 import logging
 import os
 import secrets
+import socket
+import sqlite3
 import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
@@ -181,7 +183,13 @@ def _run(args: argparse.Namespace, config: Config) -> int:
         print(to_toml(config))
         return 0
     if args.command in ("serve", "init"):
-        asyncio.run(_with_services(config, _first_admin))
+        try:
+            asyncio.run(_with_services(config, _first_admin))
+        except (OSError, sqlite3.Error) as error:  # the data directory is not usable by us
+            reason = getattr(error, "strerror", None) or str(error)
+            print(f"feedserver: cannot open the data directory {config.data_dir}: {reason}",
+                  file=sys.stderr)  # fmt: skip
+            return 1
         if args.command == "serve":
             return _serve(config)
         return 0
@@ -255,6 +263,10 @@ def _serve(config: Config) -> int:
     _collect_garbage_less_often()
     try:
         web.run_app(app, host=config.host, port=config.port, print=None)
+    except socket.gaierror as error:  # a host name that does not resolve
+        print(f"feedserver: cannot listen on {config.host}:{config.port}: {error.strerror}",
+              file=sys.stderr)  # fmt: skip
+        return 1
     except OSError as error:
         if error.errno not in _LISTEN_ERRORS:
             raise

@@ -119,3 +119,13 @@ def test_a_busy_port_is_one_line(tmp_path: Path) -> None:
     problem = [line for line in done.stderr.splitlines() if line.startswith("feedserver:")]
     assert problem == [f"feedserver: cannot listen on 127.0.0.1:{port}: address already in use"]
     assert "Traceback" not in done.stderr
+
+
+def test_an_unusable_data_directory_is_one_line(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("")
+    done = _run(tmp_path / "file" / "data", "init", check=False)
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert (
+        done.stderr == f"feedserver: cannot open the data directory {tmp_path}/file/data:"
+        " Not a directory\n"
+    )
