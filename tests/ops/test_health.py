@@ -6,6 +6,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from feedserver import appkeys
@@ -13,7 +14,7 @@ from feedserver.http import meta
 from feedserver.store.db import Database
 
 
-async def test_livez_and_readyz_answer_ok(client: TestClient) -> None:
+async def test_livez_and_readyz_answer_ok(client: TestClient[web.Request, web.Application]) -> None:
     for path in ("/livez", "/healthz"):
         async with client.get(path) as resp:
             assert resp.status == 200 and (await resp.json())["status"] == "ok"
@@ -40,7 +41,7 @@ async def test_the_writer_check_commits_nothing(tmp_path: Path) -> None:
 
 
 async def test_readyz_is_503_while_the_writer_cannot_write(
-    client: TestClient, monkeypatch: pytest.MonkeyPatch
+    client: TestClient[web.Request, web.Application], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(meta, "READY_TIMEOUT", 0.3)
     db = client.app[appkeys.SERVICES].db
