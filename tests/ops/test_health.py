@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from pathlib import Path
 
@@ -46,9 +47,11 @@ async def test_readyz_is_503_while_the_writer_cannot_write(
     monkeypatch.setattr(meta, "READY_TIMEOUT", 0.3)
     db = client.app[appkeys.SERVICES].db
     # Another process holding SQLite's write lock, as a stuck `feedserver` CLI would.
-    other = sqlite3.connect(db.path, isolation_level=None)
+    other = sqlite3.connect(db.path, isolation_level=None, check_same_thread=False)
     try:
-        other.execute("BEGIN IMMEDIATE")
+        # Off the event loop: the server's own writes (started in the background) must be
+        # able to commit while this waits for the lock.
+        await asyncio.to_thread(other.execute, "BEGIN IMMEDIATE")
         async with client.get("/readyz") as resp:
             assert resp.status == 503
             body = await resp.json()
