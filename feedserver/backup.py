@@ -53,12 +53,14 @@ def backup(config: Config, dest: Path) -> Summary:
         raise BackupError(f"{dest.parent} is not a directory: nowhere to write {dest.name}")
     if dest.is_dir():
         raise BackupError(f"{dest} is a directory: name the archive, e.g. {dest}/backup.tar.gz")
-    with tempfile.TemporaryDirectory(prefix="feedserver-backup-") as scratch:
+    # The snapshot goes beside the archive (0700): on the disk chosen for backups, not /tmp.
+    with tempfile.TemporaryDirectory(prefix=".feedserver-backup-", dir=dest.parent) as scratch:
         snapshot = Path(scratch) / db_path.name
         _snapshot(db_path, snapshot)
         # Files are read after the snapshot: a key made by a rotation meanwhile is included
         # (restore registers it), and no key the snapshot publishes can be missing.
-        others = sorted(_other_files(config.data_dir, db_path.name, skip={dest}))
+        skip = {dest, Path(scratch).absolute()}
+        others = sorted(_other_files(config.data_dir, db_path.name, skip))
         partial = dest.with_name(f".{dest.name}.partial")
         fd = os.open(partial, os.O_CREAT | os.O_TRUNC | os.O_WRONLY, 0o600)
         try:
@@ -141,7 +143,8 @@ def _other_files(
 ) -> Iterator[tuple[PurePosixPath, Path]]:
     live = {f"{db_name}{suffix}" for suffix in _LIVE_SUFFIXES}
     for path in sorted(data_dir.rglob("*")):
-        if not path.is_file() or path.is_symlink() or path.absolute() in skip:
+        absolute = path.absolute()
+        if not path.is_file() or path.is_symlink() or skip & {absolute, *absolute.parents}:
             continue
         rel = PurePosixPath(path.relative_to(data_dir).as_posix())
         # Earlier backups kept in the data directory would make every backup hold them all.

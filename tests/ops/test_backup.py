@@ -109,6 +109,21 @@ def test_backup_of_a_missing_data_directory_creates_nothing(tmp_path: Path) -> N
     assert not (tmp_path / "typo-dir").exists() and not (tmp_path / "b.tar.gz").exists()
 
 
+def test_a_backup_kept_in_the_data_directory_holds_no_earlier_backup(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    run(FEEDSERVER, data, "init", cwd=tmp_path)
+    (data / "secret.txt").write_text("kept")  # any other file of the data directory goes too
+    run(FEEDSERVER, data, "backup", str(data / "monday.tar.gz"), cwd=tmp_path)
+    run(FEEDSERVER, data, "backup", str(data / "tuesday.tar.gz"), cwd=tmp_path)
+    with tarfile.open(data / "tuesday.tar.gz") as tar:
+        names = sorted(tar.getnames())
+    (key,) = (data / "keys").glob("*.pem")
+    assert names == sorted(["feedserver-backup.json", "feedserver.sqlite3", "secret.txt",
+                            f"keys/{key.name}"])  # fmt: skip
+    left = sorted(p.name for p in data.iterdir() if not p.name.endswith(("-wal", "-shm")))
+    assert left == ["feedserver.sqlite3", "keys", "monday.tar.gz", "secret.txt", "tuesday.tar.gz"]
+
+
 def test_new_database_and_keys_are_private(tmp_path: Path) -> None:
     data = tmp_path / "data"
     run(FEEDSERVER, data, "init", cwd=tmp_path)
