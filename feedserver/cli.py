@@ -1,13 +1,17 @@
-"""Command line: serve, init, user, token, partner, keys, backup. Every option can also be set in
-feedserver.toml or a FEEDSERVER_* variable (see `feedserver config`)."""
+"""Command line: serve, init, user, token, partner, keys, backup, restore. Every option can
+also be set in feedserver.toml or a FEEDSERVER_* variable (see `feedserver config`)."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import errno
 import gc
 import logging
+import os
 import secrets
+import socket
+import sqlite3
 import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
@@ -15,8 +19,9 @@ from pathlib import Path
 
 from aiohttp import web
 
+from feedserver import backup
 from feedserver.app import create_app
-from feedserver.config import Config, describe, load_config
+from feedserver.config import Config, ConfigError, load_config, to_toml
 from feedserver.domain import members
 from feedserver.domain.services import Services
 from feedserver.errors import FeedserverError
@@ -40,7 +45,9 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--base-url", dest="base_url")
 
     commands.add_parser("init", help="create the database and the first admin, then exit")
-    commands.add_parser("config", help="print every setting with its value and meaning")
+    commands.add_parser(
+        "config", help="print every setting's value and meaning, as TOML for feedserver.toml"
+    )
 
     user = commands.add_parser("user", help="manage members").add_subparsers(
         dest="user_command", required=True
@@ -69,14 +76,20 @@ def _parser() -> argparse.ArgumentParser:
     remove = partner.add_parser(
         "remove", help="tell a partner it is over, then forget it (keys, queue, profiles)"
     )
-    remove.add_argument("host")
+    # Not dest "host": that name is the listen address's override (see main), which would
+    # sign the notice with a key id under the partner's host instead of ours.
+    remove.add_argument("partner_host", metavar="host")
     keys_cmd = commands.add_parser("keys", help="the server's signing keys").add_subparsers(
         dest="keys_command", required=True
     )
     keys_cmd.add_parser("rotate", help="add a new key; the old one stays valid for a while")
 
-    backup = commands.add_parser("backup", help="write a consistent online copy of the database")
-    backup.add_argument("file", type=Path)
+    commands.add_parser(
+        "backup", help="write the data directory (database, keys, secrets) to FILE, online"
+    ).add_argument("file", type=Path)
+    commands.add_parser(
+        "restore", help="rebuild a new or empty data directory from a backup FILE"
+    ).add_argument("file", type=Path)
     return parser
 
 
@@ -137,7 +150,11 @@ def main(argv: list[str] | None = None) -> int:
     overrides = {
         k: v for k, v in vars(args).items() if k in {"data_dir", "host", "port", "base_url"}
     }
-    config = load_config(args.config, overrides)
+    try:
+        config = load_config(args.config, overrides)
+    except ConfigError as error:
+        print(f"feedserver: {error}", file=sys.stderr)
+        return 2
     logging.basicConfig(
         level=config.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
@@ -165,16 +182,18 @@ def _collect_garbage_less_often() -> None:
 
 def _run(args: argparse.Namespace, config: Config) -> int:
     if args.command == "config":
-        for name, default, help_text in describe():
-            print(f"{name} = {getattr(config, name)!r}  # {help_text} (default {default!r})")
+        print(to_toml(config))
         return 0
     if args.command in ("serve", "init"):
-        asyncio.run(_with_services(config, _first_admin))
+        try:
+            asyncio.run(_with_services(config, _first_admin))
+        except (OSError, sqlite3.Error) as error:  # the data directory is not usable by us
+            reason = getattr(error, "strerror", None) or str(error)
+            print(f"feedserver: cannot open the data directory {config.data_dir}: {reason}",
+                  file=sys.stderr)  # fmt: skip
+            return 1
         if args.command == "serve":
-            app = create_app(config)
-            _collect_garbage_less_often()
-            web.run_app(app, host=config.host, port=config.port, print=None)
-            return 0
+            return _serve(config)
         return 0
     if args.command == "user" and args.user_command == "add":
         password = _read_password()
@@ -210,15 +229,54 @@ def _run(args: argparse.Namespace, config: Config) -> int:
         return asyncio.run(_with_services(config, token))
     if args.command in ("partner", "keys"):
         return asyncio.run(_with_federation(config, lambda fed: _federation_command(args, fed)))
-    if args.command == "backup":
-
-        async def backup(services: Services) -> int:
-            await services.db.backup(args.file)
-            print(f"feedserver: wrote {args.file}", file=sys.stderr)
-            return 0
-
-        return asyncio.run(_with_services(config, backup))
+    if args.command in ("backup", "restore"):
+        return _backup_command(args, config)
     raise AssertionError(f"unhandled command {args.command}")
+
+
+def _backup_command(args: argparse.Namespace, config: Config) -> int:
+    try:
+        if args.command == "backup":
+            done = backup.backup(config, args.file)
+            print(f"feedserver: wrote {args.file} (database, {done.keys} key(s),"
+                  f" {done.files} file(s) in all)", file=sys.stderr)  # fmt: skip
+            return 0
+        done = backup.restore(config, args.file)
+    except backup.BackupError as error:
+        print(f"feedserver: {error}", file=sys.stderr)
+        return 1
+    except OSError as error:  # a directory that does not exist, or is not ours to write
+        print(f"feedserver: {error.filename or args.file}: {error.strerror}", file=sys.stderr)
+        return 1
+    print(f"feedserver: restored {config.data_dir} from {args.file} (database, {done.keys}"
+          f" key(s), {done.files} file(s) in all)", file=sys.stderr)  # fmt: skip
+    if done.keys == 0:
+        print("feedserver: the backup holds no signing keys; a server with partners will"
+              " refuse to start until its keys/ are put back", file=sys.stderr)  # fmt: skip
+    return 0
+
+
+# Errors of binding the listening socket: the operator's to fix, so one line, no traceback.
+_LISTEN_ERRORS = {errno.EADDRINUSE, errno.EADDRNOTAVAIL, errno.EACCES}
+
+
+def _serve(config: Config) -> int:
+    app = create_app(config)
+    _collect_garbage_less_often()
+    try:
+        web.run_app(app, host=config.host, port=config.port, print=None)
+    except socket.gaierror as error:  # a host name that does not resolve
+        print(f"feedserver: cannot listen on {config.host}:{config.port}: {error.strerror}",
+              file=sys.stderr)  # fmt: skip
+        return 1
+    except OSError as error:
+        if error.errno not in _LISTEN_ERRORS:
+            raise
+        reason = os.strerror(error.errno).lower()
+        print(f"feedserver: cannot listen on {config.host}:{config.port}: {reason}",
+              file=sys.stderr)  # fmt: skip
+        return 1
+    return 0
 
 
 async def _first_admin(services: Services) -> int:
@@ -251,9 +309,9 @@ async def _federation_command(args: argparse.Namespace, fed: Federation) -> int:
             print(f"{p.host}\t{p.name}\tprofiles={'yes' if p.profiles else 'no'}"
                   f"\tpending={p.pending}\tfailed={p.failed}{paused}")  # fmt: skip
         return 0
-    ended = await partners.end_partnership(fed, args.host)
+    ended = await partners.end_partnership(fed, args.partner_host)
     if ended is None:
-        print(f"feedserver: no partner {args.host!r}", file=sys.stderr)
+        print(f"feedserver: no partner {args.partner_host!r}", file=sys.stderr)
         return 1
     if ended.told:
         print(f"feedserver: removed {ended.host}; it was told the partnership is over.")

@@ -5,6 +5,7 @@ Loaded once into a frozen Config; every field says what it is for in its `help`.
 
 from __future__ import annotations
 
+import json
 import os
 import tomllib
 from dataclasses import MISSING, dataclass, field, fields, replace
@@ -109,6 +110,10 @@ class Config:
         return self.data_dir / "feedserver.sqlite3"
 
 
+class ConfigError(ValueError):
+    """A setting that cannot be used; the message is one line naming it."""
+
+
 def _coerce(name: str, value: Any) -> Any:
     kind = {f.name: f.default for f in fields(Config)}[name]
     if isinstance(kind, bool):
@@ -116,10 +121,24 @@ def _coerce(name: str, value: Any) -> Any:
             value if isinstance(value, bool) else str(value).lower() in ("1", "true", "yes", "on")
         )
     if isinstance(kind, int):
-        return int(value)
+        if isinstance(value, bool) or not isinstance(value, int | str):
+            raise ConfigError(f"{name} must be a whole number, not {value!r}")
+        try:
+            return int(value)
+        except ValueError:
+            raise ConfigError(f"{name} must be a whole number, not {value!r}") from None
     if isinstance(kind, Path):
         return Path(value)
     return str(value)
+
+
+def _check(config: Config) -> None:
+    if config.sqlite_synchronous.upper() not in ("FULL", "NORMAL", "EXTRA"):
+        raise ConfigError("sqlite_synchronous must be FULL, NORMAL or EXTRA")
+    if not 0 <= config.port <= 65535:
+        raise ConfigError(f"port must be between 0 and 65535, not {config.port}")
+    if config.base_url and urlsplit(config.base_url).scheme not in ("http", "https"):
+        raise ConfigError(f"base_url must start with https:// or http://, not {config.base_url!r}")
 
 
 def load_config(
@@ -133,12 +152,17 @@ def load_config(
     if path is None and Path("feedserver.toml").exists():
         path = Path("feedserver.toml")
     if path is not None:
-        with open(path, "rb") as fh:
-            table = tomllib.load(fh)
+        try:
+            with open(path, "rb") as fh:
+                table = tomllib.load(fh)
+        except OSError as exc:
+            raise ConfigError(f"cannot read {path}: {exc.strerror}") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path} is not valid TOML: {exc}") from None
         table = table.get("feedserver", table)
         unknown = set(table) - known
         if unknown:
-            raise ValueError(f"{path}: unknown settings {sorted(unknown)}")
+            raise ConfigError(f"{path}: unknown settings {sorted(unknown)}")
         values.update(table)
     env = os.environ if environ is None else environ
     for name in known:
@@ -146,8 +170,7 @@ def load_config(
             values[name] = raw
     values.update({k: v for k, v in (overrides or {}).items() if v is not None})
     config = replace(Config(), **{k: _coerce(k, v) for k, v in values.items()})
-    if config.sqlite_synchronous.upper() not in ("FULL", "NORMAL", "EXTRA"):
-        raise ValueError("sqlite_synchronous must be FULL, NORMAL or EXTRA")
+    _check(config)
     return config
 
 
@@ -157,3 +180,21 @@ def describe() -> list[tuple[str, Any, str]]:
         (f.name, f.default if f.default is not MISSING else None, f.metadata["help"])
         for f in fields(Config)
     ]
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    # A JSON string is a TOML basic string: same quotes, same escapes (\uXXXX included).
+    return json.dumps(str(value), ensure_ascii=False)
+
+
+def to_toml(config: Config) -> str:
+    """Every setting as TOML that feedserver.toml accepts, each with its meaning and default."""
+    lines = ["# feedserver settings (paste into feedserver.toml; unset ones keep the default)"]
+    for name, default, help_text in describe():
+        lines += [f"# {help_text} Default: {_toml_value(default)}."]
+        lines += [f"{name} = {_toml_value(getattr(config, name))}", ""]
+    return "\n".join(lines)

@@ -122,7 +122,9 @@ def mentoring_routes() -> list[web.RouteDef]:
 
 def other_routes() -> list[web.RouteDef]:
     return [
-        web.get("/healthz", meta.health),
+        web.get("/livez", meta.livez),
+        web.get("/readyz", meta.readyz),
+        web.get("/healthz", meta.livez),  # the older name of /livez
         web.get("/problems/{code}", meta.problem_type),
     ]
 

@@ -17,6 +17,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from feedserver.config import Config
 from feedserver.domain.ids import new_id
+from feedserver.errors import FeedserverError
 from feedserver.federation import keys
 from feedserver.store import federation as fed_store
 from feedserver.store import rows
@@ -31,6 +32,12 @@ class PublishedKey:
     key_id: str
     public_multibase: str
     expires_at: datetime | None
+
+
+class KeysMissing(FeedserverError):
+    """The database has partners, who pinned keys whose private halves are not on disk."""
+
+    code, title = "keys-missing", "The server's signing keys are missing"
 
 
 def key_dir(config: Config) -> Path:
@@ -54,6 +61,26 @@ def _create_file(directory: Path, name: str) -> Ed25519PrivateKey:
     return key
 
 
+async def _refuse_a_new_identity(
+    db: Database, directory: Path, found: set[str], now: datetime
+) -> None:
+    """Partners pinned our published keys: signing with a new one would get every request
+    refused (403), silently. A restore that left the keys behind must stop the server instead."""
+    async with db.read() as conn:
+        published = {
+            r["name"]
+            for r in await fed_store.server_keys(conn)
+            if not r["expires_at"] or rows.parse_ts(r["expires_at"]) > now
+        }
+        partners = await fed_store.partner_count(conn) if published - found else 0
+    if partners and not published & found:
+        raise KeysMissing(
+            f"the database has {partners} partner server(s) but none of its signing keys is in"
+            f" {directory}; restore them (feedserver restore BACKUP) rather than start with a"
+            " new identity that every partner would refuse"
+        )
+
+
 class ServerKeys:
     """Loaded once in the app's cleanup_ctx (or by the CLI); empty until then."""
 
@@ -73,6 +100,7 @@ class ServerKeys:
         """Create the first key when there is none; register key files the database lacks."""
         directory = key_dir(self.config)
         found = await asyncio.to_thread(_read_files, directory)
+        await _refuse_a_new_identity(db, directory, set(found), now)
         if not found:
             name = "key-" + new_id()
             found = {name: await asyncio.to_thread(_create_file, directory, name)}

@@ -13,7 +13,9 @@ from jsonschema.exceptions import ValidationError
 
 from feedserver.errors import BadRequest, UnsupportedMediaType, ValidationFailed
 
-SCHEMA_DIR = Path(__file__).resolve().parents[2] / "schemas" / "api"
+# Inside the package: feedserver/schemas links to the top-level schemas/ in a checkout, and
+# the wheel carries a copy (see package-data in pyproject.toml).
+SCHEMA_DIR = Path(__file__).resolve().parents[1] / "schemas" / "api"
 
 
 class SchemaRegistry:

@@ -8,7 +8,9 @@ writer is the project's own (`sqlite_writer.py`); readers are aiosqlite connecti
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import os
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Generator, Iterable
 from contextlib import asynccontextmanager
@@ -113,7 +115,7 @@ class Database:
         return conn
 
     async def open(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        await asyncio.to_thread(_private_file, self.path)
         try:
             self._writer = await WriterConnection.open(self.path, self._synchronous)
             await self._migrate()
@@ -299,6 +301,26 @@ class Database:
         finally:
             self._readers.put_nowait(conn)
 
+    async def check_reader(self) -> None:
+        """Raise unless a reader connection answers a query (for /readyz)."""
+        async with self.read() as conn, conn.execute("SELECT 1") as cur:
+            await cur.fetchone()
+
+    async def check_writer(self, within: float) -> None:
+        """Raise unless the writer takes SQLite's write lock within `within` s (for /readyz).
+
+        BEGIN IMMEDIATE then ROLLBACK: proves the writer's thread runs and no other process
+        holds the lock for good, without committing, so `generation` (and every cache keyed
+        on it) does not move.
+        """
+        writer = self._open_writer()
+        await asyncio.wait_for(self._write_lock.acquire(), within)
+        try:
+            await self._commit_batch()  # writes already made go first
+            await writer.on_thread(_try_write_lock, writer.raw, max(1, int(within * 1000)))
+        finally:
+            self._write_lock.release()
+
     async def backup(self, dest: Path) -> None:
         """A consistent online copy (SQLite's backup API), taken while writes are held."""
         writer = self._open_writer()
@@ -309,6 +331,27 @@ class Database:
     async def _migrate(self) -> None:
         writer = self._open_writer()
         await writer.on_thread(_migrate, writer.raw, migrations())
+
+
+def _private_file(path: Path) -> None:
+    """The database holds password hashes and tokens: readable by its owner only (0600, in a
+    0700 directory when we create it). SQLite gives its -wal and -shm files the same mode."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    for name in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        with contextlib.suppress(FileNotFoundError):
+            if name.stat().st_mode & 0o077:
+                log.warning("%s was readable by others; made it 0600", name)
+                name.chmod(0o600)
+
+
+def _try_write_lock(conn: sqlite3.Connection, busy_ms: int) -> None:
+    conn.execute(f"PRAGMA busy_timeout = {busy_ms}")
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("ROLLBACK")
+    finally:
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
 
 
 def _checkpoint(raw: sqlite3.Connection) -> None:

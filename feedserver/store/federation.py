@@ -158,6 +158,12 @@ async def partners(conn: Connection) -> list[Partner]:
         return [_partner(r) for r in await cur.fetchall()]
 
 
+async def partner_count(conn: Connection) -> int:
+    async with conn.execute("SELECT count(*) FROM partners") as cur:
+        row = await cur.fetchone()
+    return int(row[0]) if row else 0
+
+
 async def profile_partners(conn: Connection) -> list[Partner]:
     """The partners whose scope includes profiles, without health counts: asked on every
     change of a shared profile, so it must not count queues."""
