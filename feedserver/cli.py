@@ -17,7 +17,7 @@ from aiohttp import web
 
 from feedserver.app import create_app
 from feedserver.config import Config, describe, load_config
-from feedserver.domain import members
+from feedserver.domain import members, moderation
 from feedserver.domain.services import Services
 from feedserver.errors import FeedserverError
 from feedserver.federation import partners
@@ -48,8 +48,27 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("username")
     add.add_argument("--admin", action="store_true")
     add.add_argument("--display-name", dest="display_name")
-    passwd = user.add_parser("password", help="set a member's password from stdin")
+    passwd = user.add_parser(
+        "password",
+        help="set a member's password from stdin; revokes their sessions, tokens and feed URLs",
+    )
     passwd.add_argument("username")
+    listing = user.add_parser("list", help="every member with their standing")
+    listing.add_argument("--state", choices=moderation.STATES)
+    for name, text in (
+        ("suspend", "lock a member out (sessions, tokens, feed URLs revoked); content stays"),
+        ("unsuspend", "let a suspended member log in again"),
+        ("promote", "make a member an admin"),
+        ("demote", "take admin rights away (never from the last admin)"),
+    ):
+        user.add_parser(name, help=text).add_argument("username")
+    delete = user.add_parser("delete", help="delete a member for good")
+    delete.add_argument("username")
+    delete.add_argument(
+        "--content", choices=moderation.CONTENT_CHOICES, required=True,
+        help="remove their posts and replies, or keep them under an anonymous name",
+    )  # fmt: skip
+    commands.add_parser("audit", help="the audit log of admin actions, newest first")
 
     token = commands.add_parser("token", help="personal API tokens").add_subparsers(
         dest="token_command", required=True
@@ -190,10 +209,14 @@ def _run(args: argparse.Namespace, config: Config) -> int:
         password = _read_password()
 
         async def change(services: Services) -> int:
-            await members.set_password(services, args.username, password)
+            revoked = await moderation.reset_password(services, None, args.username, password)
+            print(f"feedserver: password set; {revoked} token(s) and every feed URL revoked",
+                  file=sys.stderr)  # fmt: skip
             return 0
 
         return asyncio.run(_with_services(config, change))
+    if args.command == "user" or args.command == "audit":
+        return asyncio.run(_with_services(config, lambda services: _moderate(args, services)))
     if args.command == "token":
 
         async def token(services: Services) -> int:
@@ -217,6 +240,43 @@ def _run(args: argparse.Namespace, config: Config) -> int:
 
         return asyncio.run(_with_services(config, backup))
     raise AssertionError(f"unhandled command {args.command}")
+
+
+async def _moderate(args: argparse.Namespace, services: Services) -> int:
+    """user list|suspend|unsuspend|promote|demote|delete and audit, as the operator."""
+    if args.command == "audit":
+        before = None
+        while True:
+            page = await moderation.audit_log(services, None, before=before, limit=100)
+            for e in page.items:
+                print(f"{e.at:%Y-%m-%d %H:%M:%S}\t{e.actor}\t{e.action}\t{e.subject}\t{e.detail}")
+            if page.next_cursor is None:
+                return 0
+            before = int(page.next_cursor)
+    command, name = args.user_command, getattr(args, "username", None)
+    if command == "list":
+        after = None
+        while True:
+            found = await moderation.list_members(
+                services, None, state=args.state, after=after, limit=100
+            )
+            for s in found.items:
+                role = "admin" if s.member.is_admin else "member"
+                print(f"{s.member.username}\t{s.state}\t{role}\t{s.member.display_name}")
+            if found.next_cursor is None:
+                return 0
+            after = found.next_cursor
+    if command == "suspend":
+        standing = await moderation.suspend(services, None, name)
+    elif command == "unsuspend":
+        standing = await moderation.unsuspend(services, None, name)
+    elif command in ("promote", "demote"):
+        standing = await moderation.set_admin(services, None, name, is_admin=command == "promote")
+    else:
+        standing = await moderation.delete(services, None, name, content=args.content)
+    role = "admin" if standing.member.is_admin else "member"
+    print(f"{standing.member.username}\t{standing.state}\t{role}")
+    return 0
 
 
 async def _first_admin(services: Services) -> int:

@@ -7,12 +7,14 @@ from aiohttp import web
 
 from feedserver.http import (
     expertise,
+    export,
     federation,
     federation_admin,
     feeds,
     groups,
     invitations,
     meta,
+    moderation,
     pages,
     posts,
     programs,
@@ -144,6 +146,23 @@ def federation_routes() -> list[web.RouteDef]:
     ]
 
 
+def moderation_routes() -> list[web.RouteDef]:
+    """Admins manage members: standing, suspension, admin rights, passwords, deletion, and
+    the audit log of it all."""
+    one = f"{API}/admin/members/{{username}}"
+    return [
+        web.get(f"{API}/admin/members", moderation.list_members),
+        web.delete(one, moderation.delete_member),
+        web.put(f"{one}/suspension", moderation.suspend),
+        web.delete(f"{one}/suspension", moderation.unsuspend),
+        web.put(f"{one}/admin", moderation.promote),
+        web.delete(f"{one}/admin", moderation.demote),
+        web.put(f"{one}/password", moderation.reset_password),
+        web.get(f"{API}/admin/audit", moderation.audit_log),
+        web.get(f"{API}/me/export", export.my_export),
+    ]
+
+
 def web_routes() -> list[web.AbstractRouteDef]:
     """Server-rendered pages. Every name starts with "web.": the CSRF check and the HTML error
     pages key on it. Later pages slot in here: /me/feeds (feeds), /people and /people/{username}
@@ -240,6 +259,7 @@ def setup_routes(app: web.Application) -> None:
     app.add_routes(mentoring_routes())
     app.add_routes(other_routes())
     app.add_routes(federation_routes())
+    app.add_routes(moderation_routes())
     app.add_routes(feed_routes())
     app.add_routes(member_page_routes())
     app.add_routes(web_routes())
