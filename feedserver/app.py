@@ -12,17 +12,21 @@ from aiohttp import web
 from feedserver import appkeys
 from feedserver.config import Config
 from feedserver.domain import expertise
+from feedserver.domain.rate_limit import TokenBucket
 from feedserver.domain.services import Services
 from feedserver.domain.throttle import LoginThrottle
 from feedserver.federation.context import Federation
 from feedserver.federation.delivery import DeliveryWorker
 from feedserver.federation.server_keys import ServerKeys
 from feedserver.feeds.cache import FeedCache
+from feedserver.http import auth
 from feedserver.http.feeds import recent_answers_middleware
 from feedserver.http.problems import make_problem_middleware
 from feedserver.http.validation import SchemaRegistry
+from feedserver.http.write_limit import WRITE_LIMIT, make_write_limit_middleware
 from feedserver.routes import setup_routes
 from feedserver.store.db import Database
+from feedserver.web import session
 from feedserver.web.errors import html_errors
 from feedserver.web.middleware import csrf_middleware
 from feedserver.web.render import setup_templates
@@ -41,6 +45,9 @@ def create_app(config: Config, services: Services | None = None) -> web.Applicat
             html_headers_middleware,
             make_problem_middleware(config.max_query_chars, html_errors),
             csrf_middleware,
+            # After the CSRF check (a forged form costs the member nothing), before any
+            # handler: a refused write stores nothing.
+            make_write_limit_middleware(auth.viewer, session.viewer),
         ],
     )
     app[appkeys.CONFIG] = config
@@ -53,6 +60,7 @@ def create_app(config: Config, services: Services | None = None) -> web.Applicat
     app[appkeys.LOGIN_THROTTLE] = LoginThrottle(
         config.login_max_failures, config.login_window_seconds
     )
+    app[WRITE_LIMIT] = TokenBucket(config.write_burst, config.write_rate_per_minute / 60)
     app[appkeys.SCHEMAS] = SchemaRegistry()
     setup_templates(app)
     app[appkeys.FEED_CACHE] = FeedCache(config.feed_cache_bytes)

@@ -35,6 +35,12 @@ class Config:
         5, "Failed logins per account or address before logins are slowed."
     )
     login_window_seconds: int = _f(900, "Window over which failed logins are counted.")
+    write_burst: int = _f(
+        60,
+        "Writes (POST, PUT, PATCH, DELETE) a member may make in a burst before being slowed"
+        " to write_rate_per_minute; 429 with Retry-After beyond. 0 turns the limit off.",
+    )
+    write_rate_per_minute: int = _f(60, "Writes per minute a member regains, steadily.")
     session_days: int = _f(30, "How long a login token lasts without use.")
     page_size: int = _f(20, "Default page size of lists.")
     max_page_size: int = _f(100, "Largest page size a client may ask for.")
