@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
+from aiohttp.typedefs import Handler, Middleware
 
 from feedserver.domain.rate_limit import TokenBucket
 from feedserver.errors import TooManyRequests, Unauthorized
@@ -22,9 +23,9 @@ WRITE_LIMIT = web.AppKey("write_limit", TokenBucket)
 Resolver = Callable[[web.Request], Awaitable[Viewer]]
 
 
-def make_write_limit_middleware(api_viewer: Resolver, web_viewer: Resolver):
+def make_write_limit_middleware(api_viewer: Resolver, web_viewer: Resolver) -> Middleware:
     @web.middleware
-    async def write_limit_middleware(request: web.Request, handler) -> web.StreamResponse:
+    async def write_limit_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
         bucket = request.app[WRITE_LIMIT]
         if request.method in WRITES and bucket.enabled:
             resolve = api_viewer if request.path.startswith("/api/") else web_viewer
