@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
-import logging
 import secrets
 import sys
 from collections.abc import Awaitable, Callable
@@ -15,6 +14,7 @@ from pathlib import Path
 
 from aiohttp import web
 
+from feedserver import logs
 from feedserver.app import create_app
 from feedserver.config import Config, describe, load_config
 from feedserver.domain import members, moderation
@@ -155,9 +155,7 @@ def main(argv: list[str] | None = None) -> int:
         k: v for k, v in vars(args).items() if k in {"data_dir", "host", "port", "base_url"}
     }
     config = load_config(args.config, overrides)
-    logging.basicConfig(
-        level=config.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    logs.configure(config.log_level, config.log_format)
     try:
         return _run(args, config)
     except FeedserverError as error:
@@ -190,7 +188,9 @@ def _run(args: argparse.Namespace, config: Config) -> int:
         if args.command == "serve":
             app = create_app(config)
             _collect_garbage_less_often()
-            web.run_app(app, host=config.host, port=config.port, print=None)
+            # access_log=None: http/observe.py logs each request by route pattern; aiohttp's
+            # own line would log the query string, feed tokens included.
+            web.run_app(app, host=config.host, port=config.port, print=None, access_log=None)
             return 0
         return 0
     if args.command == "user" and args.user_command == "add":

@@ -5,6 +5,7 @@ Loaded once into a frozen Config; every field says what it is for in its `help`.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import tomllib
 from dataclasses import MISSING, dataclass, field, fields, replace
@@ -52,6 +53,13 @@ class Config:
         32 * 1024 * 1024, "Memory for rendered Atom feed pages, per process (bytes)."
     )
     log_level: str = _f("INFO", "Logging level.")
+    log_format: str = _f(
+        "text", "Log lines as 'text' or 'json' (one object a line, with the request id)."
+    )
+    metrics_allow: str = _f(
+        "127.0.0.1,::1",
+        "Comma-separated addresses or networks (CIDR) that may read /metrics; others get 404.",
+    )
     organization_name: str = _f(
         "", "The organization's name, shown to partner servers; default the host name."
     )
@@ -151,6 +159,13 @@ def load_config(
     config = replace(Config(), **{k: _coerce(k, v) for k, v in values.items()})
     if config.sqlite_synchronous.upper() not in ("FULL", "NORMAL", "EXTRA"):
         raise ValueError("sqlite_synchronous must be FULL, NORMAL or EXTRA")
+    if config.log_format not in ("text", "json"):
+        raise ValueError("log_format must be text or json")
+    for part in filter(None, (p.strip() for p in config.metrics_allow.split(","))):
+        try:
+            ipaddress.ip_network(part, strict=False)
+        except ValueError:
+            raise ValueError(f"metrics_allow: {part!r} is not an address or network") from None
     return config
 
 

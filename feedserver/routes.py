@@ -14,6 +14,7 @@ from feedserver.http import (
     groups,
     invitations,
     meta,
+    metrics,
     moderation,
     pages,
     posts,
@@ -125,6 +126,7 @@ def mentoring_routes() -> list[web.RouteDef]:
 def other_routes() -> list[web.RouteDef]:
     return [
         web.get("/healthz", meta.health),
+        web.get("/metrics", metrics.metrics),
         web.get("/problems/{code}", meta.problem_type),
     ]
 

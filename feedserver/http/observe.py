@@ -1,0 +1,59 @@
+"""The outermost middleware: a request id for every request (sent back as X-Request-Id and
+put on every log line of the request), the request's metrics (count and latency by route
+pattern and status), and one access log line that names the route pattern, never the path
+or query (feed and invitation tokens travel there)."""
+
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+import time
+
+from aiohttp import web
+from aiohttp.typedefs import Handler
+
+from feedserver.http.metrics import METRICS, route_label
+from feedserver.logs import REQUEST_ID
+
+log = logging.getLogger("feedserver.access")
+
+HEADER = "X-Request-Id"
+# An id a proxy (nginx's $request_id) already gave the request is kept, so the proxy's and
+# our logs join up; anything else (too long, odd characters) is replaced, never logged.
+_SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+
+def request_id(request: web.Request) -> str:
+    given = request.headers.get(HEADER, "")
+    return given if _SAFE_ID.match(given) else secrets.token_hex(8)
+
+
+@web.middleware
+async def observe_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    rid = request_id(request)
+    reset = REQUEST_ID.set(rid)
+    started = time.perf_counter()
+    status = 500
+    try:
+        response = await handler(request)
+        status = response.status
+        if not response.prepared:
+            response.headers[HEADER] = rid
+        return response
+    except web.HTTPException as exc:  # redirects raised past the problem middleware
+        status = exc.status
+        exc.headers[HEADER] = rid
+        raise
+    finally:
+        elapsed = time.perf_counter() - started
+        route = route_label(request)
+        metrics = request.app[METRICS]
+        metrics.requests.labels(route, request.method, str(status)).inc()
+        metrics.latency.labels(route, request.method).observe(elapsed)
+        log.info(
+            "%s %s %d %.1fms", request.method, route, status, elapsed * 1000,
+            extra={"fields": {"method": request.method, "route": route, "status": status,
+                              "duration_ms": round(elapsed * 1000, 3)}},
+        )  # fmt: skip
+        REQUEST_ID.reset(reset)
