@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Iterable
+from typing import Any
 
 from aiohttp import web
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
@@ -65,6 +66,21 @@ class Metrics:
             "Failed attempts in a row to reach the partner (0 when the last one worked)",
             ["partner"], registry=r,
         )  # fmt: skip
+        # Route patterns, methods and statuses are few: this stays small.
+        self._per_request: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+
+    def observe_request(self, route: str, method: str, status: int, seconds: float) -> None:
+        """On every request: the labelled children are looked up once per label set and
+        kept (labels() costs a lock and more than the increment itself)."""
+        key = (route, method, status)
+        found = self._per_request.get(key)
+        if found is None:
+            found = self._per_request[key] = (
+                self.requests.labels(route, method, str(status)),
+                self.latency.labels(route, method),
+            )
+        found[0].inc()
+        found[1].observe(seconds)
 
     def observe_db_write(self, kind: str, seconds: float) -> None:
         self.db_write.labels(kind).observe(seconds)
