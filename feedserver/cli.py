@@ -253,7 +253,7 @@ async def _moderate(args: argparse.Namespace, services: Services) -> int:
             if page.next_cursor is None:
                 return 0
             before = int(page.next_cursor)
-    command, name = args.user_command, getattr(args, "username", None)
+    command, name = args.user_command, str(getattr(args, "username", ""))
     if command == "list":
         after = None
         while True:

@@ -3,12 +3,12 @@ demote admins, reset a password, delete a member, and the audit log of all of it
 
 Who acts is a `Viewer` (an admin, through the API) or None: the operator at the command
 line, who holds the data directory and so is trusted already. Every action is recorded in the
-audit log in its own transaction, never with a secret.
+audit log in the action's own transaction, never with a secret.
 
 Credentials are revoked, never only disabled: suspending, resetting a password or deleting
-deletes every session, bearer token and the feed secret in the same transaction, and the
-token and feed lookups also refuse a suspended member, so nothing issued before (or raced in
-during) the change works.
+deletes every session, bearer token and the feed secret, and revokes the unused invitation
+links the member made, all in one transaction; and the token and feed lookups also refuse a
+suspended member, so nothing issued before (or raced in during) the change works.
 """
 
 from __future__ import annotations
@@ -95,7 +95,7 @@ async def suspend(services: Services, by: Viewer | None, username: str) -> Membe
         if subject.suspended_at is None:
             await _keep_an_admin(conn, subject)
             await store.set_suspended(conn, subject.member.id, now)
-        revoked = await store.revoke_credentials(conn, subject.member.id)
+        revoked = await store.revoke_credentials(conn, subject.member.id, services.clock())
         await store.audit(conn, at=now, actor=actor, action="suspend", subject=username,
                           detail=f"{revoked} token(s) revoked")  # fmt: skip
         changed = await store.standing_by_id(conn, subject.member.id)
@@ -151,7 +151,7 @@ async def reset_password(
         subject = await _subject(conn, username)
         _not_deleted(subject)
         await member_store.set_password_hash(conn, subject.member.id, hashed)
-        revoked = await store.revoke_credentials(conn, subject.member.id)
+        revoked = await store.revoke_credentials(conn, subject.member.id, services.clock())
         await store.audit(conn, at=services.clock(), actor=actor, action="password-reset",
                           subject=username, detail=f"{revoked} token(s) revoked")  # fmt: skip
     return revoked

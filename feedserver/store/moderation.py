@@ -47,11 +47,18 @@ async def list_page(
     return [_standing(r) for r in found]
 
 
-async def revoke_credentials(conn: Connection, member_id: str) -> int:
-    """Every bearer token and login session of the member, and their feed secret (so every
-    feed URL they were given stops working). Returns how many tokens went."""
+async def revoke_credentials(conn: Connection, member_id: str, now: datetime) -> int:
+    """Every bearer token and login session of the member, their feed secret (so every feed
+    URL they were given stops working) and the unused invitation links they made (whoever
+    held the account could have made some to let themselves back in). Returns how many
+    tokens went."""
     cur = await conn.execute("DELETE FROM sessions WHERE member_id = ?", (member_id,))
     await conn.execute("DELETE FROM feed_secrets WHERE member_id = ?", (member_id,))
+    await conn.execute(
+        "UPDATE invitations SET revoked_at = ?"
+        " WHERE created_by = ? AND used_at IS NULL AND revoked_at IS NULL",
+        (rows.ts(now), member_id),
+    )
     return cur.rowcount
 
 
@@ -99,13 +106,14 @@ async def strip_member(
     conn: Connection, member_id: str, *, username: str, display_name: str, now: datetime
 ) -> None:
     """Rename the member, drop the password and everything that describes them or lets them
-    act: tokens, feed secret, profile, topics, expertise, endorsements received, memberships,
-    join requests and routed questions."""
+    act: credentials (as revoke_credentials), profile, topics, expertise, endorsements
+    received, memberships, join requests and routed questions."""
     await conn.execute(
         "UPDATE members SET username = ?, display_name = ?, password_hash = NULL, is_admin = 0,"
         " deleted_at = ?, suspended_at = coalesce(suspended_at, ?) WHERE id = ?",
         (username, display_name, rows.ts(now), rows.ts(now), member_id),
     )
+    await revoke_credentials(conn, member_id, now)
     for table, column in _PERSONAL:
         await conn.execute(f"DELETE FROM {table} WHERE {column} = ?", (member_id,))  # noqa: S608
 
@@ -114,8 +122,6 @@ async def strip_member(
 # What they gave others (helpful marks, endorsements) stays: it is counted in others' posts
 # and expertise, and shows no name.
 _PERSONAL = (
-    ("sessions", "member_id"),
-    ("feed_secrets", "member_id"),
     ("profiles", "member_id"),
     ("profile_topics", "member_id"),
     ("endorsements", "member_id"),

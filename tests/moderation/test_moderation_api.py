@@ -259,3 +259,18 @@ async def test_audit_log_records_each_action_for_admins_only(admin: Api) -> None
     jo = await admin.login("jo", "another long one")
     status, _ = await jo.get("/api/v1/admin/audit")
     assert status == 403
+
+
+async def test_suspending_an_admin_revokes_their_unused_invitation_links(admin: Api) -> None:
+    """Whoever held the account could have made links to let themselves back in."""
+    await admin.add_member("kate", admin=True)
+    kate = await admin.login("kate")
+    status, invite = await kate.post("/api/v1/invitations", {})
+    assert status == 201
+    path = URL(invite["url"]).path
+    async with admin.client.get(path) as resp:
+        assert resp.status == 200
+    status, _ = await admin.put(f"{ADMIN}/kate/suspension")
+    assert status == 200
+    async with admin.client.get(path) as resp:
+        assert resp.status == 404
