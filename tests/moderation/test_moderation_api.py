@@ -274,3 +274,34 @@ async def test_suspending_an_admin_revokes_their_unused_invitation_links(admin: 
     assert status == 200
     async with admin.client.get(path) as resp:
         assert resp.status == 404
+
+
+async def test_a_suspension_from_the_command_line_closes_feed_urls_within_seconds(
+    admin: Api,
+) -> None:
+    """The command line writes from another process, which does not move the running
+    server's write generation; remembered feed answers still expire within MAX_ANSWER_AGE."""
+    from feedserver import appkeys
+    from feedserver.domain import moderation
+    from feedserver.domain.services import Services
+    from feedserver.feeds.cache import MAX_ANSWER_AGE
+    from feedserver.store.db import Database
+
+    lou = await admin.add_member("lou")
+    await _group_with_post(admin, lou, "lou")
+    _, feeds = await lou.get("/api/v1/me/feeds")
+    feed = feeds["home"]
+    answers = admin.client.app[appkeys.FEED_CACHE].answers
+    now = [1000.0]
+    answers.clock = lambda: now[0]
+    assert await _feed_status(lou, feed) == 200
+    assert await _feed_status(lou, feed) == 200 and answers.hits == 1  # from memory
+    config = admin.client.app[appkeys.CONFIG]
+    other = Database(config.db_path, readers=1)  # as `feedserver user suspend` opens it
+    await other.open()
+    try:
+        await moderation.suspend(Services(db=other, config=config), None, "lou")
+    finally:
+        await other.close()
+    now[0] += MAX_ANSWER_AGE + 1
+    assert await _feed_status(lou, feed) == 404
