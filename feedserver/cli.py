@@ -20,6 +20,7 @@ from feedserver.config import Config, describe, load_config
 from feedserver.domain import members, moderation
 from feedserver.domain.services import Services
 from feedserver.errors import FeedserverError
+from feedserver.federation import moderation as federation_moderation
 from feedserver.federation import partners
 from feedserver.federation.context import Federation
 from feedserver.federation.server_keys import ServerKeys
@@ -273,7 +274,9 @@ async def _moderate(args: argparse.Namespace, services: Services) -> int:
     elif command in ("promote", "demote"):
         standing = await moderation.set_admin(services, None, name, is_admin=command == "promote")
     else:
-        standing = await moderation.delete(services, None, name, content=args.content)
+        standing = await federation_moderation.delete_member(
+            services, None, name, content=args.content
+        )
     role = "admin" if standing.member.is_admin else "member"
     print(f"{standing.member.username}\t{standing.state}\t{role}")
     return 0

@@ -14,14 +14,14 @@ suspended member, so nothing issued before (or raced in during) the change works
 from __future__ import annotations
 
 import secrets
+from collections.abc import Awaitable, Callable
 from typing import Literal
 
 from feedserver.domain import access, expertise
 from feedserver.domain.passwords import hash_password
 from feedserver.domain.services import Services
 from feedserver.errors import Conflict, NotFound, ValidationFailed
-from feedserver.federation import profiles as federation_profiles
-from feedserver.models import AuditEntry, MemberStanding, Page, Viewer
+from feedserver.models import AuditEntry, Member, MemberStanding, Page, Viewer
 from feedserver.store import groups as group_store
 from feedserver.store import members as member_store
 from feedserver.store import moderation as store
@@ -30,6 +30,9 @@ from feedserver.store import profiles as profile_store
 from feedserver.store.db import Connection
 
 ContentChoice = Literal["remove", "anonymize"]
+# Queues the withdrawal of a member's profile from partners, in the caller's transaction.
+# Federation's job: federation/moderation.py passes it in (domain never imports federation).
+WithdrawProfile = Callable[[Connection, Services, Member], Awaitable[None]]
 CONTENT_CHOICES: tuple[str, ...] = ("remove", "anonymize")
 STATES: tuple[str, ...] = ("active", "suspended", "deleted")
 DELETED_NAME = "Deleted member"
@@ -158,7 +161,12 @@ async def reset_password(
 
 
 async def delete(
-    services: Services, by: Viewer | None, username: str, *, content: str
+    services: Services,
+    by: Viewer | None,
+    username: str,
+    *,
+    content: str,
+    withdraw_profile: WithdrawProfile,
 ) -> MemberStanding:
     """Delete a member. `remove` deletes their posts and replies (with tombstones, as the
     author deleting them would; a question goes with its answers); `anonymize` keeps them
@@ -187,7 +195,7 @@ async def delete(
             conn, member.id, services.config.expertise_default_ask_cap
         )
         if sharing == "partners":  # named by username: withdraw it before the rename
-            await federation_profiles.unshare(conn, services, member)
+            await withdraw_profile(conn, services, member)
         for group_id in await store.authored_groups(conn, member.id):
             await group_store.bump_version(conn, group_id)  # feeds show the author's name
         new_name = f"deleted-{secrets.token_hex(4)}"

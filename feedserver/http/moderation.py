@@ -10,6 +10,7 @@ from aiohttp import web
 from feedserver import appkeys
 from feedserver.domain import moderation
 from feedserver.errors import BadRequest
+from feedserver.federation import moderation as federation_moderation
 from feedserver.http import auth
 from feedserver.http.paging import page_params, paged_response
 from feedserver.http.render import member, when
@@ -93,7 +94,7 @@ async def delete_member(request: web.Request) -> web.Response:
     content = request.query.get("content")
     if content not in moderation.CONTENT_CHOICES:
         raise BadRequest("content must be remove or anonymize")
-    found = await moderation.delete(
+    found = await federation_moderation.delete_member(
         request.app[appkeys.SERVICES], viewer, request.match_info["username"], content=content
     )
     return web.json_response(standing_doc(found))
