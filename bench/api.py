@@ -58,7 +58,7 @@ async def api_posts_per_second(data: Path, count: int, clients: int) -> float:
     server = subprocess.Popen(
         [sys.executable, "-m", "feedserver", "--data", str(data), "serve", "--port", str(port)],
         cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        env={**os.environ, "FEEDSERVER_LOG_LEVEL": "WARNING"},
+        env={**os.environ, "FEEDSERVER_LOG_LEVEL": "WARNING", "FEEDSERVER_WRITE_BURST": "0"},
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}/api/v1"
     headers = {"Authorization": f"Bearer {token}"}

@@ -12,6 +12,7 @@ from aiohttp import web
 from feedserver import appkeys
 from feedserver.config import Config
 from feedserver.domain import expertise
+from feedserver.domain.rate_limit import TokenBucket
 from feedserver.domain.services import Services
 from feedserver.domain.throttle import LoginThrottle
 from feedserver.federation import subscribers as federation_subscribers
@@ -19,11 +20,16 @@ from feedserver.federation.context import Federation
 from feedserver.federation.delivery import DeliveryWorker
 from feedserver.federation.server_keys import ServerKeys
 from feedserver.feeds.cache import FeedCache
+from feedserver.http import auth
 from feedserver.http.feeds import recent_answers_middleware
+from feedserver.http.metrics import METRICS, Metrics
+from feedserver.http.observe import observe_middleware
 from feedserver.http.problems import make_problem_middleware
 from feedserver.http.validation import SchemaRegistry
+from feedserver.http.write_limit import WRITE_LIMIT, make_write_limit_middleware
 from feedserver.routes import setup_routes
-from feedserver.store.db import Database
+from feedserver.store.timed import TimedDatabase
+from feedserver.web import session
 from feedserver.web.errors import html_errors
 from feedserver.web.middleware import csrf_middleware
 from feedserver.web.render import setup_templates
@@ -38,26 +44,37 @@ def create_app(config: Config, services: Services | None = None) -> web.Applicat
         # headers wrap everything (error pages too); errors become problem+json for the API
         # and friendly pages for the web; forms' CSRF is checked inside.
         middlewares=[
+            # A request id, metrics and the access line for every request, cached ones too.
+            observe_middleware,
             recent_answers_middleware,
             html_headers_middleware,
             make_problem_middleware(config.max_query_chars, html_errors),
             csrf_middleware,
+            # After the CSRF check (a forged form costs the member nothing), before any
+            # handler: a refused write stores nothing.
+            make_write_limit_middleware(auth.viewer, session.viewer),
         ],
     )
     app[appkeys.CONFIG] = config
+    metrics = app[METRICS] = Metrics()
     app[appkeys.SERVICES] = services or Services(
-        db=Database(config.db_path, config.db_readers, config.sqlite_synchronous),
+        db=TimedDatabase(
+            config.db_path, config.db_readers, config.sqlite_synchronous,
+            observe=metrics.observe_db_write,
+        ),
         config=config,
         keys=ServerKeys(config),
-    )
+    )  # fmt: skip
     app[appkeys.FEDERATION] = Federation.build(app[appkeys.SERVICES])
     federation_subscribers.subscribe(app[appkeys.FEDERATION])
     app[appkeys.LOGIN_THROTTLE] = LoginThrottle(
         config.login_max_failures, config.login_window_seconds
     )
+    app[WRITE_LIMIT] = TokenBucket(config.write_burst, config.write_rate_per_minute / 60)
     app[appkeys.SCHEMAS] = SchemaRegistry()
     setup_templates(app)
     app[appkeys.FEED_CACHE] = FeedCache(config.feed_cache_bytes)
+    metrics.watch_feed_cache(app[appkeys.FEED_CACHE])
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(_federation)
     app.cleanup_ctx.append(_expertise_calibration)

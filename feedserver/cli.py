@@ -7,7 +7,6 @@ import argparse
 import asyncio
 import errno
 import gc
-import logging
 import os
 import secrets
 import socket
@@ -19,12 +18,13 @@ from pathlib import Path
 
 from aiohttp import web
 
-from feedserver import backup
+from feedserver import backup, logs
 from feedserver.app import create_app
 from feedserver.config import Config, ConfigError, load_config, to_toml
-from feedserver.domain import members
+from feedserver.domain import members, moderation
 from feedserver.domain.services import Services
 from feedserver.errors import FeedserverError
+from feedserver.federation import moderation as federation_moderation
 from feedserver.federation import partners
 from feedserver.federation import subscribers as federation_subscribers
 from feedserver.federation.context import Federation
@@ -56,8 +56,27 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("username")
     add.add_argument("--admin", action="store_true")
     add.add_argument("--display-name", dest="display_name")
-    passwd = user.add_parser("password", help="set a member's password from stdin")
+    passwd = user.add_parser(
+        "password",
+        help="set a member's password from stdin; revokes their sessions, tokens and feed URLs",
+    )
     passwd.add_argument("username")
+    listing = user.add_parser("list", help="every member with their standing")
+    listing.add_argument("--state", choices=moderation.STATES)
+    for name, text in (
+        ("suspend", "lock a member out (sessions, tokens, feed URLs revoked); content stays"),
+        ("unsuspend", "let a suspended member log in again"),
+        ("promote", "make a member an admin"),
+        ("demote", "take admin rights away (never from the last admin)"),
+    ):
+        user.add_parser(name, help=text).add_argument("username")
+    delete = user.add_parser("delete", help="delete a member for good")
+    delete.add_argument("username")
+    delete.add_argument(
+        "--content", choices=moderation.CONTENT_CHOICES, required=True,
+        help="remove their posts and replies, or keep them under an anonymous name",
+    )  # fmt: skip
+    commands.add_parser("audit", help="the audit log of admin actions, newest first")
 
     token = commands.add_parser("token", help="personal API tokens").add_subparsers(
         dest="token_command", required=True
@@ -155,9 +174,7 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as error:
         print(f"feedserver: {error}", file=sys.stderr)
         return 2
-    logging.basicConfig(
-        level=config.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    logs.configure(config.log_level, config.log_format)
     try:
         return _run(args, config)
     except FeedserverError as error:
@@ -211,10 +228,14 @@ def _run(args: argparse.Namespace, config: Config) -> int:
         password = _read_password()
 
         async def change(services: Services) -> int:
-            await members.set_password(services, args.username, password)
+            revoked = await moderation.reset_password(services, None, args.username, password)
+            print(f"feedserver: password set; {revoked} token(s) and every feed URL revoked",
+                  file=sys.stderr)  # fmt: skip
             return 0
 
         return asyncio.run(_with_services(config, change))
+    if args.command == "user" or args.command == "audit":
+        return asyncio.run(_with_services(config, lambda services: _moderate(args, services)))
     if args.command == "token":
 
         async def token(services: Services) -> int:
@@ -264,7 +285,9 @@ def _serve(config: Config) -> int:
     app = create_app(config)
     _collect_garbage_less_often()
     try:
-        web.run_app(app, host=config.host, port=config.port, print=None)
+        # access_log=None: http/observe.py logs each request by route pattern; aiohttp's own
+        # line would log the query string, feed tokens included.
+        web.run_app(app, host=config.host, port=config.port, print=None, access_log=None)
     except socket.gaierror as error:  # a host name that does not resolve
         print(f"feedserver: cannot listen on {config.host}:{config.port}: {error.strerror}",
               file=sys.stderr)  # fmt: skip
@@ -276,6 +299,45 @@ def _serve(config: Config) -> int:
         print(f"feedserver: cannot listen on {config.host}:{config.port}: {reason}",
               file=sys.stderr)  # fmt: skip
         return 1
+    return 0
+
+
+async def _moderate(args: argparse.Namespace, services: Services) -> int:
+    """user list|suspend|unsuspend|promote|demote|delete and audit, as the operator."""
+    if args.command == "audit":
+        before = None
+        while True:
+            page = await moderation.audit_log(services, None, before=before, limit=100)
+            for e in page.items:
+                print(f"{e.at:%Y-%m-%d %H:%M:%S}\t{e.actor}\t{e.action}\t{e.subject}\t{e.detail}")
+            if page.next_cursor is None:
+                return 0
+            before = int(page.next_cursor)
+    command, name = args.user_command, str(getattr(args, "username", ""))
+    if command == "list":
+        after = None
+        while True:
+            found = await moderation.list_members(
+                services, None, state=args.state, after=after, limit=100
+            )
+            for s in found.items:
+                role = "admin" if s.member.is_admin else "member"
+                print(f"{s.member.username}\t{s.state}\t{role}\t{s.member.display_name}")
+            if found.next_cursor is None:
+                return 0
+            after = found.next_cursor
+    if command == "suspend":
+        standing = await moderation.suspend(services, None, name)
+    elif command == "unsuspend":
+        standing = await moderation.unsuspend(services, None, name)
+    elif command in ("promote", "demote"):
+        standing = await moderation.set_admin(services, None, name, is_admin=command == "promote")
+    else:
+        standing = await federation_moderation.delete_member(
+            services, None, name, content=args.content
+        )
+    role = "admin" if standing.member.is_admin else "member"
+    print(f"{standing.member.username}\t{standing.state}\t{role}")
     return 0
 
 

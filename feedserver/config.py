@@ -5,6 +5,7 @@ Loaded once into a frozen Config; every field says what it is for in its `help`.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import tomllib
@@ -36,6 +37,12 @@ class Config:
         5, "Failed logins per account or address before logins are slowed."
     )
     login_window_seconds: int = _f(900, "Window over which failed logins are counted.")
+    write_burst: int = _f(
+        60,
+        "Writes (POST, PUT, PATCH, DELETE) a member may make in a burst before being slowed"
+        " to write_rate_per_minute; 429 with Retry-After beyond. 0 turns the limit off.",
+    )
+    write_rate_per_minute: int = _f(60, "Writes per minute a member regains, steadily.")
     session_days: int = _f(30, "How long a login token lasts without use.")
     page_size: int = _f(20, "Default page size of lists.")
     max_page_size: int = _f(100, "Largest page size a client may ask for.")
@@ -50,6 +57,13 @@ class Config:
         "en", "Language of the Atom feeds' text (their xml:lang), e.g. en or fr-CA."
     )
     log_level: str = _f("INFO", "Logging level.")
+    log_format: str = _f(
+        "text", "Log lines as 'text' or 'json' (one object a line, with the request id)."
+    )
+    metrics_allow: str = _f(
+        "127.0.0.1,::1",
+        "Comma-separated addresses or networks (CIDR) that may read /metrics; others get 404.",
+    )
     organization_name: str = _f(
         "", "The organization's name, shown to partner servers; default the host name."
     )
@@ -139,6 +153,13 @@ def _check(config: Config) -> None:
         raise ConfigError(f"port must be between 0 and 65535, not {config.port}")
     if config.base_url and urlsplit(config.base_url).scheme not in ("http", "https"):
         raise ConfigError(f"base_url must start with https:// or http://, not {config.base_url!r}")
+    if config.log_format not in ("text", "json"):
+        raise ConfigError("log_format must be text or json")
+    for part in filter(None, (p.strip() for p in config.metrics_allow.split(","))):
+        try:
+            ipaddress.ip_network(part, strict=False)
+        except ValueError:
+            raise ConfigError(f"metrics_allow: {part!r} is not an address or network") from None
 
 
 def load_config(

@@ -7,12 +7,15 @@ from aiohttp import web
 
 from feedserver.http import (
     expertise,
+    export,
     federation,
     federation_admin,
     feeds,
     groups,
     invitations,
     meta,
+    metrics,
+    moderation,
     pages,
     posts,
     programs,
@@ -125,6 +128,7 @@ def other_routes() -> list[web.RouteDef]:
         web.get("/livez", meta.livez),
         web.get("/readyz", meta.readyz),
         web.get("/healthz", meta.livez),  # the older name of /livez
+        web.get("/metrics", metrics.metrics),
         web.get("/problems/{code}", meta.problem_type),
     ]
 
@@ -143,6 +147,23 @@ def federation_routes() -> list[web.RouteDef]:
         web.delete(f"{API}/admin/partners/{{host}}", federation_admin.remove_partner),
         web.post(f"{API}/admin/partner-invites", federation_admin.create_invite),
         web.get(f"{API}/admin/deliveries", federation_admin.list_deliveries),
+    ]
+
+
+def moderation_routes() -> list[web.RouteDef]:
+    """Admins manage members: standing, suspension, admin rights, passwords, deletion, and
+    the audit log of it all."""
+    one = f"{API}/admin/members/{{username}}"
+    return [
+        web.get(f"{API}/admin/members", moderation.list_members),
+        web.delete(one, moderation.delete_member),
+        web.put(f"{one}/suspension", moderation.suspend),
+        web.delete(f"{one}/suspension", moderation.unsuspend),
+        web.put(f"{one}/admin", moderation.promote),
+        web.delete(f"{one}/admin", moderation.demote),
+        web.put(f"{one}/password", moderation.reset_password),
+        web.get(f"{API}/admin/audit", moderation.audit_log),
+        web.get(f"{API}/me/export", export.my_export),
     ]
 
 
@@ -245,6 +266,7 @@ def setup_routes(app: web.Application) -> None:
     app.add_routes(mentoring_routes())
     app.add_routes(other_routes())
     app.add_routes(federation_routes())
+    app.add_routes(moderation_routes())
     app.add_routes(feed_routes())
     app.add_routes(member_page_routes())
     app.add_routes(web_routes())

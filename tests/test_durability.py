@@ -30,7 +30,7 @@ async def _start(data: Path, port: int) -> subprocess.Popen:
     proc = subprocess.Popen(
         [sys.executable, "-m", "feedserver", "--data", str(data), "serve", "--port", str(port)],
         cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        env={**os.environ, "FEEDSERVER_LOG_LEVEL": "WARNING"},
+        env={**os.environ, "FEEDSERVER_LOG_LEVEL": "WARNING", "FEEDSERVER_WRITE_BURST": "0"},
     )  # fmt: skip
     async with aiohttp.ClientSession() as session:
         for _ in range(200):

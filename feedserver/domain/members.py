@@ -103,6 +103,8 @@ async def log_in(
         throttle.failed(*keys)
         raise Unauthorized("Wrong username or password")
     throttle.succeeded(*keys)
+    if found[2]:  # said only to whoever knows the password
+        raise Unauthorized("This account is suspended; ask an administrator")
     member = found[0]
     return member, await issue_token(services, member)
 
@@ -135,19 +137,6 @@ async def by_username(services: Services, viewer: Viewer, username: str) -> Memb
     if member is None:
         raise NotFound("No such member")
     return member
-
-
-async def set_password(services: Services, username: str, password: str) -> None:
-    if len(password) < MIN_PASSWORD:
-        raise ValidationFailed(
-            [{"field": "password", "message": f"at least {MIN_PASSWORD} characters"}]
-        )
-    hashed = await hash_password(password, services.config.scrypt_n)
-    async with services.db.write() as conn:
-        member = await member_store.by_username(conn, username)
-        if member is None:
-            raise NotFound("No such member")
-        await member_store.set_password_hash(conn, member.id, hashed)
 
 
 async def list_page(

@@ -9,8 +9,9 @@ from typing import Any
 from aiohttp import web
 
 from feedserver import appkeys
-from feedserver.errors import BadRequest, NotFound, PayloadTooLarge
+from feedserver.errors import BadRequest, FeedserverError, NotFound, PayloadTooLarge
 from feedserver.federation import documents, handshake, inbox
+from feedserver.http.metrics import METRICS
 from feedserver.models import Member
 
 ACTIVITY_JSON = "application/activity+json"
@@ -86,10 +87,16 @@ async def post_inbox(request: web.Request) -> web.Response:
     fed = request.app[appkeys.FEDERATION]
     # The signature's checks on the headers first; then the body (bounded by client_max_size),
     # which the Ed25519 step needs to check the object's proof in the same trip.
-    screened = await inbox.screen_signature(fed, "POST", _target_uri(request), request.headers)
-    body = await _body(request)
-    signed = await inbox.verify_signature(fed, screened, request.headers, body)
-    applied = await inbox.receive(fed, signed, body)
+    counted = request.app[METRICS].inbox
+    try:
+        screened = await inbox.screen_signature(fed, "POST", _target_uri(request), request.headers)
+        body = await _body(request)
+        signed = await inbox.verify_signature(fed, screened, request.headers, body)
+        applied = await inbox.receive(fed, signed, body)
+    except FeedserverError as error:
+        counted.labels("refused", error.code).inc()  # the problem type: a fixed set
+        raise
+    counted.labels("accepted", "applied" if applied else "duplicate").inc()
     return web.Response(status=202 if applied else 200)
 
 

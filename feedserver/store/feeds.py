@@ -56,7 +56,7 @@ async def member_by_key(conn: Connection, key_id: str) -> tuple[Member, bytes] |
     """The member a feed key belongs to, and the secret to check the token's mac with."""
     found = await conn.execute_fetchall(
         "SELECT m.*, s.secret FROM feed_secrets s JOIN members m ON m.id = s.member_id"
-        " WHERE s.key_id = ?",
+        " WHERE s.key_id = ? AND m.suspended_at IS NULL",
         (key_id,),
     )
     row = next(iter(found), None)
@@ -78,7 +78,7 @@ async def group_by_key(
         " FROM feed_secrets s JOIN members m ON m.id = s.member_id"
         " LEFT JOIN groups g ON g.name = ?"
         " LEFT JOIN memberships ms ON ms.group_id = g.id AND ms.member_id = s.member_id"
-        " WHERE s.key_id = ?",
+        " WHERE s.key_id = ? AND m.suspended_at IS NULL",
         (name, key_id),
     )
     row = next(iter(found), None)

@@ -45,10 +45,13 @@ async def by_id(conn: Connection, member_id: str) -> Member | None:
     return rows.member(row) if row else None
 
 
-async def password_hash(conn: Connection, username: str) -> tuple[Member, str | None] | None:
+async def password_hash(conn: Connection, username: str) -> tuple[Member, str | None, bool] | None:
+    """The member, their password hash and whether they are suspended."""
     async with conn.execute("SELECT * FROM members WHERE username = ?", (username,)) as cur:
         row = await cur.fetchone()
-    return (rows.member(row), row["password_hash"]) if row else None
+    if row is None:
+        return None
+    return rows.member(row), row["password_hash"], row["suspended_at"] is not None
 
 
 async def set_password_hash(conn: Connection, member_id: str, value: str) -> None:
@@ -74,10 +77,12 @@ async def insert_session(
 
 
 async def session_member(conn: Connection, token_hash: str) -> tuple[Member, str, datetime] | None:
-    """The member, token kind and last use of a session token."""
+    """The member, token kind and last use of a session token. A suspended member's tokens
+    are revoked when suspended; refusing them here too closes any race with that."""
     async with conn.execute(
         "SELECT m.*, s.kind AS token_kind, s.last_used_at FROM sessions s"
-        " JOIN members m ON m.id = s.member_id WHERE s.token_hash = ?",
+        " JOIN members m ON m.id = s.member_id"
+        " WHERE s.token_hash = ? AND m.suspended_at IS NULL",
         (token_hash,),
     ) as cur:
         row = await cur.fetchone()

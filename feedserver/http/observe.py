@@ -1,0 +1,68 @@
+"""The outermost middleware: a request id for every request (sent back as X-Request-Id and
+put on every log line of the request), the request's metrics (count and latency by route
+pattern and status), and one access log line that names the route pattern, never the path
+or query (feed and invitation tokens travel there)."""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import re
+import secrets
+import time
+
+from aiohttp import web
+from aiohttp.typedefs import Handler
+from multidict import istr
+
+from feedserver.http.metrics import METRICS, route_label
+from feedserver.logs import REQUEST_ID
+
+log = logging.getLogger("feedserver.access")
+
+HEADER = istr("X-Request-Id")  # case-folded once, not on every response
+# An id a proxy (nginx's $request_id) already gave the request is kept, so the proxy's and
+# our logs join up; anything else (too long, odd characters) is replaced, never logged.
+_SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+
+# Ids need to be unique, not secret: a random prefix per process and a counter is enough,
+# and costs a tenth of fresh random bytes per request.
+_PREFIX = secrets.token_hex(4)
+_counter = itertools.count(1)
+
+
+def request_id(request: web.Request) -> str:
+    given = request.headers.get(HEADER)
+    if given is not None and _SAFE_ID.match(given):
+        return given
+    return f"{_PREFIX}-{next(_counter):x}"
+
+
+@web.middleware
+async def observe_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    rid = request_id(request)
+    reset = REQUEST_ID.set(rid)
+    started = time.perf_counter()
+    status = 500
+    try:
+        response = await handler(request)
+        status = response.status
+        if not response.prepared:
+            response.headers[HEADER] = rid
+        return response
+    except web.HTTPException as exc:  # redirects raised past the problem middleware
+        status = exc.status
+        exc.headers[HEADER] = rid
+        raise
+    finally:
+        elapsed = time.perf_counter() - started
+        route = route_label(request)
+        request.app[METRICS].observe_request(route, request.method, status, elapsed)
+        if log.isEnabledFor(logging.INFO):
+            log.info(
+                "%s %s %d %.1fms", request.method, route, status, elapsed * 1000,
+                extra={"fields": {"method": request.method, "route": route, "status": status,
+                                  "duration_ms": round(elapsed * 1000, 3)}},
+            )  # fmt: skip
+        REQUEST_ID.reset(reset)
