@@ -11,6 +11,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
 from feedserver.errors import BadRequest, UnsupportedMediaType, ValidationFailed
+from feedserver.http.schema_patterns import StrictPatternValidator
 
 SCHEMA_DIR = Path(__file__).resolve().parents[2] / "schemas" / "api"
 
@@ -27,7 +28,7 @@ class SchemaRegistry:
         if (found := self._validators.get(name)) is None:
             schema = json.loads((self._directory / f"{name}.json").read_text("utf-8"))
             Draft202012Validator.check_schema(schema)
-            found = self._validators[name] = Draft202012Validator(schema)
+            found = self._validators[name] = StrictPatternValidator(schema)
         return found
 
     def validate(self, name: str, document: Any) -> None:
