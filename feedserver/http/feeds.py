@@ -22,6 +22,7 @@ from feedserver.feeds import atom
 from feedserver.feeds.cache import Answer
 from feedserver.feeds.model import FeedTarget
 from feedserver.http import auth
+from feedserver.http.params import tag_input
 
 CACHE_CONTROL = "private, max-age=300"
 
@@ -150,10 +151,10 @@ async def home_feed(request: web.Request) -> web.Response:
 
 async def my_feeds(request: web.Request) -> web.Response:
     viewer = await auth.signed_in(request)
+    tags = [tag_input(t, f"tag/{i}") for i, t in enumerate(request.query.getall("tag", []))]
     doc = await feeds.my_feeds(
-        request.app[appkeys.SERVICES], viewer,
-        tags=request.query.getall("tag", []), post_ids=request.query.getall("post", []),
-    )  # fmt: skip
+        request.app[appkeys.SERVICES], viewer, tags=tags, post_ids=request.query.getall("post", [])
+    )
     return web.json_response(doc)
 
 
