@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from feedserver.http.paging import CURSOR_PATTERN
 from feedserver.http.params import TAG_INPUT_MAX, TAG_INPUT_PATTERN
@@ -19,7 +21,7 @@ def _cursor(raw: str) -> str:
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
-async def _question(api: Api, tags: list[str]) -> dict:
+async def _question(api: Api, tags: list[str]) -> dict[str, Any]:
     status, body = await api.post("/api/v1/groups", {"name": "commons", "title": "Commons",
                                                      "visibility": "org"})  # fmt: skip
     assert status in (201, 409), body
@@ -28,10 +30,10 @@ async def _question(api: Api, tags: list[str]) -> dict:
         {"kind": "question", "title": "Payroll?", "body": "How?", "tags": tags},
     )
     assert status == 201, body
-    return body
+    return dict(body)
 
 
-def _walk(node: object):
+def _walk(node: object) -> Iterator[dict[str, Any]]:
     if isinstance(node, dict):
         yield node
         for value in node.values():

@@ -31,4 +31,7 @@ def _pattern(
         yield ValidationError(f"{instance!r} does not match {pattern!r}")
 
 
-StrictPatternValidator = validators.extend(Draft202012Validator, {"pattern": _pattern})
+# jsonschema's stubs leave `extend` untyped (and without the stubs there is nothing to ignore).
+StrictPatternValidator = validators.extend(  # type: ignore[no-untyped-call,unused-ignore]
+    Draft202012Validator, {"pattern": _pattern}
+)
