@@ -5,7 +5,8 @@ Every operation of the document gets generated requests, valid (positive) and in
 (negative), each with random path values and with the values of real things (a group, a
 question, a page, a program...), so that success answers are checked too, not only 404s. Every
 answer goes through five checks: no 5xx, a documented status, a documented content type, a body
-that fits its schema, and invalid input rejected with a 4xx. Hypothesis runs with a fixed seed,
+that fits its schema, and invalid input rejected with a 4xx; and each status answered must be
+named by its operation (not only covered by `default`). Hypothesis runs with a fixed seed,
 no example database and no shrinking: the same requests every run, bounded in count. Failures
 are collected (each with a curl line to reproduce it against a server) and reported together.
 """
