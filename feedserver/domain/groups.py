@@ -187,6 +187,8 @@ async def request_to_join(services: Services, viewer: Viewer, name: str) -> str:
     """
     access.require_member(viewer)
     assert viewer.member is not None
+    if not NAME_RE.fullmatch(name):  # no group has such a name: there is nothing to hide
+        raise NotFound("No such group")
     now = services.clock()
     async with services.db.write() as conn:
         group = await group_store.by_name(conn, name)

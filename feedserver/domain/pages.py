@@ -139,7 +139,7 @@ async def revision(
         _, current = await _page(conn, viewer, group_name, slug)
         found = (
             await page_store.revision(conn, current.id, int(number))
-            if current is not None and number.isdigit() and len(number) < 10
+            if current is not None and number.isascii() and number.isdigit() and len(number) < 10
             else None
         )
     if found is None:

@@ -7,13 +7,14 @@ import re
 
 from feedserver.domain import access
 from feedserver.domain.services import Services
-from feedserver.errors import ValidationFailed
+from feedserver.errors import BadRequest, ValidationFailed
 from feedserver.models import Page, PageHit, SearchHit, Viewer
 from feedserver.store import pages as page_store
 from feedserver.store import search as search_store
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 MAX_TERMS = 16
+MAX_OFFSET_DIGITS = 9  # a cursor is an offset into the ranked hits; SQLite takes 64 bits
 
 
 def fts_query(text: str) -> str | None:
@@ -34,6 +35,15 @@ def snippet_html(raw: str) -> str:
     )
 
 
+def _offset(cursor: str | None) -> int:
+    """Search pages by offset; a cursor we did not write is the client's error, not ours."""
+    if not cursor:
+        return 0
+    if not (cursor.isascii() and cursor.isdigit() and len(cursor) <= MAX_OFFSET_DIGITS):
+        raise BadRequest("The cursor is not valid")
+    return int(cursor)
+
+
 async def posts(
     services: Services, viewer: Viewer, text: str, *, cursor: str | None, limit: int
 ) -> Page[SearchHit]:
@@ -41,7 +51,7 @@ async def posts(
     match = fts_query(text)
     if match is None:
         raise ValidationFailed([{"field": "q", "message": "give at least one word to search for"}])
-    offset = int(cursor) if cursor and cursor.isdigit() else 0
+    offset = _offset(cursor)
     async with services.db.read() as conn:
         found = await search_store.posts(
             conn, access.read_scope(viewer), match, offset=offset, limit=limit + 1
@@ -59,7 +69,7 @@ async def posts_and_pages(
     match = fts_query(text)
     if match is None:
         raise ValidationFailed([{"field": "q", "message": "give at least one word to search for"}])
-    offset = int(cursor) if cursor and cursor.isdigit() else 0
+    offset = _offset(cursor)
     wanted = offset + limit + 1
     scope = access.read_scope(viewer)
     async with services.db.read() as conn:

@@ -10,6 +10,7 @@ from feedserver.domain.federated_experts import PartnerExpert
 from feedserver.errors import BadRequest
 from feedserver.http import auth, bodies, federation_experts, render_expertise
 from feedserver.http.paging import page_params, paged_response
+from feedserver.http.params import tag_input
 from feedserver.http.validation import read_json
 
 MAX_SUGGESTIONS = 20
@@ -39,7 +40,7 @@ async def endorse(request: web.Request) -> web.Response:
     viewer = await auth.signed_in(request)
     created = await profiles.endorse(
         request.app[appkeys.SERVICES], viewer, request.match_info["username"],
-        request.match_info["topic"], add=True,
+        tag_input(request.match_info["topic"], "topic"), add=True,
     )  # fmt: skip
     return web.json_response({"endorsed": True}, status=201 if created else 200)
 
@@ -48,7 +49,7 @@ async def unendorse(request: web.Request) -> web.Response:
     viewer = await auth.signed_in(request)
     await profiles.endorse(
         request.app[appkeys.SERVICES], viewer, request.match_info["username"],
-        request.match_info["topic"], add=False,
+        tag_input(request.match_info["topic"], "topic"), add=False,
     )  # fmt: skip
     return web.Response(status=204)
 
@@ -56,11 +57,12 @@ async def unendorse(request: web.Request) -> web.Response:
 async def directory(request: web.Request) -> web.Response:
     viewer = await auth.signed_in(request)
     cursor, limit = page_params(request)
+    topic = request.query.get("topic")
     services = request.app[appkeys.SERVICES]
     # Federation: local and partners' entries in one ranking with one cursor; every
     # entry says where the person works.
     found, next_cursor = await federated_experts.directory(
-        services, viewer, topic=request.query.get("topic"),
+        services, viewer, topic=topic if topic is None else tag_input(topic, "topic"),
         text=request.query.get("q", ""), cursor=cursor, limit=limit,
     )  # fmt: skip
     server, org = _server(request), services.config.organization
@@ -76,7 +78,7 @@ async def directory(request: web.Request) -> web.Response:
 async def suggested_experts(request: web.Request) -> web.Response:
     viewer = await auth.signed_in(request)
     raw = request.query.get("limit", "5")
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_SUGGESTIONS:
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= MAX_SUGGESTIONS:
         raise BadRequest(f"limit must be between 1 and {MAX_SUGGESTIONS}")
     found = await routing.suggest(
         request.app[appkeys.SERVICES], viewer, request.match_info["id"], limit=int(raw)

@@ -27,6 +27,7 @@ from feedserver.errors import NotFound, Unauthorized
 from feedserver.feeds import atom, gzipped
 from feedserver.feeds.cache import Answer
 from feedserver.http import auth
+from feedserver.http.params import tag_input
 from feedserver.models.feeds import FeedTarget
 
 CACHE_CONTROL = "private, max-age=300"
@@ -226,10 +227,10 @@ async def member_feed(request: web.Request) -> web.Response:
 
 async def my_feeds(request: web.Request) -> web.Response:
     viewer = await auth.signed_in(request)
+    tags = [tag_input(t, f"tag/{i}") for i, t in enumerate(request.query.getall("tag", []))]
     doc = await feeds.my_feeds(
-        request.app[appkeys.SERVICES], viewer,
-        tags=request.query.getall("tag", []), post_ids=request.query.getall("post", []),
-        usernames=request.query.getall("member", []),
+        request.app[appkeys.SERVICES], viewer, tags=tags,
+        post_ids=request.query.getall("post", []), usernames=request.query.getall("member", []),
     )  # fmt: skip
     return web.json_response(doc)
 

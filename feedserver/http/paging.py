@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from typing import Any
 
 from aiohttp import web
 
 from feedserver import appkeys
 from feedserver.errors import BadRequest
+
+# What encode_cursor writes (unpadded base64url), and all that openapi.json documents.
+CURSOR_PATTERN = r"^[A-Za-z0-9_-]*$"
+_CURSOR = re.compile(CURSOR_PATTERN)
 
 
 def encode_cursor(raw: str) -> str:
@@ -19,6 +24,8 @@ def encode_cursor(raw: str) -> str:
 def decode_cursor(token: str | None) -> str | None:
     if not token:
         return None
+    if not _CURSOR.fullmatch(token):
+        raise BadRequest("The cursor is not valid")
     try:
         raw = base64.b64decode(token + "=" * (-len(token) % 4), altchars=b"-_", validate=True)
         text = raw.decode()

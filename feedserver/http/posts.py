@@ -9,6 +9,7 @@ from feedserver.domain import posts, search
 from feedserver.errors import BadRequest
 from feedserver.http import auth, render, render_expertise
 from feedserver.http.paging import page_params, paged_response
+from feedserver.http.params import tag_input
 from feedserver.http.validation import read_json
 from feedserver.models import TOP_LEVEL_KINDS
 
@@ -19,9 +20,10 @@ async def list_posts(request: web.Request) -> web.Response:
     kind = request.query.get("kind")
     if kind is not None and kind not in TOP_LEVEL_KINDS:
         raise BadRequest(f"kind must be one of {', '.join(TOP_LEVEL_KINDS)}")
+    tag = request.query.get("tag")
     page = await posts.group_posts(
         request.app[appkeys.SERVICES], viewer, request.match_info["name"],
-        kind=kind, tag=request.query.get("tag"), cursor=cursor, limit=limit,
+        kind=kind, tag=None if tag is None else tag_input(tag, "tag"), cursor=cursor, limit=limit,
     )  # fmt: skip
     return paged_response(request, [render.post(p) for p in page.items], page.next_cursor)
 

@@ -12,6 +12,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
 from feedserver.errors import BadRequest, UnsupportedMediaType, ValidationFailed
+from feedserver.http.schema_patterns import StrictPatternValidator
 
 # Inside the package: feedserver/schemas links to the top-level schemas/ in a checkout, and
 # the wheel carries a copy (see package-data in pyproject.toml).
@@ -30,7 +31,7 @@ class SchemaRegistry:
         if (found := self._validators.get(name)) is None:
             schema = json.loads((self._directory / f"{name}.json").read_text("utf-8"))
             Draft202012Validator.check_schema(schema)
-            found = self._validators[name] = Draft202012Validator(schema)
+            found = self._validators[name] = StrictPatternValidator(schema)
         return found
 
     def validate(self, name: str, document: Any) -> None:
