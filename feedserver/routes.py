@@ -160,6 +160,7 @@ def web_routes() -> list[web.AbstractRouteDef]:
         web.get("/groups/{name}", group_pages.group_page, name="web.group"),
         web.post("/groups/{name}/posts", group_pages.post_create, name="web.group.post"),
         web.post("/groups/{name}/join", group_pages.join_group, name="web.group.join"),
+        web.get("/groups/{name}/requested", group_pages.requested, name="web.group.requested"),
         web.post("/groups/{name}/leave", group_pages.leave_group, name="web.group.leave"),
         web.post("/groups/{name}/members", group_pages.put_member, name="web.group.add"),
         web.post(

@@ -8,7 +8,7 @@ from aiohttp import web
 from feedserver import appkeys
 from feedserver.domain import groups, overview, posts
 from feedserver.domain.text import normalize_tag
-from feedserver.errors import Conflict, ValidationFailed
+from feedserver.errors import Conflict, FeedserverError, NotFound, ValidationFailed
 from feedserver.http.paging import decode_cursor, encode_cursor
 from feedserver.models import ROLES, TOP_LEVEL_KINDS, VISIBILITIES
 from feedserver.web import feed_links, forms, render, session
@@ -57,8 +57,9 @@ async def group_page(request: web.Request) -> web.Response:
 
 
 async def _group_page(
-    request: web.Request, *, status: int = 200, ask: dict | None = None, errors: dict | None = None
-) -> web.Response:
+    request: web.Request, *, status: int = 200, ask: dict | None = None,
+    errors: dict | None = None, add: dict | None = None,
+) -> web.Response:  # fmt: skip
     viewer = await session.signed_in(request)
     services = request.app[appkeys.SERVICES]
     name = request.match_info["name"]
@@ -82,7 +83,7 @@ async def _group_page(
         request, "group.html", status=status, access=found, group=found.group, posts=page.items,
         next=encode_cursor(page.next_cursor) if page.next_cursor else None,
         kind=kind, tag=tag, tags=tags, kinds=KIND_LABELS, roster=roster, requests=requests,
-        roles=ROLES, ask=ask or {}, errors=errors or {}, feed_links=links,
+        roles=ROLES, ask=ask or {}, errors=errors or {}, feed_links=links, add=add or {},
     )  # fmt: skip
 
 
@@ -111,15 +112,24 @@ async def join_group(request: web.Request) -> web.StreamResponse:
     status = await groups.request_to_join(request.app[appkeys.SERVICES], viewer, name)
     if status == "joined":
         raise render.redirect(f"/groups/{name}")
-    return await render.page(request, "requested.html", name=name)
+    raise render.redirect(f"/groups/{name}/requested")  # post/redirect/get
+
+
+async def requested(request: web.Request) -> web.Response:
+    await session.signed_in(request)
+    return await render.page(request, "requested.html", name=request.match_info["name"])
 
 
 async def leave_group(request: web.Request) -> web.StreamResponse:
     viewer = await session.signed_in(request)
     assert viewer.member is not None
-    await groups.remove_member(
-        request.app[appkeys.SERVICES], viewer, request.match_info["name"], viewer.member.username
-    )
+    try:
+        await groups.remove_member(
+            request.app[appkeys.SERVICES], viewer, request.match_info["name"],
+            viewer.member.username,
+        )  # fmt: skip
+    except Conflict as error:  # the sole owner: say so beside the button, keep the page
+        return await _group_page(request, status=error.status, errors={"leave": error.detail})
     raise render.redirect("/groups")
 
 
@@ -132,8 +142,24 @@ async def put_member(request: web.Request) -> web.StreamResponse:
     if role not in ROLES:
         raise ValidationFailed([{"field": "role", "message": "pick one of the list"}])
     username = request.match_info.get("username") or form.get("username", "").lower()
-    await groups.put_member(request.app[appkeys.SERVICES], viewer, name, username, role)
+    try:
+        await groups.put_member(request.app[appkeys.SERVICES], viewer, name, username, role)
+    except (NotFound, Conflict, ValidationFailed) as error:
+        if isinstance(error, NotFound) and "username" in request.match_info:
+            raise  # a stale roster row, not a typing mistake
+        # A mistake in the form is shown next to its field; what was typed stays.
+        field = "roster" if "username" in request.match_info else "username"
+        return await _group_page(
+            request, status=error.status, errors={field: _said(error)},
+            add={"username": username, "role": role},
+        )  # fmt: skip
     raise render.redirect(f"/groups/{name}#members")
+
+
+def _said(error: FeedserverError) -> str:
+    if isinstance(error, ValidationFailed) and (found := forms.field_errors(error)):
+        return next(iter(found.values()))
+    return error.detail
 
 
 async def remove_member(request: web.Request) -> web.StreamResponse:

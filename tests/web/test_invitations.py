@@ -108,7 +108,7 @@ async def test_admin_page_creates_a_link_and_lists_members(admin: Api, browser_f
     await admin.add_member("alice")
     web_admin = await browser_for("admin")
     status, html = await web_admin.submit("/admin", "/admin/invitations", {"note": "Zed"})
-    assert status == 201
+    assert status == 200
     assert "http://127.0.0.1:8080/join/" in html and 'data-copy="#new-link"' in html
     assert "@alice" in html and "open until" in html
     alice = await browser_for("alice", create=False)
@@ -116,3 +116,18 @@ async def test_admin_page_creates_a_link_and_lists_members(admin: Api, browser_f
     assert status == 403
     status, _ = await alice.submit("/", "/admin/invitations", {"note": "sneaky"})
     assert status == 403
+
+
+async def test_creating_an_invitation_redirects_so_a_reload_creates_no_second(
+    admin: Api, browser_for
+) -> None:
+    web_admin = await browser_for("admin")
+    status, _ = await web_admin.submit(
+        "/admin", "/admin/invitations", {"note": "Only once"}, allow_redirects=False
+    )
+    assert status == 303  # post/redirect/get
+    status, html = await web_admin.get("/admin")
+    assert status == 200 and "/join/" in html and 'id="new-link"' in html  # shown once...
+    status, html = await web_admin.get("/admin")  # ...a reload is a GET: nothing new
+    assert 'id="new-link"' not in html
+    assert html.count("Only once") == 1

@@ -1,0 +1,98 @@
+"""Steps that broke on the pages: each test here failed before its fix."""
+
+from __future__ import annotations
+
+from tests.conftest import Api
+from tests.web.conftest import csrf_of
+from tests.web.scenes import answered, group_with, post
+
+
+async def test_promoted_page_links_to_the_thread_page_not_the_api(browser_for, admin: Api):
+    alice_api, bob_api = await admin.add_member("alice"), await admin.add_member("bob")
+    await group_with(alice_api, "payroll", {"bob": "member"})
+    question = await answered(alice_api, bob_api, "payroll", "When is the cutoff?", ["payroll"])
+    alice = await browser_for("alice", create=False)
+    status, html = await alice.submit(f"/posts/{question}", f"/posts/{question}/promote", {})
+    assert status == 200
+    assert f'href="http://127.0.0.1:8080/posts/{question}"' in html
+    assert "/api/v1/" not in html
+
+
+async def test_web_search_finds_faq_pages_too(browser_for, admin: Api):
+    alice_api = await admin.add_member("alice")
+    await group_with(alice_api, "payroll", {})
+    status, _ = await alice_api.put(
+        "/api/v1/groups/payroll/pages/reimbursements",
+        {"title": "Reimbursements", "body": "Mileage claims go through the portal."},
+    )
+    assert status == 201
+    await post(alice_api, "payroll", "Portal login trouble", ["it"])
+    alice = await browser_for("alice", create=False)
+    status, html = await alice.get("/search?q=mileage")
+    assert status == 200
+    assert 'href="/groups/payroll/pages/reimbursements"' in html and "FAQ page" in html
+    status, html = await alice.get("/search?q=portal")  # pages and posts in one list
+    assert "/groups/payroll/pages/reimbursements" in html and "Portal login trouble" in html
+    # Both search landmarks carry a name of their own.
+    assert 'aria-label="Search from any page"' in html
+    assert 'aria-label="Search this site"' in html
+
+
+async def test_people_who_may_know_leave_out_the_viewer_and_who_answered(browser_for, admin: Api):
+    alice_api, bob_api = await admin.add_member("alice"), await admin.add_member("bob")
+    carl_api = await admin.add_member("carl")
+    await group_with(alice_api, "payroll", {"bob": "member", "carl": "member"})
+    # bob and carl both know payroll (an accepted answer each).
+    await answered(alice_api, bob_api, "payroll", "First cutoff question", ["payroll"])
+    await answered(alice_api, carl_api, "payroll", "Second cutoff question", ["payroll"])
+    question = await post(alice_api, "payroll", "Third cutoff question", ["payroll"])
+    bob = await browser_for("bob", create=False)
+    _, html = await bob.get(f"/posts/{question}")
+    assert "Ask Carl" in html
+    assert 'href="/people/bob">' not in html.split('id="experts"')[1].split("</section>")[0]
+    assert "Ask Bob" not in html  # never oneself
+    # bob cannot route it to himself through the form either.
+    async with bob.client.post(f"/posts/{question}/ask/bob", data={"csrf": csrf_of(html)}) as r:
+        assert r.status == 409 and "yourself" in await r.text()
+    # Once carl has answered, asking him is pointless: he drops out of the list.
+    status, _ = await carl_api.post(f"/api/v1/posts/{question}/replies", {"body": "See HR."})
+    assert status == 201
+    alice = await browser_for("alice", create=False)
+    _, html = await alice.get(f"/posts/{question}")
+    assert "Ask Bob" in html and "Ask Carl" not in html
+
+
+async def test_form_mistakes_show_next_to_the_field_and_keep_the_page(browser_for, admin: Api):
+    alice_api = await admin.add_member("alice")
+    await group_with(alice_api, "payroll", {})
+    alice = await browser_for("alice", create=False)
+    status, html = await alice.submit(
+        "/groups/payroll", "/groups/payroll/members", {"username": "nobody", "role": "mentor"}
+    )
+    assert status == 404
+    assert '<p class="field-error" id="err-username">No such member</p>' in html
+    assert 'value="nobody"' in html and '<option value="mentor" selected>' in html
+    assert "Ask a question" in html  # the group page, not an error page
+    # The sole owner leaving: the reason is beside the button, the page stays.
+    status, html = await alice.submit("/groups/payroll", "/groups/payroll/leave", {})
+    assert status == 409 and 'id="err-leave"' in html and "Leave group" in html
+
+
+async def test_name_links_to_own_profile_and_is_not_inside_log_out(browser_for, admin: Api):
+    await admin.add_member("alice")
+    alice = await browser_for("alice", create=False)
+    _, html = await alice.get("/")
+    header = html.split("<header", 1)[1].split("</header>", 1)[0]
+    assert 'href="/people/alice"' in header
+    assert '<button type="submit" class="link">Log out</button>' in header
+
+
+async def test_join_request_posts_then_redirects(browser_for, admin: Api):
+    alice_api = await admin.add_member("alice")
+    await admin.add_member("bob")
+    await group_with(alice_api, "closed-door", {})
+    bob = await browser_for("bob", create=False)
+    status, _ = await bob.submit("/groups", "/groups/closed-door/join", {}, allow_redirects=False)
+    assert status == 303  # a reload does not post the request again
+    status, html = await bob.submit("/groups", "/groups/closed-door/join", {})
+    assert status == 200 and "Request sent" in html
