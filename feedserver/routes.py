@@ -25,6 +25,8 @@ from feedserver.web import (
     feeds_pages,
     group_pages,
     home,
+    mentoring_pages,
+    mentoring_review,
     people_pages,
     post_pages,
     search_pages,
@@ -223,6 +225,32 @@ def member_page_routes() -> list[web.RouteDef]:
     ]
 
 
+def mentoring_page_routes() -> list[web.RouteDef]:
+    """Mentoring in the browser: programs, enrolment, pairings, cohorts; for managers the
+    proposed matching, its edits, publishing and the report."""
+    one = "/mentoring/{id:[0-9a-z]{26}}"
+    proposal = f"{one}/proposals/{{proposal}}"
+    return [
+        web.get("/mentoring", mentoring_pages.program_list, name="web.mentoring"),
+        web.post("/mentoring", mentoring_pages.program_create, name="web.mentoring.create"),
+        web.get("/mentoring/cohorts", mentoring_pages.cohorts, name="web.mentoring.cohorts"),
+        web.get(one, mentoring_pages.program_page, name="web.program"),
+        web.post(
+            f"{one}/enrol/{{side:mentor|mentee}}", mentoring_pages.enrol, name="web.program.enrol"
+        ),
+        web.post(
+            f"{one}/pairings/{{pairing}}/{{action:close|rematch}}",
+            mentoring_pages.end_pairing,
+            name="web.program.pairing",
+        ),
+        web.post(f"{one}/match", mentoring_review.propose, name="web.program.match"),
+        web.get(proposal, mentoring_review.proposal_page, name="web.program.proposal"),
+        web.post(f"{proposal}/edit", mentoring_review.edit, name="web.program.edit"),
+        web.post(f"{proposal}/publish", mentoring_review.publish, name="web.program.publish"),
+        web.get(f"{one}/report", mentoring_review.report, name="web.program.report"),
+    ]
+
+
 def feed_routes() -> list[web.RouteDef]:
     """Atom feeds (HEAD comes with every GET) and the member's feed URLs."""
     return [
@@ -243,4 +271,5 @@ def setup_routes(app: web.Application) -> None:
     app.add_routes(federation_routes())
     app.add_routes(feed_routes())
     app.add_routes(member_page_routes())
+    app.add_routes(mentoring_page_routes())
     app.add_routes(web_routes())
