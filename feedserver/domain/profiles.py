@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from feedserver.domain import access, expertise
 from feedserver.domain.experts import explained, nameable, topic_or_error
 from feedserver.domain.services import Services
-from feedserver.domain.text import clean_text
+from feedserver.domain.text import clean_text, normalize_tag
 from feedserver.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from feedserver.federation import profiles as federation_profiles
 from feedserver.models import DeclaredTopic, Expert, Member, Profile, TopicScore, Viewer
@@ -41,7 +41,13 @@ async def _visible_member(conn: Connection, services: Services, viewer: Viewer, 
     return member
 
 
-async def get(services: Services, viewer: Viewer, username: str) -> ProfileView:
+async def get(
+    services: Services, viewer: Viewer, username: str, *, named: str | None = None
+) -> ProfileView:
+    """`named`: a topic the viewer named themself (the directory's "who knows" link). It is
+    shown even when none of its evidence is readable to them, like the directory shows it:
+    naming it reveals nothing the viewer did not type, and the evidence is only counted."""
+    named = normalize_tag(named) if named else None
     async with services.db.read() as conn:
         member = await _visible_member(conn, services, viewer, username)
         profile = await profile_store.get(conn, member, services.config.expertise_default_ask_cap)
@@ -61,7 +67,7 @@ async def get(services: Services, viewer: Viewer, username: str) -> ProfileView:
         topics = [
             t
             for t in await explained(conn, services, viewer, entries, services.clock())
-            if nameable(t)
+            if nameable(t) or t.entry.topic == named
         ]
         assert viewer.member is not None
         endorsements = await profile_store.endorsement_counts(conn, member.id, viewer.member.id)

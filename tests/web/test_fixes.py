@@ -96,3 +96,20 @@ async def test_join_request_posts_then_redirects(browser_for, admin: Api):
     assert status == 303  # a reload does not post the request again
     status, html = await bob.submit("/groups", "/groups/closed-door/join", {})
     assert status == 200 and "Request sent" in html
+
+
+async def test_directory_and_profile_agree_on_a_topic_the_viewer_named(browser_for, admin: Api):
+    alice_api, bob_api = await admin.add_member("alice"), await admin.add_member("bob")
+    await admin.add_member("carl")
+    await group_with(alice_api, "secret", {"bob": "member"})  # carl is not in it
+    await answered(alice_api, bob_api, "secret", "Cutoff for bonuses?", ["payroll"])
+    carl = await browser_for("carl", create=False)
+    # "Who knows" takes a sentence and finds the topic in it.
+    status, html = await carl.get("/people?topic=who+knows+%23payroll%3F")
+    assert status == 200 and "People who know #payroll" in html
+    assert 'href="/people/bob?topic=payroll"' in html  # bob ranks on payroll
+    status, html = await carl.get("/people/bob?topic=payroll")
+    assert "No topics yet" not in html and "Endorse on #payroll" in html
+    assert "Cutoff for bonuses?" not in html  # the evidence stays counted, not described
+    status, html = await carl.get("/people/bob")  # not named by carl: still not shown
+    assert "#payroll" not in html
