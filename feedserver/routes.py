@@ -228,18 +228,16 @@ def member_page_routes() -> list[web.RouteDef]:
 def mentoring_page_routes() -> list[web.RouteDef]:
     """Mentoring in the browser: programs, enrolment, pairings, cohorts; for managers the
     proposed matching, its edits, publishing and the report."""
-    one = "/mentoring/{id:[0-9a-z]{26}}"
+    one = "/mentoring/{id}"  # after /mentoring/cohorts, which it would otherwise match
     proposal = f"{one}/proposals/{{proposal}}"
     return [
         web.get("/mentoring", mentoring_pages.program_list, name="web.mentoring"),
         web.post("/mentoring", mentoring_pages.program_create, name="web.mentoring.create"),
         web.get("/mentoring/cohorts", mentoring_pages.cohorts, name="web.mentoring.cohorts"),
         web.get(one, mentoring_pages.program_page, name="web.program"),
+        web.post(f"{one}/enrol/{{side}}", mentoring_pages.enrol, name="web.program.enrol"),
         web.post(
-            f"{one}/enrol/{{side:mentor|mentee}}", mentoring_pages.enrol, name="web.program.enrol"
-        ),
-        web.post(
-            f"{one}/pairings/{{pairing}}/{{action:close|rematch}}",
+            f"{one}/pairings/{{pairing}}/{{action}}",
             mentoring_pages.end_pairing,
             name="web.program.pairing",
         ),

@@ -35,7 +35,7 @@ async def admin_page(request: web.Request) -> web.Response:
 
 async def _admin_page(
     request: web.Request, *, status: int = 200, new_link: str | None = None,
-    errors: dict | None = None,
+    errors: dict | None = None, values: dict | None = None,
 ) -> web.Response:  # fmt: skip
     viewer = await session.signed_in(request)
     access.require_admin(viewer)
@@ -48,6 +48,7 @@ async def _admin_page(
         request, "admin.html", status=status, members=roster.items,
         next=encode_cursor(roster.next_cursor) if roster.next_cursor else None,
         invitations=found.items, now=services.clock(), new_link=new_link, errors=errors or {},
+        values=values or {},
     )  # fmt: skip
 
 
@@ -60,10 +61,14 @@ async def create_invitation(request: web.Request) -> web.Response:
         days = 0
     try:
         created = await invitations.create(
-            request.app[appkeys.SERVICES], viewer, note=form.get("note", ""), days=days
-        )
+            request.app[appkeys.SERVICES], viewer, note=form.get("note", ""), days=days,
+            group=form.get("group", "").lstrip("@").lower(),
+        )  # fmt: skip
     except ValidationFailed as error:
-        return await _admin_page(request, status=422, errors=forms.field_errors(error))
+        values = {k: form.get(k, "") for k in ("note", "days", "group")}
+        return await _admin_page(
+            request, status=422, errors=forms.field_errors(error), values=values
+        )
     response = render.redirect("/admin#invitations")
     response.set_cookie(
         NEW_LINK_COOKIE, created.token, max_age=NEW_LINK_SECONDS, path="/admin", httponly=True,

@@ -15,7 +15,7 @@ from aiohttp import web
 
 from feedserver import appkeys
 from feedserver.domain import access, mentoring_oversight, mentoring_publish, programs
-from feedserver.errors import Conflict, FeedserverError, Forbidden, ValidationFailed
+from feedserver.errors import Conflict, FeedserverError, Forbidden, NotFound, ValidationFailed
 from feedserver.web import forms, render, session
 
 SAME_TEAM = {"any": "No preference", "prefer": "Prefer my own team", "avoid": "Avoid my team"}
@@ -115,6 +115,8 @@ async def enrol(request: web.Request) -> web.StreamResponse:
     viewer = await session.signed_in(request)
     form = await forms.fields(request)
     program_id, side = request.match_info["id"], request.match_info["side"]
+    if side not in ("mentor", "mentee"):
+        raise NotFound("No such page")
     services = request.app[appkeys.SERVICES]
     try:
         if side == "mentor":
@@ -141,12 +143,15 @@ async def end_pairing(request: web.Request) -> web.StreamResponse:
     viewer = await session.signed_in(request)
     form = await forms.fields(request)
     program_id, pairing_id = request.match_info["id"], request.match_info["pairing"]
+    action = request.match_info["action"]
+    if action not in ("close", "rematch"):
+        raise NotFound("No such page")
     services = request.app[appkeys.SERVICES]
     note = form.get("note", "")
     try:
         if len(note) > 2000:
             raise ValidationFailed([{"field": "note", "message": "at most 2000 characters"}])
-        if request.match_info["action"] == "close":
+        if action == "close":
             outcome = form.get("outcome", "")
             if outcome not in OUTCOMES:
                 raise ValidationFailed([{"field": "outcome", "message": "pick one of the list"}])
