@@ -32,6 +32,7 @@ from feedserver.web import (
     search_pages,
     tag_pages,
     thread_pages,
+    writing_aids,
 )
 from feedserver.web.render import STATIC
 
@@ -183,6 +184,8 @@ def web_routes() -> list[web.AbstractRouteDef]:
         web.post("/posts/{id}/accept", thread_pages.accept, name="web.thread.accept"),
         web.post("/posts/{id}/helpful", thread_pages.helpful, name="web.thread.helpful"),
         web.get("/search", search_pages.search_page, name="web.search"),
+        web.get("/search/similar", writing_aids.similar, name="web.search.similar"),
+        web.post("/preview", writing_aids.preview, name="web.preview"),
         web.get("/admin", admin_pages.admin_page, name="web.admin"),
         web.post("/admin/invitations", admin_pages.create_invitation, name="web.admin.invite"),
         web.post(

@@ -134,3 +134,53 @@ async def test_an_answer_typed_when_the_session_ended_survives_logging_in(
     await page.reload()  # sent: the draft is gone
     assert await page.get_by_role("textbox", name="Your answer").input_value() == ""
     await admin.close()
+
+
+async def test_writing_aids_preview_similar_questions_times_and_new_markers(
+    site: str, browser
+) -> None:
+    admin = await Person.open(browser, site)
+    await admin.login("admin")
+    page = admin.page
+    await _group(admin, "Payroll", "payroll")
+
+    async def ask(title: str) -> None:
+        await admin.goto("/groups/payroll")
+        await page.locator("#question-title").fill(title)
+        await page.locator("#question-body").fill("Details.")
+        await page.get_by_role("button", name="Ask").click()
+        await page.wait_for_url(site + "/posts/*")
+
+    await ask("Who signs off overtime?")
+    await admin.goto("/groups/payroll")
+    first = page.locator("li.post-item", has_text="Who signs off overtime?")
+    assert await first.locator(".badge.new").count() == 1  # written since the last visit
+    stamp = first.locator("time")
+    assert await stamp.inner_text() in ("just now", "1 minute ago")  # relative...
+    assert (await stamp.get_attribute("title")).endswith("UTC")  # ...the exact time on hover
+    await ask("Holiday pay in December")
+    await admin.goto("/groups/payroll")
+    assert await first.locator(".badge.new").count() == 0  # seen on the last visit
+    latest = page.locator("li.post-item", has_text="Holiday pay in December")
+    assert await latest.locator(".badge.new").count() == 1
+
+    # Typing a title shows the questions already asked that look like it.
+    await page.locator("#question-title").press_sequentially("overtime approval rules", delay=20)
+    similar = page.locator("#similar-question ul.similar")
+    await similar.wait_for()
+    assert "Who signs off overtime?" in await similar.inner_text()
+    assert "Holiday pay" not in await similar.inner_text()
+
+    # The preview is the server's rendering, through the same sanitizer.
+    await page.locator("#question-body").fill("**Bold** move <script>alert(1)</script>")
+    await (
+        page.locator("details", has=page.locator("#question-body"))
+        .get_by_role("button", name="Preview")
+        .click()
+    )
+    preview = page.locator("#question-body ~ .preview")
+    await preview.locator("strong").wait_for()
+    assert await preview.locator("strong").inner_text() == "Bold"
+    assert "<script" not in await preview.inner_html()
+    await admin.check("writing aids")
+    await admin.close()
