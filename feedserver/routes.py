@@ -215,6 +215,9 @@ def member_page_routes() -> list[web.RouteDef]:
         web.post(f"{page}/edit", faq_pages.save, name="web.faq.save"),
         web.get(f"{page}/revisions", faq_pages.history, name="web.faq.history"),
         web.get(f"{page}/revisions/{{revision}}", faq_pages.revision, name="web.faq.revision"),
+        web.post(
+            f"{page}/revisions/{{revision}}/restore", faq_pages.restore, name="web.faq.restore"
+        ),
         web.post(f"{page}/lock", faq_pages.lock, name="web.faq.lock"),
         web.post("/posts/{id}/promote", faq_pages.promote, name="web.thread.promote"),
         web.get("/posts/{id}/edit", post_pages.edit_form, name="web.post.edit"),
