@@ -21,6 +21,7 @@ from feedserver.http import (
 from feedserver.web import (
     admin_pages,
     auth_pages,
+    avatars,
     faq_pages,
     feeds_pages,
     group_pages,
@@ -193,6 +194,7 @@ def web_routes() -> list[web.AbstractRouteDef]:
             admin_pages.revoke_invitation,
             name="web.admin.revoke",
         ),
+        web.get("/avatars/{username}.svg", avatars.avatar, name="web.avatar"),
         web.static("/static", STATIC, name="static"),
     ]
 

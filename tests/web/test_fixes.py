@@ -113,3 +113,23 @@ async def test_directory_and_profile_agree_on_a_topic_the_viewer_named(browser_f
     assert "Cutoff for bonuses?" not in html  # the evidence stays counted, not described
     status, html = await carl.get("/people/bob")  # not named by carl: still not shown
     assert "#payroll" not in html
+
+
+async def test_avatars_are_drawn_from_the_name_and_served_here(browser_for, admin: Api):
+    alice_api = await admin.add_member("alice")
+    await group_with(alice_api, "payroll", {})
+    question = await post(alice_api, "payroll", "Avatar check", ["payroll"])
+    alice = await browser_for("alice", create=False)
+    _, html = await alice.get(f"/posts/{question}")
+    assert '<img class="avatar" src="/avatars/alice.svg" alt=""' in html
+    async with alice.client.get("/avatars/alice.svg") as resp:
+        assert resp.status == 200 and resp.content_type == "image/svg+xml"
+        assert resp.headers["Content-Security-Policy"] == "default-src 'none'"
+        first = await resp.text()
+    async with alice.client.get("/avatars/alice.svg") as resp:
+        assert await resp.text() == first  # the same picture every time
+    assert ">A</text>" in first
+    async with alice.client.get("/avatars/bob.svg") as resp:
+        assert ">B</text>" in await resp.text()
+    async with alice.client.get("/avatars/%3Cscript%3E.svg") as resp:
+        assert resp.status == 404
