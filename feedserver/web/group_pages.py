@@ -13,6 +13,7 @@ from feedserver.http.paging import decode_cursor, encode_cursor
 from feedserver.models import ROLES, TOP_LEVEL_KINDS, VISIBILITIES
 from feedserver.web import feed_links, forms, render, session
 
+POSTS_SHOWN = 20
 KIND_LABELS = {"question": "Questions", "story": "Stories", "tip": "Tips", "note": "Notes"}
 
 
@@ -67,10 +68,21 @@ async def _group_page(
     kind = request.query.get("kind")
     kind = kind if kind in TOP_LEVEL_KINDS else None
     tag = request.query.get("tag") or None
-    page = await posts.group_posts(
-        services, viewer, name, kind=kind, tag=tag,
-        cursor=decode_cursor(request.query.get("cursor")), limit=20,
-    )  # fmt: skip
+    # Paging both ways: "cursor" goes to older posts, "newer" back towards the newest.
+    newer_than = decode_cursor(request.query.get("newer"))
+    if newer_than is not None:
+        items, more_newer = await posts.group_posts_newer(
+            services, viewer, name, kind=kind, tag=tag, after=newer_than, limit=POSTS_SHOWN
+        )
+        older = items[-1].id if items else None
+    else:
+        page = await posts.group_posts(
+            services, viewer, name, kind=kind, tag=tag,
+            cursor=decode_cursor(request.query.get("cursor")), limit=POSTS_SHOWN,
+        )  # fmt: skip
+        items, older = page.items, page.next_cursor
+        more_newer = "cursor" in request.query
+    newer = encode_cursor(items[0].id) if more_newer and items else None
     tags = await overview.group_tags(services, viewer, name)
     roster = requests = None
     if found.can_moderate:  # owners and mentors see members, roles and join requests
@@ -80,8 +92,8 @@ async def _group_page(
     if tag and (clean := normalize_tag(tag)) is not None:
         links += await feed_links.tag(request, viewer, clean)
     return await render.page(
-        request, "group.html", status=status, access=found, group=found.group, posts=page.items,
-        next=encode_cursor(page.next_cursor) if page.next_cursor else None,
+        request, "group.html", status=status, access=found, group=found.group, posts=items,
+        next=encode_cursor(older) if older else None, newer=newer,
         kind=kind, tag=tag, tags=tags, kinds=KIND_LABELS, roster=roster, requests=requests,
         roles=ROLES, ask=ask or {}, errors=errors or {}, feed_links=links, add=add or {},
     )  # fmt: skip

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from tests.conftest import Api
 from tests.web.conftest import csrf_of
 from tests.web.scenes import answered, group_with, post
@@ -133,3 +135,32 @@ async def test_avatars_are_drawn_from_the_name_and_served_here(browser_for, admi
         assert ">B</text>" in await resp.text()
     async with alice.client.get("/avatars/%3Cscript%3E.svg") as resp:
         assert resp.status == 404
+
+
+async def test_group_pages_both_ways_and_more_on_home(browser_for, admin: Api):
+    alice_api = await admin.add_member("alice")
+    await group_with(alice_api, "payroll", {})
+    for n in range(25):
+        await post(alice_api, "payroll", f"Question number {n:02d}", ["payroll"])
+    alice = await browser_for("alice", create=False)
+    _, html = await alice.get("/groups/payroll")
+    assert "Question number 24" in html and "Question number 04" not in html
+    assert "Newer posts" not in html
+    older = re.search(r'href="\?cursor=([^"]+)" rel="next"', html).group(1)
+    _, html = await alice.get(f"/groups/payroll?cursor={older}")
+    assert "Question number 04" in html and "Question number 05" not in html
+    newer = re.search(r'href="\?newer=([^"]+)" rel="prev"', html).group(1)
+    _, html = await alice.get(f"/groups/payroll?newer={newer}")
+    assert "Question number 05" in html and "Question number 24" in html
+    assert "Question number 04" not in html and "Newer posts" not in html  # the newest again
+    assert "Older posts" in html
+
+    def activity(page: str) -> str:  # the recent activity column, not the side lists
+        return page.split('id="activity-h"')[1].split("<aside")[0]
+
+    _, home = await alice.get("/")
+    assert "Question number 24" in activity(home) and "Question number 04" not in activity(home)
+    before = re.search(r'href="/\?before=([^"]+)">More activity', home).group(1)
+    _, home = await alice.get(f"/?before={before}")
+    assert "Question number 04" in activity(home) and "Question number 05" not in activity(home)
+    assert "Newest activity" in home and "More activity" not in home
