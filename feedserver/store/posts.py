@@ -97,7 +97,7 @@ async def group_page(
         sql += " AND p.id > ? ORDER BY p.id LIMIT ?"
         params += [after, limit]
         async with conn.execute(sql, params) as cur:
-            return [rows.post(r) for r in reversed(await cur.fetchall())]
+            return [rows.post(r) for r in reversed(list(await cur.fetchall()))]
     sql += " ORDER BY p.id DESC LIMIT ?"
     params.append(limit)
     async with conn.execute(sql, params) as cur:

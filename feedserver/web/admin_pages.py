@@ -35,7 +35,7 @@ async def admin_page(request: web.Request) -> web.Response:
 
 async def _admin_page(
     request: web.Request, *, status: int = 200, new_link: str | None = None,
-    errors: dict | None = None, values: dict | None = None,
+    errors: dict[str, str] | None = None, values: dict[str, str] | None = None,
 ) -> web.Response:  # fmt: skip
     viewer = await session.signed_in(request)
     access.require_admin(viewer)

@@ -59,7 +59,7 @@ async def group_page(request: web.Request) -> web.Response:
 
 async def _group_page(
     request: web.Request, *, status: int = 200, ask: dict | None = None,
-    errors: dict | None = None, add: dict | None = None,
+    errors: dict[str, str] | None = None, add: dict[str, str] | None = None,
 ) -> web.Response:  # fmt: skip
     viewer = await session.signed_in(request)
     services = request.app[appkeys.SERVICES]

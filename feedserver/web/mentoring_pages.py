@@ -46,8 +46,8 @@ async def program_list(request: web.Request) -> web.Response:
 
 
 async def _program_list(
-    request: web.Request, *, status: int = 200, values: dict | None = None,
-    errors: dict | None = None,
+    request: web.Request, *, status: int = 200, values: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
 ) -> web.Response:  # fmt: skip
     viewer = await session.signed_in(request)
     found = await programs.listing(request.app[appkeys.SERVICES], viewer, cursor=None, limit=100)
@@ -85,8 +85,8 @@ async def program_page(request: web.Request) -> web.Response:
 
 
 async def _program_page(
-    request: web.Request, *, status: int = 200, errors: dict | None = None,
-    values: dict | None = None,
+    request: web.Request, *, status: int = 200, errors: dict[str, str] | None = None,
+    values: dict[str, str] | None = None,
 ) -> web.Response:  # fmt: skip
     viewer = await session.signed_in(request)
     services = request.app[appkeys.SERVICES]

@@ -39,7 +39,7 @@ _WORD = re.compile(r"[#]?[\w][\w-]*")
 def topic_from(typed: str) -> str:
     """The topic in what was typed. Anything but a sentence around one (no filler word in
     it) is left as typed, for the directory to accept or refuse."""
-    words = [w.lstrip("#").lower() for w in _WORD.findall(typed)]
+    words = [str(w).lstrip("#").lower() for w in _WORD.findall(typed)]
     left = [w for w in words if w not in _FILLER]
     if len(left) < len(words) and left:
         return left[0]
