@@ -184,3 +184,32 @@ async def test_writing_aids_preview_similar_questions_times_and_new_markers(
     assert "<script" not in await preview.inner_html()
     await admin.check("writing aids")
     await admin.close()
+
+
+async def test_faq_page_history_shows_changes_and_restores_a_revision(site: str, browser) -> None:
+    admin = await Person.open(browser, site)
+    await admin.login("admin")
+    page = admin.page
+    await _group(admin, "Payroll", "payroll")
+    await admin.goto("/groups/payroll/pages")
+    await page.locator("#page-title").fill("Cutoffs")
+    await page.locator("#page-body").fill("Checks are cut on Friday.\nAsk HR.")
+    await page.get_by_role("button", name="Create page").click()
+    await page.wait_for_url(site + "/groups/payroll/pages/cutoffs")
+    await page.get_by_role("link", name="Edit page").click()
+    await page.locator("#edit-body").fill("Checks are cut on Thursday.\nAsk HR.")
+    await page.get_by_role("button", name="Save page").click()
+    await page.wait_for_url(site + "/groups/payroll/pages/cutoffs")
+
+    await admin.goto("/groups/payroll/pages/cutoffs/revisions/1")
+    diff = page.locator("pre.diff")
+    assert "Friday" in await diff.locator("del").inner_text()
+    assert "Thursday" in await diff.locator("ins").inner_text()
+    await admin.check("faq revision diff")
+    await page.get_by_role("button", name="Restore this revision").click()
+    await page.wait_for_url(site + "/groups/payroll/pages/cutoffs")
+    assert "Friday" in await page.locator("main").inner_text()
+    await admin.goto("/groups/payroll/pages/cutoffs/revisions")
+    assert "Revision 3" in await page.locator("main").inner_text()
+    await admin.check("faq history")
+    await admin.close()
