@@ -24,15 +24,19 @@ from feedserver.http import (
 from feedserver.web import (
     admin_pages,
     auth_pages,
+    avatars,
     faq_pages,
     feeds_pages,
     group_pages,
     home,
+    mentoring_pages,
+    mentoring_review,
     people_pages,
     post_pages,
     search_pages,
     tag_pages,
     thread_pages,
+    writing_aids,
 )
 from feedserver.web.render import STATIC
 
@@ -183,6 +187,7 @@ def web_routes() -> list[web.AbstractRouteDef]:
         web.get("/groups/{name}", group_pages.group_page, name="web.group"),
         web.post("/groups/{name}/posts", group_pages.post_create, name="web.group.post"),
         web.post("/groups/{name}/join", group_pages.join_group, name="web.group.join"),
+        web.get("/groups/{name}/requested", group_pages.requested, name="web.group.requested"),
         web.post("/groups/{name}/leave", group_pages.leave_group, name="web.group.leave"),
         web.post("/groups/{name}/members", group_pages.put_member, name="web.group.add"),
         web.post(
@@ -203,6 +208,8 @@ def web_routes() -> list[web.AbstractRouteDef]:
         web.post("/posts/{id}/accept", thread_pages.accept, name="web.thread.accept"),
         web.post("/posts/{id}/helpful", thread_pages.helpful, name="web.thread.helpful"),
         web.get("/search", search_pages.search_page, name="web.search"),
+        web.get("/search/similar", writing_aids.similar, name="web.search.similar"),
+        web.post("/preview", writing_aids.preview, name="web.preview"),
         web.get("/admin", admin_pages.admin_page, name="web.admin"),
         web.post("/admin/invitations", admin_pages.create_invitation, name="web.admin.invite"),
         web.post(
@@ -210,6 +217,7 @@ def web_routes() -> list[web.AbstractRouteDef]:
             admin_pages.revoke_invitation,
             name="web.admin.revoke",
         ),
+        web.get("/avatars/{username}.svg", avatars.avatar, name="web.avatar"),
         web.static("/static", STATIC, name="static"),
     ]
 
@@ -232,6 +240,9 @@ def member_page_routes() -> list[web.RouteDef]:
         web.post(f"{page}/edit", faq_pages.save, name="web.faq.save"),
         web.get(f"{page}/revisions", faq_pages.history, name="web.faq.history"),
         web.get(f"{page}/revisions/{{revision}}", faq_pages.revision, name="web.faq.revision"),
+        web.post(
+            f"{page}/revisions/{{revision}}/restore", faq_pages.restore, name="web.faq.restore"
+        ),
         web.post(f"{page}/lock", faq_pages.lock, name="web.faq.lock"),
         web.post("/posts/{id}/promote", faq_pages.promote, name="web.thread.promote"),
         web.get("/posts/{id}/edit", post_pages.edit_form, name="web.post.edit"),
@@ -242,6 +253,30 @@ def member_page_routes() -> list[web.RouteDef]:
         web.get("/tags/{tag}", tag_pages.tag_page, name="web.tag"),
         web.get("/me/feeds", feeds_pages.my_feeds, name="web.feeds"),
         web.post("/me/feeds/rotate", feeds_pages.rotate, name="web.feeds.rotate"),
+    ]
+
+
+def mentoring_page_routes() -> list[web.RouteDef]:
+    """Mentoring in the browser: programs, enrolment, pairings, cohorts; for managers the
+    proposed matching, its edits, publishing and the report."""
+    one = "/mentoring/{id}"  # after /mentoring/cohorts, which it would otherwise match
+    proposal = f"{one}/proposals/{{proposal}}"
+    return [
+        web.get("/mentoring", mentoring_pages.program_list, name="web.mentoring"),
+        web.post("/mentoring", mentoring_pages.program_create, name="web.mentoring.create"),
+        web.get("/mentoring/cohorts", mentoring_pages.cohorts, name="web.mentoring.cohorts"),
+        web.get(one, mentoring_pages.program_page, name="web.program"),
+        web.post(f"{one}/enrol/{{side}}", mentoring_pages.enrol, name="web.program.enrol"),
+        web.post(
+            f"{one}/pairings/{{pairing}}/{{action}}",
+            mentoring_pages.end_pairing,
+            name="web.program.pairing",
+        ),
+        web.post(f"{one}/match", mentoring_review.propose, name="web.program.match"),
+        web.get(proposal, mentoring_review.proposal_page, name="web.program.proposal"),
+        web.post(f"{proposal}/edit", mentoring_review.edit, name="web.program.edit"),
+        web.post(f"{proposal}/publish", mentoring_review.publish, name="web.program.publish"),
+        web.get(f"{one}/report", mentoring_review.report, name="web.program.report"),
     ]
 
 
@@ -269,4 +304,5 @@ def setup_routes(app: web.Application) -> None:
     app.add_routes(moderation_routes())
     app.add_routes(feed_routes())
     app.add_routes(member_page_routes())
+    app.add_routes(mentoring_page_routes())
     app.add_routes(web_routes())

@@ -24,6 +24,7 @@ from feedserver.domain.services import Services
 from feedserver.domain.text import clean_text
 from feedserver.errors import Conflict, NotFound, ValidationFailed
 from feedserver.models import Invitation, Member, Page, Viewer
+from feedserver.store import groups as group_store
 from feedserver.store import invitations as invitation_store
 from feedserver.store import members as member_store
 
@@ -42,8 +43,10 @@ class NewInvitation:
 
 
 async def create(
-    services: Services, viewer: Viewer, *, note: str = "", days: int = DEFAULT_DAYS
-) -> NewInvitation:
+    services: Services, viewer: Viewer, *, note: str = "", days: int = DEFAULT_DAYS,
+    group: str = "",
+) -> NewInvitation:  # fmt: skip
+    """`group`: the name of a group the new member joins, as a member, on accepting."""
     access.require_admin(viewer)
     assert viewer.member is not None
     if not 1 <= days <= MAX_DAYS:
@@ -55,9 +58,13 @@ async def create(
     invitation_id = new_id()
     now = services.clock()
     async with services.db.write() as conn:
+        joins = await group_store.by_name(conn, group) if group else None
+        if group and joins is None:
+            raise ValidationFailed([{"field": "group", "message": "no such group"}])
         await invitation_store.insert(
             conn, id=invitation_id, token_hash=token_hash(token), note=note,
             created_by=viewer.member.id, now=now, expires_at=now + timedelta(days=days),
+            group_id=joins.id if joins else None,
         )  # fmt: skip
         found = await invitation_store.by_id(conn, invitation_id)
     assert found is not None
@@ -119,6 +126,16 @@ async def accept(
         if not await invitation_store.claim(conn, token_hash(token), member_id, now):
             # Someone else used the link meanwhile: raising rolls the new member back.
             raise NotFound("This invitation link is not valid (used, revoked or expired?)")
+        claimed = await invitation_store.by_token_hash(conn, token_hash(token))
+        if (
+            claimed
+            and claimed.group_name
+            and (joins := await group_store.by_name(conn, claimed.group_name))
+        ):
+            await group_store.put_membership(
+                conn, group_id=joins.id, member_id=member_id, role="member", now=now
+            )
+            await group_store.bump_version(conn, joins.id)
         member = await member_store.by_id(conn, member_id)
     assert member is not None
     return member, await issue_token(services, member)

@@ -27,16 +27,23 @@ class Home:
     groups: list[Group]
     activity: list[Activity]
     unanswered: list[Post]
+    older: str | None = None  # where the next page of activity starts, when there is one
 
 
-async def home(services: Services, viewer: Viewer, *, limit: int = 20) -> Home:
+async def home(
+    services: Services, viewer: Viewer, *, limit: int = 20, before: str | None = None
+) -> Home:
+    """`before`: an activity page further back (the `older` of the page before it)."""
     access.require_member(viewer)
+    if before is not None and not is_id(before):
+        raise BadRequest("The cursor is not valid")
     scope = access.member_scope(viewer)
     async with services.db.read() as conn:
         groups = await group_store.visible_page(conn, scope, after=None, limit=100)
-        activity = await overview_store.recent_activity(conn, scope, limit=limit)
+        activity = await overview_store.recent_activity(conn, scope, limit=limit + 1, before=before)
         unanswered = await overview_store.unanswered(conn, scope, limit=limit)
-    return Home(groups, [Activity(p, t) for p, t in activity], unanswered)
+    older = activity[limit - 1][0].id if len(activity) > limit else None
+    return Home(groups, [Activity(p, t) for p, t in activity[:limit]], unanswered, older)
 
 
 async def group_tags(

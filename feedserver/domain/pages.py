@@ -197,7 +197,8 @@ async def promote(services: Services, viewer: Viewer, post_id: str, *, slug: str
         answer = await post_store.get(conn, question.accepted_answer_id)
         assert answer is not None
         slug = _check_slug(slug) if slug else slugify(question.title)
-        link = f"{services.config.public_url}/api/v1/posts/{question.id}"
+        # The thread's page, not its API resource: the page is read in a browser.
+        link = f"{services.config.public_url}/posts/{question.id}"
         body = _promoted_body(question.body, answer.body, answer.author_username, link)
         if not await page_store.insert(
             conn, id=new_id(), group_id=question.group_id, slug=slug, title=question.title,

@@ -160,6 +160,21 @@ async def group_posts(
     return Page.of(items, limit, lambda item: item.id)
 
 
+async def group_posts_newer(
+    services: Services, viewer: Viewer, group_name: str, *, kind: str | None,
+    tag: str | None, after: str, limit: int,
+) -> tuple[list[Post], bool]:  # fmt: skip
+    """The page of posts just newer than `after` (newest first), paging back towards the
+    newest; and whether there are newer ones still."""
+    async with services.db.read() as conn:
+        found = await access.readable_group(conn, viewer, group_name)
+        items = await post_store.group_page(
+            conn, found.group.id, kind=kind, tag=normalize_tag(tag) if tag else None,
+            before=None, after=after, limit=limit + 1,
+        )  # fmt: skip
+    return items[-limit:], len(items) > limit
+
+
 async def thread(
     services: Services, viewer: Viewer, post_id: str, *, cursor: str | None, limit: int
 ) -> Thread:

@@ -9,7 +9,7 @@ from feedserver.domain import access, expertise
 from feedserver.domain.events import ProfileSaved
 from feedserver.domain.experts import explained, nameable, topic_or_error
 from feedserver.domain.services import Services
-from feedserver.domain.text import clean_text
+from feedserver.domain.text import clean_text, normalize_tag
 from feedserver.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from feedserver.models import (
     DeclaredTopic,
@@ -53,7 +53,13 @@ async def _visible_member(
     return member
 
 
-async def get(services: Services, viewer: Viewer, username: str) -> ProfileView:
+async def get(
+    services: Services, viewer: Viewer, username: str, *, named: str | None = None
+) -> ProfileView:
+    """`named`: a topic the viewer named themself (the directory's "who knows" link). It is
+    shown even when none of its evidence is readable to them, like the directory shows it:
+    naming it reveals nothing the viewer did not type, and the evidence is only counted."""
+    named = normalize_tag(named) if named else None
     async with services.db.read() as conn:
         member = await _visible_member(conn, services, viewer, username)
         profile = await profile_store.get(conn, member, services.config.expertise_default_ask_cap)
@@ -73,7 +79,7 @@ async def get(services: Services, viewer: Viewer, username: str) -> ProfileView:
         topics = [
             t
             for t in await explained(conn, services, viewer, entries, services.clock())
-            if nameable(t)
+            if nameable(t) or t.entry.topic == named
         ]
         assert viewer.member is not None
         endorsements = await profile_store.endorsement_counts(conn, member.id, viewer.member.id)

@@ -240,3 +240,10 @@ async def enrol_mentee(
         )  # fmt: skip
         (found,) = await program_store.mentees(conn, program.id, viewer.member.id)
     return found, created
+
+
+async def mentors(services: Services, viewer: Viewer, program_id: str) -> list[MentorEnrolment]:
+    """The program's mentors, for its managers (the reviewer assigns mentees to them)."""
+    async with services.db.read() as conn:
+        program = await load_managed(conn, viewer, program_id)
+        return await program_store.mentors(conn, program.id)

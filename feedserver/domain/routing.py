@@ -1,8 +1,9 @@
 """Question routing: suggest the best experts for a question and ask one of them.
 
 A suggestion is someone who knows the question's tags, whose profile the viewer may see, who
-may read the question's group (so asking never leaks it), who is not the asker, and who has
-not reached their own weekly cap of routed questions.
+may read the question's group (so asking never leaks it), who is neither the asker, nor the
+viewer (nobody is sent to themself), nor someone who already answered, and who has not reached
+their own weekly cap of routed questions.
 """
 
 from __future__ import annotations
@@ -51,6 +52,17 @@ async def _question(
     return post, found
 
 
+async def _replies(conn: Connection, post_id: str) -> list[Post]:
+    found: list[Post] = []
+    after: str | None = None
+    while batch := await post_store.replies(conn, post_id, after=after, limit=200):
+        found += batch
+        after = batch[-1].id
+        if len(batch) < 200:
+            break
+    return found
+
+
 async def _may_read(conn: Connection, member: Member, group: Group) -> bool:
     membership = await group_store.membership(conn, group.id, member.id)
     return access.decide(Viewer(member), group, membership).can_read
@@ -82,10 +94,16 @@ async def suggest(
             for member_id, entries in per_member.items()
         }
         already = await ask_store.asked(conn, question.id)
+        assert viewer.member is not None  # _question let only members through
+        # Asking someone who already answered, or oneself, would help nobody.
+        answered = {r.author_id for r in await _replies(conn, question.id)}
+        skip = answered | {viewer.member.id}
         chosen: list[Suggestion] = []
         for member_id in sorted(total, key=lambda m: (-total[m], m)):
             if len(chosen) >= limit:
                 break
+            if member_id in skip:
+                continue
             member = await member_store.by_id(conn, member_id)
             if member is None or not await _may_read(conn, member, found.group):
                 continue
@@ -118,6 +136,8 @@ async def ask(services: Services, viewer: Viewer, post_id: str, username: str) -
             raise NotFound("No such member")
         if expert.id == question.author_id:
             raise Conflict("The asker cannot be routed their own question")
+        if viewer.member is not None and expert.id == viewer.member.id:
+            raise Conflict("You cannot route a question to yourself")
         if not await _may_read(conn, expert, found.group):
             raise Conflict(f"{username} cannot read this group; invite them first")
         if not await _under_cap(conn, services, expert.id) and expert.id not in (

@@ -84,3 +84,31 @@ async def posts_and_pages(
     window = merged[offset : offset + limit + 1]
     more = len(window) > limit
     return Page(window[:limit], str(offset + limit) if more else None)
+
+
+# Words too common to say two questions are alike.
+# fmt: off
+_COMMON = frozenset({
+    "a", "an", "and", "are", "can", "do", "does", "for", "how", "i", "in", "is", "it", "my",
+    "of", "on", "or", "the", "to", "what", "when", "where", "which", "who", "why", "will", "with",
+})
+# fmt: on
+
+
+async def similar_questions(
+    services: Services, viewer: Viewer, title: str, *, limit: int
+) -> list[SearchHit]:
+    """Questions the viewer may read that share words with a title being typed, best first:
+    any word may match (unlike search, where every word must), so a question asked in other
+    words is still found."""
+    access.require_member(viewer)
+    words = [w for w in _WORD.findall(title.lower()) if w not in _COMMON][:MAX_TERMS]
+    if not words:
+        return []
+    match = " OR ".join(f'"{w}"' for w in words) + "*"
+    async with services.db.read() as conn:
+        found = await search_store.posts(
+            conn, access.read_scope(viewer), match, offset=0, limit=limit * 4
+        )
+    hits = [SearchHit(p, snippet_html(s), r) for p, s, r in found if p.kind == "question"]
+    return hits[:limit]

@@ -19,12 +19,14 @@ async def create_invitation(request: web.Request) -> web.Response:
         viewer,
         note=body.get("note", ""),
         days=body.get("expires_in_days", invitations.DEFAULT_DAYS),
+        group=body.get("group", ""),
     )
     found = created.invitation
     return web.json_response(
         {
             "id": found.id,
             "note": found.note,
+            "group": found.group_name,
             # The only time the secret is shown: the database keeps its hash.
             "url": request.app[appkeys.CONFIG].public_url + created.path(),
             "created_at": when(found.created_at),

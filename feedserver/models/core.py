@@ -166,6 +166,7 @@ class Invitation:
     used_at: datetime | None
     used_by_username: str | None
     revoked_at: datetime | None
+    group_name: str | None = None  # the group joined on accepting, if any
 
     def usable(self, now: datetime) -> bool:
         return self.used_at is None and self.revoked_at is None and now < self.expires_at

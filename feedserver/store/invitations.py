@@ -10,9 +10,11 @@ from feedserver.store import rows
 from feedserver.store.db import Connection
 
 _SELECT = (
-    "SELECT i.*, c.username AS created_by_username, u.username AS used_by_username"
+    "SELECT i.*, c.username AS created_by_username, u.username AS used_by_username,"
+    " g.name AS group_name"
     " FROM invitations i JOIN members c ON c.id = i.created_by"
     " LEFT JOIN members u ON u.id = i.used_by"
+    " LEFT JOIN groups g ON g.id = i.group_id"
 )
 
 
@@ -29,6 +31,7 @@ def _invitation(row: sqlite3.Row) -> Invitation:
         used_at=maybe(row["used_at"]),
         used_by_username=row["used_by_username"],
         revoked_at=maybe(row["revoked_at"]),
+        group_name=row["group_name"],
     )
 
 
@@ -41,11 +44,13 @@ async def insert(
     created_by: str,
     now: datetime,
     expires_at: datetime,
+    group_id: str | None = None,
 ) -> None:
     await conn.execute(
-        "INSERT INTO invitations (id, token_hash, note, created_by, created_at, expires_at)"
-        " VALUES (?, ?, ?, ?, ?, ?)",
-        (id, token_hash, note, created_by, rows.ts(now), rows.ts(expires_at)),
+        "INSERT INTO invitations"
+        " (id, token_hash, note, created_by, created_at, expires_at, group_id)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (id, token_hash, note, created_by, rows.ts(now), rows.ts(expires_at), group_id),
     )
 
 

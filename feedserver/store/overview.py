@@ -12,10 +12,13 @@ _PARENT = "LEFT JOIN posts q ON q.id = p.parent_id"
 
 
 async def recent_activity(
-    conn: Connection, scope: ReadScope, *, limit: int
+    conn: Connection, scope: ReadScope, *, limit: int, before: str | None = None
 ) -> list[tuple[Post, str]]:
-    """Newest posts and replies in the scope's groups, each with its thread's title."""
+    """Newest posts and replies in the scope's groups (older than `before`, an id, if given),
+    each with its thread's title."""
     where, params = group_condition(scope, "p.group_id", "g.visibility")
+    if before is not None:
+        where, params = f"{where} AND p.id < ?", [*params, before]
     async with conn.execute(
         f"SELECT {rows.POST_COLUMNS}, coalesce(q.title, p.title) AS thread_title"
         f" FROM {rows.POST_FROM} {_PARENT} WHERE {where} ORDER BY p.id DESC LIMIT ?",

@@ -76,8 +76,10 @@ async def group_page(
     tag: str | None,
     before: str | None,
     limit: int,
+    after: str | None = None,
 ) -> list[Post]:
-    """Top-level posts of a group, newest first, read by index range from `before`."""
+    """Top-level posts of a group, newest first, read by index range from `before`; with
+    `after` instead, the `limit` posts just newer than it (paging back towards the newest)."""
     sql = _SELECT
     params: list[object] = []
     if tag is not None:
@@ -91,6 +93,11 @@ async def group_page(
     if before is not None:
         sql += " AND p.id < ?"
         params.append(before)
+    if after is not None:
+        sql += " AND p.id > ? ORDER BY p.id LIMIT ?"
+        params += [after, limit]
+        async with conn.execute(sql, params) as cur:
+            return [rows.post(r) for r in reversed(list(await cur.fetchall()))]
     sql += " ORDER BY p.id DESC LIMIT ?"
     params.append(limit)
     async with conn.execute(sql, params) as cur:

@@ -4,6 +4,8 @@ member's own, and saving again is based on the revision they have now seen."""
 
 from __future__ import annotations
 
+import difflib
+
 from aiohttp import web
 
 from feedserver import appkeys
@@ -128,13 +130,60 @@ async def history(request: web.Request) -> web.Response:
 
 
 async def revision(request: web.Request) -> web.Response:
+    return await _revision(request)
+
+
+async def _revision(
+    request: web.Request, *, status: int = 200, error: str | None = None
+) -> web.Response:
+    """One old revision: its source, what changed from it to the current one, and restoring."""
     viewer = await session.signed_in(request)
     services = request.app[appkeys.SERVICES]
     name, slug = _where(request)
     found = await groups.get(services, viewer, name)
     page = await pages.get(services, viewer, name, slug)
     old = await pages.revision(services, viewer, name, slug, request.match_info["revision"])
-    return await render.page(request, "faq_revision.html", group=found.group, page=page, old=old)
+    return await render.page(
+        request, "faq_revision.html", status=status, group=found.group, page=page, old=old,
+        diff=line_diff(old.body, page.body), error=error,
+        may_restore=old.revision != page.revision and access.may_edit_page(found, page.locked),
+    )  # fmt: skip
+
+
+def line_diff(before: str, after: str) -> list[tuple[str, str]]:
+    """(kind, line) rows from `before` to `after`: "same", "del" or "add"; unchanged runs
+    longer than a few lines are cut to their ends, with one "gap" row between."""
+    old, new = before.splitlines(), after.splitlines()
+    rows: list[tuple[str, str]] = []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=old, b=new, autojunk=False).get_opcodes():
+        if op == "equal":
+            same = old[i1:i2]
+            if len(same) > 6:
+                same = [*same[:2], "\0", *same[-2:]]
+            rows += [("gap", "") if line == "\0" else ("same", line) for line in same]
+        else:
+            rows += [("del", line) for line in old[i1:i2]]
+            rows += [("add", line) for line in new[j1:j2]]
+    return rows
+
+
+async def restore(request: web.Request) -> web.StreamResponse:
+    """An old revision becomes the current one, as a new revision (history is kept)."""
+    viewer = await session.signed_in(request)
+    services = request.app[appkeys.SERVICES]
+    name, slug = _where(request)
+    form = await forms.fields(request)
+    raw_base = form.get("base_revision", "")
+    base = int(raw_base) if raw_base.isdigit() and len(raw_base) < 10 else None
+    old = await pages.revision(services, viewer, name, slug, request.match_info["revision"])
+    try:
+        await pages.put(
+            services, viewer, name, slug, title=old.title, body=old.body,
+            base_revision=base, tags=list(old.tags),
+        )  # fmt: skip
+    except (Conflict, Forbidden) as error:
+        return await _revision(request, status=error.status, error=error.detail)
+    raise render.redirect(f"/groups/{name}/pages/{slug}")
 
 
 async def lock(request: web.Request) -> web.StreamResponse:

@@ -8,7 +8,7 @@ from aiohttp import web
 from feedserver import appkeys
 from feedserver.domain import feeds
 from feedserver.errors import ValidationFailed
-from feedserver.web import render, session
+from feedserver.web import forms, render, session
 
 
 async def my_feeds(request: web.Request) -> web.Response:
@@ -23,11 +23,14 @@ async def my_feeds(request: web.Request) -> web.Response:
         found = await feeds.my_feeds(services, viewer)
     return await render.page(
         request, "my_feeds.html", feeds=found, problem=problem,
-        rotated=request.query.get("rotated") == "1",
+        rotated=request.query.get("rotated") == "1", confirm=request.query.get("confirm") == "1",
     )  # fmt: skip
 
 
 async def rotate(request: web.Request) -> web.StreamResponse:
     viewer = await session.signed_in(request)
+    form = await forms.fields(request)
+    if form.get("confirm") != "yes":  # every address stops at once: only when asked twice
+        raise render.redirect("/me/feeds?confirm=1#rotate")
     await feeds.rotate(request.app[appkeys.SERVICES], viewer)
     raise render.redirect("/me/feeds?rotated=1")

@@ -8,11 +8,12 @@ from aiohttp import web
 from feedserver import appkeys
 from feedserver.domain import groups, overview, posts
 from feedserver.domain.text import normalize_tag
-from feedserver.errors import Conflict, ValidationFailed
+from feedserver.errors import Conflict, FeedserverError, NotFound, ValidationFailed
 from feedserver.http.paging import decode_cursor, encode_cursor
 from feedserver.models import ROLES, TOP_LEVEL_KINDS, VISIBILITIES
 from feedserver.web import feed_links, forms, render, session
 
+POSTS_SHOWN = 20
 KIND_LABELS = {"question": "Questions", "story": "Stories", "tip": "Tips", "note": "Notes"}
 
 
@@ -58,7 +59,7 @@ async def group_page(request: web.Request) -> web.Response:
 
 async def _group_page(
     request: web.Request, *, status: int = 200, ask: dict[str, str] | None = None,
-    errors: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None, add: dict[str, str] | None = None,
 ) -> web.Response:  # fmt: skip
     viewer = await session.signed_in(request)
     services = request.app[appkeys.SERVICES]
@@ -67,10 +68,21 @@ async def _group_page(
     kind = request.query.get("kind")
     kind = kind if kind in TOP_LEVEL_KINDS else None
     tag = request.query.get("tag") or None
-    page = await posts.group_posts(
-        services, viewer, name, kind=kind, tag=tag,
-        cursor=decode_cursor(request.query.get("cursor")), limit=20,
-    )  # fmt: skip
+    # Paging both ways: "cursor" goes to older posts, "newer" back towards the newest.
+    newer_than = decode_cursor(request.query.get("newer"))
+    if newer_than is not None:
+        items, more_newer = await posts.group_posts_newer(
+            services, viewer, name, kind=kind, tag=tag, after=newer_than, limit=POSTS_SHOWN
+        )
+        older = items[-1].id if items else None
+    else:
+        page = await posts.group_posts(
+            services, viewer, name, kind=kind, tag=tag,
+            cursor=decode_cursor(request.query.get("cursor")), limit=POSTS_SHOWN,
+        )  # fmt: skip
+        items, older = page.items, page.next_cursor
+        more_newer = "cursor" in request.query
+    newer = encode_cursor(items[0].id) if more_newer and items else None
     tags = await overview.group_tags(services, viewer, name)
     roster = requests = None
     if found.can_moderate:  # owners and mentors see members, roles and join requests
@@ -80,10 +92,10 @@ async def _group_page(
     if tag and (clean := normalize_tag(tag)) is not None:
         links += await feed_links.tag(request, viewer, clean)
     return await render.page(
-        request, "group.html", status=status, access=found, group=found.group, posts=page.items,
-        next=encode_cursor(page.next_cursor) if page.next_cursor else None,
+        request, "group.html", status=status, access=found, group=found.group, posts=items,
+        next=encode_cursor(older) if older else None, newer=newer,
         kind=kind, tag=tag, tags=tags, kinds=KIND_LABELS, roster=roster, requests=requests,
-        roles=ROLES, ask=ask or {}, errors=errors or {}, feed_links=links,
+        roles=ROLES, ask=ask or {}, errors=errors or {}, feed_links=links, add=add or {},
     )  # fmt: skip
 
 
@@ -112,15 +124,24 @@ async def join_group(request: web.Request) -> web.StreamResponse:
     status = await groups.request_to_join(request.app[appkeys.SERVICES], viewer, name)
     if status == "joined":
         raise render.redirect(f"/groups/{name}")
-    return await render.page(request, "requested.html", name=name)
+    raise render.redirect(f"/groups/{name}/requested")  # post/redirect/get
+
+
+async def requested(request: web.Request) -> web.Response:
+    await session.signed_in(request)
+    return await render.page(request, "requested.html", name=request.match_info["name"])
 
 
 async def leave_group(request: web.Request) -> web.StreamResponse:
     viewer = await session.signed_in(request)
     assert viewer.member is not None
-    await groups.remove_member(
-        request.app[appkeys.SERVICES], viewer, request.match_info["name"], viewer.member.username
-    )
+    try:
+        await groups.remove_member(
+            request.app[appkeys.SERVICES], viewer, request.match_info["name"],
+            viewer.member.username,
+        )  # fmt: skip
+    except Conflict as error:  # the sole owner: say so beside the button, keep the page
+        return await _group_page(request, status=error.status, errors={"leave": error.detail})
     raise render.redirect("/groups")
 
 
@@ -133,8 +154,24 @@ async def put_member(request: web.Request) -> web.StreamResponse:
     if role not in ROLES:
         raise ValidationFailed([{"field": "role", "message": "pick one of the list"}])
     username = request.match_info.get("username") or form.get("username", "").lower()
-    await groups.put_member(request.app[appkeys.SERVICES], viewer, name, username, role)
+    try:
+        await groups.put_member(request.app[appkeys.SERVICES], viewer, name, username, role)
+    except (NotFound, Conflict, ValidationFailed) as error:
+        if isinstance(error, NotFound) and "username" in request.match_info:
+            raise  # a stale roster row, not a typing mistake
+        # A mistake in the form is shown next to its field; what was typed stays.
+        field = "roster" if "username" in request.match_info else "username"
+        return await _group_page(
+            request, status=error.status, errors={field: _said(error)},
+            add={"username": username, "role": role},
+        )  # fmt: skip
     raise render.redirect(f"/groups/{name}#members")
+
+
+def _said(error: FeedserverError) -> str:
+    if isinstance(error, ValidationFailed) and (found := forms.field_errors(error)):
+        return next(iter(found.values()))
+    return error.detail
 
 
 async def remove_member(request: web.Request) -> web.StreamResponse:

@@ -7,6 +7,7 @@ the viewer may read (the rest is a count).
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from aiohttp import web
@@ -23,10 +24,32 @@ from feedserver.web import feed_links, forms, render, session
 DIRECTORY_PAGE = 20
 BLANK_TOPIC_ROWS = 3  # empty rows under the declared topics, for adding some without script
 
+# "who knows payroll?", "anyone good at #payroll" -> payroll: the words people put around a
+# topic when they ask in a sentence. The topic is the first word left.
+# fmt: off
+_FILLER = frozenset({
+    "who", "knows", "know", "knowing", "does", "do", "anyone", "anybody", "someone", "somebody",
+    "can", "could", "help", "me", "with", "about", "on", "in", "at", "of", "for", "the", "a",
+    "an", "is", "are", "good", "expert", "experts", "people", "person", "i", "need", "ask",
+    "question", "questions", "please", "what", "which",
+})
+# fmt: on
+_WORD = re.compile(r"[#]?[\w][\w-]*")
+
+
+def topic_from(typed: str) -> str:
+    """The topic in what was typed. Anything but a sentence around one (no filler word in
+    it) is left as typed, for the directory to accept or refuse."""
+    words = [str(w).lstrip("#").lower() for w in _WORD.findall(typed)]
+    left = [w for w in words if w not in _FILLER]
+    if len(left) < len(words) and left:
+        return left[0]
+    return typed.strip().lstrip("#")
+
 
 async def directory(request: web.Request) -> web.Response:
     viewer = await session.signed_in(request)
-    topic = request.query.get("topic", "").strip().lstrip("#")
+    topic = topic_from(request.query.get("topic", ""))
     text = request.query.get("q", "").strip()
     found: list[Expert | PartnerExpert] = []
     next_cursor, problem = None, None
@@ -55,7 +78,10 @@ async def member_redirect(request: web.Request) -> web.StreamResponse:
 async def profile_page(request: web.Request) -> web.Response:
     viewer = await session.signed_in(request)
     username = request.match_info["username"]
-    view = await profiles.get(request.app[appkeys.SERVICES], viewer, username)
+    # Coming from "who knows #topic", the viewer named the topic: the profile shows it too,
+    # as the directory did (its evidence counted, not described, where they may not read it).
+    named = request.query.get("topic", "").strip().lstrip("#") or None
+    view = await profiles.get(request.app[appkeys.SERVICES], viewer, username, named=named)
     links = await feed_links.member(request, viewer, username)
     return await render.page(request, "profile.html", view=view, p=view.profile, feed_links=links)
 

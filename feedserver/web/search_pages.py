@@ -1,4 +1,4 @@
-"""Search over the posts the viewer may read."""
+"""Search over the posts and FAQ pages the viewer may read (the same list as the API)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ async def search_page(request: web.Request) -> web.Response:
     hits, next_cursor, problem = [], None, None
     if query:
         try:
-            found = await search.posts(
+            found = await search.posts_and_pages(
                 request.app[appkeys.SERVICES], viewer, query,
                 cursor=decode_cursor(request.query.get("cursor")), limit=20,
             )  # fmt: skip

@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient
 
+from feedserver import appkeys
+from feedserver.app import create_app
+from feedserver.config import Config
+from feedserver.domain import members
 from tests.conftest import PASSWORD, Api
+from tests.loopback import free_port
+from tests.web.journey import CHROMIUM, LAUNCH_ARGS
 
 _CSRF = re.compile(r'name="csrf" value="([0-9a-f]+)"')
 
@@ -62,3 +69,30 @@ async def browser_for(aiohttp_client, client: TestClient, admin: Api):
         return await other.login(username)
 
     return make
+
+
+@pytest.fixture
+async def site(aiohttp_server, config: Config) -> str:
+    """A real server on loopback whose base URL is its own (so invitation links work), with
+    an admin "admin" (Ada Admin)."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    app = create_app(replace(config, base_url=base))
+    await aiohttp_server(app, host="127.0.0.1", port=port)
+    await members.create(
+        app[appkeys.SERVICES], username="admin", display_name="Ada Admin", password=PASSWORD,
+        is_admin=True,
+    )  # fmt: skip
+    return base
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Any]:
+    """Debian's Chromium through Playwright; the test skips (saying why) where it is missing."""
+    if not CHROMIUM.exists():
+        pytest.skip("/usr/bin/chromium is missing (apt-get install chromium)")
+    playwright_api = pytest.importorskip("playwright.async_api")
+    async with playwright_api.async_playwright() as pw:
+        chromium = await pw.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
+        yield chromium
+        await chromium.close()

@@ -159,3 +159,29 @@ async def test_promote_an_answered_question(browser_for, admin: Api):
     )
     status, html = await alice.get(f"/posts/{unanswered[1]['id']}")
     assert "Turn into a FAQ page" not in html
+
+
+async def test_revision_shows_what_changed_and_can_be_restored(browser_for, admin: Api):
+    alice_api = await admin.add_member("alice")
+    await group_with(alice_api, "payroll", {})
+    page = "/api/v1/groups/payroll/pages/cutoffs"
+    status, _ = await alice_api.put(page, {"title": "Cutoffs", "body": "Old rule.\nKeep this."})
+    assert status == 201
+    status, _ = await alice_api.put(
+        page, {"title": "Cutoffs", "body": "New rule.\nKeep this.", "base_revision": 1}
+    )
+    assert status == 200
+    alice = await browser_for("alice", create=False)
+    old = "/groups/payroll/pages/cutoffs/revisions/1"
+    status, html = await alice.get(old)
+    assert status == 200
+    assert '<del><span class="visually-hidden">removed: </span>− Old rule.</del>' in html
+    assert '<ins><span class="visually-hidden">added: </span>+ New rule.</ins>' in html
+    assert "  Keep this." in html and "Restore this revision" in html
+    status, html = await alice.submit(old, f"{old}/restore", {"base_revision": "2"})
+    assert status == 200 and "Old rule." in html and "revision 3" in html
+    # Restoring from a page that was stale meanwhile is a conflict, shown on the page.
+    status, html = await alice.submit(old, f"{old}/restore", {"base_revision": "2"})
+    assert status == 409 and "it is at revision 3" in html and 'role="alert"' in html
+    status, html = await alice.get("/groups/payroll/pages/cutoffs/revisions/3")
+    assert "Restore this revision" not in html  # the current one

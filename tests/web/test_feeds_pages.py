@@ -46,7 +46,12 @@ async def test_my_feeds_lists_urls_that_work_and_rotation_revokes_them(browser_f
         assert resp.status == 403
     async with alice.client.get(_path(urls[0]).replace("&amp;", "&")) as resp:
         assert resp.status == 200
-    status, rotated = await alice.submit("/me/feeds", "/me/feeds/rotate", {})
+    # Without the confirmation nothing is revoked: the page asks first.
+    status, asked = await alice.submit("/me/feeds", "/me/feeds/rotate", {})
+    assert status == 200 and "New feed addresses issued" not in asked
+    assert '<details class="confirm" open>' in asked and "stops working now" in asked
+    assert re.findall(r'readonly value="([^"]+)"', asked)[0] == urls[0]  # still the same
+    status, rotated = await alice.submit("/me/feeds", "/me/feeds/rotate", {"confirm": "yes"})
     assert status == 200 and "New feed addresses issued" in rotated
     new_urls = re.findall(r'readonly value="([^"]+)"', rotated)
     assert new_urls and set(new_urls).isdisjoint(urls)

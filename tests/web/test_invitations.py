@@ -108,7 +108,7 @@ async def test_admin_page_creates_a_link_and_lists_members(admin: Api, browser_f
     await admin.add_member("alice")
     web_admin = await browser_for("admin")
     status, html = await web_admin.submit("/admin", "/admin/invitations", {"note": "Zed"})
-    assert status == 201
+    assert status == 200
     assert "http://127.0.0.1:8080/join/" in html and 'data-copy="#new-link"' in html
     assert "@alice" in html and "open until" in html
     alice = await browser_for("alice", create=False)
@@ -116,3 +116,48 @@ async def test_admin_page_creates_a_link_and_lists_members(admin: Api, browser_f
     assert status == 403
     status, _ = await alice.submit("/", "/admin/invitations", {"note": "sneaky"})
     assert status == 403
+
+
+async def test_creating_an_invitation_redirects_so_a_reload_creates_no_second(
+    admin: Api, browser_for
+) -> None:
+    web_admin = await browser_for("admin")
+    status, _ = await web_admin.submit(
+        "/admin", "/admin/invitations", {"note": "Only once"}, allow_redirects=False
+    )
+    assert status == 303  # post/redirect/get
+    status, html = await web_admin.get("/admin")
+    assert status == 200 and "/join/" in html and 'id="new-link"' in html  # shown once...
+    status, html = await web_admin.get("/admin")  # ...a reload is a GET: nothing new
+    assert 'id="new-link"' not in html
+    assert html.count("Only once") == 1
+
+
+async def test_an_invitation_can_carry_a_group_to_join(admin: Api, browser_for) -> None:
+    alice_api = await admin.add_member("alice")
+    status, _ = await alice_api.post(
+        "/api/v1/groups",
+        {"name": "new-hires", "title": "New hires", "description": "", "visibility": "private"},
+    )
+    assert status == 201
+    web_admin = await browser_for("admin")
+    status, html = await web_admin.submit(
+        "/admin", "/admin/invitations", {"note": "Dee", "group": "no-such-group"}
+    )
+    assert status == 422 and 'id="err-group"' in html and 'value="no-such-group"' in html
+    status, html = await web_admin.submit(
+        "/admin", "/admin/invitations", {"note": "Dee", "group": "new-hires"}
+    )
+    assert status == 200 and "joins new-hires" in html
+    path = _path(html.split('id="new-link" class="mono" readonly value="')[1].split('"')[0])
+    visitor = await browser_for()
+    status, html = await visitor.get(path)
+    assert "You join the group <strong>new-hires</strong>" in html
+    status, html = await visitor.submit(
+        path, path, {"username": "dee", "display_name": "Dee", "password": "long enough pass"}
+    )
+    assert status == 200 and "Log out" in html
+    status, html = await visitor.get("/groups/new-hires")  # a private group, now hers
+    assert status == 200 and "You are a member here." in html
+    status, body = await admin.post("/api/v1/invitations", {"group": "new-hires"})
+    assert status == 201 and body["group"] == "new-hires"
