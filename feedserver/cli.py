@@ -23,6 +23,7 @@ from feedserver.errors import FeedserverError
 from feedserver.federation import partners
 from feedserver.federation.context import Federation
 from feedserver.federation.server_keys import ServerKeys
+from feedserver.http.serving import runner_options
 from feedserver.store import members as member_store
 from feedserver.store.db import Database
 
@@ -171,7 +172,9 @@ def _run(args: argparse.Namespace, config: Config) -> int:
         if args.command == "serve":
             app = create_app(config)
             _collect_garbage_less_often()
-            web.run_app(app, host=config.host, port=config.port, print=None)
+            web.run_app(
+                app, host=config.host, port=config.port, print=None, **runner_options(config)
+            )
             return 0
         return 0
     if args.command == "user" and args.user_command == "add":

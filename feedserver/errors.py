@@ -42,6 +42,10 @@ class NotFound(FeedserverError):
     status, code, title = 404, "not-found", "Not found"
 
 
+class RequestTimeout(FeedserverError):
+    status, code, title = 408, "request-timeout", "The request took too long to arrive"
+
+
 class Conflict(FeedserverError):
     status, code, title = 409, "conflict", "Conflict"
 

@@ -25,6 +25,7 @@ _HTTP_CODES = {
     403: "forbidden",
     404: "not-found",
     405: "method-not-allowed",
+    408: "request-timeout",
     413: "payload-too-large",
     414: "uri-too-long",
     415: "unsupported-media-type",

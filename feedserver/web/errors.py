@@ -18,6 +18,7 @@ HEADINGS = {
     403: "You cannot do that here",
     404: "We could not find that page",
     405: "That does not work here",
+    408: "That took too long to arrive",
     409: "That clashes with something",
     413: "That is too large",
     422: "Some of that needs fixing",
