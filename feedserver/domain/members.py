@@ -94,6 +94,10 @@ async def log_in(
 
 
 async def viewer_for_token(services: Services, token: str) -> Viewer | None:
+    # Ours are URL-safe base64. A header or cookie with other bytes (aiohttp hands them over
+    # as surrogates, which cannot even be hashed) is simply not a token of ours.
+    if not token.isascii() or not token.isprintable():
+        return None
     hashed = token_hash(token)
     async with services.db.read() as conn:
         found = await member_store.session_member(conn, hashed)
