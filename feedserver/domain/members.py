@@ -79,16 +79,15 @@ async def issue_token(services: Services, member: Member, kind: str = "session")
 async def log_in(
     services: Services, throttle: LoginThrottle, *, username: str, password: str, address: str
 ) -> tuple[Member, str]:
-    keys = (f"user:{username}", f"addr:{address}")
-    if wait := throttle.retry_after(*keys):
+    if wait := throttle.retry_after(username, address):
         raise TooManyRequests("Too many failed logins; try again later", retry_after=wait)
     async with services.db.read() as conn:
         found = await member_store.password_hash(conn, username)
     ok = await verify_password(password, found[1] if found else None, services.config.scrypt_n)
     if not ok or found is None:
-        throttle.failed(*keys)
+        throttle.failed(username, address)
         raise Unauthorized("Wrong username or password")
-    throttle.succeeded(*keys)
+    throttle.succeeded(username, address)
     member = found[0]
     return member, await issue_token(services, member)
 
