@@ -124,5 +124,15 @@ def _write_all(fd: int, data: bytearray) -> None:
         del data[: os.write(fd, data)]
 
 
+def _serve_until_the_server_goes() -> None:
+    try:
+        main()
+    except BrokenPipeError:
+        # The server is gone (killed, or crashed) with answers still to send: nobody is left
+        # to read them, nor a traceback. Exit quietly, and keep Python's own flush of stdout
+        # at exit from complaining about the same broken pipe.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
 if __name__ == "__main__":
-    main()
+    _serve_until_the_server_goes()
