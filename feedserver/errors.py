@@ -62,6 +62,16 @@ class UnsupportedMediaType(FeedserverError):
     status, code, title = 415, "unsupported-media-type", "Unsupported media type"
 
 
+class StorageFull(FeedserverError):
+    """The disk (or the database's size limit) is full: nothing was stored; reads still work."""
+
+    status, code, title = 503, "storage-full", "Storage is full"
+
+    def __init__(self, detail: str | None = None, *, retry_after: int = 60) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
+
+
 class TooManyRequests(FeedserverError):
     status, code, title = 429, "too-many-requests", "Too many requests"
 

@@ -13,7 +13,9 @@ from typing import Any
 
 from aiohttp import web
 
-from feedserver.errors import FeedserverError, UriTooLong
+from feedserver.errors import FeedserverError, StorageFull, UriTooLong
+from feedserver.http.access_log import redact
+from feedserver.store.full import is_storage_full
 
 log = logging.getLogger(__name__)
 
@@ -104,8 +106,17 @@ def make_problem_middleware(max_query_chars: int, html_errors: HtmlErrors | None
             return await respond(
                 request, exc.status, code, exc.reason, exc.text or exc.reason, None, headers
             )
-        except Exception:
-            log.exception("unhandled error on %s %s", request.method, request.path)
+        except Exception as exc:
+            if is_storage_full(exc):  # not a bug of ours: one line, and "try again later"
+                log.error(
+                    "storage full: %s %s was not stored", request.method, redact(request.path)
+                )
+                error = StorageFull("The server's storage is full; nothing was stored. Try later.")
+                return await respond(
+                    request, error.status, error.code, error.title, error.detail, None,
+                    _error_headers(error),
+                )  # fmt: skip
+            log.exception("unhandled error on %s %s", request.method, redact(request.path))
             return await respond(
                 request, 500, "internal", "Internal server error",
                 "Something went wrong on our side; it has been logged.", None, {},

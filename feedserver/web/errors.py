@@ -24,6 +24,7 @@ HEADINGS = {
     422: "Some of that needs fixing",
     429: "Slow down a little",
     500: "Something went wrong on our side",
+    503: "We cannot save anything right now",
 }
 
 
