@@ -139,7 +139,9 @@ async def propose(services: Services, viewer: Viewer, program_id: str) -> Progra
             matching.match, found.mentors.values(), found.mentees.values(), found.expertise,
             programs.weights_of(program),
         )  # fmt: skip
-        entries = [(p.mentee_id, p.mentor_id, p.score, p.reasons) for p in result.pairs]
+        entries: list[tuple[str, str | None, float, tuple[str, ...]]] = [
+            (p.mentee_id, p.mentor_id, p.score, p.reasons) for p in result.pairs
+        ]
         entries += [(u.mentee_id, None, 0.0, (u.reason,)) for u in result.unmatched]
         async with services.db.write() as conn:
             now_program = await programs.load_managed(conn, viewer, program_id)

@@ -111,10 +111,10 @@ def make_problem_middleware(max_query_chars: int, html_errors: HtmlErrors | None
                 log.error(
                     "storage full: %s %s was not stored", request.method, redact(request.path)
                 )
-                error = StorageFull("The server's storage is full; nothing was stored. Try later.")
+                full = StorageFull("The server's storage is full; nothing was stored. Try later.")
                 return await respond(
-                    request, error.status, error.code, error.title, error.detail, None,
-                    _error_headers(error),
+                    request, full.status, full.code, full.title, full.detail, None,
+                    _error_headers(full),
                 )  # fmt: skip
             log.exception("unhandled error on %s %s", request.method, redact(request.path))
             return await respond(

@@ -12,5 +12,5 @@ def is_storage_full(error: BaseException) -> bool:
         return False
     code = getattr(error, "sqlite_errorcode", None)  # the primary code is the low byte
     if code is not None:
-        return code & 0xFF == SQLITE_FULL
+        return bool(code & 0xFF == SQLITE_FULL)
     return "database or disk is full" in str(error)

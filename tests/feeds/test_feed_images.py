@@ -3,11 +3,14 @@
 
 from __future__ import annotations
 
+from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from feedserver import appkeys
 from tests.conftest import Api
 from tests.feeds.conftest import feed_urls, fetch
+
+Client = TestClient[web.Request, web.Application]
 
 BODY = (
     "Tracking pixel: ![pixel](https://evil.example/p.png?who=me)\n\n"
@@ -28,7 +31,7 @@ def _assert_no_foreign_image(html: str, origin: str) -> None:
 
 
 async def test_foreign_images_become_links_in_the_api_and_the_feed(
-    client: TestClient, admin: Api
+    client: Client, admin: Api
 ) -> None:
     origin = client.app[appkeys.CONFIG].public_url
     assert (await admin.post("/api/v1/groups", {"name": "ops", "title": "Ops"}))[0] == 201

@@ -49,7 +49,7 @@ def _check(log: str) -> None:
 
 
 async def test_our_access_log_redacts_feed_tokens_and_invitation_secrets(
-    served: Served, caplog
+    served: Served, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO, logger="aiohttp.access")
     await _send_all(f"http://{served.host}:{served.port}")

@@ -32,7 +32,9 @@ async def _raw_get(served: Served, path: str, header: bytes) -> tuple[int, bytes
 
 
 @pytest.mark.parametrize("raw", BAD_BYTES)
-async def test_a_non_utf8_bearer_token_is_a_401(served: Served, raw: bytes, caplog) -> None:
+async def test_a_non_utf8_bearer_token_is_a_401(
+    served: Served, raw: bytes, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.WARNING)
     for path in ("/api/v1/me", "/api/v1/groups"):
         status, head, body = await _raw_get(served, path, b"Authorization: Bearer " + raw)
@@ -43,7 +45,7 @@ async def test_a_non_utf8_bearer_token_is_a_401(served: Served, raw: bytes, capl
 
 @pytest.mark.parametrize("raw", BAD_BYTES)
 async def test_a_non_utf8_session_cookie_still_reaches_the_login_page(
-    served: Served, raw: bytes, caplog
+    served: Served, raw: bytes, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.WARNING)
     cookie = b"Cookie: fs_session=" + raw
@@ -62,7 +64,9 @@ async def test_a_good_token_still_works(admin: Api) -> None:
 
 
 @pytest.mark.parametrize("raw", [b"%FF%FE", b"%C3%28", b"%80" * 43])
-async def test_a_non_utf8_feed_token_is_refused(served: Served, raw: bytes, caplog) -> None:
+async def test_a_non_utf8_feed_token_is_refused(
+    served: Served, raw: bytes, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.WARNING)
     reader, writer = await asyncio.open_connection(served.host, served.port)
     try:

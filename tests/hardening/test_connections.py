@@ -95,7 +95,9 @@ async def test_a_late_body_is_a_408(served: Served) -> None:
         await writer.wait_closed()
 
 
-async def test_a_client_gone_mid_body_is_not_a_server_error(served: Served, caplog) -> None:
+async def test_a_client_gone_mid_body_is_not_a_server_error(
+    served: Served, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.INFO)
     reader, writer = await asyncio.open_connection(served.host, served.port)
     writer.write(

@@ -13,10 +13,13 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from feedserver.config import Config
 from tests.conftest import PASSWORD, Api
+
+Client = TestClient[web.Request, web.Application]
 
 SIZE = "6m"
 
@@ -58,7 +61,7 @@ def config(small_disk: Path) -> Config:
 
 
 async def test_a_full_disk_refuses_writes_with_503_and_keeps_serving_reads(
-    small_disk: Path, client: TestClient, admin: Api, caplog
+    small_disk: Path, client: Client, admin: Api, caplog: pytest.LogCaptureFixture
 ) -> None:
     assert (await admin.post("/api/v1/groups", {"name": "ops", "title": "Ops"}))[0] == 201
     status, first = await admin.post(

@@ -40,7 +40,9 @@ def _json_routes() -> list[tuple[str, str]]:
 
 
 @pytest.mark.parametrize("case", sorted(HOSTILE))
-async def test_hostile_json_is_a_400_on_every_json_route(admin: Api, case: str, caplog) -> None:
+async def test_hostile_json_is_a_400_on_every_json_route(
+    admin: Api, case: str, caplog: pytest.LogCaptureFixture
+) -> None:
     routes = _json_routes()
     assert len(routes) >= 20  # the document really was read
     before = await _snapshot(admin)

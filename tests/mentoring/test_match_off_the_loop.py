@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 from dataclasses import replace
 
+import pytest
+from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from bench.matching import instance
@@ -14,8 +16,10 @@ from feedserver import appkeys
 from feedserver.domain import members, mentoring_match
 from tests.conftest import PASSWORD, Api
 
+Client = TestClient[web.Request, web.Application]
 
-async def _other_admin(client: TestClient) -> Api:
+
+async def _other_admin(client: Client) -> Api:
     """Signed in over HTTP (bench's seed makes its own "admin", without a password)."""
     await members.create(
         client.app[appkeys.SERVICES], username="ops", display_name="Ops", password=PASSWORD,
@@ -24,7 +28,7 @@ async def _other_admin(client: TestClient) -> Api:
     return await Api(client).login("ops")
 
 
-async def test_requests_are_served_while_a_large_match_runs(client: TestClient) -> None:
+async def test_requests_are_served_while_a_large_match_runs(client: Client) -> None:
     services = client.app[appkeys.SERVICES]
     viewer, program_id = await _seed(services, *instance())
     admin = await _other_admin(client)
@@ -45,7 +49,9 @@ async def test_requests_are_served_while_a_large_match_runs(client: TestClient) 
     assert "write" in served and "read" in served, served  # neither waited for the match
 
 
-async def test_a_pool_that_changes_during_the_match_is_matched_again(client: TestClient) -> None:
+async def test_a_pool_that_changes_during_the_match_is_matched_again(
+    client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
     services = client.app[appkeys.SERVICES]
     mentors, mentees, evidence = instance()
     mentors = mentors[:20]
@@ -67,10 +73,7 @@ async def test_a_pool_that_changes_during_the_match_is_matched_again(client: Tes
             )  # fmt: skip
         return await original(conn, program, only)
 
-    mentoring_match._people = people_then_a_late_change  # type: ignore[assignment]
-    try:
-        proposal = await mentoring_match.propose(services, viewer, program_id)
-    finally:
-        mentoring_match._people = original  # type: ignore[assignment]
+    monkeypatch.setattr(mentoring_match, "_people", people_then_a_late_change)
+    proposal = await mentoring_match.propose(services, viewer, program_id)
     assert calls == 4  # read, changed at the write; read again, unchanged at the write
     assert proposal.status == "draft"
