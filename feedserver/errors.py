@@ -46,6 +46,12 @@ class RequestTimeout(FeedserverError):
     status, code, title = 408, "request-timeout", "The request took too long to arrive"
 
 
+class ClientClosedRequest(FeedserverError):
+    """Nobody receives it: the status (nginx's 499) is for the access log."""
+
+    status, code, title = 499, "client-closed-request", "The client went away"
+
+
 class Conflict(FeedserverError):
     status, code, title = 409, "conflict", "Conflict"
 

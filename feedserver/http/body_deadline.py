@@ -21,15 +21,11 @@ from typing import TypeVar
 from aiohttp import web
 
 from feedserver import appkeys
-from feedserver.errors import BadRequest, FeedserverError, RequestTimeout
+from feedserver.errors import BadRequest, ClientClosedRequest, RequestTimeout
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 H = TypeVar("H")
 _OWN_BODY = "_feedserver_reads_own_body"
-
-
-class ClientClosedRequest(FeedserverError):
-    status, code, title = 499, "client-closed-request", "The client went away"
 
 
 def reads_own_body(handler: H) -> H:

@@ -86,3 +86,9 @@ async def test_a_nan_weight_never_reaches_the_program_list(admin: Api) -> None:
     services = admin.client.app[appkeys.SERVICES]
     async with services.db.read() as conn:
         assert await conn.execute_fetchall("SELECT * FROM programs") == []
+
+
+async def test_the_new_problem_types_are_documented(admin: Api) -> None:
+    for code in ("storage-full", "request-timeout", "client-closed-request"):
+        status, body = await admin.get(f"/problems/{code}")
+        assert status == 200 and body["type"] == f"/problems/{code}", code
