@@ -7,11 +7,13 @@ from typing import Any
 
 from feedserver.config import Config
 from feedserver.http.access_log import RedactingAccessLogger
+from feedserver.http.server_log import server_logger
 
 
 def runner_options(config: Config) -> dict[str, Any]:
     return {
         "access_log_class": RedactingAccessLogger,
+        "logger": server_logger(),
         # aiohttp closes a connection that has not sent a whole request header this long
         # after connecting or after its previous response (its "keep-alive" timer runs from
         # the connection's start too); bodies have their own deadline (body_deadline.py).

@@ -79,3 +79,21 @@ async def test_a_non_utf8_feed_token_is_refused(
         await writer.wait_closed()
     assert int(status_line.split()[1]) in (400, 401, 403, 404), status_line
     assert not caplog.records, caplog.text
+
+
+async def test_a_non_utf8_request_line_is_one_log_line(
+    served: Served, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    reader, writer = await asyncio.open_connection(served.host, served.port)
+    try:
+        writer.write(b"GET /feeds/home.atom?token=s3cret\xff\xfe HTTP/1.1\r\nHost: x\r\n\r\n")
+        status_line = await asyncio.wait_for(reader.readline(), 30)
+    finally:
+        writer.close()
+        await writer.wait_closed()
+    assert status_line.split()[1] == b"400", status_line
+    server = [r for r in caplog.records if r.name == "aiohttp.server"]
+    assert len(server) == 1 and server[0].levelno == logging.INFO, caplog.text
+    assert server[0].exc_info is None and "Traceback" not in caplog.text
+    assert "s3cret" not in caplog.text, caplog.text
