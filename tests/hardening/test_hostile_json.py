@@ -20,6 +20,7 @@ HOSTILE = {
     "deep-array": b"[" * 1000 + b"]" * 1000,
     "deep-object": b'{"a":' * 1000 + b"1" + b"}" * 1000,
     "deep-unclosed": b'{"name": ' + b"[" * 5000,
+    "many-containers": b'{"name": "x", "owners": [' + b"[]," * 100_000 + b"[]]}",
     "long-integer": b'{"name": "x", "default_capacity": ' + b"7" * 4301 + b"}",
     "nan": b'{"name": "x", "weights": {"expertise": NaN}}',
     "infinity": b'{"name": "x", "weights": {"expertise": Infinity}}',
