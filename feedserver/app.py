@@ -21,6 +21,7 @@ from feedserver.federation.delivery import DeliveryWorker
 from feedserver.federation.server_keys import ServerKeys
 from feedserver.feeds.cache import FeedCache
 from feedserver.http import auth
+from feedserver.http.body_deadline import body_deadline_middleware
 from feedserver.http.feeds import recent_answers_middleware
 from feedserver.http.metrics import METRICS, Metrics
 from feedserver.http.observe import observe_middleware
@@ -42,13 +43,15 @@ def create_app(config: Config, services: Services | None = None) -> web.Applicat
         client_max_size=config.max_body_bytes,
         # Outermost first: a repeated feed poll is answered before anything else runs; page
         # headers wrap everything (error pages too); errors become problem+json for the API
-        # and friendly pages for the web; forms' CSRF is checked inside.
+        # and friendly pages for the web; bodies are read (in time) before anything looks at
+        # them; forms' CSRF is checked inside.
         middlewares=[
             # A request id, metrics and the access line for every request, cached ones too.
             observe_middleware,
             recent_answers_middleware,
             html_headers_middleware,
             make_problem_middleware(config.max_query_chars, html_errors),
+            body_deadline_middleware,
             csrf_middleware,
             # After the CSRF check (a forged form costs the member nothing), before any
             # handler: a refused write stores nothing.

@@ -29,6 +29,7 @@ from feedserver.federation import partners
 from feedserver.federation import subscribers as federation_subscribers
 from feedserver.federation.context import Federation
 from feedserver.federation.server_keys import ServerKeys
+from feedserver.http.serving import runner_options
 from feedserver.store import members as member_store
 from feedserver.store.db import Database
 
@@ -285,9 +286,7 @@ def _serve(config: Config) -> int:
     app = create_app(config)
     _collect_garbage_less_often()
     try:
-        # access_log=None: http/observe.py logs each request by route pattern; aiohttp's own
-        # line would log the query string, feed tokens included.
-        web.run_app(app, host=config.host, port=config.port, print=None, access_log=None)
+        web.run_app(app, host=config.host, port=config.port, print=None, **runner_options(config))
     except socket.gaierror as error:  # a host name that does not resolve
         print(f"feedserver: cannot listen on {config.host}:{config.port}: {error.strerror}",
               file=sys.stderr)  # fmt: skip

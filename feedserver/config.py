@@ -33,6 +33,14 @@ class Config:
     )
     max_body_bytes: int = _f(1024 * 1024, "Largest accepted request body.")
     max_query_chars: int = _f(2048, "Longest accepted query string.")
+    header_timeout_seconds: int = _f(
+        15,
+        "Time a client has to send a request's headers, counted from connecting or from the"
+        " previous response; an idle keep-alive connection closes after it too.",
+    )
+    body_timeout_seconds: int = _f(
+        60, "Time a client has to send a whole request body once its headers arrived (408)."
+    )
     login_max_failures: int = _f(
         5, "Failed logins per account or address before logins are slowed."
     )

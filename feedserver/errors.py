@@ -42,6 +42,16 @@ class NotFound(FeedserverError):
     status, code, title = 404, "not-found", "Not found"
 
 
+class RequestTimeout(FeedserverError):
+    status, code, title = 408, "request-timeout", "The request took too long to arrive"
+
+
+class ClientClosedRequest(FeedserverError):
+    """Nobody receives it: the status (nginx's 499) is for the access log."""
+
+    status, code, title = 499, "client-closed-request", "The client went away"
+
+
 class Conflict(FeedserverError):
     status, code, title = 409, "conflict", "Conflict"
 
@@ -56,6 +66,16 @@ class UriTooLong(FeedserverError):
 
 class UnsupportedMediaType(FeedserverError):
     status, code, title = 415, "unsupported-media-type", "Unsupported media type"
+
+
+class StorageFull(FeedserverError):
+    """The disk (or the database's size limit) is full: nothing was stored; reads still work."""
+
+    status, code, title = 503, "storage-full", "Storage is full"
+
+    def __init__(self, detail: str | None = None, *, retry_after: int = 60) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
 
 
 class TooManyRequests(FeedserverError):

@@ -64,11 +64,11 @@ async def test_hostile_markdown_stores_none_of_it(admin: Api) -> None:
 
 
 def test_renderer_keeps_safe_html_and_markdown() -> None:
-    html = render_markdown("**bold** <em>raw</em>\n\n| a | b |\n|---|---|\n| 1 | 2 |")
+    html = render_markdown("**bold** <em>raw</em>\n\n| a | b |\n|---|---|\n| 1 | 2 |", "")
     assert "<strong>bold</strong>" in html
     assert "<em>raw</em>" in html
     assert "<table>" in html
-    assert render_markdown('<a href="javascript:alert(4)" onclick="x">raw</a>') == (
+    assert render_markdown('<a href="javascript:alert(4)" onclick="x">raw</a>', "") == (
         '<p><a rel="nofollow noopener">raw</a></p>\n'
     )
 

@@ -93,16 +93,15 @@ async def issue_token(services: Services, member: Member, kind: str = "session")
 async def log_in(
     services: Services, throttle: LoginThrottle, *, username: str, password: str, address: str
 ) -> tuple[Member, str]:
-    keys = (f"user:{username}", f"addr:{address}")
-    if wait := throttle.retry_after(*keys):
+    if wait := throttle.retry_after(username, address):
         raise TooManyRequests("Too many failed logins; try again later", retry_after=wait)
     async with services.db.read() as conn:
         found = await member_store.password_hash(conn, username)
     ok = await verify_password(password, found[1] if found else None, services.config.scrypt_n)
     if not ok or found is None:
-        throttle.failed(*keys)
+        throttle.failed(username, address)
         raise Unauthorized("Wrong username or password")
-    throttle.succeeded(*keys)
+    throttle.succeeded(username, address)
     if found[2]:  # said only to whoever knows the password
         raise Unauthorized("This account is suspended; ask an administrator")
     member = found[0]
@@ -110,6 +109,10 @@ async def log_in(
 
 
 async def viewer_for_token(services: Services, token: str) -> Viewer | None:
+    # Ours are URL-safe base64. A header or cookie with other bytes (aiohttp hands them over
+    # as surrogates, which cannot even be hashed) is simply not a token of ours.
+    if not token.isascii() or not token.isprintable():
+        return None
     hashed = token_hash(token)
     async with services.db.read() as conn:
         found = await member_store.session_member(conn, hashed)

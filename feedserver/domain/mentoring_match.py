@@ -5,6 +5,7 @@ and store the explained proposal for review; then the reviewer's edits (remove, 
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from dataclasses import dataclass
 
@@ -115,11 +116,10 @@ async def _expertise(
     return result
 
 
-async def pool(
-    conn: Connection, services: Services, viewer: Viewer, program: Program,
-    only: set[str] | None = None,
-) -> Pool:  # fmt: skip
-    """The matching's inputs. `only` (member ids) narrows the expertise lookup for edits."""
+async def _people(
+    conn: Connection, program: Program, only: set[str] | None = None
+) -> tuple[dict[str, MentorOffer], dict[str, MenteeRequest]]:
+    """Mentors with what room they have left, mentees not yet placed (`only`: these ids)."""
     mentors = await program_store.mentors(conn, program.id)
     mentees = await program_store.mentees(conn, program.id)
     busy, placed = await mentoring_store.pool_state(conn, program.id)
@@ -134,35 +134,59 @@ async def pool(
         for e in mentees
         if e.member.id not in placed and (only is None or e.member.id in only)
     }
+    return offers, requests
+
+
+async def pool(
+    conn: Connection, services: Services, viewer: Viewer, program: Program,
+    only: set[str] | None = None,
+) -> Pool:  # fmt: skip
+    """The matching's inputs. `only` (member ids) narrows the expertise lookup for edits."""
+    offers, requests = await _people(conn, program, only)
     goals = {g for r in requests.values() for g in r.goals}
     mentor_ids = None if only is None else sorted(only & offers.keys())
     expertise = await _expertise(conn, services, viewer, program, goals, mentor_ids)
     return Pool(offers, requests, expertise)
 
 
+# A large program takes a second or more of CPU to match. It is read, then matched in a
+# thread (the event loop serves other requests meanwhile), then stored in a short write;
+# should an enrolment change in between, the matching runs again on the new pool.
+MATCH_ATTEMPTS = 3
+
+
 async def propose(services: Services, viewer: Viewer, program_id: str) -> ProgramProposal:
     """Match every mentee in the pool at once (optimal, never greedy) and store the proposal
     as a draft for review; an earlier draft is superseded."""
-    async with services.db.write() as conn:
-        program = await programs.load_managed(conn, viewer, program_id)
-        found = await pool(conn, services, viewer, program)
-        result = matching.match(
-            found.mentors.values(), found.mentees.values(), found.expertise,
+    for _ in range(MATCH_ATTEMPTS):
+        async with services.db.read() as conn:
+            program = await programs.load_managed(conn, viewer, program_id)
+            found = await pool(conn, services, viewer, program)
+        result = await asyncio.to_thread(
+            matching.match, found.mentors.values(), found.mentees.values(), found.expertise,
             programs.weights_of(program),
         )  # fmt: skip
         entries: list[EntryRow] = [
             (p.mentee_id, p.mentor_id, p.score, p.reasons) for p in result.pairs
         ]
         entries += [(u.mentee_id, None, 0.0, (u.reason,)) for u in result.unmatched]
-        proposal_id = new_id()
-        assert viewer.member is not None
-        await mentoring_store.insert_proposal(
-            conn, id=proposal_id, program_id=program.id, created_by=viewer.member.id,
-            now=services.clock(), entries=entries,
-        )  # fmt: skip
-        stored = await mentoring_store.proposal(conn, program.id, proposal_id)
-    assert stored is not None
-    return stored
+        async with services.db.write() as conn:
+            now_program = await programs.load_managed(conn, viewer, program_id)
+            if now_program != program or await _people(conn, program) != (
+                found.mentors,
+                found.mentees,
+            ):
+                continue  # the pool changed while it was matched: match the new one
+            proposal_id = new_id()
+            assert viewer.member is not None
+            await mentoring_store.insert_proposal(
+                conn, id=proposal_id, program_id=program.id, created_by=viewer.member.id,
+                now=services.clock(), entries=entries,
+            )  # fmt: skip
+            stored = await mentoring_store.proposal(conn, program.id, proposal_id)
+        assert stored is not None
+        return stored
+    raise Conflict("The program's enrolments kept changing while it was matched; try again")
 
 
 async def get(

@@ -71,7 +71,7 @@ async def _welcome(
         id=new_id(), group_id=group.id, group_name=group.name, parent_id=None, kind="note",
         author_id=mentor.id, author_username=mentor.username,
         author_display_name=mentor.display_name, title=f"Welcome to {program.name}",
-        body=body, body_html=render_markdown(body), tags=(), created_at=now, updated_at=now,
+        body=body, body_html=_html(services, body), tags=(), created_at=now, updated_at=now,
         revision=1,
     ))  # fmt: skip
 
@@ -186,3 +186,7 @@ async def rematch(
         updated = await mentoring_store.pairing(conn, program.id, found.id)
     assert updated is not None
     return updated
+
+
+def _html(services: Services, body: str) -> str:
+    return render_markdown(body, services.config.public_url)  # only our own images stay images

@@ -83,7 +83,7 @@ async def put(
             page_id = new_id()
             await page_store.insert(
                 conn, id=page_id, group_id=found.group.id, slug=slug, title=title, body=body,
-                body_html=render_markdown(body), tags=clean_tags or (),
+                body_html=_html(services, body), tags=clean_tags or (),
                 editor_id=viewer.member.id, source_post_id=None, now=now,
             )  # fmt: skip
             created = True
@@ -101,7 +101,7 @@ async def put(
                 return current, False
             if not await page_store.update(
                 conn, current, title=title, body=body,
-                body_html=render_markdown(body) if body != current.body else current.body_html,
+                body_html=_html(services, body) if body != current.body else current.body_html,
                 tags=new_tags, editor_id=viewer.member.id, now=now,
             ):  # fmt: skip
                 raise Conflict("The page changed meanwhile", current_revision=current.revision + 1)
@@ -202,7 +202,7 @@ async def promote(services: Services, viewer: Viewer, post_id: str, *, slug: str
         body = _promoted_body(question.body, answer.body, answer.author_username, link)
         if not await page_store.insert(
             conn, id=new_id(), group_id=question.group_id, slug=slug, title=question.title,
-            body=body, body_html=render_markdown(body), tags=question.tags,
+            body=body, body_html=_html(services, body), tags=question.tags,
             editor_id=viewer.member.id, source_post_id=question.id, now=now,
         ):  # fmt: skip
             raise Conflict(f"The group already has a page {slug!r}; choose another slug")
@@ -210,3 +210,7 @@ async def promote(services: Services, viewer: Viewer, post_id: str, *, slug: str
         assert page is not None
         await _record_revision(conn, services, page, viewer.member.id)
     return page
+
+
+def _html(services: Services, body: str) -> str:
+    return render_markdown(body, services.config.public_url)  # only our own images stay images

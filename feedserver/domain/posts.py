@@ -100,7 +100,7 @@ async def create(
     tags: list[str],
 ) -> Post:
     title, body, clean_tags = _clean_title(title), _clean_body(body), normalize_tags(tags)
-    body_html = render_markdown(body)  # once, at write time
+    body_html = _html(services, body)  # once, at write time
     post_id = new_id()
     now = services.clock()
     async with services.db.write() as conn:
@@ -123,7 +123,7 @@ async def create(
 
 async def reply(services: Services, viewer: Viewer, parent_id: str, *, body: str) -> Post:
     body = _clean_body(body)
-    body_html = render_markdown(body)
+    body_html = _html(services, body)
     reply_id = new_id()
     async with services.db.write() as conn:
         parent, found = await _load(conn, viewer, parent_id)
@@ -219,7 +219,7 @@ async def edit(
             assert viewer.member is not None
             await post_store.update(
                 conn, post, title=new_title, body=new_body,
-                body_html=render_markdown(new_body) if new_body != post.body else post.body_html,
+                body_html=_html(services, new_body) if new_body != post.body else post.body_html,
                 tags=new_tags, editor_id=viewer.member.id, now=services.clock(),
             )  # fmt: skip
             if new_tags != post.tags:
@@ -324,3 +324,7 @@ async def set_helpful(services: Services, viewer: Viewer, post_id: str, *, helpf
         updated = await post_store.get(conn, post.id)
     assert updated is not None
     return updated
+
+
+def _html(services: Services, body: str) -> str:
+    return render_markdown(body, services.config.public_url)  # only our own images stay images

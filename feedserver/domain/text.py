@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import html as htmlmod
 import re
 import unicodedata
+from urllib.parse import urlsplit
 
 import nh3
 from markdown_it import MarkdownIt
@@ -41,15 +43,55 @@ def clean_text(text: str) -> str:
     return _UNWANTED.sub("", unicodedata.normalize("NFC", text))
 
 
-def render_markdown(source: str) -> str:
+def render_markdown(source: str, own_origin: str) -> str:
+    """Sanitized HTML for `source`. Images from anywhere but `own_origin` (our public URL)
+    become links: a feed reader or API client would load them, telling a third party who
+    read a private group, and when (pages have a CSP against it; feeds and the API do not)."""
     html = _markdown.render(source)
-    return nh3.clean(
+    clean = nh3.clean(
         html,
         tags=_ALLOWED_TAGS,
         attributes=_ALLOWED_ATTRIBUTES,
         url_schemes={"http", "https", "mailto"},
         link_rel="nofollow noopener",
     )
+    return _foreign_images_as_links(clean, own_origin)
+
+
+# nh3 writes its output canonically: every attribute value in double quotes (with `"` as
+# &quot;), every `<` of text as &lt;. So these patterns see exactly the tags it kept.
+_TAG = re.compile(r'<img((?:\s+[a-z-]+="[^"]*")*)\s*/?>|<a\s[^>]*>|<a>|</a>')
+_ATTRIBUTE = re.compile(r'([a-z-]+)="([^"]*)"')
+
+
+def _is_own(src: str, own_origin: str) -> bool:
+    url = urlsplit(htmlmod.unescape(src).strip())
+    if not url.scheme and not url.netloc:
+        return True  # a path on this server ("//host/x" has a netloc: not ours)
+    own = urlsplit(own_origin)
+    return (url.scheme.lower(), url.netloc.lower()) == (own.scheme.lower(), own.netloc.lower())
+
+
+def _foreign_images_as_links(html: str, own_origin: str) -> str:
+    depth = 0  # inside a link, a foreign image becomes its text alone (links do not nest)
+
+    def replace(match: re.Match[str]) -> str:
+        nonlocal depth
+        tag = match.group(0)
+        if not tag.startswith("<img"):
+            depth += -1 if tag == "</a>" else 1
+            depth = max(depth, 0)
+            return tag
+        attributes = dict(_ATTRIBUTE.findall(match.group(1) or ""))
+        src = attributes.get("src", "")
+        if _is_own(src, own_origin):
+            return tag
+        text = attributes.get("alt") or attributes.get("title") or src or "image"
+        if depth or not src:
+            return text
+        return f'<a href="{src}" rel="nofollow noopener">{text}</a>'
+
+    return _TAG.sub(replace, html)
 
 
 def normalize_tag(raw: str) -> str | None:

@@ -3,7 +3,6 @@ no redirect to another host, bounded in size and time."""
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -13,6 +12,7 @@ from urllib.parse import urljoin, urlsplit
 
 import aiohttp
 
+from feedserver import strictjson
 from feedserver.federation.digest import make_content_digest
 from feedserver.federation.errors import PartnerUnreachable
 from feedserver.federation.httpsig import GET_COMPONENTS, POST_COMPONENTS, sign_request
@@ -56,8 +56,8 @@ class Reply:
     def json(self) -> dict[str, Any]:
         """The answer as a JSON object; PartnerUnreachable if it is anything else."""
         try:
-            doc = json.loads(self.body.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError, RecursionError):
+            doc = strictjson.loads(self.body)
+        except strictjson.JsonRejected:
             raise PartnerUnreachable("the partner's answer is not JSON") from None
         if not isinstance(doc, dict):
             raise PartnerUnreachable("the partner's answer is not a JSON object")

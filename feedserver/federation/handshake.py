@@ -12,12 +12,12 @@ that changes nothing but re-sends what the partner refused before it could know 
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from feedserver import strictjson
 from feedserver.errors import Conflict
 from feedserver.federation import httpsig, pinned_keys
 from feedserver.federation import profiles as shared_profiles
@@ -117,10 +117,10 @@ async def handshake(
     pinned it may too: see `_check_repeat`."""
     services = fed.services
     try:
-        doc = json.loads(body.decode("utf-8"))
+        doc = strictjson.loads(body)
         actor, secret = doc["actor"], doc["secret"]
         assert isinstance(actor, dict) and isinstance(secret, str)
-    except (UnicodeDecodeError, ValueError, KeyError, TypeError, AssertionError, RecursionError):
+    except (ValueError, KeyError, TypeError, AssertionError):  # JsonRejected is a ValueError
         raise BadActivity("the handshake needs a secret and an actor") from None
     presented = actor_keys(actor)
     try:

@@ -14,13 +14,13 @@ before its signature verifies.
 from __future__ import annotations
 
 import hashlib
-import json
 import sqlite3
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from feedserver import strictjson
 from feedserver.domain.services import Services
 from feedserver.federation import httpsig, pinned_keys
 from feedserver.federation.client import host_of
@@ -106,15 +106,10 @@ def check_digest(headers: Mapping[str, str], body: bytes) -> None:
         raise SignatureRejected(f"content-digest {exc.reason}: {exc}") from None
 
 
-def _not_json(constant: str) -> None:
-    raise ValueError(f"{constant} is not JSON")
-
-
 def _parse(body: bytes, host: str) -> dict[str, Any]:
     try:
-        # Strict JSON: Python would also read NaN and Infinity, which nothing else would.
-        activity = json.loads(body.decode("utf-8"), parse_constant=_not_json)
-    except (UnicodeDecodeError, ValueError, RecursionError) as exc:  # JSONDecodeError too
+        activity = strictjson.loads(body)
+    except strictjson.JsonRejected as exc:
         raise BadActivity(f"the body is not JSON: {str(exc)[:200]}") from None
     if not isinstance(activity, dict):
         raise BadActivity("an activity is a JSON object")

@@ -15,7 +15,6 @@ server chose the key and checked everything else before asking.
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import struct
@@ -24,6 +23,7 @@ import sys
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from feedserver import strictjson
 from feedserver.federation.proofs import ProofError, check_object
 
 HEADER = struct.Struct("<IIB")
@@ -56,12 +56,12 @@ def delivery_verdict(key: Ed25519PublicKey, key_id: str, signature: bytes, base:
     if not verifies(key, signature, base):
         return BAD_SIGNATURE
     try:
-        activity = json.loads(body.decode("utf-8"))
+        activity = strictjson.loads(body)
         obj = activity.get("object") if isinstance(activity, dict) else None
         if not isinstance(obj, dict) or "proof" not in obj:
             return SIGNED
         proof = check_object(obj)
-    except (UnicodeDecodeError, ValueError, ProofError, RecursionError):
+    except (strictjson.JsonRejected, ProofError):
         return SIGNED
     if proof.verification_method != key_id:
         return SIGNED
@@ -124,5 +124,15 @@ def _write_all(fd: int, data: bytearray) -> None:
         del data[: os.write(fd, data)]
 
 
+def _serve_until_the_server_goes() -> None:
+    try:
+        main()
+    except BrokenPipeError:
+        # The server is gone (killed, or crashed) with answers still to send: nobody is left
+        # to read them, nor a traceback. Exit quietly, and keep Python's own flush of stdout
+        # at exit from complaining about the same broken pipe.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
 if __name__ == "__main__":
-    main()
+    _serve_until_the_server_goes()

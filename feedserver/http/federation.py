@@ -11,6 +11,7 @@ from aiohttp import web
 from feedserver import appkeys
 from feedserver.errors import BadRequest, FeedserverError, NotFound, PayloadTooLarge
 from feedserver.federation import documents, handshake, inbox
+from feedserver.http.body_deadline import read_body, reads_own_body
 from feedserver.http.metrics import METRICS
 from feedserver.models import Member
 
@@ -35,7 +36,7 @@ async def _body(request: web.Request) -> bytes:
     limit = request.app[appkeys.CONFIG].max_body_bytes
     if request.content_length is not None and request.content_length > limit:
         raise PayloadTooLarge(f"The body is larger than {limit} bytes")
-    return await request.read()  # aiohttp stops at client_max_size (413) without a length
+    return await read_body(request)  # aiohttp stops at client_max_size (413) without a length
 
 
 async def webfinger(request: web.Request) -> web.Response:
@@ -83,6 +84,7 @@ async def person_actor(request: web.Request) -> web.Response:
     return _json(documents.person_actor(keys, member), ACTIVITY_JSON)
 
 
+@reads_own_body
 async def post_inbox(request: web.Request) -> web.Response:
     fed = request.app[appkeys.FEDERATION]
     # The signature's checks on the headers first; then the body (bounded by client_max_size),
@@ -100,6 +102,7 @@ async def post_inbox(request: web.Request) -> web.Response:
     return web.Response(status=202 if applied else 200)
 
 
+@reads_own_body
 async def post_handshake(request: web.Request) -> web.Response:
     fed = request.app[appkeys.FEDERATION]
     body = await _body(request)

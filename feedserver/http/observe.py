@@ -1,7 +1,7 @@
 """The outermost middleware: a request id for every request (sent back as X-Request-Id and
 put on every log line of the request), the request's metrics (count and latency by route
-pattern and status), and one access log line that names the route pattern, never the path
-or query (feed and invitation tokens travel there)."""
+pattern and status), and the one access log line: method, path and query with their secrets
+redacted (feed tokens and invitation secrets travel there), status, time, route pattern."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 from multidict import istr
 
+from feedserver.http.access_log import redact
 from feedserver.http.metrics import METRICS, route_label
 from feedserver.logs import REQUEST_ID
 
@@ -60,9 +61,10 @@ async def observe_middleware(request: web.Request, handler: Handler) -> web.Stre
         route = route_label(request)
         request.app[METRICS].observe_request(route, request.method, status, elapsed)
         if log.isEnabledFor(logging.INFO):
+            path = redact(request.path_qs)
             log.info(
-                "%s %s %d %.1fms", request.method, route, status, elapsed * 1000,
-                extra={"fields": {"method": request.method, "route": route, "status": status,
-                                  "duration_ms": round(elapsed * 1000, 3)}},
+                "%s %s %d %.1fms", request.method, path, status, elapsed * 1000,
+                extra={"fields": {"method": request.method, "path": path, "route": route,
+                                  "status": status, "duration_ms": round(elapsed * 1000, 3)}},
             )  # fmt: skip
         REQUEST_ID.reset(reset)

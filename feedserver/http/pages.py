@@ -81,7 +81,7 @@ async def _lock(request: web.Request, *, locked: bool) -> web.Response:
 async def promote(request: web.Request) -> web.Response:
     viewer = await auth.signed_in(request)
     body = {}
-    if request.can_read_body:
+    if request.body_exists:
         body = await read_json(request, request.app[appkeys.SCHEMAS], "page-promote")
     page = await pages.promote(
         request.app[appkeys.SERVICES], viewer, request.match_info["id"], slug=body.get("slug")

@@ -14,7 +14,9 @@ from typing import Any
 from aiohttp import web
 from aiohttp.typedefs import Handler, Middleware
 
-from feedserver.errors import FeedserverError, UriTooLong
+from feedserver.errors import FeedserverError, StorageFull, UriTooLong
+from feedserver.http.access_log import redact
+from feedserver.store.full import is_storage_full
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +28,7 @@ _HTTP_CODES = {
     403: "forbidden",
     404: "not-found",
     405: "method-not-allowed",
+    408: "request-timeout",
     413: "payload-too-large",
     414: "uri-too-long",
     415: "unsupported-media-type",
@@ -106,8 +109,17 @@ def make_problem_middleware(
             return await respond(
                 request, exc.status, code, exc.reason, exc.text or exc.reason, None, headers
             )
-        except Exception:
-            log.exception("unhandled error on %s %s", request.method, request.path)
+        except Exception as exc:
+            if is_storage_full(exc):  # not a bug of ours: one line, and "try again later"
+                log.error(
+                    "storage full: %s %s was not stored", request.method, redact(request.path)
+                )
+                full = StorageFull("The server's storage is full; nothing was stored. Try later.")
+                return await respond(
+                    request, full.status, full.code, full.title, full.detail, None,
+                    _error_headers(full),
+                )  # fmt: skip
+            log.exception("unhandled error on %s %s", request.method, redact(request.path))
             return await respond(
                 request, 500, "internal", "Internal server error",
                 "Something went wrong on our side; it has been logged.", None, {},

@@ -11,6 +11,7 @@ from aiohttp import web
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
+from feedserver import strictjson
 from feedserver.errors import BadRequest, UnsupportedMediaType, ValidationFailed
 from feedserver.http.schema_patterns import StrictPatternValidator
 
@@ -62,13 +63,9 @@ async def read_json(request: web.Request, schemas: SchemaRegistry, schema: str) 
         raise UnsupportedMediaType("Send the body as application/json")
     raw = await request.read()  # aiohttp enforces client_max_size (413) while reading
     try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise BadRequest(f"The body is not valid UTF-8 (byte {exc.start})") from None
-    try:
-        document = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise BadRequest(f"The body is not valid JSON: {exc.msg} at line {exc.lineno}") from None
+        document = strictjson.loads(raw)
+    except strictjson.JsonRejected as exc:
+        raise BadRequest(f"The body is not valid JSON: {exc}") from None
     schemas.validate(schema, document)
     if not isinstance(document, dict):  # never: every body schema asks for an object
         raise BadRequest("The body is not a JSON object")

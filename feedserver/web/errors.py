@@ -18,11 +18,13 @@ HEADINGS = {
     403: "You cannot do that here",
     404: "We could not find that page",
     405: "That does not work here",
+    408: "That took too long to arrive",
     409: "That clashes with something",
     413: "That is too large",
     422: "Some of that needs fixing",
     429: "Slow down a little",
     500: "Something went wrong on our side",
+    503: "We cannot save anything right now",
 }
 
 

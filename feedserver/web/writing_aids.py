@@ -25,7 +25,10 @@ async def preview(request: web.Request) -> web.Response:
     body = (await forms.fields(request)).get("body", "")
     if len(body) > MAX_BODY:
         raise PayloadTooLarge(f"A post is at most {MAX_BODY} characters")
-    html = render_markdown(clean_text(body)) if body else "<p><em>Nothing to preview.</em></p>"
+    if not body:
+        return web.Response(text="<p><em>Nothing to preview.</em></p>", content_type="text/html")
+    # As a post is rendered when it is written: only our own images stay images.
+    html = render_markdown(clean_text(body), request.app[appkeys.CONFIG].public_url)
     return web.Response(text=html, content_type="text/html", charset="utf-8")
 
 
