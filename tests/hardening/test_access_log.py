@@ -71,7 +71,9 @@ def _nginx_config(directory: Path, port: int) -> str:
     """deploy/nginx.conf's http-level part (maps, log format) and its access_log line,
     around a plain-HTTP loopback server that answers everything itself."""
     sample = (ROOT / "deploy" / "nginx.conf").read_text()
-    http_level = sample[: sample.index("server {")]
+    first_server = re.search(r"^server \{", sample, re.MULTILINE)
+    assert first_server, "deploy/nginx.conf has a server block"
+    http_level = sample[: first_server.start()]
     found = re.search(r"^\s*access_log\s+\S+\s+(\w+);", sample, re.MULTILINE)
     assert found, "deploy/nginx.conf logs with a named (filtered) format"
     temp = " ".join(

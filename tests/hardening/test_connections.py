@@ -112,7 +112,7 @@ async def test_a_client_gone_mid_body_is_not_a_server_error(
     await writer.wait_closed()
 
     def logged() -> list[logging.LogRecord]:
-        return [r for r in caplog.records if r.name == "aiohttp.access"]
+        return [r for r in caplog.records if r.name == "feedserver.access"]
 
     await _wait_for(lambda: logged(), 30, "the access log line")
     assert " 499 " in logged()[0].getMessage(), logged()[0].getMessage()
