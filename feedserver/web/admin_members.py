@@ -23,11 +23,11 @@ from feedserver.web.security import is_https
 Action = Callable[[Viewer, str, dict[str, str]], Awaitable[None]]
 
 
-def _back(username: str, form: dict[str, str]) -> str:
-    """Back to the page of members the form was on, at the member's row."""
+def _back(form: dict[str, str], anchor: str) -> str:
+    """Back to the page of members the form was on, at `anchor`."""
     after = form.get("after", "")
     query = f"?after={quote(after)}" if after else ""
-    return f"/admin{query}#m-{quote(username)}"
+    return f"/admin{query}#{anchor}"
 
 
 async def _act(request: web.Request, action: Action) -> web.StreamResponse:
@@ -46,7 +46,7 @@ async def _act(request: web.Request, action: Action) -> web.StreamResponse:
             request, status=error.status, username=username, message=message,
             after=form.get("after") or None,
         )  # fmt: skip
-    raise render.redirect(_back(username, form))
+    raise render.redirect(_back(form, f"m-{quote(username)}"))
 
 
 def _services(request: web.Request) -> Services:
@@ -94,14 +94,17 @@ async def reset_password(request: web.Request) -> web.StreamResponse:
 
     try:
         return await _act(request, run)
-    except web.HTTPSeeOther as done:
-        if generated:
-            done.set_cookie(
-                admin_pages.NEW_PASSWORD_COOKIE, f"{request.match_info['username']}:{generated}",
-                max_age=admin_pages.NEW_LINK_SECONDS, path="/admin", httponly=True, samesite="Strict",
-                secure=is_https(request),
-            )  # fmt: skip
-        raise
+    except web.HTTPSeeOther:
+        if not generated:
+            raise
+        # To the top of the members, where the new password is shown.
+        done = render.redirect(_back(await forms.fields(request), "members"))
+        done.set_cookie(
+            admin_pages.NEW_PASSWORD_COOKIE, f"{request.match_info['username']}:{generated}",
+            max_age=admin_pages.NEW_LINK_SECONDS, path="/admin", httponly=True, samesite="Strict",
+            secure=is_https(request),
+        )  # fmt: skip
+        raise done from None
 
 
 async def delete(request: web.Request) -> web.StreamResponse:

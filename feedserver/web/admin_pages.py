@@ -17,7 +17,7 @@ from feedserver.web.security import is_https
 NEW_LINK_COOKIE = "fs_new_invitation"
 NEW_LINK_SECONDS = 300
 # A generated password rides the same way ("username:password"), shown once.
-NEW_PASSWORD_COOKIE = "fs_new_password"
+NEW_PASSWORD_COOKIE = "fs_new_password"  # noqa: S105 (a cookie name, not a secret)
 MEMBERS_SHOWN = 50
 AUDIT_SHOWN = 20
 
@@ -74,7 +74,6 @@ async def _admin_page(
         next=roster.next_cursor, audit=audit.items, older=audit.next_cursor,
         invitations=found.items, now=services.clock(), new_link=new_link, errors=errors or {},
         values=values or {}, new_password=new_password, member_error=member_error or {},
-        me=viewer.member_id,
     )  # fmt: skip
 
 

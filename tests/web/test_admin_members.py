@@ -102,9 +102,7 @@ async def test_generated_password_is_shown_once_and_works(admin: Api, browser_fo
     await (await browser_for()).login("alice", password)
 
 
-async def test_delete_with_anonymize_keeps_posts_under_a_new_name(
-    admin: Api, browser_for
-) -> None:
+async def test_delete_with_anonymize_keeps_posts_under_a_new_name(admin: Api, browser_for) -> None:
     alice_api = await admin.add_member("alice")
     status, _ = await admin.post("/api/v1/groups", {"name": "payroll", "title": "Payroll"})
     assert status == 201
@@ -193,8 +191,11 @@ async def test_the_last_admin_cannot_step_down_and_is_told_beside_the_action(
     assert status == 409
     row = _row(html, "admin")
     assert 'id="err-m-admin"' in row and "last active admin" in row
-    assert "<details class=\"manage\" open>" in row  # the actions stay open, the page whole
+    assert '<details class="manage" open>' in row  # the actions stay open, the page whole
     assert 'id="invitations"' in html and 'id="m-alice"' in html
+    # No suspending or deleting oneself is offered (the domain refuses it too).
+    assert "/admin/members/admin/suspend" not in row and "/admin/members/admin/delete" not in row
+    assert "/admin/members/alice/suspend" in html and "/admin/members/alice/delete" in html
     assert (await _state(admin, "admin"))["admin"] is True
     # With a second admin, stepping down works.
     await web_admin.submit("/admin", "/admin/members/alice/promote", {})
