@@ -22,6 +22,7 @@ from feedserver.http import (
     sessions,
 )
 from feedserver.web import (
+    admin_members,
     admin_pages,
     auth_pages,
     avatars,
@@ -217,8 +218,22 @@ def web_routes() -> list[web.AbstractRouteDef]:
             admin_pages.revoke_invitation,
             name="web.admin.revoke",
         ),
+        *admin_member_routes(),
         web.get("/avatars/{username}.svg", avatars.avatar, name="web.avatar"),
         web.static("/static", STATIC, name="static"),
+    ]
+
+
+def admin_member_routes() -> list[web.RouteDef]:
+    """Admins manage members from /admin (the rules are the domain's, as for the API)."""
+    one = "/admin/members/{username}"
+    return [
+        web.post(f"{one}/suspend", admin_members.suspend, name="web.admin.suspend"),
+        web.post(f"{one}/unsuspend", admin_members.unsuspend, name="web.admin.unsuspend"),
+        web.post(f"{one}/promote", admin_members.promote, name="web.admin.promote"),
+        web.post(f"{one}/demote", admin_members.demote, name="web.admin.demote"),
+        web.post(f"{one}/password", admin_members.reset_password, name="web.admin.password"),
+        web.post(f"{one}/delete", admin_members.delete, name="web.admin.delete"),
     ]
 
 

@@ -1,13 +1,13 @@
-"""Admin: every member, and invitation links (create, copy, revoke)."""
+"""Admin: invitation links (create, copy, revoke), every member with their standing and
+role (managed by web/admin_members.py), and the audit log of recent admin actions."""
 
 from __future__ import annotations
 
 from aiohttp import web
 
 from feedserver import appkeys
-from feedserver.domain import access, invitations, members
+from feedserver.domain import access, invitations, moderation
 from feedserver.errors import NotFound, ValidationFailed
-from feedserver.http.paging import decode_cursor, encode_cursor
 from feedserver.web import forms, render, session
 from feedserver.web.security import is_https
 
@@ -16,6 +16,10 @@ from feedserver.web.security import is_https
 # token rides to that page in a short-lived cookie of the admin's own, dropped once shown.
 NEW_LINK_COOKIE = "fs_new_invitation"
 NEW_LINK_SECONDS = 300
+# A generated password rides the same way ("username:password"), shown once.
+NEW_PASSWORD_COOKIE = "fs_new_password"  # noqa: S105 (a cookie name, not a secret)
+MEMBERS_SHOWN = 50
+AUDIT_SHOWN = 20
 
 
 async def admin_page(request: web.Request) -> web.Response:
@@ -27,29 +31,54 @@ async def admin_page(request: web.Request) -> web.Response:
             new_link = request.app[appkeys.CONFIG].public_url + f"/join/{token}"
         except NotFound:  # revoked or spent meanwhile: nothing to show
             pass
-    response = await _admin_page(request, new_link=new_link)
+    username, _, password = request.cookies.get(NEW_PASSWORD_COOKIE, "").partition(":")
+    new_password = {"username": username, "password": password} if password else None
+    response = await _admin_page(
+        request, new_link=new_link, new_password=new_password,
+        after=request.query.get("after") or None,
+    )  # fmt: skip
     if token:
         response.del_cookie(NEW_LINK_COOKIE, path="/admin")
+    if new_password:
+        response.del_cookie(NEW_PASSWORD_COOKIE, path="/admin")
     return response
+
+
+async def members_page_with_error(
+    request: web.Request, *, status: int, username: str, message: str, after: str | None
+) -> web.Response:
+    """The page of members the form was on, the refusal beside that member's actions."""
+    return await _admin_page(
+        request, status=status, after=after, member_error={"username": username, "message": message}
+    )
 
 
 async def _admin_page(
     request: web.Request, *, status: int = 200, new_link: str | None = None,
     errors: dict[str, str] | None = None, values: dict[str, str] | None = None,
+    new_password: dict[str, str] | None = None, after: str | None = None,
+    member_error: dict[str, str] | None = None,
 ) -> web.Response:  # fmt: skip
     viewer = await session.signed_in(request)
     access.require_admin(viewer)
     services = request.app[appkeys.SERVICES]
-    roster = await members.list_page(
-        services, viewer, after=decode_cursor(request.query.get("cursor")), limit=100
+    roster = await moderation.list_members(
+        services, viewer, state=None, after=after, limit=MEMBERS_SHOWN
+    )
+    audit = await moderation.audit_log(
+        services, viewer, before=_before(request.query.get("before")), limit=AUDIT_SHOWN
     )
     found = await invitations.recent(services, viewer, cursor=None, limit=50)
     return await render.page(
-        request, "admin.html", status=status, members=roster.items,
-        next=encode_cursor(roster.next_cursor) if roster.next_cursor else None,
+        request, "admin.html", status=status, members=roster.items, after=after or "",
+        next=roster.next_cursor, audit=audit.items, older=audit.next_cursor,
         invitations=found.items, now=services.clock(), new_link=new_link, errors=errors or {},
-        values=values or {},
+        values=values or {}, new_password=new_password, member_error=member_error or {},
     )  # fmt: skip
+
+
+def _before(raw: str | None) -> int | None:
+    return int(raw) if raw and raw.isdigit() else None
 
 
 async def create_invitation(request: web.Request) -> web.Response:
