@@ -1,4 +1,4 @@
--- Mentoring programs (issue 7): programs, enrolment, proposals under review, published
+-- Mentoring programs: programs, enrolment, proposals under review, published
 -- pairings and the cohort group each mentor oversees.
 
 CREATE TABLE programs (
