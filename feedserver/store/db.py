@@ -14,19 +14,26 @@ import os
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Generator, Iterable
 from contextlib import asynccontextmanager
-from importlib import resources
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 import aiosqlite
 
+from feedserver.store import migrate
 from feedserver.store.sqlite_writer import (
     BUSY_TIMEOUT_MS,
+    Unit,
+    UnitFailed,
     WriterConnection,
+    backup_to,
     begin,
     begin_without_waiting,
     commit,
+    fold_wal,
     rollback_if_open,
+    run_group,
+    run_units,
+    try_write_lock,
 )
 
 log = logging.getLogger(__name__)
@@ -69,9 +76,6 @@ class Connection(Protocol):
     async def execute_fetchall(
         self, sql: str, parameters: Iterable[Any] = ...
     ) -> Iterable[sqlite3.Row]: ...
-
-
-Unit = tuple[Callable[[sqlite3.Connection], Any], "asyncio.Future[Any]"]
 
 
 class Database:
@@ -141,7 +145,7 @@ class Database:
             if writer is not None:
                 rollback_if_open(writer.raw)  # a writer cancelled mid-BEGIN at shutdown
                 if checkpoint:
-                    await writer.on_thread(_checkpoint, writer.raw)
+                    await writer.on_thread(fold_wal, writer.raw)
         finally:
             if writer is not None:
                 await writer.close()
@@ -282,8 +286,8 @@ class Database:
         raw = writer.raw
         if begin_without_waiting(raw):
             try:
-                outcomes = _run_units(raw, group, isolate=False)
-            except _UnitFailed:
+                outcomes = run_units(raw, group, isolate=False)
+            except UnitFailed:
                 raw.execute("ROLLBACK")
             except BaseException:
                 raw.execute("ROLLBACK")
@@ -291,7 +295,7 @@ class Database:
             else:
                 await writer.on_thread(commit, raw)
                 return outcomes
-        return await writer.on_thread(_run_group, raw, group)
+        return await writer.on_thread(run_group, raw, group)
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[aiosqlite.Connection]:
@@ -317,7 +321,7 @@ class Database:
         await asyncio.wait_for(self._write_lock.acquire(), within)
         try:
             await self._commit_batch()  # writes already made go first
-            await writer.on_thread(_try_write_lock, writer.raw, max(1, int(within * 1000)))
+            await writer.on_thread(try_write_lock, writer.raw, max(1, int(within * 1000)))
         finally:
             self._write_lock.release()
 
@@ -326,11 +330,11 @@ class Database:
         writer = self._open_writer()
         async with self._write_lock:
             await self._commit_batch()
-            await writer.on_thread(_backup, writer.raw, dest)
+            await writer.on_thread(backup_to, writer.raw, dest)
 
     async def _migrate(self) -> None:
         writer = self._open_writer()
-        await writer.on_thread(_migrate, writer.raw, migrations())
+        await writer.on_thread(migrate.apply, writer.raw, migrate.migrations())
 
 
 def _private_file(path: Path) -> None:
@@ -343,109 +347,3 @@ def _private_file(path: Path) -> None:
             if name.stat().st_mode & 0o077:
                 log.warning("%s was readable by others; made it 0600", name)
                 name.chmod(0o600)
-
-
-def _try_write_lock(conn: sqlite3.Connection, busy_ms: int) -> None:
-    conn.execute(f"PRAGMA busy_timeout = {busy_ms}")
-    try:
-        conn.execute("BEGIN IMMEDIATE")
-        conn.execute("ROLLBACK")
-    finally:
-        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-
-
-def _checkpoint(raw: sqlite3.Connection) -> None:
-    """Fold the WAL back so a copied data directory is one self-contained file. Not being
-    able to (a full disk) loses nothing: the WAL is replayed at the next start."""
-    try:
-        raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    except sqlite3.OperationalError as exc:
-        log.warning("database closed without folding its WAL back: %s", exc)
-
-
-def _backup(raw: sqlite3.Connection, dest: Path) -> None:
-    target = sqlite3.connect(dest)
-    try:
-        raw.backup(target)
-    finally:
-        target.close()
-
-
-def _migrate(raw: sqlite3.Connection, known: list[tuple[int, str, str]]) -> None:
-    raw.execute(
-        "CREATE TABLE IF NOT EXISTS schema_migrations ("
-        " version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
-        " applied_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP)"
-    )
-    applied = {row[0] for row in raw.execute("SELECT version FROM schema_migrations")}
-    for version, name, sql in known:
-        if version in applied:
-            continue
-        log.info("applying migration %04d_%s", version, name)
-        # executescript commits what came before it, so the whole file and its record go
-        # in one explicit transaction: a failed migration leaves nothing behind.
-        script = (
-            f"BEGIN IMMEDIATE;\n{sql}\n;"
-            f"INSERT INTO schema_migrations (version, name) VALUES ({version}, '{name}');"
-            "COMMIT;"
-        )
-        try:
-            raw.executescript(script)
-        except Exception:
-            rollback_if_open(raw)
-            raise
-
-
-class _UnitFailed(Exception):
-    pass
-
-
-def _run_group(conn: sqlite3.Connection, group: list[Unit]) -> list[tuple[bool, Any]]:
-    """On the writer's thread: the group in one transaction, each unit in a SAVEPOINT."""
-    begin(conn)
-    try:
-        outcomes = _run_units(conn, group, isolate=True)
-    except BaseException:
-        rollback_if_open(conn)
-        raise
-    commit(conn)
-    return outcomes
-
-
-def _run_units(
-    conn: sqlite3.Connection, group: list[Unit], isolate: bool
-) -> list[tuple[bool, Any]]:
-    """The units of a group, in an open transaction. Not `isolate`d, the first failure
-    raises _UnitFailed (the caller rolls back); isolated, it is undone and kept as its
-    unit's outcome."""
-    outcomes: list[tuple[bool, Any]] = []
-    for work, _ in group:
-        if isolate:
-            conn.execute("SAVEPOINT grouped")
-        try:
-            value = work(conn)
-        except Exception as exc:
-            if not isolate:
-                raise _UnitFailed from exc
-            conn.execute("ROLLBACK TO grouped")  # this unit only: undo it, keep the others
-            conn.execute("RELEASE grouped")
-            outcomes.append((False, exc))
-        else:
-            if isolate:
-                conn.execute("RELEASE grouped")
-            outcomes.append((True, value))
-    return outcomes
-
-
-def migrations() -> list[tuple[int, str, str]]:
-    """(version, name, sql) of every file in store/migrations, in order."""
-    found = []
-    for entry in resources.files("feedserver.store").joinpath("migrations").iterdir():
-        if entry.name.endswith(".sql"):
-            number, _, rest = entry.name.partition("_")
-            found.append((int(number), rest.removesuffix(".sql"), entry.read_text("utf-8")))
-    found.sort()
-    versions = [v for v, _, _ in found]
-    if len(versions) != len(set(versions)):
-        raise RuntimeError(f"two migrations share a number: {versions}")
-    return found

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import sqlite3
 from collections.abc import Callable, Generator, Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -23,6 +24,10 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 T = TypeVar("T")
+# A unit of a group commit (Database.write_grouped): the work, and its caller's future.
+Unit = tuple[Callable[[sqlite3.Connection], Any], "asyncio.Future[Any]"]
+
+log = logging.getLogger("feedserver.store.db")
 
 # How long a connection waits for another process's write lock (the CLI's, say).
 BUSY_TIMEOUT_MS = 10000
@@ -161,3 +166,68 @@ def commit(raw: sqlite3.Connection) -> None:
     except BaseException:
         rollback_if_open(raw)
         raise
+
+
+def try_write_lock(conn: sqlite3.Connection, busy_ms: int) -> None:
+    conn.execute(f"PRAGMA busy_timeout = {busy_ms}")
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("ROLLBACK")
+    finally:
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+
+
+def fold_wal(raw: sqlite3.Connection) -> None:
+    """Fold the WAL back so a copied data directory is one self-contained file. Not being
+    able to (a full disk) loses nothing: the WAL is replayed at the next start."""
+    try:
+        raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    except sqlite3.OperationalError as exc:
+        log.warning("database closed without folding its WAL back: %s", exc)
+
+
+def backup_to(raw: sqlite3.Connection, dest: Path) -> None:
+    target = sqlite3.connect(dest)
+    try:
+        raw.backup(target)
+    finally:
+        target.close()
+
+
+class UnitFailed(Exception):
+    pass
+
+
+def run_group(conn: sqlite3.Connection, group: list[Unit]) -> list[tuple[bool, Any]]:
+    """On the writer's thread: the group in one transaction, each unit in a SAVEPOINT."""
+    begin(conn)
+    try:
+        outcomes = run_units(conn, group, isolate=True)
+    except BaseException:
+        rollback_if_open(conn)
+        raise
+    commit(conn)
+    return outcomes
+
+
+def run_units(conn: sqlite3.Connection, group: list[Unit], isolate: bool) -> list[tuple[bool, Any]]:
+    """The units of a group, in an open transaction. Not `isolate`d, the first failure
+    raises _UnitFailed (the caller rolls back); isolated, it is undone and kept as its
+    unit's outcome."""
+    outcomes: list[tuple[bool, Any]] = []
+    for work, _ in group:
+        if isolate:
+            conn.execute("SAVEPOINT grouped")
+        try:
+            value = work(conn)
+        except Exception as exc:
+            if not isolate:
+                raise UnitFailed from exc
+            conn.execute("ROLLBACK TO grouped")  # this unit only: undo it, keep the others
+            conn.execute("RELEASE grouped")
+            outcomes.append((False, exc))
+        else:
+            if isolate:
+                conn.execute("RELEASE grouped")
+            outcomes.append((True, value))
+    return outcomes
