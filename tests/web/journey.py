@@ -11,6 +11,8 @@ import re
 from pathlib import Path
 from typing import Any
 
+import aiohttp
+
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 PASSWORD = "correct horse battery"
@@ -92,3 +94,20 @@ class Person:
         assert self.csp_violations == [], self.csp_violations
         assert self.errors == [], self.errors
         await self.context.close()
+
+
+async def make_members(site: str, *usernames: str) -> None:
+    """Accounts made by the admin through the API (what a journey tests is the pages)."""
+    async with aiohttp.ClientSession(base_url=site) as http:
+        async with http.post(
+            "/api/v1/sessions", json={"username": "admin", "password": PASSWORD}
+        ) as resp:
+            token = (await resp.json())["token"]
+        for username in usernames:
+            async with http.post(
+                "/api/v1/members",
+                json={"username": username, "display_name": username.title(),
+                      "password": PASSWORD, "admin": False},
+                headers={"Authorization": f"Bearer {token}"},
+            ) as resp:  # fmt: skip
+                assert resp.status == 201, await resp.text()

@@ -5,31 +5,13 @@ axe-core runs on the pages on the way; pictures at phone and desktop width."""
 
 from __future__ import annotations
 
-import aiohttp
 import pytest
 
-from tests.web.journey import CHROMIUM, PASSWORD, Person
+from tests.web.journey import CHROMIUM, PASSWORD, Person, make_members
 
 pytestmark = pytest.mark.skipif(
     not CHROMIUM.exists(), reason="/usr/bin/chromium is missing (apt-get install chromium)"
 )
-
-
-async def _members(site: str, *usernames: str) -> None:
-    """Accounts made by the admin through the API (what is under test is the pages)."""
-    async with aiohttp.ClientSession(base_url=site) as http:
-        async with http.post(
-            "/api/v1/sessions", json={"username": "admin", "password": PASSWORD}
-        ) as resp:
-            token = (await resp.json())["token"]
-        for username in usernames:
-            async with http.post(
-                "/api/v1/members",
-                json={"username": username, "display_name": username.title(),
-                      "password": PASSWORD, "admin": False},
-                headers={"Authorization": f"Bearer {token}"},
-            ) as resp:  # fmt: skip
-                assert resp.status == 201, await resp.text()
 
 
 async def _manage(admin: Person, username: str, button: str) -> None:
@@ -51,7 +33,7 @@ async def _sent_to_login(person: Person) -> bool:
 
 
 async def test_admin_manages_members_from_the_admin_page(site: str, browser) -> None:
-    await _members(site, "alice", "bob")
+    await make_members(site, "alice", "bob")
     admin = await Person.open(browser, site)
     await admin.login("admin")
     alice = await Person.open(browser, site)

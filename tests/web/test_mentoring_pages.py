@@ -5,31 +5,13 @@ asks to be rematched. axe-core runs on every page on the way."""
 
 from __future__ import annotations
 
-import aiohttp
 import pytest
 
-from tests.web.journey import CHROMIUM, PASSWORD, Person
+from tests.web.journey import CHROMIUM, Person, make_members
 
 pytestmark = pytest.mark.skipif(
     not CHROMIUM.exists(), reason="/usr/bin/chromium is missing (apt-get install chromium)"
 )
-
-
-async def _members(site: str, *usernames: str) -> None:
-    """Accounts made by the admin through the API (what is under test is the pages)."""
-    async with aiohttp.ClientSession(base_url=site) as http:
-        async with http.post(
-            "/api/v1/sessions", json={"username": "admin", "password": PASSWORD}
-        ) as resp:
-            token = (await resp.json())["token"]
-        for username in usernames:
-            async with http.post(
-                "/api/v1/members",
-                json={"username": username, "display_name": username.title(),
-                      "password": PASSWORD, "admin": False},
-                headers={"Authorization": f"Bearer {token}"},
-            ) as resp:  # fmt: skip
-                assert resp.status == 201, await resp.text()
 
 
 async def _enrol(person: Person, program_url: str, side: str, topics: str) -> None:
@@ -50,7 +32,7 @@ async def _enrol(person: Person, program_url: str, side: str, topics: str) -> No
 
 
 async def test_mentoring_end_to_end_through_the_pages(site: str, browser) -> None:
-    await _members(site, "mia", "mo", "nina", "ned")
+    await make_members(site, "mia", "mo", "nina", "ned")
     admin = await Person.open(browser, site)
     await admin.login("admin")
     page = admin.page
