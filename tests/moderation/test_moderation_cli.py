@@ -3,20 +3,9 @@ run as an operator runs them: a real process on a real data directory."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
-
-
-def _run(data: Path, *args: str, stdin: str = "", check: bool = True):
-    return subprocess.run(
-        [sys.executable, "-m", "feedserver", "--data", str(data), *args],
-        input=stdin, capture_output=True, text=True, cwd=REPO, timeout=60, check=check,
-        env={**os.environ, "FEEDSERVER_SCRYPT_N": "1024"},
-    )  # fmt: skip
+from tests.test_cli import _run  # the CLI as an operator runs it: a real process
 
 
 def test_user_moderation_commands(tmp_path: Path) -> None:

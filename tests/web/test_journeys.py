@@ -40,6 +40,15 @@ async def _group(person: Person, title: str, name: str) -> None:
     await page.wait_for_url(f"{person.base}/groups/{name}")
 
 
+async def _ask(person: Person, group: str, title: str, body: str = "Details.") -> None:
+    page = person.page
+    await person.goto(f"/groups/{group}")
+    await page.locator("#question-title").fill(title)
+    await page.locator("#question-body").fill(body)
+    await page.get_by_role("button", name="Ask").click()
+    await page.wait_for_url(f"{person.base}/posts/*")
+
+
 async def test_tip_and_note_from_the_group_page_with_a_visible_focus_ring(
     site: str, browser
 ) -> None:
@@ -91,10 +100,7 @@ async def test_an_answer_typed_when_the_session_ended_survives_logging_in(
     await admin.login("admin")
     page = admin.page
     await _group(admin, "Payroll", "payroll")
-    await page.locator("#question-title").fill("Who signs off overtime?")
-    await page.locator("#question-body").fill("My manager is away.")
-    await page.get_by_role("button", name="Ask").click()
-    await page.wait_for_url(site + "/posts/*")
+    await _ask(admin, "payroll", "Who signs off overtime?", "My manager is away.")
     thread = page.url
 
     answer = "Ask the deputy manager; HR accepts their sign-off."
@@ -132,21 +138,14 @@ async def test_writing_aids_preview_similar_questions_times_and_new_markers(
     page = admin.page
     await _group(admin, "Payroll", "payroll")
 
-    async def ask(title: str) -> None:
-        await admin.goto("/groups/payroll")
-        await page.locator("#question-title").fill(title)
-        await page.locator("#question-body").fill("Details.")
-        await page.get_by_role("button", name="Ask").click()
-        await page.wait_for_url(site + "/posts/*")
-
-    await ask("Who signs off overtime?")
+    await _ask(admin, "payroll", "Who signs off overtime?")
     await admin.goto("/groups/payroll")
     first = page.locator("li.post-item", has_text="Who signs off overtime?")
     assert await first.locator(".badge.new").count() == 1  # written since the last visit
     stamp = first.locator("time")
     assert await stamp.inner_text() in ("just now", "1 minute ago")  # relative...
     assert (await stamp.get_attribute("title")).endswith("UTC")  # ...the exact time on hover
-    await ask("Holiday pay in December")
+    await _ask(admin, "payroll", "Holiday pay in December")
     await admin.goto("/groups/payroll")
     assert await first.locator(".badge.new").count() == 0  # seen on the last visit
     latest = page.locator("li.post-item", has_text="Holiday pay in December")
