@@ -139,9 +139,11 @@ class DeliveryWorker:
         return sum(await asyncio.gather(*runs))
 
     async def _claim_runs(self, now: datetime, hosts: int) -> list[Coroutine[Any, Any, int]]:
-        """Lease due deliveries of up to `hosts` hosts; one run per host, to be awaited."""
+        """Lease due deliveries of up to `hosts` hosts, and those hosts; one run per host, to
+        be awaited."""
+        holder = new_id()
         async with self.fed.services.db.write() as conn:
-            due = await queue_store.claim_due(conn, now, now + LEASE, BATCH, hosts)
+            due = await queue_store.claim_due(conn, now, now + LEASE, BATCH, hosts, holder)
             partners = await fed_store.partners_by_host(conn, {d.host for d in due})
         by_host: dict[str, list[Delivery]] = {}
         for d in due:  # claim_due's order is each host's queue order
@@ -151,26 +153,30 @@ class DeliveryWorker:
         loop = asyncio.get_running_loop()
         stop_at = loop.time() + LEASE.total_seconds() - self.config.fetch_timeout_seconds - 5
         return [
-            self._host_run(items, partners.get(host), now, stop_at)
+            self._host_run(items, partners.get(host), now, stop_at, holder)
             for host, items in by_host.items()
         ]
 
     async def _host_run(
-        self, items: list[Delivery], partner: Partner | None, now: datetime, stop_at: float
-    ) -> int:
+        self, items: list[Delivery], partner: Partner | None, now: datetime, stop_at: float,
+        holder: str,
+    ) -> int:  # fmt: skip
         """A host's claimed deliveries one by one, stopping at the first that must wait; what
-        is left is released for a later claim. Returns how many were delivered."""
+        is left, and the host, are released for a later claim. Returns how many were
+        delivered. (A run cancelled midway keeps its host until the lease ends.)"""
         loop = asyncio.get_running_loop()
         done = 0
+        left: Sequence[Delivery] = ()
         for i, d in enumerate(items):
             if i and loop.time() > stop_at:
-                await self._release(items[i:])
+                left = items[i:]
                 break
             outcome = await self._attempt(d, partner, now)
             done += outcome == DELIVERED
             if outcome == TRANSIENT:
-                await self._release(items[i + 1 :])
+                left = items[i + 1 :]
                 break
+        await self._release(items[0].host, left, holder)
         return done
 
     async def _attempt(self, d: Delivery, partner: Partner | None, now: datetime) -> str:
@@ -183,14 +189,14 @@ class DeliveryWorker:
             log.exception("delivery %s to %s failed unexpectedly", d.id, d.host)
             return TRANSIENT
 
-    async def _release(self, items: Sequence[Delivery]) -> None:
-        if not items:
-            return
+    async def _release(self, host: str, items: Sequence[Delivery], holder: str) -> None:
+        """The run is over: its unsent deliveries and its host are free for another claim."""
         try:
             async with self.fed.services.db.write() as conn:
                 await queue_store.release(conn, [d.id for d in items])
-        except Exception:  # they are claimable again when their lease ends
-            log.exception("releasing %d deliveries to %s failed", len(items), items[0].host)
+                await queue_store.release_host(conn, host, holder)
+        except Exception:  # they are claimable again when their leases end
+            log.exception("releasing %s (%d deliveries unsent) failed", host, len(items))
 
     async def _send(self, d: Delivery, partner: Partner | None, now: datetime) -> str:
         services = self.fed.services

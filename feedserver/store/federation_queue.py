@@ -3,8 +3,11 @@ inbox's replay cache and applied activity ids, old failed deliveries, spent invi
 
 Delivery is first-in-first-out per receiving host, in the order rows were queued
 (`created_at`, then `id`): a host is served only when its oldest pending row (its head) is
-due and not leased. Claiming uses a lease (`locked_until`) on SQLite's single writer; the
-PostgreSQL engine claims with FOR UPDATE SKIP LOCKED instead.
+due and no run holds the host. A run holds its host by a lease in the database
+(`delivery_leases`, taken in the claim's write transaction), so two runs never send to one
+host, in one process or several; its rows are marked claimed (`locked_until`). A claimed row
+is never deleted under its run: a newer activity that supersedes it marks it `superseded`,
+and it is deleted, unsent again, once its run is over.
 """
 
 from __future__ import annotations
@@ -60,6 +63,7 @@ WITH ready AS (
   WHERE (p.paused_until IS NULL OR p.paused_until <= :now)
     AND h.next_attempt_at <= :now
     AND (h.locked_until IS NULL OR h.locked_until <= :now)
+    AND NOT EXISTS (SELECT 1 FROM delivery_leases l WHERE l.host = p.host AND l.until > :now)
   ORDER BY h.next_attempt_at, p.host LIMIT :hosts
 ),
 share AS (SELECT (:limit + count(*) - 1) / NULLIF(count(*), 0) AS n FROM ready),
@@ -77,31 +81,54 @@ RETURNING *
 
 
 async def claim_due(
-    conn: Connection, now: datetime, lease_until: datetime, limit: int, hosts: int
-) -> list[Delivery]:
-    """Lease up to `limit` deliveries of at most `hosts` hosts, each host's in queue order:
-    for every host that is not paused and whose oldest pending delivery is due and not
-    leased (the one due longest first), that one and the ones queued after it. A host whose
-    head is not due gets nothing (head-of-line blocking: it keeps an Update before the
-    Delete that follows it, and a Retry-After pauses the host); nor does a host whose head
-    is leased, being sent by a run that is still going.
+    conn: Connection, now: datetime, lease_until: datetime, limit: int, hosts: int,
+    holder: str,
+) -> list[Delivery]:  # fmt: skip
+    """Lease up to `limit` deliveries of at most `hosts` hosts, each host's in queue order,
+    and each of those hosts to `holder` until `lease_until` (`release_host` ends it sooner):
+    for every host that is not paused, not held by another run, and whose oldest pending
+    delivery is due (the one due longest first), that one and the ones queued after it. A
+    host whose head is not due gets nothing (head-of-line blocking: it keeps an Update before
+    the Delete that follows it, and a Retry-After pauses the host); nor does a host held by a
+    run that is still going. Superseded rows of hosts no run holds go first, unsent.
 
     Returned in queue order (created_at, id)."""
-    params = {"now": rows.ts(now), "lease": rows.ts(lease_until), "limit": limit, "hosts": hosts}
+    stamp = rows.ts(now)
+    await conn.execute(
+        "DELETE FROM deliveries WHERE superseded = 1 AND NOT EXISTS (SELECT 1 FROM"
+        " delivery_leases l WHERE l.host = deliveries.host AND l.until > ?)",
+        (stamp,),
+    )
+    params = {"now": stamp, "lease": rows.ts(lease_until), "limit": limit, "hosts": hosts}
     async with conn.execute(_CLAIM, params) as cur:
         found = [_delivery(r) for r in await cur.fetchall()]
+    await conn.executemany(
+        "INSERT INTO delivery_leases (host, holder, until) VALUES (?, ?, ?)"
+        " ON CONFLICT (host) DO UPDATE SET holder = excluded.holder, until = excluded.until",
+        [(host, holder, rows.ts(lease_until)) for host in sorted({d.host for d in found})],
+    )
     return sorted(found, key=lambda d: (d.created_at, d.id))
 
 
+async def release_host(conn: Connection, host: str, holder: str) -> None:
+    """The run of `holder` for `host` is over: another may claim the host (a no-op when the
+    lease expired and another run holds it now)."""
+    await conn.execute(
+        "DELETE FROM delivery_leases WHERE host = ? AND holder = ?", (host, holder)
+    )
+
+
 async def delivered(conn: Connection, delivery_id: str) -> None:
-    """Done with a delivery (a no-op when it was dropped while being sent)."""
+    """Done with a delivery (superseded or not)."""
     await conn.execute("DELETE FROM deliveries WHERE id = ?", (delivery_id,))
 
 
 async def retry_later(
     conn: Connection, delivery_id: str, when: datetime, status: int | None, error: str
 ) -> None:
-    """Back off (a no-op when the delivery was dropped while being sent)."""
+    """Back off; a delivery superseded while it was being sent is deleted instead, so it is
+    never sent after the activity that superseded it."""
+    await _forget_superseded(conn, delivery_id)
     await conn.execute(
         "UPDATE deliveries SET attempts = attempts + 1, next_attempt_at = ?, locked_until = NULL,"
         " last_status = ?, last_error = ? WHERE id = ?",
@@ -110,12 +137,17 @@ async def retry_later(
 
 
 async def give_up(conn: Connection, delivery_id: str, status: int | None, error: str) -> None:
-    """Fail a delivery for good; it stays for admins to see (a no-op when it was dropped)."""
+    """Fail a delivery for good; it stays for admins to see (a superseded one is deleted)."""
+    await _forget_superseded(conn, delivery_id)
     await conn.execute(
         "UPDATE deliveries SET attempts = attempts + 1, state = 'failed', locked_until = NULL,"
         " last_status = ?, last_error = ? WHERE id = ?",
         (status, error[:500], delivery_id),
     )
+
+
+async def _forget_superseded(conn: Connection, delivery_id: str) -> None:
+    await conn.execute("DELETE FROM deliveries WHERE id = ? AND superseded = 1", (delivery_id,))
 
 
 async def give_up_overdue(conn: Connection, host: str, queued_before: datetime, error: str) -> int:
@@ -234,25 +266,35 @@ def _after_prefix(prefix: str) -> str:
     return prefix[:-1] + chr(ord(prefix[-1]) + 1)
 
 
-async def drop_pending_like(conn: Connection, host: str, activity_pattern: str) -> int:
-    """Remove pending deliveries to `host` whose activity id matches the SQL LIKE pattern
-    (a scan of that host's queue); returns how many."""
+async def _supersede(conn: Connection, where: str, params: tuple[str, ...]) -> int:
+    """Remove the pending deliveries `where` selects: those no run holds are deleted, one
+    being sent right now (claimed) is marked superseded instead. Its send finishing deletes
+    it whatever the outcome (it is never retried), and until its run is over the host's lease
+    keeps every other run from sending what was queued after it. Returns how many."""
     cur = await conn.execute(
-        "DELETE FROM deliveries WHERE host = ? AND state = 'pending' AND activity_id LIKE ?",
-        (host, activity_pattern),
+        f"DELETE FROM deliveries WHERE {where} AND state = 'pending' AND locked_until IS NULL",
+        params,
     )
-    return cur.rowcount
+    gone = cur.rowcount
+    cur = await conn.execute(
+        f"UPDATE deliveries SET superseded = 1 WHERE {where} AND state = 'pending'"
+        " AND locked_until IS NOT NULL AND superseded = 0",
+        params,
+    )
+    return gone + cur.rowcount
+
+
+async def drop_pending_like(conn: Connection, host: str, activity_pattern: str) -> int:
+    """Remove (`_supersede`) pending deliveries to `host` whose activity id matches the SQL
+    LIKE pattern (a scan of that host's queue); returns how many."""
+    return await _supersede(conn, "host = ? AND activity_id LIKE ?", (host, activity_pattern))
 
 
 async def drop_pending(conn: Connection, host: str, activity_prefix: str) -> int:
-    """Remove pending deliveries to `host` whose activity id starts with the prefix,
-    including one being sent right now (leased): its send finishing finds no row and changes
-    nothing, so an Update on the wire is never retried after the activity that superseded it.
-    Failed deliveries stay for admins. Returns how many."""
+    """Remove (`_supersede`) pending deliveries to `host` whose activity id starts with the
+    prefix. Failed deliveries stay for admins. Returns how many."""
     # [prefix, _after_prefix) holds exactly the ids that start with it: an index range.
-    cur = await conn.execute(
-        "DELETE FROM deliveries WHERE host = ? AND activity_id >= ? AND activity_id < ?"
-        " AND state = 'pending'",
+    return await _supersede(
+        conn, "host = ? AND activity_id >= ? AND activity_id < ?",
         (host, activity_prefix, _after_prefix(activity_prefix)),
-    )
-    return cur.rowcount
+    )  # fmt: skip

@@ -223,16 +223,16 @@ async def test_a_host_with_a_delivery_in_flight_gets_nothing_more(solo, aiohttp_
     await share(a, alice)
     now = a.services.clock()
     async with a.services.db.write() as conn:
-        first = await queue_store.claim_due(conn, now, now + delivery.LEASE, 50, 8)
+        first = await queue_store.claim_due(conn, now, now + delivery.LEASE, 50, 8, "run1")
     await share(a, bob)  # queued while alice's is being sent
     later = a.services.clock()
     async with a.services.db.write() as conn:
-        second = await queue_store.claim_due(conn, later, later + delivery.LEASE, 50, 8)
+        second = await queue_store.claim_due(conn, later, later + delivery.LEASE, 50, 8, "run2")
     assert [d.host for d in first] == [fake.host] and second == []
     # Once the lease is over (the first pass died), the host is served again, in order.
     after = later + delivery.LEASE + timedelta(seconds=1)
     async with a.services.db.write() as conn:
-        third = await queue_store.claim_due(conn, after, after + delivery.LEASE, 50, 8)
+        third = await queue_store.claim_due(conn, after, after + delivery.LEASE, 50, 8, "run3")
     assert [d.id for d in third][:1] == [first[0].id] and len(third) == 2
 
 
@@ -281,7 +281,7 @@ async def test_claiming_costs_what_the_batch_holds_not_what_the_queue_holds(solo
         async with a.services.db.write() as conn:
             conn.raw.set_progress_handler(tick, 100)
             claimed = await queue_store.claim_due(
-                conn, at, at + delivery.LEASE, delivery.BATCH, delivery.CONCURRENCY
+                conn, at, at + delivery.LEASE, delivery.BATCH, delivery.CONCURRENCY, "run"
             )
             conn.raw.set_progress_handler(None, 100)
         assert len(claimed) == delivery.BATCH

@@ -88,8 +88,8 @@ async def test_a_claim_takes_no_more_hosts_than_there_is_room_for(polling):
                     conn, id=f"d{i}{n}", host=host, activity_id=f"https://a.example/{i}/{n}",
                     body="{}", now=now - timedelta(minutes=10 * i) + timedelta(seconds=n),
                 )  # fmt: skip
-        claimed = await queue_store.claim_due(conn, now, now + delivery.LEASE, 50, 2)
-        rest = await queue_store.claim_due(conn, now, now + delivery.LEASE, 50, 2)
+        claimed = await queue_store.claim_due(conn, now, now + delivery.LEASE, 50, 2, "run1")
+        rest = await queue_store.claim_due(conn, now, now + delivery.LEASE, 50, 2, "run2")
     assert [d.id for d in claimed] == ["d20", "d21", "d10", "d11"]  # both rows of each
     assert [d.id for d in rest] == ["d00", "d01"]  # the hosts being sent to are skipped
 
