@@ -113,9 +113,7 @@ async def claim_due(
 async def release_host(conn: Connection, host: str, holder: str) -> None:
     """The run of `holder` for `host` is over: another may claim the host (a no-op when the
     lease expired and another run holds it now)."""
-    await conn.execute(
-        "DELETE FROM delivery_leases WHERE host = ? AND holder = ?", (host, holder)
-    )
+    await conn.execute("DELETE FROM delivery_leases WHERE host = ? AND holder = ?", (host, holder))
 
 
 async def delivered(conn: Connection, delivery_id: str) -> None:

@@ -10,6 +10,7 @@ condition with a deadline.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from dataclasses import replace
 from datetime import timedelta
@@ -53,10 +54,8 @@ class HoldingProxy:
             what = label(json.loads(body))
             if what.startswith("Update") and not self.held_once:
                 self.held_once = self.holding = True
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self.release.wait(), LONGEST_HOLD)
-                except TimeoutError:
-                    pass
                 self.holding = False
             self.log.append(f"sent {what}")
         headers = {k: v for k, v in request.headers.items() if k.lower() not in HOP_BY_HOP}
