@@ -23,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import aiohttp
@@ -34,6 +35,7 @@ from feedserver.federation import httpsig
 from feedserver.federation.digest import make_content_digest
 from feedserver.federation.keys import generate_private_key, load_private_key
 from feedserver.federation.proofs import sign_object
+from feedserver.federation.stamps import stamp
 from tests.loopback import free_port
 
 CONTEXT = ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/data-integrity/v2"]
@@ -101,6 +103,7 @@ def _activity(base: str, key, key_id: str, n: int) -> dict:
         "describes": f"{base}/users/u{n}", "name": f"Person {n}", "summary": "payroll",
         "tag": [{"type": "Hashtag", "name": "#payroll"}],
         "feedserver:evidence": {"payroll": n % 7},
+        "updated": stamp(datetime.now(UTC)),  # the inbox applies only a stamped, newer state
     }  # fmt: skip
     return {
         "@context": CONTEXT, "id": f"{base}/activities/bench-{n}", "type": "Update",

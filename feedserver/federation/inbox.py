@@ -14,6 +14,7 @@ before its signature verifies.
 from __future__ import annotations
 
 import hashlib
+import logging
 import sqlite3
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -32,9 +33,12 @@ from feedserver.federation.keys import KeyFormatError, public_key_from_multibase
 from feedserver.federation.pinned_keys import PinnedKey
 from feedserver.federation.profiles import MAX_PROFILE_BYTES, profile_fields
 from feedserver.federation.proofs import ProofError, check_object
+from feedserver.federation.stamps import read_stamp
 from feedserver.federation.verify_worker import BAD_SIGNATURE, SIGNED_AND_PROVEN
 from feedserver.store import federation as fed_store
 from feedserver.store import federation_inbox as inbox_store
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -162,18 +166,42 @@ async def verify_proof(
 async def receive(fed: Federation, signed: Signed, body: bytes) -> bool:
     """Check and apply one delivered activity whose signature `verify_signature` accepted.
 
-    True when applied, False when this activity id was applied before. Every check that
-    needs no database runs first; then one unit of work in a group commit confirms the key,
-    records the signature (a replay is refused there, with no read before it), records the
-    activity id and applies it, all or nothing.
+    True when applied; False when this activity id was applied before, or its object's state
+    is not newer than the one we hold (its `updated`, or its Delete's `published`, against
+    the cached object or its tombstone). Every check that needs no database runs first; then
+    one unit of work in a group commit confirms the key, records the signature (a replay is
+    refused there, with no read before it), records the activity id and applies it, all or
+    nothing. A refused delivery's signature is recorded all the same: replayed later, once
+    what refused it changed (a scope granted, a key pinned), it is refused as a replay.
     """
+    try:
+        return await _receive(fed, signed, body)
+    except (BadActivity, NotAPartner, InvalidProof):
+        await _remember_refused(fed, signed)
+        raise
+
+
+async def _remember_refused(fed: Federation, signed: Signed) -> None:
+    verified = signed.signature
+    seen_key = signature_hash(verified)
+    try:
+        await fed.services.db.write_grouped(
+            lambda conn: inbox_store.remember_refused(conn, verified.created, seen_key)
+        )
+    except Exception:  # the refusal stands; only its replay protection is lost
+        log.exception("recording a refused signature failed")
+
+
+async def _receive(fed: Federation, signed: Signed, body: bytes) -> bool:
     services = fed.services
     verified, key = signed.signature, signed.key
     host = key.host
     activity = _parse(body, host)
     kind = activity["type"]
     obj = activity.get("object")
+    now = services.clock()
     object_id = ""  # what a Delete removes (the "delete" and "unpartner" handlers)
+    deleted_at = now  # and when it was deleted
     if kind == "Update" and isinstance(obj, dict) and obj.get("type") == "Application":
         if key.expires_at is not None:
             # A rotated-out key verifies for its grace period, but may not name successors:
@@ -184,6 +212,7 @@ async def receive(fed: Federation, signed: Signed, body: bytes) -> bool:
         if len(body) > MAX_PROFILE_BYTES:
             raise BadActivity(f"a shared profile is at most {MAX_PROFILE_BYTES} bytes")
         fields = profile_fields(host, obj)
+        fields["updated"] = read_stamp(obj.get("updated"), "a Profile's updated", now)
         await verify_proof(fed, obj, host, key, proven=signed.object_proven)
         handler = "profile"
     elif kind == "Delete" and obj is not None:
@@ -192,11 +221,13 @@ async def receive(fed: Federation, signed: Signed, body: bytes) -> bool:
             raise BadActivity("Delete needs the id of an object on the sending server")
         object_id = deleted
         handler = "delete"
+        # Without a stamp, the Delete is as of now: only an Update stamped later undoes it.
+        published = activity.get("published")
+        deleted_at = now if published is None else read_stamp(published, "published", now)
         if object_id == activity["actor"] and await _is_server_actor(services, host, object_id):
             handler = "unpartner"  # the partner removed us: we forget it too
     else:
         raise BadActivity(f"{kind} of this object is not accepted here")
-    now = services.clock()
     seen_key = signature_hash(verified)
     if handler == "keys":
         keys, current = await _announced_keys(services, host, obj)
@@ -222,11 +253,12 @@ async def receive(fed: Federation, signed: Signed, body: bytes) -> bool:
         elif handler == "profile":
             if not inbox_store.shares_profiles(conn, host):
                 raise NotAPartner("profiles are not shared in this partnership")
-            inbox_store.put_partner_profile(conn, **fields, now=now)
+            # An older state than the one held (a replay, an overtaken Update) changes nothing.
+            return inbox_store.put_partner_profile(conn, **fields, now=now)
         elif handler == "unpartner":
             inbox_store.delete_partner(conn, host)
         else:
-            inbox_store.delete_partner_profile(conn, host, object_id)
+            return inbox_store.delete_partner_object(conn, host, object_id, deleted_at)
         return True
 
     try:

@@ -17,6 +17,7 @@ from feedserver.federation.documents import member_url
 from feedserver.federation.errors import BadActivity
 from feedserver.federation.objects import OBJECT_CONTEXT, sign
 from feedserver.federation.server_keys import actor_url
+from feedserver.federation.stamps import stamp
 from feedserver.models import Member, Partner, Profile, Viewer
 from feedserver.store import directory as directory_store
 from feedserver.store import federation as fed_store
@@ -101,7 +102,8 @@ def profile_object(
         "summary": summary,
         "tag": [{"type": "Hashtag", "name": f"#{t}"} for t in topics],
         "feedserver:evidence": {k: int(v) for k, v in evidence.items()},
-        "updated": services.clock().strftime("%Y-%m-%dT%H:%M:%SZ"),
+        # Partners apply a profile only if it is newer than the state they hold of it.
+        "updated": stamp(services.clock()),
         **({"feedserver:field": field} if field else {}),
     }
 
@@ -135,16 +137,18 @@ async def _send(
     # Profile activities are named under the profile, so the queue can tell which member's
     # profile a pending delivery carries: a newer one replaces it (coalescing, below).
     prefix = f"{profile_url(services, member.username)}#activity-"
+    now = services.clock()
     activity = {
         "@context": OBJECT_CONTEXT,
         "id": f"{prefix}{new_id()}",
         "type": kind,
         "actor": actor_url(services.config),
         "object": obj,
+        # A Delete's time is its tombstone's on the partner: an older Update is refused.
+        "published": stamp(now),
     }
     if targets is None:
         targets = await fed_store.profile_partners(conn)
-    now = services.clock()
     for partner in targets:
         # At most one pending profile activity per member and partner: what is queued and
         # not yet being sent is superseded by this one, so a burst of evidence (or edits)

@@ -5,7 +5,9 @@ and, through `conn.raw`, the same SQL for the handshake's and the admin's transa
 
 One delivery is: its signature recorded in the replay cache (only while the key it was
 verified with is still pinned: the authoritative check behind the in-memory key cache), its
-activity id recorded (an activity is applied once), and its effect applied.
+activity id recorded (an activity is applied once), and its effect applied if it is newer
+than what we hold of its object (partners' `updated` stamps, and tombstones of deletes). A
+verified delivery that is refused still has its signature recorded (`remember_refused`).
 """
 
 from __future__ import annotations
@@ -57,27 +59,36 @@ def record_activity(
 
 def put_partner_profile(
     conn: sqlite3.Connection, *, object_id: str, host: str, actor_id: str, name: str,
-    summary: str, topics: list[str], obj: dict[str, Any], now: datetime,
+    summary: str, topics: list[str], obj: dict[str, Any], updated: datetime, now: datetime,
     counts: dict[str, int] | None = None,
-) -> None:  # fmt: skip
-    """Cache the profile and its topics (with the partner's evidence count for each)."""
-    # Only a row this partner owns is written (RETURNING says whether it was).
-    owned = conn.execute(
+) -> bool:  # fmt: skip
+    """Cache the profile and its topics (with the partner's evidence count for each), if it
+    is newer (`updated`, the partner's stamp) than what is cached of that object and than its
+    tombstone; False when it is not (a replay, or an Update overtaken), and nothing changes."""
+    stamp = rows.ts(updated)
+    # Only a newer state of a row this partner owns is written (RETURNING says whether).
+    written = conn.execute(
         "INSERT INTO partner_profiles (object_id, host, actor_id, name, summary, topics, object,"
-        " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (object_id) DO UPDATE SET"
+        " updated_at, object_updated) SELECT ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE NOT EXISTS"
+        " (SELECT 1 FROM partner_tombstones t WHERE t.object_id = ? AND t.deleted_at >= ?)"
+        " ON CONFLICT (object_id) DO UPDATE SET"
         " actor_id = excluded.actor_id, name = excluded.name, summary = excluded.summary,"
-        " topics = excluded.topics, object = excluded.object, updated_at = excluded.updated_at"
-        " WHERE partner_profiles.host = excluded.host RETURNING 1",
+        " topics = excluded.topics, object = excluded.object, updated_at = excluded.updated_at,"
+        " object_updated = excluded.object_updated"
+        " WHERE partner_profiles.host = excluded.host AND (partner_profiles.object_updated"
+        " IS NULL OR partner_profiles.object_updated < excluded.object_updated) RETURNING 1",
         (object_id, host, actor_id, name, summary, " ".join(topics),
-         json.dumps(obj, ensure_ascii=False), rows.ts(now)),
+         json.dumps(obj, ensure_ascii=False), rows.ts(now), stamp, object_id, stamp),
     ).fetchall()  # fmt: skip
-    if not owned:
-        return
+    if not written:
+        return False
+    conn.execute("DELETE FROM partner_tombstones WHERE object_id = ?", (object_id,))
     conn.execute("DELETE FROM partner_profile_topics WHERE object_id = ?", (object_id,))
     conn.executemany(
         "INSERT INTO partner_profile_topics (object_id, topic, evidence_count) VALUES (?, ?, ?)",
         [(object_id, topic, (counts or {}).get(topic, 0)) for topic in topics],
     )
+    return True
 
 
 def shares_profiles(conn: sqlite3.Connection, host: str) -> bool:
@@ -98,8 +109,37 @@ def delete_partner(conn: sqlite3.Connection, host: str) -> bool:
     return conn.execute("DELETE FROM partners WHERE host = ?", (host,)).rowcount == 1
 
 
-def delete_partner_profile(conn: sqlite3.Connection, host: str, object_id: str) -> None:
+def delete_partner_object(
+    conn: sqlite3.Connection, host: str, object_id: str, deleted_at: datetime
+) -> bool:
+    """A partner deleted one of its objects at `deleted_at` (its stamp): what we cached of it
+    goes, unless it is newer than the Delete, and a tombstone stays (the latest Delete's time)
+    so that an older Update arriving later is refused. False when a newer state is kept."""
+    stamp = rows.ts(deleted_at)
+    newer = conn.execute(
+        "SELECT 1 FROM partner_profiles WHERE host = ? AND object_id = ? AND object_updated > ?",
+        (host, object_id, stamp),
+    ).fetchone()
+    if newer is not None:
+        return False
     conn.execute("DELETE FROM partner_profiles WHERE host = ? AND object_id = ?", (host, object_id))
+    conn.execute(
+        "INSERT INTO partner_tombstones (object_id, host, deleted_at) VALUES (?, ?, ?)"
+        " ON CONFLICT (object_id) DO UPDATE SET deleted_at = max(deleted_at, excluded.deleted_at)"
+        " WHERE partner_tombstones.host = excluded.host",
+        (object_id, host, stamp),
+    )
+    return True
+
+
+def remember_refused(conn: sqlite3.Connection, created: int, signature_hash: bytes) -> None:
+    """A verified request we refused: its signature is spent all the same, so a replay of it
+    (after whatever made us refuse it changed) is refused as a replay."""
+    conn.execute(
+        "INSERT INTO seen_signatures (created, signature_hash) VALUES (?, ?)"
+        " ON CONFLICT (created, signature_hash) DO NOTHING",
+        (created, signature_hash),
+    )
 
 
 def pin_key(

@@ -1,87 +1,38 @@
 """One delivery run per receiving host, whatever supersedes what is on the wire.
 
-Real servers on loopback, B behind a real aiohttp proxy (its public URL is the proxy's, as
-behind a reverse proxy) that can hold one POST to B's inbox until the test lets it go: an
-Update held on the wire while its member unshares, and a second worker (as another server
-process would) running meanwhile. The workers are driven with run_once; every wait is on a
-condition with a deadline.
+Real servers on loopback, B behind a real aiohttp proxy (tests/federation/proxy.py) that
+holds one POST to B's inbox until the test lets it go: an Update held on the wire while its
+member unshares, and a second worker (as another server process would) running meanwhile.
+The workers are driven with run_once; every wait is on a condition with a deadline.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
-from dataclasses import replace
 from datetime import timedelta
 
-import aiohttp
 import pytest
-from aiohttp import web
 
 from feedserver.federation import delivery, partners
 from feedserver.federation.delivery import DeliveryWorker
 from feedserver.store import federation_queue as queue_store
-from tests.loopback import free_port
 
+from .proxy import Proxy
 from .servers import make_node, start
 from .test_delivery import experts, share, unshare
 from .test_delivery_order import label, members, queued
 from .test_delivery_runs import until
 
-HOP_BY_HOP = {"host", "content-length", "transfer-encoding", "connection"}
-# Longest a held POST waits for the test (under the 10 s fetch timeout): a test that fails
-# before letting it go does not leave the request hanging.
-LONGEST_HOLD = 8
-
-
-class HoldingProxy:
-    """Forwards everything to `target_port`; the first POST of a profile Update to the inbox
-    is held until `release` is set (at most LONGEST_HOLD seconds). `log` records each inbox
-    POST as it is forwarded and as its answer comes back, in order."""
-
-    def __init__(self, target_port: int) -> None:
-        self.target = f"http://127.0.0.1:{target_port}"
-        self.release = asyncio.Event()
-        self.holding = False
-        self.held_once = False
-        self.log: list[str] = []
-
-    async def handle(self, request: web.Request) -> web.Response:
-        body = await request.read()
-        what = ""
-        if request.method == "POST" and request.path == "/inbox":
-            what = label(json.loads(body))
-            if what.startswith("Update") and not self.held_once:
-                self.held_once = self.holding = True
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self.release.wait(), LONGEST_HOLD)
-                self.holding = False
-            self.log.append(f"sent {what}")
-        headers = {k: v for k, v in request.headers.items() if k.lower() not in HOP_BY_HOP}
-        async with (
-            aiohttp.ClientSession() as session,
-            session.request(
-                request.method, self.target + request.path_qs, data=body, headers=headers
-            ) as reply,
-        ):
-            answer = await reply.read()
-            if what:
-                self.log.append(f"answered {what} {reply.status}")
-            kept = {"Content-Type": reply.headers.get("Content-Type", "application/octet-stream")}
-            return web.Response(status=reply.status, body=answer, headers=kept)
-
 
 @pytest.fixture
 async def behind_proxy(aiohttp_server, tmp_path):
-    """A and B partners (profiles in scope), B reached through a HoldingProxy."""
+    """A and B partners (profiles in scope), B reached through a Proxy that holds the first
+    profile Update."""
     a, b = make_node("a", 1, tmp_path), make_node("b", 2, tmp_path)
-    proxy = HoldingProxy(b.config.port)
-    app = web.Application()
-    app.router.add_route("*", "/{tail:.*}", proxy.handle)
-    proxy_port = free_port()
-    await aiohttp_server(app, port=proxy_port)
-    b.config = replace(b.config, base_url=f"http://127.0.0.1:{proxy_port}")
+    proxy = Proxy(b.config.port, hold_first_update=True)
+    await proxy.start(aiohttp_server)
+    proxy.front(b)
     for node in (a, b):
         await start(node, aiohttp_server)
         node.fed.wake_worker.clear()  # the tests drive the workers

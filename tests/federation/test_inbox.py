@@ -19,6 +19,7 @@ from http_message_signatures import (
 from feedserver.federation import httpsig, profiles
 from feedserver.federation.digest import make_content_digest
 from feedserver.federation.proofs import sign_object
+from feedserver.federation.stamps import stamp
 
 TABLES = ("partner_profiles", "inbox_activities", "seen_signatures")
 
@@ -32,6 +33,7 @@ def profile_update(node, username="alice", topic="payroll", activity="1"):
         "describes": f"{node.url}/users/{username}", "name": username.title(),
         "summary": "knows things", "tag": [{"type": "Hashtag", "name": f"#{topic}"}],
         "feedserver:evidence": {topic: 3, "other": 9, "title": "secret"},
+        "updated": stamp(datetime.now(UTC)),
     }  # fmt: skip
     signed = sign_object(obj, node.key, node.key_id)
     return {
@@ -110,13 +112,16 @@ def _viewer(member):
 
 
 async def test_rejections_store_nothing(trio):
+    """Nothing but, for a request whose signature verified, that signature: spent, so that
+    its replay is refused as one even if what refused it changes."""
     a, b, c = trio
     before = await counts(b)
 
-    async def expect(status, headers, body, problem):
+    async def expect(status, headers, body, problem, verified=False):
         got, content_type, text = await post(b, headers, body)
         assert (got, content_type) == (status, "application/problem+json"), text
         assert json.loads(text)["type"] == f"/problems/{problem}"
+        before[2] += verified
         assert await counts(b) == before
 
     good = profile_update(a)
@@ -135,11 +140,11 @@ async def test_rejections_store_nothing(trio):
                  "signature-rejected")  # fmt: skip
     # A's pinned key, but the activity claims an actor on C's server.
     forged = dict(good, actor=f"{c.url}/actor")
-    await expect(403, *signed_post(a, b, forged), "not-a-partner")
+    await expect(403, *signed_post(a, b, forged), "not-a-partner", verified=True)
     # The object's proof altered by one character.
     altered = json.loads(json.dumps(good))
     altered["object"]["summary"] = "knows thingz"
-    await expect(422, *signed_post(a, b, altered), "invalid-proof")
+    await expect(422, *signed_post(a, b, altered), "invalid-proof", verified=True)
     # A body over 1 MiB.
     big = json.dumps(dict(good, padding="x" * (1024 * 1024))).encode()
     got, _, _ = await post(b, signed_post(a, b, good, body=big)[0], big)
@@ -166,6 +171,7 @@ async def test_signed_bodies_that_are_not_json_are_refused_and_store_nothing(tri
         got, content_type, text = await post(b, *signed_post(a, b, None, body=body))
         assert (got, content_type) == (422, "application/problem+json"), (body[:40], text)
         assert json.loads(text)["type"] == "/problems/bad-activity"
+        before[2] += 1  # the refused signature is spent; nothing else is stored
         assert await counts(b) == before
 
 

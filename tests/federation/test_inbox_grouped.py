@@ -27,9 +27,10 @@ async def test_concurrent_deliveries_each_all_or_nothing(trio):
     statuses = [status for status, _, _ in results]
     assert sorted(statuses[:12] + [statuses[13]]) == [202] * 12 + [401]  # one of the twins
     assert statuses[12] == 422
-    # Twelve profiles, twelve activities, twelve signatures: the bad one and the replay left
-    # nothing behind, even though they may have shared a transaction with good ones.
-    assert await counts(b) == [12, 12, 12]
+    # Twelve profiles, twelve activities: the bad one and the replay left nothing behind,
+    # even though they may have shared a transaction with good ones, but the bad one's
+    # signature, spent (thirteen signatures).
+    assert await counts(b) == [12, 12, 13]
 
 
 async def test_key_removed_by_another_process_is_refused(trio):
@@ -44,7 +45,8 @@ async def test_key_removed_by_another_process_is_refused(trio):
     status, content_type, text = await post(b, *signed_post(a, b, profile_update(a, "zed")))
     assert (status, content_type) == (403, "application/problem+json"), text
     assert json.loads(text)["type"] == "/problems/not-a-partner"
-    assert await counts(b) == [0, before[1], before[2]]  # cascade emptied profiles; no new rows
+    # The cascade emptied profiles; no new rows but the refused signature, spent.
+    assert await counts(b) == [0, before[1], before[2] + 1]
 
 
 async def test_removed_partner_through_the_api_is_refused_at_once(trio):

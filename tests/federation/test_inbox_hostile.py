@@ -79,7 +79,8 @@ async def test_malformed_signed_activities_are_4xx_and_store_nothing(trio):
         assert status == 422, (depth, text)
     huge = _resigned(a, profile_update(a, activity="x3"), summary="x" * (70 * 1024))
     await _problem(b, *signed_post(a, b, huge), 422, "bad-activity")
-    assert await counts(b) == before
+    # Nothing stored but the six refused signatures, spent (each verified).
+    assert await counts(b) == [before[0], before[1], before[2] + 6]
 
 
 async def test_partner_strings_and_counts_are_bounded_and_cleaned(trio):
@@ -120,6 +121,7 @@ async def test_a_rotated_out_key_cannot_announce_keys(trio):
     takeover = _announcement(a, [(evil_id, evil, False)], 2)
     before = await counts(b)
     await _problem(b, *signed_post(a, b, takeover, key=a.key), 403, "not-a-partner")
+    before[2] += 1  # its signature, spent
     assert await _pinned(b) == after_rotation and await counts(b) == before
     # The old key still verifies what it signed during its grace period (a profile).
     assert (await post(b, *signed_post(a, b, profile_update(a, activity="grace"))))[0] == 202
@@ -131,7 +133,7 @@ async def test_profiles_outside_the_receivers_scope_are_refused(trio):
         await conn.execute("UPDATE partners SET profiles = 0 WHERE host = ?", (a.host,))
     before = await counts(b)
     await _problem(b, *signed_post(a, b, profile_update(a)), 403, "not-a-partner")
-    assert await counts(b) == before
+    assert await counts(b) == [before[0], before[1], before[2] + 1]  # its signature, spent
 
 
 async def test_a_partner_ending_the_partnership_is_forgotten(trio):

@@ -157,7 +157,7 @@ async def test_directory_lists_partners_experts_after_ours_with_their_organizati
     await services.db.write_grouped(lambda conn: inbox_store.put_partner_profile(
         conn, object_id="https://partner.example/users/pat/profile", host=partner.host,
         actor_id="https://partner.example/users/pat", name=f"Pat {HOSTILE}",
-        summary="Runs payroll at the partner", topics=["payroll"], obj={}, now=now,
+        summary="Runs payroll at the partner", topics=["payroll"], obj={}, updated=now, now=now,
         counts={"payroll": 4},
     ))  # fmt: skip
     alice_api, bob_api = await admin.add_member("alice"), await admin.add_member("bob")
