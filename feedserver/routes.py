@@ -145,6 +145,7 @@ def federation_routes() -> list[web.RouteDef]:
         web.get("/nodeinfo/2.1", federation.nodeinfo),
         web.get("/actor", federation.application_actor),
         web.get("/users/{username}", federation.person_actor),
+        web.get(federation.CONTEXT_PATH, federation.context_document),
         web.post("/inbox", federation.post_inbox),
         web.post("/federation/handshake", federation.post_handshake),
         web.get(f"{API}/admin/partners", federation_admin.list_partners),

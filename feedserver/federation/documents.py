@@ -1,9 +1,16 @@
 """Discovery documents: WebFinger (RFC 7033), NodeInfo 2.1, the server's ActivityPub
 `Application` actor and members' `Person` actors — public fields only — with keys as
-FEP-521a Multikeys in `assertionMethod`."""
+FEP-521a Multikeys in `assertionMethod`, and the JSON-LD context of our own terms.
+
+Actors name the DID context, which defines `assertionMethod` (the multikey context defines
+only `Multikey` and its members): without it a JSON-LD processor (Fedify, Digital Bazaar's
+libraries) drops `assertionMethod` and finds no key at all."""
 
 from __future__ import annotations
 
+import json
+from functools import cache
+from importlib import resources
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -15,9 +22,13 @@ from feedserver.models import Member
 from feedserver.store import profiles as profile_store
 
 AS_CONTEXT = "https://www.w3.org/ns/activitystreams"
+DID_CONTEXT = "https://www.w3.org/ns/did/v1"
 MULTIKEY_CONTEXT = "https://w3id.org/security/multikey/v1"
 DI_CONTEXT = "https://w3id.org/security/data-integrity/v2"
-ACTOR_CONTEXT = [AS_CONTEXT, MULTIKEY_CONTEXT]
+# Our own terms (`feedserver:evidence`, ...), served by every server at this path from the
+# copy in the package (feedserver-v1.jsonld). Their IRIs are the `feedserver:` ones they
+# always expanded to, so objects signed before the context existed mean the same.
+CONTEXT_PATH = "/ns/v1"
 NODEINFO_REL = "http://nodeinfo.diaspora.software/ns/schema/2.1"
 NODEINFO_PROFILE = 'application/json; profile="http://nodeinfo.diaspora.software/ns/schema/2.1#"'
 SOFTWARE_VERSION = "0.1.0"
@@ -35,13 +46,34 @@ def our_host(config: Config) -> str:
     return urlsplit(config.public_url).netloc.lower()
 
 
-def multikeys(keys: ServerKeys) -> list[dict[str, Any]]:
+def context_url(config: Config) -> str:
+    return f"{config.public_url}{CONTEXT_PATH}"
+
+
+@cache
+def feedserver_context() -> dict[str, Any]:
+    """The JSON-LD context document of our own terms, as bundled."""
+    text = resources.files("feedserver.federation").joinpath("feedserver-v1.jsonld").read_text()
+    doc: dict[str, Any] = json.loads(text)
+    return doc
+
+
+def actor_context(config: Config) -> list[str]:
+    return [AS_CONTEXT, DID_CONTEXT, MULTIKEY_CONTEXT, context_url(config)]
+
+
+def multikeys(keys: ServerKeys, controller: str | None = None) -> list[dict[str, Any]]:
+    """The server's published keys as Multikeys of `controller` (the server actor unless
+    named). FEP-521a: a key under an actor's assertionMethod is controlled by that actor, so
+    a member's actor publishes the server's keys (which sign for its members) under ids of
+    its own, `{member}#{name}`; signatures and proofs name the server actor's ids."""
+    owner = controller or actor_url(keys.config)
     out = []
     for key in keys.published():
         doc = {
-            "id": key.key_id,
+            "id": key.key_id if controller is None else f"{owner}#{key.name}",
             "type": "Multikey",
-            "controller": actor_url(keys.config),
+            "controller": owner,
             "publicKeyMultibase": key.public_multibase,
         }
         if key.expires_at is not None:
@@ -53,7 +85,7 @@ def multikeys(keys: ServerKeys) -> list[dict[str, Any]]:
 def application_actor(keys: ServerKeys) -> dict[str, Any]:
     config = keys.config
     return {
-        "@context": ACTOR_CONTEXT,
+        "@context": actor_context(config),
         "id": actor_url(config),
         "type": "Application",
         "preferredUsername": our_host(config),
@@ -68,16 +100,17 @@ def application_actor(keys: ServerKeys) -> dict[str, Any]:
 def person_actor(keys: ServerKeys, member: Member) -> dict[str, Any]:
     """Public fields only: username, display name and the server key that signs for them."""
     config = keys.config
+    url = member_url(config, member.username)
     return {
-        "@context": ACTOR_CONTEXT,
-        "id": member_url(config, member.username),
+        "@context": actor_context(config),
+        "id": url,
         "type": "Person",
         "preferredUsername": member.username,
         "name": member.display_name,
         "inbox": inbox_url(config),
         "endpoints": {"sharedInbox": inbox_url(config)},
         "attributedTo": actor_url(config),  # the organization's server speaks for its members
-        "assertionMethod": multikeys(keys),
+        "assertionMethod": multikeys(keys, controller=url),
     }
 
 

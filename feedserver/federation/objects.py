@@ -7,14 +7,20 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from feedserver.config import Config
 from feedserver.domain.services import Services
-from feedserver.federation.documents import AS_CONTEXT, DI_CONTEXT, member_url
+from feedserver.federation.documents import AS_CONTEXT, DI_CONTEXT, context_url, member_url
 from feedserver.federation.proofs import sign_object
 from feedserver.models import FaqPage, Post
 from feedserver.store import federation_objects as object_store
 from feedserver.store.db import Connection
 
 OBJECT_CONTEXT = [AS_CONTEXT, DI_CONTEXT]
+
+
+def object_context(config: Config) -> list[str]:
+    """What our signed objects name: OBJECT_CONTEXT and the context of our own terms."""
+    return [*OBJECT_CONTEXT, context_url(config)]
 
 
 def _when(moment: datetime) -> str:
@@ -28,7 +34,7 @@ def post_url(services: Services, post_id: str) -> str:
 def post_object(services: Services, post: Post) -> dict[str, Any]:
     base = services.config.public_url
     obj: dict[str, Any] = {
-        "@context": OBJECT_CONTEXT,
+        "@context": object_context(services.config),
         "id": post_url(services, post.id),
         "type": "Question" if post.kind == "question" else "Note",
         "attributedTo": member_url(services.config, post.author_username),
@@ -67,7 +73,7 @@ async def store_post_proof(conn: Connection, services: Services, post: Post) -> 
 def page_object(services: Services, page: FaqPage) -> dict[str, Any]:
     base = services.config.public_url
     obj: dict[str, Any] = {
-        "@context": OBJECT_CONTEXT,
+        "@context": object_context(services.config),
         "id": f"{base}/groups/{page.group_name}/pages/{page.slug}",
         "type": "Article",
         "attributedTo": member_url(services.config, page.updated_by_username),

@@ -15,7 +15,7 @@ from feedserver.federation.client import host_of
 from feedserver.federation.delivery import enqueue
 from feedserver.federation.documents import member_url
 from feedserver.federation.errors import BadActivity
-from feedserver.federation.objects import OBJECT_CONTEXT, sign
+from feedserver.federation.objects import OBJECT_CONTEXT, object_context, sign
 from feedserver.federation.server_keys import actor_url
 from feedserver.federation.stamps import stamp
 from feedserver.models import Member, Partner, Profile, Viewer
@@ -93,7 +93,7 @@ def profile_object(
 ) -> dict[str, Any]:  # fmt: skip
     """An ActivityStreams `Profile` describing the member; evidence as counts only."""
     return {
-        "@context": OBJECT_CONTEXT,
+        "@context": object_context(services.config),
         "id": profile_url(services, member.username),
         "type": "Profile",
         "describes": member_url(services.config, member.username),

@@ -17,6 +17,7 @@ from feedserver.models import Member
 
 ACTIVITY_JSON = "application/activity+json"
 JRD_JSON = "application/jrd+json"
+CONTEXT_PATH = documents.CONTEXT_PATH
 
 
 def _json(doc: dict[str, Any], content_type: str, status: int = 200) -> web.Response:
@@ -74,6 +75,11 @@ async def nodeinfo(request: web.Request) -> web.Response:
 
 async def application_actor(request: web.Request) -> web.Response:
     return _json(documents.application_actor(request.app[appkeys.FEDERATION].keys), ACTIVITY_JSON)
+
+
+async def context_document(request: web.Request) -> web.Response:
+    """The JSON-LD context of our own terms, named by our actors and objects."""
+    return _json(documents.feedserver_context(), "application/ld+json")
 
 
 async def person_actor(request: web.Request) -> web.Response:
