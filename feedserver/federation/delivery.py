@@ -2,8 +2,10 @@
 
 One row per receiving server, sent first-in-first-out per host: a host's deliveries go in
 the order they were queued, one at a time, in a run of the host's own (a slow partner holds
-up nobody else's), and a host whose oldest delivery is not due yet gets nothing (so an
-Update is never overtaken by the Delete after it, and a Retry-After pauses the whole host).
+up nobody else's) that holds the host's lease in the database (no other run, in this
+process or another, sends to it meanwhile), and a host whose oldest delivery is not due yet
+gets nothing (so an Update is never overtaken by the Delete after it, and a Retry-After
+pauses the whole host).
 Failures back off exponentially with jitter (at least as long as the partner's Retry-After,
 at most `delivery_max_backoff_seconds`); a 4xx other than 408/429 is final and the host's
 later deliveries go on; a delivery whose next attempt would fall after
