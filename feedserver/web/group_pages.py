@@ -38,7 +38,10 @@ async def group_create(request: web.Request) -> web.StreamResponse:
             raise ValidationFailed([{"field": "visibility", "message": "pick one of the list"}])
         if not values["title"]:
             raise ValidationFailed([{"field": "title", "message": "give the group a title"}])
-        group = await groups.create(services, viewer, **values)
+        group = await groups.create(
+            services, viewer, name=values["name"], title=values["title"],
+            description=values["description"], visibility=values["visibility"],
+        )  # fmt: skip
     except (ValidationFailed, Conflict) as error:
         errors = (
             forms.field_errors(error)
