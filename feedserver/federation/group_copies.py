@@ -14,7 +14,7 @@ import re
 import sqlite3
 from typing import Any
 
-from feedserver.domain.text import clean_text, normalize_tag
+from feedserver.domain.text import clean_text, normalize_tag, sanitize_foreign_html
 from feedserver.federation import inbox
 from feedserver.federation.client import host_of
 from feedserver.federation.context import Federation
@@ -74,7 +74,7 @@ def _author(attributed: str) -> str:
     return f"{username}@{host_of(base)}" if base and username else attributed
 
 
-def _post_fields(obj: dict[str, Any], url: str) -> dict[str, Any]:
+def _post_fields(obj: dict[str, Any], url: str, own_origin: str) -> dict[str, Any]:
     object_id, attributed = obj.get("id"), obj.get("attributedTo")
     if not isinstance(object_id, str) or not isinstance(attributed, str):
         raise BadActivity("a post needs an id and attributedTo")
@@ -95,7 +95,8 @@ def _post_fields(obj: dict[str, Any], url: str) -> dict[str, Any]:
         "object_id": object_id, "group_actor": url,
         "parent_id": parent if isinstance(parent, str) else None, "kind": kind,
         "author": _author(attributed), "title": _text(obj, "name", 300),
-        "body_html": _text(obj, "content", MAX_TEXT), "tags": " ".join(tags[:20]),
+        "body_html": sanitize_foreign_html(_text(obj, "content", MAX_TEXT), own_origin),
+        "tags": " ".join(tags[:20]),
         "published": published[:40], "updated": updated[:40], "obj": obj,
     }  # fmt: skip
 
@@ -116,7 +117,7 @@ async def receive(
         await inbox.verify_proof(fed, obj, host, signed.key, proven=signed.object_proven)
         group = await _group_state(fed, host, obj, url)
     elif kind in ("Create", "Update") and isinstance(obj, dict):
-        post = _post_fields(obj, url)
+        post = _post_fields(obj, url, services.config.public_url)
         await inbox.verify_proof(fed, obj, host, signed.key, proven=signed.object_proven)
     elif kind == "Delete":
         deleted = obj.get("id") if isinstance(obj, dict) else obj  # type: ignore[assignment]
@@ -141,7 +142,9 @@ async def receive(
         if not inbox_store.record_activity(conn, activity["id"], host, kind, now):
             return False
         if group is not None:
-            if group["members"]:
+            if cached_store.holds_newer(conn, url, group["version"]):
+                pass  # a late or replayed older state: what we hold stays
+            elif group["members"]:
                 cached_store.put_group(conn, **group, now=now)
             else:  # none of our members remain: keep nothing of it
                 cached_store.delete_group(conn, host, url)

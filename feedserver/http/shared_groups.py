@@ -8,9 +8,11 @@ from typing import Any
 from aiohttp import web
 
 from feedserver import appkeys
-from feedserver.domain import cached_groups, group_sharing
+from feedserver.domain import cached_groups, feeds, group_sharing
 from feedserver.domain.access import SharedGroupAccess
+from feedserver.errors import NotFound, Unauthorized
 from feedserver.federation import group_sharing as sharing
+from feedserver.feeds import shared_atom
 from feedserver.http import auth
 from feedserver.http.paging import page_params, paged_response
 from feedserver.http.render import group_member, when
@@ -56,10 +58,26 @@ def cached_post(g: CachedGroup, p: CachedPost) -> dict[str, Any]:
 
 async def get_group(request: web.Request) -> web.Response:
     viewer = await auth.signed_in(request)
-    found = await cached_groups.get(
-        request.app[appkeys.SERVICES], viewer, request.match_info["name"]
-    )
-    return web.json_response(cached_group(found.group, found))
+    services = request.app[appkeys.SERVICES]
+    found = await cached_groups.get(services, viewer, request.match_info["name"])
+    doc = cached_group(found.group, found)
+    doc["feed_url"] = await feeds.group_feed_url(services, viewer, found.group.address)
+    return web.json_response(doc)
+
+
+async def group_feed(request: web.Request) -> web.Response:
+    """/feeds/groups/{name}@{host}.atom?token=...: 404 for anything but a member's token."""
+    services = request.app[appkeys.SERVICES]
+    token = request.query.get("token")
+    try:
+        group, posts = await cached_groups.feed(services, token, request.match_info["name"])
+    except (NotFound, Unauthorized):
+        return web.Response(status=404, headers={"Cache-Control": "no-store"})
+    body = shared_atom.render(group, posts, services.config.public_url, token or "")
+    return web.Response(
+        body=body, content_type="application/atom+xml", charset="utf-8",
+        headers={"Cache-Control": "private, no-cache"},
+    )  # fmt: skip
 
 
 async def list_posts(request: web.Request) -> web.Response:

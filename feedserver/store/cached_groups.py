@@ -24,10 +24,7 @@ def put_group(
 ) -> bool:  # fmt: skip
     """Insert or replace the group and its members here [(member id, role)]; False (nothing
     changed) when what we hold is newer."""
-    row = conn.execute(
-        "SELECT version FROM cached_groups WHERE actor_id = ?", (actor_id,)
-    ).fetchone()
-    if row is not None and row[0] > version:
+    if holds_newer(conn, actor_id, version):
         return False
     conn.execute(
         "INSERT INTO cached_groups (actor_id, host, name, title, description, version,"
@@ -43,6 +40,14 @@ def put_group(
         [(actor_id, member_id, role) for member_id, role in members],
     )
     return True
+
+
+def holds_newer(conn: sqlite3.Connection, actor_id: str, version: int) -> bool:
+    """Whether the copy held is of a newer version than `version`."""
+    row = conn.execute(
+        "SELECT version FROM cached_groups WHERE actor_id = ?", (actor_id,)
+    ).fetchone()
+    return row is not None and int(row[0]) > version
 
 
 def delete_group(conn: sqlite3.Connection, host: str, actor_id: str) -> None:
