@@ -179,10 +179,11 @@ async def handshake(
                 raise InviteRejected()
             await _check_repeat(conn, invite, existing, claimed.actor_id, signing_key)
         else:
-            scopes = await fed_store.use_invite(conn, secret_hash, now, used_by=host)
-            if scopes is None:  # used or expired meanwhile
+            profiles = await fed_store.use_invite(conn, secret_hash, now, used_by=host)
+            if profiles is None:  # used or expired meanwhile
                 raise InviteRejected()
-            partner = replace(partner, profiles=scopes[0], groups=scopes[1])
+            # The groups scope is the invite's as read above (an invite's scope never changes).
+            partner = replace(partner, profiles=profiles, groups=invite.groups)
             await fed_store.upsert_partner(conn, partner)
             for key_id, value in presented.items():
                 inbox_store.pin_key(conn.raw, host, key_id, value, now)

@@ -73,16 +73,16 @@ async def unexpired_invite(conn: Connection, secret_hash: str, now: datetime) ->
 
 async def use_invite(
     conn: Connection, secret_hash: str, now: datetime, used_by: str | None = None
-) -> tuple[bool, bool] | None:
-    """Mark an open invite used (by host `used_by`); its scopes (profiles, groups), or None
-    when unknown, used or expired."""
+) -> bool | None:
+    """Mark an open invite used (by host `used_by`); its `profiles` scope, or None when
+    unknown, used or expired."""
     async with conn.execute(
         "UPDATE partner_invites SET used_at = ?, used_by = ? WHERE secret_hash = ?"
-        " AND used_at IS NULL AND expires_at > ? RETURNING profiles, groups",
+        " AND used_at IS NULL AND expires_at > ? RETURNING profiles",
         (rows.ts(now), used_by, secret_hash, rows.ts(now)),
     ) as cur:
         row = await cur.fetchone()
-    return (bool(row[0]), bool(row[1])) if row else None
+    return bool(row[0]) if row else None
 
 
 def _partner(row: sqlite3.Row) -> Partner:
