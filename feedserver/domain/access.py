@@ -230,6 +230,13 @@ def may_discover_member(sharing: str) -> bool:
     return sharing == "partners"
 
 
+def may_resolve_for_group_partner(*, suspended: bool) -> bool:
+    """A partner sharing groups with us (its signed WebFinger request) may resolve any of our
+    members an owner there adds to a group, whatever their profile's sharing; a suspended
+    member is not found. It learns that the username exists, nothing more."""
+    return not suspended
+
+
 def partner_read_scope() -> ReadScope:
     """What partner servers may learn about local groups' content when it is summarised (the
     topics of a shared profile): what any local member may read, i.e. org groups. Never a

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import re
 from typing import Any
-from urllib.parse import quote
 
 from feedserver.domain import group_sharing
 from feedserver.domain.events import PostDeleted, PostWritten, SharedGroupChanged
@@ -67,10 +66,8 @@ async def _webfinger(fed: Federation, username: str, host: str) -> str:
         partner = await fed_store.partner(conn, host)
     if partner is None:
         raise NotFound("No such member")
-    url = (
-        f"{partner.base_url}/.well-known/webfinger?resource="
-        f"{quote(f'acct:{username}@{host}', safe='')}"
-    )
+    # Unescaped (":" and "@" may stand in a query): the URL signed is the URL received.
+    url = f"{partner.base_url}/.well-known/webfinger?resource=acct:{username}@{host}"
     reply = await fed.client.request("GET", url, [host])  # PartnerUnreachable: 502
     if reply.status != 200:
         raise NotFound(f"No member {username} on {host} (is their profile discoverable?)")

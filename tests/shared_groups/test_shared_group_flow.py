@@ -19,14 +19,6 @@ async def login(node, username):
     return body["token"]
 
 
-async def discoverable(node, username, token):
-    """A member of B is found by WebFinger once their profile is shared with partners."""
-    profile = {"headline": "", "topics": [], "sharing": "partners"}
-    status, body = await node.call("PUT", f"/api/v1/members/{username}/profile", profile,
-                                   token=token)  # fmt: skip
-    assert status == 200, body
-
-
 async def drain(*nodes):
     """Run each server's delivery worker until nothing is due (a bounded number of passes)."""
     for _ in range(5):
@@ -52,8 +44,6 @@ async def setup_group(a, b, c):
     alice = await login(a, "alice")
     bob = await login(b, "bob")
     carol = await login(b, "carol")
-    await discoverable(b, "bob", bob)
-    await discoverable(b, "carol", carol)
     group = {"name": "payroll-pros", "title": "Payroll pros", "visibility": "partners",
              "partners": [b.host]}  # fmt: skip
     status, body = await a.call("POST", "/api/v1/groups", group, token=alice)
@@ -157,3 +147,22 @@ async def test_last_member_removed_and_partner_dropped(trio):
     assert await b.count("cached_groups") == 0
     status, body = await a.call("GET", "/api/v1/groups/payroll-pros/members", token=alice)
     assert [m["username"] for m in body["items"]] == ["alice"]
+
+
+async def test_remote_members_resolve_by_signed_webfinger_only(trio):
+    """bob shares no profile: anyone asking B's WebFinger gets 404, a groups partner's signed
+    request finds him; a host the group is not shared with, or a missing user, is refused."""
+    a, b, c = trio
+    alice, bob, carol = await setup_group(a, b, c)
+    status, _ = await b.call("GET", f"/.well-known/webfinger?resource=acct:bob@{b.host}")
+    assert status == 404
+    status, body = await a.call("PUT", f"/api/v1/groups/payroll-pros/members/nobody@{b.host}",
+                                {"role": "member"}, token=alice)  # fmt: skip
+    assert status == 404
+    status, body = await a.call("PUT", f"/api/v1/groups/payroll-pros/members/carol@{c.host}",
+                                {"role": "member"}, token=alice)  # fmt: skip
+    assert status == 422 and c.host in json.dumps(body)
+    assert await a.count("remote_members") == 0
+    status, body = await a.call("PUT", f"/api/v1/groups/payroll-pros/members/bob@{b.host}",
+                                {"role": "mentor"}, token=alice)  # fmt: skip
+    assert status == 200 and body["role"] == "mentor"
