@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from feedserver.domain import access
 from feedserver.federation import inbox
 from feedserver.federation.context import Federation
-from feedserver.federation.errors import SignatureRejected
+from feedserver.federation.errors import NotAPartner, SignatureRejected
 from feedserver.models import Member
 from feedserver.store import federation as fed_store
 from feedserver.store import members as members_store
@@ -23,7 +23,7 @@ async def signed_by_groups_partner(fed: Federation, url: str, headers: Mapping[s
         return False
     try:
         screened = await inbox.screen_signature(fed, "GET", url, headers)
-    except (SignatureRejected, inbox.NotAPartner):
+    except (SignatureRejected, NotAPartner):
         return False
     if not await fed.verifier.verify(
         screened.key.public_key, screened.signature.signature_bytes, screened.base
