@@ -166,3 +166,32 @@ async def test_remote_members_resolve_by_signed_webfinger_only(trio):
     status, body = await a.call("PUT", f"/api/v1/groups/payroll-pros/members/bob@{b.host}",
                                 {"role": "mentor"}, token=alice)  # fmt: skip
     assert status == 200 and body["role"] == "mentor"
+
+
+async def test_access_matrix_on_a_and_c(trio):
+    """On A the shared group reads like a private one to non-members; C's members (a partner
+    the group is not shared with) see nothing of it on C."""
+    a, b, c = trio
+    alice, bob, _ = await setup_group(a, b, c)
+    await a.call("PUT", f"/api/v1/groups/payroll-pros/members/bob@{b.host}", {"role": "member"},
+                 token=alice)  # fmt: skip
+    await a.call("POST", "/api/v1/groups/payroll-pros/posts",
+                 {"kind": "question", "title": SECRET, "body": "How?"}, token=alice)  # fmt: skip
+    await drain(a, b, c)
+    dave = await login(a, "dave")
+    erin = await login(c, "erin")
+    for node, token in ((a, dave), (c, erin), (c, c.admin_token)):
+        status, body = await node.call("GET", "/api/v1/groups", token=token)
+        assert status == 200 and "payroll-pros" not in json.dumps(body)
+        status, body = await node.call("GET", "/api/v1/search?q=Quarterly", token=token)
+        assert status == 200 and SECRET not in json.dumps(body)
+        for path in ("/api/v1/groups/payroll-pros", "/api/v1/groups/payroll-pros/posts",
+                     f"/api/v1/groups/payroll-pros@{a.host}",
+                     f"/api/v1/groups/payroll-pros@{a.host}/posts"):  # fmt: skip
+            status, body = await node.call("GET", path, token=token)
+            assert status == 404 and SECRET not in json.dumps(body), (node.name, path)
+    # Pages too: nothing on any server for an outsider.
+    for node, token in ((a, None), (b, None), (c, None)):
+        status, body = await node.call("GET", f"/groups/payroll-pros@{a.host}", token=token)
+        assert SECRET not in str(body)
+    assert await c.count("cached_posts") == 0
