@@ -11,7 +11,7 @@ from feedserver.domain.text import normalize_tag
 from feedserver.errors import Conflict, FeedserverError, NotFound, ValidationFailed
 from feedserver.http.paging import decode_cursor, encode_cursor
 from feedserver.models import ROLES, TOP_LEVEL_KINDS, VISIBILITIES
-from feedserver.web import feed_links, forms, render, session
+from feedserver.web import feed_links, forms, render, session, shared_group_pages
 
 POSTS_SHOWN = 20
 KIND_LABELS = {"question": "Questions", "story": "Stories", "tip": "Tips", "note": "Notes"}
@@ -64,6 +64,8 @@ async def _group_page(
     request: web.Request, *, status: int = 200, ask: dict[str, str] | None = None,
     errors: dict[str, str] | None = None, add: dict[str, str] | None = None,
 ) -> web.Response:  # fmt: skip
+    if "@" in request.match_info["name"]:  # a partner's group held here: name@host
+        return await shared_group_pages.group_page(request)
     viewer = await session.signed_in(request)
     services = request.app[appkeys.SERVICES]
     name = request.match_info["name"]
