@@ -101,3 +101,28 @@ async def test_partner_without_groups_scope_sends_no_group(trio):
     assert await b.count("cached_groups") == 0
     status, body = await b.call("GET", "/api/v1/groups", token=bob)
     assert c.host not in str(body)
+
+
+async def test_hostile_b_cannot_write_into_a(trio):
+    """Writes from member servers are not accepted yet: whatever B sends into A's group, as
+    bob (a member), as a non-member or as A, is refused; nothing is stored or relayed."""
+    a, b, c = trio
+    alice, bob, _ = await setup_group(a, b, c)
+    await a.call("PUT", f"/api/v1/groups/payroll-pros/members/bob@{b.host}", {"role": "member"},
+                 token=alice)  # fmt: skip
+    await drain(a, b, c)
+    url = f"{a.url}/groups/payroll-pros"
+    before = (
+        await a.count("posts"),
+        await a.count("deliveries"),
+        await a.count("inbox_activities"),
+    )
+    as_bob = create_post(b, url, f"{b.url}/posts/x1", b, 7)
+    as_bob["object"]["attributedTo"] = f"{b.url}/users/bob"
+    for n, activity in enumerate((as_bob, create_post(b, url, f"{a.url}/posts/x2", b, 8),
+                                  group_update(b, url, 99, [], 9))):  # fmt: skip
+        status, _, text = await post(a, *signed_post(b, a, activity))
+        assert status == 403, (n, text)
+    after = (await a.count("posts"), await a.count("deliveries"), await a.count("inbox_activities"))
+    assert after == before
+    assert await c.count("cached_posts") == 0 and await c.count("inbox_activities") == 0
