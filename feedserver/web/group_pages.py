@@ -6,7 +6,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from feedserver import appkeys
-from feedserver.domain import groups, overview, posts
+from feedserver.domain import cached_groups, groups, overview, posts
 from feedserver.domain.text import normalize_tag
 from feedserver.errors import Conflict, FeedserverError, NotFound, ValidationFailed
 from feedserver.http.paging import decode_cursor, encode_cursor
@@ -21,8 +21,10 @@ async def group_list(request: web.Request) -> web.Response:
     viewer = await session.signed_in(request)
     cursor = decode_cursor(request.query.get("cursor"))
     found = await groups.visible(request.app[appkeys.SERVICES], viewer, after=cursor, limit=50)
+    # Partners' groups the viewer belongs to (name@host), with the first page.
+    shared = await cached_groups.mine(request.app[appkeys.SERVICES], viewer) if not cursor else []
     return await render.page(
-        request, "groups.html", groups=found.items,
+        request, "groups.html", groups=found.items, shared=shared,
         next=encode_cursor(found.next_cursor) if found.next_cursor else None,
         visibilities=VISIBILITIES, values={"visibility": "private"}, errors={},
     )  # fmt: skip

@@ -38,6 +38,10 @@ async def test_shared_group_page_on_b(trio):
     assert status == 200 and SECRET in html and "Org A" in html
     assert f"alice@{a.host}" in html and "<script>x()" not in html
     assert f"/feeds/groups/payroll-pros@{a.host}.atom?token=" in html  # autodiscovery
+    status, html = await page_as(b, "bob", "/groups")
+    assert status == 200 and f'href="/groups/payroll-pros@{a.host}"' in html
+    status, html = await page_as(b, "carol", "/groups")
+    assert status == 200 and "Payroll pros" not in html
     for node, who in ((b, "carol"), (b, "admin"), (b, None), (c, "admin"), (a, None)):
         status, html = await page_as(node, who, path)
         assert SECRET not in html and "Payroll pros" not in html, (node.name, who)
