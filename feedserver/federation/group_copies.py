@@ -86,7 +86,8 @@ def _post_fields(obj: dict[str, Any], url: str, own_origin: str) -> dict[str, An
         raise BadActivity("a post needs its kind, published and updated")
     parent = obj.get("inReplyTo")
     tags = []
-    for tag in obj.get("tag") if isinstance(obj.get("tag"), list) else []:  # type: ignore[union-attr]
+    listed = obj.get("tag")
+    for tag in listed if isinstance(listed, list) else []:
         if isinstance(tag, dict) and isinstance(tag.get("name"), str):
             slug = normalize_tag(tag["name"][:80])
             if slug and slug not in tags:
@@ -120,9 +121,10 @@ async def receive(
         post = _post_fields(obj, url, services.config.public_url)
         await inbox.verify_proof(fed, obj, host, signed.key, proven=signed.object_proven)
     elif kind == "Delete":
-        deleted = obj.get("id") if isinstance(obj, dict) else obj  # type: ignore[assignment]
-        if not isinstance(deleted, str) or host_of(deleted) != host:
+        named = obj.get("id") if isinstance(obj, dict) else obj
+        if not isinstance(named, str) or host_of(named) != host:
             raise BadActivity("Delete needs the id of an object on the sending server")
+        deleted = named
     else:
         raise BadActivity(f"{kind} is not accepted for a shared group")
     now = services.clock()
