@@ -30,6 +30,7 @@ from feedserver.federation import subscribers as federation_subscribers
 from feedserver.federation.context import Federation
 from feedserver.federation.server_keys import ServerKeys
 from feedserver.http.serving import runner_options
+from feedserver.models import Partner
 from feedserver.store import members as member_store
 from feedserver.store.db import Database
 
@@ -90,6 +91,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     invite = partner.add_parser("invite", help="print a one-time partner code (24 h)")
     invite.add_argument("--profiles", action="store_true", help="exchange expertise profiles")
+    invite.add_argument("--groups", action="store_true", help="share groups with each other")
     accept = partner.add_parser("accept", help="partner with the server that printed CODE")
     accept.add_argument("code")
     partner.add_parser("list", help="partners with their scopes and delivery health")
@@ -355,19 +357,19 @@ async def _federation_command(args: argparse.Namespace, fed: Federation) -> int:
         print(f"feedserver: new signing key {fed.keys.key_id(name)}; partners are told.")
         return 0
     if args.partner_command == "invite":
-        code, expires = await partners.invite(services, profiles=args.profiles)
+        code, expires = await partners.invite(services, profiles=args.profiles, groups=args.groups)
         print(code)
         print(f"feedserver: one-time code, valid until {expires:%Y-%m-%d %H:%M} UTC",
               file=sys.stderr)  # fmt: skip
         return 0
     if args.partner_command == "accept":
         partner = await partners.accept(fed, args.code)
-        print(f"{partner.host}\t{partner.name}\tprofiles={'yes' if partner.profiles else 'no'}")
+        print(f"{partner.host}\t{partner.name}\t{_scopes(partner)}")
         return 0
     if args.partner_command == "list":
         for p in await partners.list_partners(services):
             paused = f" paused until {p.paused_until:%Y-%m-%d %H:%M}" if p.paused_until else ""
-            print(f"{p.host}\t{p.name}\tprofiles={'yes' if p.profiles else 'no'}"
+            print(f"{p.host}\t{p.name}\t{_scopes(p)}"
                   f"\tpending={p.pending}\tfailed={p.failed}{paused}")  # fmt: skip
         return 0
     ended = await partners.end_partnership(fed, args.partner_host)
@@ -381,3 +383,7 @@ async def _federation_command(args: argparse.Namespace, fed: Federation) -> int:
               f" ({ended.error}); it keeps what it cached of ours until its admin removes"
               " this server.")  # fmt: skip
     return 0
+
+
+def _scopes(p: Partner) -> str:
+    return f"profiles={'yes' if p.profiles else 'no'}\tgroups={'yes' if p.groups else 'no'}"

@@ -8,7 +8,11 @@ so private names do not leak.
 |------------|---------------------------------------|---------------------------|
 | private    | members; admins (moderation)          | members                   |
 | org        | every signed-in local member          | members (any may join)    |
-| partners   | like private until federation lands   | members                   |
+| partners   | members, local and remote (see below) | members                   |
+
+A `partners` group is shared with the partner servers it names (each with the groups scope):
+its remote members (username@host) live there, and their server keeps a copy that only they
+read (`cached_group_access`). Locally it reads like a private group.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from dataclasses import dataclass
 
 from feedserver.errors import Forbidden, NotFound, Unauthorized
 from feedserver.models import (
+    CachedGroup,
     Group,
     Membership,
     Post,
@@ -25,6 +30,7 @@ from feedserver.models import (
     Role,
     Viewer,
 )
+from feedserver.store import cached_groups as cached_store
 from feedserver.store import groups as group_store
 from feedserver.store.db import Connection
 
@@ -131,6 +137,45 @@ def may_delete(viewer: Viewer, access: GroupAccess, post: Post) -> bool:
     return access.can_moderate or (access.can_post and viewer.member_id == post.author_id)
 
 
+# --- Groups shared with partner servers ---
+#
+# | where                     | who reads the group, its posts and its feed                |
+# |---------------------------|------------------------------------------------------------|
+# | the hosting server        | as above (its remote members read it on their own server)  |
+# | a member server (a copy)  | that server's members who are members of the group; nobody |
+# |                           | else, admins included (the group is not theirs to moderate)|
+
+
+def may_share_with_partners(group: Group) -> bool:
+    """Only a `partners` group is shared; narrowing it ends every copy."""
+    return group.visibility == "partners"
+
+
+@dataclass(frozen=True, slots=True)
+class SharedGroupAccess:
+    group: CachedGroup
+    can_read: bool
+    can_post: bool  # writes go to the hosting server; not offered on copies yet
+
+
+def cached_group_access(viewer: Viewer, group: CachedGroup) -> SharedGroupAccess:
+    member = viewer.member is not None and group.role is not None
+    return SharedGroupAccess(group=group, can_read=member, can_post=False)
+
+
+async def readable_cached_group(
+    conn: Connection, viewer: Viewer, name: str, host: str
+) -> SharedGroupAccess:
+    """A partner's group we hold a copy of, addressed name@host, or NotFound when we hold
+    none or the viewer is not one of its members."""
+    require_member(viewer)
+    found = await cached_store.by_address(conn, name, host, viewer.member_id)
+    access = cached_group_access(viewer, found) if found else None
+    if access is None or not access.can_read:
+        raise NotFound("No such group")
+    return access
+
+
 # --- Expertise profiles ---
 #
 # | sharing  | who sees the profile (directory, explanations, routing)              |
@@ -183,6 +228,13 @@ def may_discover_member(sharing: str) -> bool:
     their profile with partners exists there. Everyone else (private or org-only) is 404, like
     a username that was never taken."""
     return sharing == "partners"
+
+
+def may_resolve_for_group_partner(*, suspended: bool) -> bool:
+    """A partner sharing groups with us (its signed WebFinger request) may resolve any of our
+    members an owner there adds to a group, whatever their profile's sharing; a suspended
+    member is not found. It learns that the username exists, nothing more."""
+    return not suspended
 
 
 def partner_read_scope() -> ReadScope:

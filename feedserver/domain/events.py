@@ -91,6 +91,14 @@ class MembershipChanged:
 
 
 @dataclass(frozen=True, slots=True)
+class SharedGroupChanged:
+    """Who a group is shared with may have changed: its visibility, its partner list or its
+    remote members. Federation brings every partner's copy in line (sent, updated, deleted)."""
+
+    group_id: str
+
+
+@dataclass(frozen=True, slots=True)
 class EvidenceChanged:
     """The expertise evidence of these members changed (up or down), or what of it may be
     named changed (a group's visibility): their scores and explanations are different."""
@@ -108,6 +116,7 @@ Event = (
     | ProfileSaved
     | MembershipChanged
     | EvidenceChanged
+    | SharedGroupChanged
 )
 E = TypeVar("E", bound=Event)
 Subscriber = Callable[[Connection, Any], Awaitable[None]]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from feedserver.domain import access, expertise
+from feedserver.domain import access, expertise, group_sharing
 from feedserver.domain.access import GroupAccess
 from feedserver.domain.events import MembershipChanged
 from feedserver.domain.ids import new_id
@@ -27,6 +27,7 @@ async def create(
     title: str,
     description: str,
     visibility: str,
+    partners: list[str] | None = None,
 ) -> Group:
     access.require_member(viewer)
     assert viewer.member is not None
@@ -56,6 +57,10 @@ async def create(
             conn, MembershipChanged(group_id, viewer.member.id, role="owner")
         )
         group = await group_store.by_id(conn, group_id)
+        assert group is not None
+        if partners:
+            await group_sharing.set_partners(conn, services, group, partners, visibility)
+            group = await group_store.by_id(conn, group_id)
     assert group is not None
     return group
 
@@ -73,6 +78,7 @@ async def edit(
     title: str | None,
     description: str | None,
     visibility: str | None,
+    partners: list[str] | None = None,
 ) -> GroupAccess:
     """Owners (and admins) change a group's settings. Narrowing the visibility takes effect
     for every read path at once: they all ask the policy, and the change moves the group's
@@ -93,6 +99,11 @@ async def edit(
         )  # fmt: skip
         if visibility is not None and visibility != g.visibility:
             await expertise.on_group_visibility_changed(conn, services, g.id)
+        if partners is not None or (visibility is not None and visibility != g.visibility):
+            # Shared with other partners, or narrowed: partners' copies follow (or go).
+            await group_sharing.set_partners(
+                conn, services, g, partners, visibility or g.visibility
+            )
         return await access.readable_group(conn, viewer, name)
 
 
@@ -115,7 +126,11 @@ async def members(
         found = await group_store.members_page(
             conn, found_access.group.id, after=after, limit=limit + 1
         )
-    return Page.of(found, limit, lambda item: item.username)
+        page = Page.of(found, limit, lambda item: item.username)
+        if page.next_cursor is None:  # members on partner servers (username@host) last
+            remote = await group_sharing.remote_members(conn, found_access.group.id)
+            page = Page(page.items + remote, None)
+    return page
 
 
 async def put_member(

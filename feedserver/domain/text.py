@@ -58,6 +58,19 @@ def render_markdown(source: str, own_origin: str) -> str:
     return _foreign_images_as_links(clean, own_origin)
 
 
+def sanitize_foreign_html(html: str, own_origin: str) -> str:
+    """A partner's HTML (a post of a group shared with us), held to the same allow-list as
+    our own and with images from elsewhere as links: a partner is trusted with nothing."""
+    clean = nh3.clean(
+        html,
+        tags=_ALLOWED_TAGS,
+        attributes=_ALLOWED_ATTRIBUTES,
+        url_schemes={"http", "https", "mailto"},
+        link_rel="nofollow noopener",
+    )
+    return _foreign_images_as_links(clean, own_origin)
+
+
 # nh3 writes its output canonically: every attribute value in double quotes (with `"` as
 # &quot;), every `<` of text as &lt;. So these patterns see exactly the tags it kept.
 _TAG = re.compile(r'<img((?:\s+[a-z-]+="[^"]*")*)\s*/?>|<a\s[^>]*>|<a>|</a>')

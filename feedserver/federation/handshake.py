@@ -53,8 +53,9 @@ RESEND_AFTER = timedelta(minutes=1)
 
 
 def answer(
-    fed: Federation, accepter_id: str, secret_hash: str, profiles: bool, created: datetime | None
-) -> dict[str, Any]:
+    fed: Federation, accepter_id: str, secret_hash: str, profiles: bool, created: datetime | None,
+    groups: bool = False,
+) -> dict[str, Any]:  # fmt: skip
     """The inviter's answer, signed with its current key: the one whose fingerprint its codes
     carry (a code made before a rotation fails at the accepter's fingerprint check).
 
@@ -72,6 +73,7 @@ def answer(
         "accepter": accepter_id,
         "invite": secret_hash,
         "profiles": profiles,
+        "groups": groups,
     }
     key_id, key = fed.keys.private()
     return sign_object(doc, key, key_id, created=created)
@@ -161,7 +163,9 @@ async def handshake(
                 " publishes the signing key)"
             )
         await _resend_refused(fed, host)
-        return answer(fed, existing.actor_id, secret_hash, invite.profiles, invite.used_at)
+        return answer(
+            fed, existing.actor_id, secret_hash, invite.profiles, invite.used_at, invite.groups
+        )
     if signature.key_id not in published or any(
         published.get(key_id) != value for key_id, value in presented.items()
     ):
@@ -178,7 +182,8 @@ async def handshake(
             profiles = await fed_store.use_invite(conn, secret_hash, now, used_by=host)
             if profiles is None:  # used or expired meanwhile
                 raise InviteRejected()
-            partner = replace(partner, profiles=profiles)
+            # The groups scope is the invite's as read above (an invite's scope never changes).
+            partner = replace(partner, profiles=profiles, groups=invite.groups)
             await fed_store.upsert_partner(conn, partner)
             for key_id, value in presented.items():
                 inbox_store.pin_key(conn.raw, host, key_id, value, now)
@@ -186,9 +191,11 @@ async def handshake(
             await shared_profiles.backfill(conn, services, partner)
     if existing is not None:
         await _resend_refused(fed, host)
-        return answer(fed, existing.actor_id, secret_hash, invite.profiles, invite.used_at)
+        return answer(
+            fed, existing.actor_id, secret_hash, invite.profiles, invite.used_at, invite.groups
+        )
     pinned_keys.changed(services.db)
-    return answer(fed, partner.actor_id, secret_hash, partner.profiles, now)
+    return answer(fed, partner.actor_id, secret_hash, partner.profiles, now, partner.groups)
 
 
 async def _resend_refused(fed: Federation, host: str) -> None:
@@ -232,7 +239,11 @@ async def _check_repeat(
     row = await fed_store.partner_key_row(conn, key_id)
     if row is None or row[1] != existing.host or row[2] != value or row[3] is not None:
         raise Conflict(f"{conflict} (the request is not signed by a current key pinned for it)")
-    if existing.actor_id != actor_id or existing.profiles != invite.profiles:
+    if (existing.actor_id, existing.profiles, existing.groups) != (
+        actor_id,
+        invite.profiles,
+        invite.groups,
+    ):
         raise Conflict(f"{conflict} (it is not the partnership this invite made)")
 
 

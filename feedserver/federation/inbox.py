@@ -23,7 +23,7 @@ from typing import Any
 
 from feedserver import strictjson
 from feedserver.domain.services import Services
-from feedserver.federation import httpsig, pinned_keys
+from feedserver.federation import group_copies, httpsig, pinned_keys
 from feedserver.federation.client import host_of
 from feedserver.federation.context import Federation
 from feedserver.federation.digest import DigestError, verify_content_digest
@@ -197,6 +197,8 @@ async def _receive(fed: Federation, signed: Signed, body: bytes) -> bool:
     verified, key = signed.signature, signed.key
     host = key.host
     activity = _parse(body, host)
+    if group_copies.handles(activity):  # a group shared with us (group_copies.py)
+        return await group_copies.receive(fed, signed, activity, body)
     kind = activity["type"]
     obj = activity.get("object")
     now = services.clock()

@@ -31,14 +31,14 @@ def hash_secret(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-async def invite(services: Services, *, profiles: bool) -> tuple[str, Any]:
+async def invite(services: Services, *, profiles: bool, groups: bool = False) -> tuple[str, Any]:
     """A one-time code: our base URL, our key's fingerprint and a secret; 24 hours."""
     assert services.keys is not None and services.keys.loaded
     secret = secrets.token_urlsafe(24)
     now = services.clock()
     async with services.db.write() as conn:
         await fed_store.insert_invite(
-            conn, hash_secret(secret), profiles, now, now + INVITE_LIFETIME
+            conn, hash_secret(secret), profiles, now, now + INVITE_LIFETIME, groups
         )
     payload = {"u": services.config.public_url, "f": services.keys.fingerprint(), "s": secret}
     raw = json.dumps(payload, separators=(",", ":")).encode()

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from feedserver.domain.ids import new_id
@@ -83,10 +83,13 @@ async def accept(fed: Federation, code: str) -> Partner:
     reply = await fed.client.request("POST", f"{base}{HANDSHAKE_PATH}", [host], body)
     if reply.status != 200:
         raise InviteRejected(f"{host} refused the handshake ({reply.status}): {_why(reply)}")
+    answered = reply.json()
     profiles = answered_scope(
-        reply.json(), pinned, actor["id"], actor_url(fed.services.config), payload["s"]
+        answered, pinned, actor["id"], actor_url(fed.services.config), payload["s"]
     )
     partner = partner_from_actor(actor, profiles, fed.services.clock())
+    # The groups scope is a field of the same signed answer (an older inviter omits it).
+    partner = replace(partner, groups=answered.get("groups") is True)
     await _pin(fed.services, partner, pinned)
     fed.wake()  # profiles shared before it joined are queued for it
     return partner

@@ -10,7 +10,7 @@ from aiohttp import web
 
 from feedserver import appkeys
 from feedserver.errors import BadRequest, FeedserverError, NotFound, PayloadTooLarge
-from feedserver.federation import documents, handshake, inbox
+from feedserver.federation import documents, handshake, inbox, member_lookup
 from feedserver.http.body_deadline import read_body, reads_own_body
 from feedserver.http.metrics import METRICS
 from feedserver.models import Member
@@ -56,6 +56,15 @@ async def webfinger(request: web.Request) -> web.Response:
     elif resource.startswith(f"{config.public_url}/users/"):
         username = resource.rsplit("/", 1)[1]
     member = await _member(request, username) if username else None
+    fed = request.app[appkeys.FEDERATION]
+    if (
+        member is None
+        and username
+        and await member_lookup.signed_by_groups_partner(
+            fed, request.app[appkeys.CONFIG].public_url + request.raw_path, request.headers
+        )
+    ):  # a partner adding one of ours to a group it shares with us
+        member = await member_lookup.member_for_partner(fed, username)
     if member is None:
         raise NotFound("No such resource here")
     return _json(documents.webfinger(config, member.username), JRD_JSON)

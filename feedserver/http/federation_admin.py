@@ -23,7 +23,7 @@ def partner_doc(p: Partner) -> dict[str, Any]:
         "host": p.host,
         "base_url": p.base_url,
         "organization": p.name,
-        "scopes": {"profiles": p.profiles},
+        "scopes": {"profiles": p.profiles, "groups": p.groups},
         "created_at": when(p.created_at),
         "health": {
             "pending": p.pending,
@@ -64,8 +64,9 @@ async def create_invite(request: web.Request) -> web.Response:
     await _admin(request)
     body = await read_json(request, request.app[appkeys.SCHEMAS], "partner-invite")
     code, expires = await partners.invite(
-        request.app[appkeys.SERVICES], profiles=body.get("profiles", False)
-    )
+        request.app[appkeys.SERVICES], profiles=body.get("profiles", False),
+        groups=body.get("groups", False),
+    )  # fmt: skip
     return web.json_response({"code": code, "expires_at": when(expires)}, status=201)
 
 

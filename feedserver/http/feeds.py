@@ -26,7 +26,7 @@ from feedserver.domain.ids import is_id
 from feedserver.errors import NotFound, Unauthorized
 from feedserver.feeds import atom, gzipped
 from feedserver.feeds.cache import Answer
-from feedserver.http import auth
+from feedserver.http import auth, shared_groups
 from feedserver.http.params import tag_input
 from feedserver.models.feeds import FeedTarget
 
@@ -172,6 +172,8 @@ def _respond(request: web.Request, answer: Answer) -> web.Response:
 
 
 async def group_feed(request: web.Request) -> web.Response:
+    if "@" in request.match_info["name"]:  # a partner's group we hold a copy of
+        return await shared_groups.group_feed(request)
     services = request.app[appkeys.SERVICES]
     name, tag = request.match_info["name"], request.query.get("tag")
     return await _serve(

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiohttp import web
 
 from feedserver import appkeys
 from feedserver.domain import feeds, groups
-from feedserver.http import auth, render
+from feedserver.domain.access import GroupAccess
+from feedserver.http import auth, render, shared_groups
 from feedserver.http.paging import page_params, paged_response
 from feedserver.http.validation import read_json
 
@@ -22,10 +25,11 @@ async def create_group(request: web.Request) -> web.Response:
         title=body["title"],
         description=body.get("description", ""),
         visibility=body.get("visibility", "private"),
+        partners=body.get("partners"),
     )
     found = await groups.get(services, viewer, group.name)
     return web.json_response(
-        render.group(group, found),
+        await _group_doc(request, found),
         status=201,
         headers={"Location": f"/api/v1/groups/{group.name}"},
     )
@@ -35,14 +39,26 @@ async def list_groups(request: web.Request) -> web.Response:
     viewer = await auth.signed_in(request)
     cursor, limit = page_params(request)
     page = await groups.visible(request.app[appkeys.SERVICES], viewer, after=cursor, limit=limit)
-    return paged_response(request, [render.group(g) for g in page.items], page.next_cursor)
+    items = [render.group(g) for g in page.items]
+    if page.next_cursor is None:  # partners' groups the viewer belongs to (name@host) last
+        items += await shared_groups.mine(request)
+    return paged_response(request, items, page.next_cursor)
+
+
+async def _group_doc(request: web.Request, found: GroupAccess) -> dict[str, Any]:
+    doc = render.group(found.group, found)
+    if found.group.visibility == "partners":
+        doc["partners"] = await shared_groups.partners_of(request, found.group.id)
+    return doc
 
 
 async def get_group(request: web.Request) -> web.Response:
+    if shared_groups.is_remote(request.match_info["name"]):
+        return await shared_groups.get_group(request)
     viewer = await auth.signed_in(request)
     services = request.app[appkeys.SERVICES]
     found = await groups.get(services, viewer, request.match_info["name"])
-    doc = render.group(found.group, found)
+    doc = await _group_doc(request, found)
     doc["feed_url"] = await feeds.group_feed_url(services, viewer, found.group.name)
     return web.json_response(doc)
 
@@ -53,9 +69,9 @@ async def edit_group(request: web.Request) -> web.Response:
     found = await groups.edit(
         request.app[appkeys.SERVICES], viewer, request.match_info["name"],
         title=body.get("title"), description=body.get("description"),
-        visibility=body.get("visibility"),
+        visibility=body.get("visibility"), partners=body.get("partners"),
     )  # fmt: skip
-    return web.json_response(render.group(found.group, found))
+    return web.json_response(await _group_doc(request, found))
 
 
 async def list_members(request: web.Request) -> web.Response:
@@ -70,6 +86,8 @@ async def list_members(request: web.Request) -> web.Response:
 async def put_member(request: web.Request) -> web.Response:
     viewer = await auth.signed_in(request)
     body = await read_json(request, request.app[appkeys.SCHEMAS], "group-member-put")
+    if shared_groups.is_remote(request.match_info["username"]):  # username@partner-host
+        return await shared_groups.put_member(request, body.get("role", "member"))
     result = await groups.put_member(
         request.app[appkeys.SERVICES],
         viewer,
@@ -81,6 +99,8 @@ async def put_member(request: web.Request) -> web.Response:
 
 
 async def remove_member(request: web.Request) -> web.Response:
+    if shared_groups.is_remote(request.match_info["username"]):
+        return await shared_groups.remove_member(request)
     viewer = await auth.signed_in(request)
     await groups.remove_member(
         request.app[appkeys.SERVICES], viewer, request.match_info["name"],

@@ -7,7 +7,7 @@ from aiohttp import web
 from feedserver import appkeys
 from feedserver.domain import posts, search
 from feedserver.errors import BadRequest
-from feedserver.http import auth, render, render_expertise
+from feedserver.http import auth, render, render_expertise, shared_groups
 from feedserver.http.paging import page_params, paged_response
 from feedserver.http.params import tag_input
 from feedserver.http.validation import read_json
@@ -15,6 +15,8 @@ from feedserver.models import TOP_LEVEL_KINDS
 
 
 async def list_posts(request: web.Request) -> web.Response:
+    if shared_groups.is_remote(request.match_info["name"]):  # a partner's group: name@host
+        return await shared_groups.list_posts(request)
     viewer = await auth.signed_in(request)
     cursor, limit = page_params(request)
     kind = request.query.get("kind")

@@ -23,6 +23,7 @@ class Partner:
     last_error: str | None = None
     pending: int = 0
     failed: int = 0
+    groups: bool = False  # scope: share groups (hosted by either side) with each other
 
 
 @dataclass(frozen=True, slots=True)

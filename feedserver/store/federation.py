@@ -39,12 +39,13 @@ async def expire_server_keys(conn: Connection, keep: str, expires_at: datetime) 
 
 
 async def insert_invite(
-    conn: Connection, secret_hash: str, profiles: bool, now: datetime, expires_at: datetime
-) -> None:
+    conn: Connection, secret_hash: str, profiles: bool, now: datetime, expires_at: datetime,
+    groups: bool = False,
+) -> None:  # fmt: skip
     await conn.execute(
-        "INSERT INTO partner_invites (secret_hash, profiles, created_at, expires_at)"
-        " VALUES (?, ?, ?, ?)",
-        (secret_hash, int(profiles), rows.ts(now), rows.ts(expires_at)),
+        "INSERT INTO partner_invites (secret_hash, profiles, groups, created_at, expires_at)"
+        " VALUES (?, ?, ?, ?, ?)",
+        (secret_hash, int(profiles), int(groups), rows.ts(now), rows.ts(expires_at)),
     )
 
 
@@ -55,18 +56,19 @@ class Invite:
     profiles: bool
     used_at: datetime | None
     used_by: str | None
+    groups: bool = False
 
 
 async def unexpired_invite(conn: Connection, secret_hash: str, now: datetime) -> Invite | None:
     """An unexpired invite, used or not, or None; nothing is marked. The caller decides what
     a used one allows (its own user finishing its handshake again)."""
     async with conn.execute(
-        "SELECT profiles, used_at, used_by FROM partner_invites WHERE secret_hash = ?"
+        "SELECT profiles, used_at, used_by, groups FROM partner_invites WHERE secret_hash = ?"
         " AND expires_at > ?",
         (secret_hash, rows.ts(now)),
     ) as cur:
         row = await cur.fetchone()
-    return Invite(bool(row[0]), _maybe(row[1]), row[2]) if row else None
+    return Invite(bool(row[0]), _maybe(row[1]), row[2], bool(row[3])) if row else None
 
 
 async def use_invite(
@@ -99,16 +101,18 @@ def _partner(row: sqlite3.Row) -> Partner:
         last_error=row["last_error"],
         pending=row["pending"] if "pending" in keys else 0,
         failed=row["failed"] if "failed" in keys else 0,
+        groups=bool(row["groups"]) if "groups" in keys else False,
     )
 
 
 async def upsert_partner(conn: Connection, p: Partner) -> None:
     await conn.execute(
-        "INSERT INTO partners (host, base_url, actor_id, inbox_url, name, profiles, created_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (host) DO UPDATE SET"
+        "INSERT INTO partners (host, base_url, actor_id, inbox_url, name, profiles, groups,"
+        " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (host) DO UPDATE SET"
         " base_url = excluded.base_url, actor_id = excluded.actor_id,"
-        " inbox_url = excluded.inbox_url, name = excluded.name, profiles = excluded.profiles",
-        (p.host, p.base_url, p.actor_id, p.inbox_url, p.name, int(p.profiles),
+        " inbox_url = excluded.inbox_url, name = excluded.name, profiles = excluded.profiles,"
+        " groups = excluded.groups",
+        (p.host, p.base_url, p.actor_id, p.inbox_url, p.name, int(p.profiles), int(p.groups),
          rows.ts(p.created_at)),
     )  # fmt: skip
 

@@ -12,7 +12,7 @@ from feedserver import appkeys
 from feedserver.domain import feed_paths as paths
 from feedserver.domain import feeds
 from feedserver.domain.members import USERNAME_RE
-from feedserver.models import Group, Post, Viewer
+from feedserver.models import CachedGroup, Group, Post, Viewer
 from feedserver.web.render import FeedLink
 
 
@@ -26,6 +26,10 @@ async def home(request: web.Request, viewer: Viewer) -> list[FeedLink]:
 
 async def group(request: web.Request, viewer: Viewer, found: Group) -> list[FeedLink]:
     return [await _link(request, viewer, f"{found.title}", paths.group_feed(found.name))]
+
+
+async def shared_group(request: web.Request, viewer: Viewer, found: CachedGroup) -> list[FeedLink]:
+    return [await _link(request, viewer, found.title, paths.group_feed(found.address))]
 
 
 async def tag(request: web.Request, viewer: Viewer, name: str) -> list[FeedLink]:

@@ -6,12 +6,12 @@ from __future__ import annotations
 from aiohttp import web
 
 from feedserver import appkeys
-from feedserver.domain import groups, overview, posts
+from feedserver.domain import cached_groups, groups, overview, posts
 from feedserver.domain.text import normalize_tag
 from feedserver.errors import Conflict, FeedserverError, NotFound, ValidationFailed
 from feedserver.http.paging import decode_cursor, encode_cursor
 from feedserver.models import ROLES, TOP_LEVEL_KINDS, VISIBILITIES
-from feedserver.web import feed_links, forms, render, session
+from feedserver.web import feed_links, forms, render, session, shared_group_pages
 
 POSTS_SHOWN = 20
 KIND_LABELS = {"question": "Questions", "story": "Stories", "tip": "Tips", "note": "Notes"}
@@ -21,8 +21,10 @@ async def group_list(request: web.Request) -> web.Response:
     viewer = await session.signed_in(request)
     cursor = decode_cursor(request.query.get("cursor"))
     found = await groups.visible(request.app[appkeys.SERVICES], viewer, after=cursor, limit=50)
+    # Partners' groups the viewer belongs to (name@host), with the first page.
+    shared = await cached_groups.mine(request.app[appkeys.SERVICES], viewer) if not cursor else []
     return await render.page(
-        request, "groups.html", groups=found.items,
+        request, "groups.html", groups=found.items, shared=shared,
         next=encode_cursor(found.next_cursor) if found.next_cursor else None,
         visibilities=VISIBILITIES, values={"visibility": "private"}, errors={},
     )  # fmt: skip
@@ -38,7 +40,10 @@ async def group_create(request: web.Request) -> web.StreamResponse:
             raise ValidationFailed([{"field": "visibility", "message": "pick one of the list"}])
         if not values["title"]:
             raise ValidationFailed([{"field": "title", "message": "give the group a title"}])
-        group = await groups.create(services, viewer, **values)
+        group = await groups.create(
+            services, viewer, name=values["name"], title=values["title"],
+            description=values["description"], visibility=values["visibility"],
+        )  # fmt: skip
     except (ValidationFailed, Conflict) as error:
         errors = (
             forms.field_errors(error)
@@ -61,6 +66,8 @@ async def _group_page(
     request: web.Request, *, status: int = 200, ask: dict[str, str] | None = None,
     errors: dict[str, str] | None = None, add: dict[str, str] | None = None,
 ) -> web.Response:  # fmt: skip
+    if "@" in request.match_info["name"]:  # a partner's group held here: name@host
+        return await shared_group_pages.group_page(request)
     viewer = await session.signed_in(request)
     services = request.app[appkeys.SERVICES]
     name = request.match_info["name"]

@@ -182,7 +182,7 @@ async def test_an_answer_lost_after_the_inviter_committed_can_be_completed(behin
     assert (await partner_state(a), await invite_row(a, code)) == on_a
     assert await delivery_ids(a) == queued  # nothing queued again
     (on_b,) = (await b.call("GET", "/api/v1/admin/partners"))[1]["items"]
-    assert on_b["host"] == a.host and on_b["scopes"] == {"profiles": True}
+    assert on_b["host"] == a.host and on_b["scopes"] == {"profiles": True, "groups": False}
     assert (await partner_state(b))[1] == [
         (a.key_id, a.host, public_key_to_multibase(a.key.public_key()))
     ]

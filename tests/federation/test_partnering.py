@@ -60,9 +60,9 @@ async def test_both_sides_pin_each_others_keys(trio):
     assert status == 200
     (on_a,) = listed["items"]
     assert on_a["host"] == b.host and on_a["organization"] == "Org B"
-    assert on_a["scopes"] == {"profiles": True} and on_a["health"]["pending"] == 0
+    assert on_a["scopes"] == {"profiles": True, "groups": False} and on_a["health"]["pending"] == 0
     (on_b,) = (await b.call("GET", "/api/v1/admin/partners"))[1]["items"]
-    assert on_b["host"] == a.host and on_b["scopes"] == {"profiles": True}
+    assert on_b["host"] == a.host and on_b["scopes"] == {"profiles": True, "groups": False}
     async with (
         a.services.db.read() as conn,
         conn.execute("SELECT key_id, public_multibase FROM partner_keys") as cur,

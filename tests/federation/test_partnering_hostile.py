@@ -132,7 +132,7 @@ async def test_re_partnering_is_remove_then_a_new_code(trio):
     # The same code still works: the refusal did not use it up.
     assert (await partners.accept(b.fed, code)).profiles is False
     (on_a,) = (await a.call("GET", "/api/v1/admin/partners"))[1]["items"]
-    assert on_a["host"] == b.host and on_a["scopes"] == {"profiles": False}
+    assert on_a["host"] == b.host and on_a["scopes"] == {"profiles": False, "groups": False}
 
 
 async def test_the_accepters_own_host_must_publish_the_presented_keys(trio, aiohttp_server):

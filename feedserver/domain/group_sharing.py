@@ -1,0 +1,119 @@
+"""Groups shared with partner servers, on the hosting server: the partner list of a
+`partners` group and its remote members (username@host). Resolving a remote member is the
+federation layer's job (WebFinger on that partner); the rules are here."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from feedserver.domain import access
+from feedserver.domain.access import GroupAccess
+from feedserver.domain.events import SharedGroupChanged
+from feedserver.domain.services import Services
+from feedserver.errors import Forbidden, NotFound, ValidationFailed
+from feedserver.models import Group, GroupMember, Viewer
+from feedserver.store import group_sharing as sharing_store
+from feedserver.store import groups as group_store
+from feedserver.store.db import Connection
+
+MAX_PARTNERS = 50
+ROLES = ("owner", "mentor", "member")
+
+
+def split_address(address: str) -> tuple[str, str] | None:
+    """(username, host) of a remote member's username@host; None for a local username."""
+    username, at, host = address.rpartition("@")
+    if not at:
+        return None
+    if not username or not host:
+        raise NotFound("No such member")
+    return username, host.lower()
+
+
+async def set_partners(
+    conn: Connection, services: Services, group: Group, hosts: Sequence[str] | None,
+    visibility: str,
+) -> None:  # fmt: skip
+    """Validate and store the group's partner list (None: unchanged), then have federation
+    bring partners' copies in line. Call inside the write that changed the group."""
+    if hosts is not None:
+        wanted = sorted({h.strip().lower() for h in hosts})
+        if wanted and visibility != "partners":
+            raise ValidationFailed(
+                [{"field": "partners", "message": "only a group with visibility partners"
+                  " is shared with partner servers"}]
+            )  # fmt: skip
+        if len(wanted) > MAX_PARTNERS:
+            raise ValidationFailed([{"field": "partners", "message": f"at most {MAX_PARTNERS}"}])
+        known = await sharing_store.groups_partners(conn, wanted)
+        bad = [h for h, ok in known.items() if not ok]
+        if bad:
+            raise ValidationFailed(
+                [{"field": "partners", "message": f"not a partner sharing groups: {h}"}
+                 for h in bad]
+            )  # fmt: skip
+        await sharing_store.set_partners(conn, group.id, wanted)
+        await group_store.bump_version(conn, group.id)
+    await services.events.publish(conn, SharedGroupChanged(group.id))
+
+
+async def partners_of(services: Services, group_id: str) -> list[str]:
+    async with services.db.read() as conn:
+        return await sharing_store.partners_of(conn, group_id)
+
+
+async def check_can_add(services: Services, viewer: Viewer, name: str, host: str) -> None:
+    """Before the network is asked about username@host: may the viewer add a member of
+    `host` to the group? (owners; the host in the group's partner list)."""
+    async with services.db.read() as conn:
+        found = await _managed(conn, viewer, name)
+        if host not in await sharing_store.partners_of(conn, found.group.id):
+            raise ValidationFailed(
+                [{"field": "username", "message": f"the group is not shared with {host}"}]
+            )
+
+
+async def put_remote_member(
+    services: Services, viewer: Viewer, name: str, *, host: str, username: str,
+    actor_id: str, display_name: str, role: str,
+) -> GroupMember:  # fmt: skip
+    """Add username@host (resolved by federation) or change their role."""
+    if role not in ROLES:
+        raise ValidationFailed([{"field": "role", "message": "owner, mentor or member"}])
+    async with services.db.write() as conn:
+        found = await _managed(conn, viewer, name)
+        if host not in await sharing_store.partners_of(conn, found.group.id):
+            raise ValidationFailed(
+                [{"field": "username", "message": f"the group is not shared with {host}"}]
+            )
+        await sharing_store.put_remote_member(
+            conn, found.group.id, host, username, actor_id, display_name[:200], role,
+            services.clock(),
+        )  # fmt: skip
+        await group_store.bump_version(conn, found.group.id)
+        await services.events.publish(conn, SharedGroupChanged(found.group.id))
+        member = await sharing_store.remote_member(conn, found.group.id, host, username)
+    assert member is not None
+    return member
+
+
+async def remove_remote_member(
+    services: Services, viewer: Viewer, name: str, host: str, username: str
+) -> None:
+    async with services.db.write() as conn:
+        found = await _managed(conn, viewer, name)
+        if not await sharing_store.delete_remote_member(conn, found.group.id, host, username):
+            raise NotFound("Not a member of this group")
+        await group_store.bump_version(conn, found.group.id)
+        await services.events.publish(conn, SharedGroupChanged(found.group.id))
+
+
+async def remote_members(conn: Connection, group_id: str) -> list[GroupMember]:
+    return [m for _, m in await sharing_store.remote_members(conn, group_id)]
+
+
+async def _managed(conn: Connection, viewer: Viewer, name: str) -> GroupAccess:
+    found = await access.readable_group(conn, viewer, name)
+    if not found.can_manage:
+        raise Forbidden("Only the group's owners may add members or change roles")
+    return found

@@ -1,0 +1,169 @@
+"""Groups shared with us, the member side: what a partner hosting a group sends about it
+(its state with our members in it, its posts as signed by their authors' servers, deletions)
+and the copy we keep of it. The inbox hands us every activity that names an `audience`.
+
+The host must be a partner with the groups scope, the group one of its own (its id on the
+sending server), every object signed by its own server (the proof checked like a shared
+profile's), and only newer state applies (the group's version, a post's `updated`), so a
+late or replayed older copy changes nothing. Checks run before the unit of work; in it the
+replay cache and the activity id are recorded with the effect, all or nothing."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from typing import Any
+
+from feedserver.domain.text import clean_text, normalize_tag, sanitize_foreign_html
+from feedserver.federation import inbox
+from feedserver.federation.client import host_of
+from feedserver.federation.context import Federation
+from feedserver.federation.errors import BadActivity, NotAPartner, SignatureRejected
+from feedserver.store import cached_groups as cached_store
+from feedserver.store import federation_inbox as inbox_store
+from feedserver.store import members as members_store
+
+NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,63}$")
+ROLES = ("owner", "mentor", "member")
+KINDS = ("question", "story", "tip", "note", "answer", "reply")
+MAX_MEMBERS = 5000
+MAX_TEXT = 200_000
+
+
+def handles(activity: dict[str, Any]) -> bool:
+    """Activities about a shared group name it as their audience."""
+    return isinstance(activity.get("audience"), str)
+
+
+def _text(obj: dict[str, Any], name: str, limit: int) -> str:
+    value = obj.get(name)
+    return clean_text(value[:limit]) if isinstance(value, str) else ""
+
+
+async def _group_state(fed: Federation, host: str, obj: dict[str, Any], url: str) -> dict[str, Any]:
+    name = obj.get("preferredUsername")
+    if obj.get("id") != url or not isinstance(name, str) or not NAME_RE.match(name):
+        raise BadActivity("a Group needs its id (the audience) and a valid preferredUsername")
+    if not url.endswith(f"/groups/{name}"):
+        raise BadActivity("the group's id does not name the group")
+    version = obj.get("feedserver:version")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 0:
+        raise BadActivity("a Group needs a feedserver:version")
+    ours = f"{fed.services.config.public_url}/users/"
+    members: dict[str, str] = {}
+    listed = obj.get("feedserver:members")
+    async with fed.services.db.read() as conn:
+        for entry in (listed if isinstance(listed, list) else [])[:MAX_MEMBERS]:
+            actor = entry.get("actor") if isinstance(entry, dict) else None
+            role = entry.get("role") if isinstance(entry, dict) else None
+            if not isinstance(actor, str) or role not in ROLES or not actor.startswith(ours):
+                continue  # only our own members are ours to show it to
+            member = await members_store.by_username(conn, actor[len(ours) :])
+            if member is not None:
+                members[member.id] = str(role)
+    return {
+        "actor_id": url, "host": host, "name": name, "title": _text(obj, "name", 200) or name,
+        "description": _text(obj, "summary", 5000), "version": version,
+        "members": sorted(members.items()),
+    }  # fmt: skip
+
+
+def _author(attributed: str) -> str:
+    """username@host of an actor URL ({base}/users/{username})."""
+    base, _, username = attributed.rpartition("/users/")
+    return f"{username}@{host_of(base)}" if base and username else attributed
+
+
+def _post_fields(obj: dict[str, Any], url: str, own_origin: str) -> dict[str, Any]:
+    object_id, attributed = obj.get("id"), obj.get("attributedTo")
+    if not isinstance(object_id, str) or not isinstance(attributed, str):
+        raise BadActivity("a post needs an id and attributedTo")
+    if obj.get("audience") != url:
+        raise BadActivity("the post is not in the group the activity names")
+    kind = obj.get("feedserver:kind")
+    published, updated = obj.get("published"), obj.get("updated")
+    if kind not in KINDS or not isinstance(published, str) or not isinstance(updated, str):
+        raise BadActivity("a post needs its kind, published and updated")
+    parent = obj.get("inReplyTo")
+    tags = []
+    listed = obj.get("tag")
+    for tag in listed if isinstance(listed, list) else []:
+        if isinstance(tag, dict) and isinstance(tag.get("name"), str):
+            slug = normalize_tag(tag["name"][:80])
+            if slug and slug not in tags:
+                tags.append(slug)
+    return {
+        "object_id": object_id, "group_actor": url,
+        "parent_id": parent if isinstance(parent, str) else None, "kind": kind,
+        "author": _author(attributed), "title": _text(obj, "name", 300),
+        "body_html": sanitize_foreign_html(_text(obj, "content", MAX_TEXT), own_origin),
+        "tags": " ".join(tags[:20]),
+        "published": published[:40], "updated": updated[:40], "obj": obj,
+    }  # fmt: skip
+
+
+async def receive(
+    fed: Federation, signed: inbox.Signed, activity: dict[str, Any], body: bytes
+) -> bool:
+    """Apply one activity about a group shared with us; False when applied before."""
+    services = fed.services
+    host = signed.key.host
+    url, kind, obj = activity["audience"], activity["type"], activity.get("object")
+    if host_of(url) != host:
+        raise NotAPartner("a partner speaks only for the groups it hosts")
+    group: dict[str, Any] | None = None
+    post: dict[str, Any] | None = None
+    deleted = ""
+    if kind == "Update" and isinstance(obj, dict) and obj.get("type") == "Group":
+        await inbox.verify_proof(fed, obj, host, signed.key, proven=signed.object_proven)
+        group = await _group_state(fed, host, obj, url)
+    elif kind in ("Create", "Update") and isinstance(obj, dict):
+        post = _post_fields(obj, url, services.config.public_url)
+        await inbox.verify_proof(fed, obj, host, signed.key, proven=signed.object_proven)
+    elif kind == "Delete":
+        named = obj.get("id") if isinstance(obj, dict) else obj
+        if not isinstance(named, str) or host_of(named) != host:
+            raise BadActivity("Delete needs the id of an object on the sending server")
+        deleted = named
+    else:
+        raise BadActivity(f"{kind} is not accepted for a shared group")
+    now = services.clock()
+    verified, key = signed.signature, signed.key
+    seen_key = inbox.signature_hash(verified)
+
+    def apply(conn: sqlite3.Connection) -> bool:  # on the writer's thread: no awaits
+        if not inbox_store.remember_signature(
+            conn, verified.created, seen_key, key_id=key.key_id, host=host,
+            public_multibase=key.multibase, now=now,
+        ):  # fmt: skip
+            if inbox_store.signature_seen(conn, verified.created, seen_key):
+                raise SignatureRejected("replayed: this signature was already used")
+            raise NotAPartner("the signing key is no longer a pinned key of a partner")
+        if not _shares_groups(conn, host):
+            raise NotAPartner("groups are not shared in this partnership")
+        if not inbox_store.record_activity(conn, activity["id"], host, kind, now):
+            return False
+        if group is not None:
+            if cached_store.holds_newer(conn, url, group["version"]):
+                pass  # a late or replayed older state: what we hold stays
+            elif group["members"]:
+                cached_store.put_group(conn, **group, now=now)
+            else:  # none of our members remain: keep nothing of it
+                cached_store.delete_group(conn, host, url)
+        elif post is not None:
+            if cached_store.group_host(conn, url) != host:
+                raise BadActivity("no such group shared with us")
+            cached_store.put_post(conn, **post)
+        elif deleted == url:
+            cached_store.delete_group(conn, host, url)
+        else:
+            cached_store.delete_post(conn, url, deleted)
+        return True
+
+    applied: bool = await services.db.write_grouped(apply)
+    return applied
+
+
+def _shares_groups(conn: sqlite3.Connection, host: str) -> bool:
+    row = conn.execute("SELECT groups FROM partners WHERE host = ?", (host,)).fetchone()
+    return bool(row and row[0])

@@ -1,0 +1,183 @@
+"""Groups shared with partner servers, the hosting side: resolving a remote member by
+WebFinger on their own server, and keeping every member server's copy in line.
+
+A member server holds a copy while the group is `partners`, lists it, its partnership has
+the groups scope and one of its members belongs to the group. Each change sends it the
+group's signed state (`Update` of the `Group`, with that server's members only: the rest of
+the member list is not its business), each post its signed object as written (`Create`),
+each deletion a `Delete`; a server that stops qualifying is sent a `Delete` of the group and
+forgets it. Everything goes through the durable queue, in order per host, in the write
+transaction that caused it."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from feedserver.domain import group_sharing
+from feedserver.domain.events import PostDeleted, PostWritten, SharedGroupChanged
+from feedserver.domain.ids import new_id
+from feedserver.domain.services import Services
+from feedserver.errors import NotFound
+from feedserver.federation.client import host_of
+from feedserver.federation.context import Federation
+from feedserver.federation.delivery import enqueue
+from feedserver.federation.objects import OBJECT_CONTEXT, post_url, sign
+from feedserver.federation.server_keys import actor_url
+from feedserver.models import Group, GroupMember, Partner, Post, Viewer
+from feedserver.store import federation as fed_store
+from feedserver.store import federation_objects as object_store
+from feedserver.store import group_sharing as sharing_store
+from feedserver.store import groups as group_store
+from feedserver.store.db import Connection
+
+USERNAME_RE = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+BACKFILL_POSTS = 500  # a server new to the group gets this many of its latest posts
+
+
+def group_url(services: Services, name: str) -> str:
+    return f"{services.config.public_url}/groups/{name}"
+
+
+# --- remote members -------------------------------------------------------------------
+
+
+async def add_remote_member(
+    fed: Federation, viewer: Viewer, name: str, address: str, role: str
+) -> GroupMember:
+    """PUT .../members/username@host: the owner's right and the host first, then WebFinger
+    on that partner only, then the domain stores it (and the copy follows)."""
+    split = group_sharing.split_address(address)
+    assert split is not None
+    username, host = split
+    if not USERNAME_RE.match(username):
+        raise NotFound("No such member")
+    services = fed.services
+    await group_sharing.check_can_add(services, viewer, name, host)
+    actor_id = await _webfinger(fed, username, host)
+    return await group_sharing.put_remote_member(
+        services, viewer, name, host=host, username=username, actor_id=actor_id,
+        display_name=username, role=role,
+    )  # fmt: skip
+
+
+async def _webfinger(fed: Federation, username: str, host: str) -> str:
+    async with fed.services.db.read() as conn:
+        partner = await fed_store.partner(conn, host)
+    if partner is None:
+        raise NotFound("No such member")
+    # Unescaped (":" and "@" may stand in a query): the URL signed is the URL received.
+    url = f"{partner.base_url}/.well-known/webfinger?resource=acct:{username}@{host}"
+    reply = await fed.client.request("GET", url, [host])  # PartnerUnreachable: 502
+    if reply.status != 200:
+        raise NotFound(f"No member {username} on {host} (is their profile discoverable?)")
+    for link in reply.json().get("links") or []:
+        if isinstance(link, dict) and link.get("rel") == "self":
+            href = link.get("href")
+            if isinstance(href, str) and host_of(href) == host:
+                return href
+    raise NotFound(f"{host} names no actor for {username}")
+
+
+# --- keeping copies in line (subscribers, in the write transaction) --------------------
+
+
+def group_document(
+    services: Services, group: Group, members: list[tuple[str, GroupMember]]
+) -> dict[str, Any]:
+    """The group as one member server may see it: its settings and that server's members."""
+    return {
+        "@context": OBJECT_CONTEXT,
+        "id": group_url(services, group.name),
+        "type": "Group",
+        "preferredUsername": group.name,
+        "name": group.title,
+        "summary": group.description,
+        "feedserver:version": group.version,
+        "feedserver:members": [{"actor": actor, "role": m.role} for actor, m in members],
+        "updated": services.clock().strftime("%Y-%m-%dT%H:%M:%SZ"),
+    }
+
+
+def _activity(services: Services, group: str, kind: str, obj: Any) -> dict[str, Any]:
+    return {
+        "@context": OBJECT_CONTEXT,
+        "id": f"{group}#activity-{new_id()}",
+        "type": kind,
+        "actor": actor_url(services.config),
+        "audience": group,
+        "object": obj,
+    }
+
+
+async def _partners(conn: Connection, hosts: list[str]) -> dict[str, Partner]:
+    return await fed_store.partners_by_host(conn, hosts) if hosts else {}
+
+
+async def sync_group(conn: Connection, services: Services, group_id: str) -> None:
+    group = await group_store.by_id(conn, group_id)
+    if group is None:
+        return
+    url = group_url(services, group.name)
+    wanted = set(await sharing_store.member_hosts(conn, group_id))
+    held = set(await sharing_store.copies(conn, url))
+    partners = await _partners(conn, sorted(wanted | held))
+    now = services.clock()
+    for host in sorted(held - wanted):
+        if host in partners:
+            await enqueue(conn, _activity(services, url, "Delete", url), [partners[host]], now)
+        await sharing_store.drop_copy(conn, url, host)
+    for host in sorted(wanted):
+        members = await sharing_store.remote_members(conn, group_id, host)
+        signed = sign(services, group_document(services, group, members))
+        if signed is None or host not in partners:
+            continue
+        await enqueue(conn, _activity(services, url, "Update", signed), [partners[host]], now)
+        if host not in held:
+            await sharing_store.add_copy(conn, url, host)
+            await _backfill(conn, services, group, url, partners[host])
+
+
+async def _backfill(
+    conn: Connection, services: Services, group: Group, url: str, partner: Partner
+) -> None:
+    ids = await sharing_store.post_ids(conn, group.id, BACKFILL_POSTS)
+    for post_id in ids:  # oldest first, so a reply never arrives before its question
+        obj = await object_store.post_object(conn, post_id)
+        if obj is not None:
+            activity = _activity(services, url, "Create", obj)
+            await enqueue(conn, activity, [partner], services.clock())
+
+
+async def send_post(conn: Connection, services: Services, post: Post, deleted: bool) -> None:
+    url = group_url(services, post.group_name)
+    held = await sharing_store.copies(conn, url)
+    if not held:
+        return
+    if deleted:
+        activity = _activity(services, url, "Delete", post_url(services, post.id))
+    else:
+        obj = await object_store.post_object(conn, post.id)
+        if obj is None:
+            return
+        activity = _activity(services, url, "Create", obj)
+    partners = await _partners(conn, held)
+    await enqueue(conn, activity, list(partners.values()), services.clock())
+
+
+def subscribe(fed: Federation) -> None:
+    """Wired after `subscribers.subscribe` (a post's signed object is stored first)."""
+    services = fed.services
+
+    async def on_shared(conn: Connection, event: SharedGroupChanged) -> None:
+        await sync_group(conn, services, event.group_id)
+
+    async def on_post(conn: Connection, event: PostWritten) -> None:
+        await send_post(conn, services, event.post, deleted=False)
+
+    async def on_deleted(conn: Connection, event: PostDeleted) -> None:
+        await send_post(conn, services, event.post, deleted=True)
+
+    services.events.subscribe(SharedGroupChanged, on_shared)
+    services.events.subscribe(PostWritten, on_post)
+    services.events.subscribe(PostDeleted, on_deleted)

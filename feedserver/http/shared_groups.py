@@ -1,0 +1,120 @@
+"""Groups shared with partner servers over the API: on the hosting server the partner list
+and remote members (username@host); on a member server its copy, addressed name@host."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from feedserver import appkeys
+from feedserver.domain import cached_groups, feeds, group_sharing
+from feedserver.domain.access import SharedGroupAccess
+from feedserver.errors import NotFound, Unauthorized
+from feedserver.federation import group_sharing as sharing
+from feedserver.feeds import shared_atom
+from feedserver.http import auth
+from feedserver.http.paging import page_params, paged_response
+from feedserver.http.render import group_member, when
+from feedserver.models import CachedGroup, CachedPost
+
+
+def is_remote(name: str) -> bool:
+    return "@" in name
+
+
+def cached_group(g: CachedGroup, found: SharedGroupAccess | None = None) -> dict[str, Any]:
+    doc: dict[str, Any] = {
+        "name": g.address,
+        "title": g.title,
+        "description": g.description,
+        "visibility": "partners",
+        "version": g.version,
+        "host": g.host,
+        "organization": g.organization,
+        "role": g.role,
+    }
+    if found is not None:
+        doc["permissions"] = {
+            "post": found.can_post, "moderate": False, "manage": False, "join": False,
+        }  # fmt: skip
+    return doc
+
+
+def cached_post(g: CachedGroup, p: CachedPost) -> dict[str, Any]:
+    return {
+        "id": p.object_id,
+        "group": g.address,
+        "parent_id": p.parent_id,
+        "kind": p.kind,
+        "title": p.title,
+        "body_html": p.body_html,
+        "tags": list(p.tags),
+        "author": {"username": p.author, "display_name": p.author},
+        "created_at": when(p.published),
+        "updated_at": when(p.updated),
+    }
+
+
+async def get_group(request: web.Request) -> web.Response:
+    viewer = await auth.signed_in(request)
+    services = request.app[appkeys.SERVICES]
+    found = await cached_groups.get(services, viewer, request.match_info["name"])
+    doc = cached_group(found.group, found)
+    doc["feed_url"] = await feeds.group_feed_url(services, viewer, found.group.address)
+    return web.json_response(doc)
+
+
+async def group_feed(request: web.Request) -> web.Response:
+    """/feeds/groups/{name}@{host}.atom?token=...: 404 for anything but a member's token."""
+    services = request.app[appkeys.SERVICES]
+    token = request.query.get("token")
+    try:
+        group, posts = await cached_groups.feed(services, token, request.match_info["name"])
+    except (NotFound, Unauthorized):
+        return web.Response(status=404, headers={"Cache-Control": "no-store"})
+    body = shared_atom.render(group, posts, services.config.public_url, token or "")
+    return web.Response(
+        body=body, content_type="application/atom+xml", charset="utf-8",
+        headers={"Cache-Control": "private, no-cache"},
+    )  # fmt: skip
+
+
+async def list_posts(request: web.Request) -> web.Response:
+    viewer = await auth.signed_in(request)
+    _, limit = page_params(request)
+    found, items = await cached_groups.posts(
+        request.app[appkeys.SERVICES], viewer, request.match_info["name"], limit
+    )
+    return paged_response(request, [cached_post(found.group, p) for p in items], None)
+
+
+async def mine(request: web.Request) -> list[dict[str, Any]]:
+    """The viewer's partners' groups, for the last page of GET /api/v1/groups."""
+    viewer = await auth.signed_in(request)
+    return [
+        cached_group(g) for g in await cached_groups.mine(request.app[appkeys.SERVICES], viewer)
+    ]
+
+
+async def put_member(request: web.Request, role: str) -> web.Response:
+    viewer = await auth.signed_in(request)
+    member = await sharing.add_remote_member(
+        request.app[appkeys.FEDERATION], viewer, request.match_info["name"],
+        request.match_info["username"], role,
+    )  # fmt: skip
+    return web.json_response(group_member(member))
+
+
+async def remove_member(request: web.Request) -> web.Response:
+    viewer = await auth.signed_in(request)
+    split = group_sharing.split_address(request.match_info["username"])
+    assert split is not None
+    await group_sharing.remove_remote_member(
+        request.app[appkeys.SERVICES], viewer, request.match_info["name"], split[1], split[0]
+    )
+    return web.Response(status=204)
+
+
+async def partners_of(request: web.Request, group_id: str) -> list[str]:
+    return await group_sharing.partners_of(request.app[appkeys.SERVICES], group_id)

@@ -1,0 +1,43 @@
+"""Groups shared with partner servers, as a member server holds them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from feedserver.models.core import Role
+
+
+@dataclass(frozen=True, slots=True)
+class CachedGroup:
+    """A partner's group some of our members belong to; addressed here as name@host.
+    `role` is the viewer's role in it (None: not a member)."""
+
+    actor_id: str
+    host: str
+    name: str
+    title: str
+    description: str
+    version: int
+    organization: str
+    role: Role | None = None
+
+    @property
+    def address(self) -> str:
+        return f"{self.name}@{self.host}"
+
+
+@dataclass(frozen=True, slots=True)
+class CachedPost:
+    """A post of a cached group, as its host relayed it."""
+
+    object_id: str
+    group_actor: str
+    parent_id: str | None
+    kind: str
+    author: str  # username@host
+    title: str
+    body_html: str
+    tags: tuple[str, ...]
+    published: datetime
+    updated: datetime

@@ -1,0 +1,152 @@
+"""The member side of shared groups: a partner's group as its host last told us, which of
+our members belong to it, and its posts as received (the signed object kept whole).
+
+Writes run in the inbox's unit of work on the writer's thread (plain sqlite3); reads are
+the usual async connection. Only newer state applies: a group's version, a post's
+`updated`, so a late or replayed older copy changes nothing."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from feedserver.models import CachedGroup, CachedPost
+from feedserver.store import rows
+from feedserver.store.db import Connection
+
+
+def put_group(
+    conn: sqlite3.Connection, *, actor_id: str, host: str, name: str, title: str,
+    description: str, version: int, members: Iterable[tuple[str, str]], now: datetime,
+) -> bool:  # fmt: skip
+    """Insert or replace the group and its members here [(member id, role)]; False (nothing
+    changed) when what we hold is newer."""
+    if holds_newer(conn, actor_id, version):
+        return False
+    conn.execute(
+        "INSERT INTO cached_groups (actor_id, host, name, title, description, version,"
+        " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (actor_id) DO UPDATE SET"
+        " title = excluded.title, description = excluded.description,"
+        " version = excluded.version, updated_at = excluded.updated_at",
+        (actor_id, host, name, title, description, version, rows.ts(now)),
+    )
+    conn.execute("DELETE FROM cached_group_members WHERE group_actor = ?", (actor_id,))
+    conn.executemany(
+        "INSERT OR REPLACE INTO cached_group_members (group_actor, member_id, role)"
+        " VALUES (?, ?, ?)",
+        [(actor_id, member_id, role) for member_id, role in members],
+    )
+    return True
+
+
+def holds_newer(conn: sqlite3.Connection, actor_id: str, version: int) -> bool:
+    """Whether the copy held is of a newer version than `version`."""
+    row = conn.execute(
+        "SELECT version FROM cached_groups WHERE actor_id = ?", (actor_id,)
+    ).fetchone()
+    return row is not None and int(row[0]) > version
+
+
+def delete_group(conn: sqlite3.Connection, host: str, actor_id: str) -> None:
+    """The group, its members here and its posts (cascade)."""
+    conn.execute("DELETE FROM cached_groups WHERE actor_id = ? AND host = ?", (actor_id, host))
+
+
+def group_host(conn: sqlite3.Connection, actor_id: str) -> str | None:
+    row = conn.execute("SELECT host FROM cached_groups WHERE actor_id = ?", (actor_id,)).fetchone()
+    return row[0] if row else None
+
+
+def put_post(
+    conn: sqlite3.Connection, *, object_id: str, group_actor: str, parent_id: str | None,
+    kind: str, author: str, title: str, body_html: str, tags: str, published: str,
+    updated: str, obj: dict[str, Any],
+) -> bool:  # fmt: skip
+    """Insert or replace a post unless the one held is newer."""
+    row = conn.execute(
+        "SELECT updated, group_actor FROM cached_posts WHERE object_id = ?", (object_id,)
+    ).fetchone()
+    if row is not None and (row[0] > updated or row[1] != group_actor):
+        return False
+    conn.execute(
+        "INSERT OR REPLACE INTO cached_posts (object_id, group_actor, parent_id, kind, author,"
+        " title, body_html, tags, published, updated, object)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (object_id, group_actor, parent_id, kind, author, title, body_html, tags, published,
+         updated, json.dumps(obj, ensure_ascii=False, separators=(",", ":"))),
+    )  # fmt: skip
+    return True
+
+
+def delete_post(conn: sqlite3.Connection, group_actor: str, object_id: str) -> None:
+    conn.execute(
+        "DELETE FROM cached_posts WHERE group_actor = ? AND (object_id = ? OR parent_id = ?)",
+        (group_actor, object_id, object_id),
+    )
+
+
+# --- reads ----------------------------------------------------------------------------
+
+
+def _group(row: sqlite3.Row) -> CachedGroup:
+    return CachedGroup(
+        actor_id=row["actor_id"], host=row["host"], name=row["name"], title=row["title"],
+        description=row["description"], version=row["version"],
+        organization=row["organization"], role=row["role"],
+    )  # fmt: skip
+
+
+_GROUP_SELECT = (
+    "SELECT cg.*, p.name AS organization, cm.role FROM cached_groups cg"
+    " JOIN partners p ON p.host = cg.host"
+    " LEFT JOIN cached_group_members cm ON cm.group_actor = cg.actor_id AND cm.member_id = ?"
+)
+
+
+async def of_member(conn: Connection, member_id: str) -> list[CachedGroup]:
+    """The cached groups `member_id` belongs to, by name."""
+    async with conn.execute(
+        _GROUP_SELECT + " WHERE cm.member_id IS NOT NULL ORDER BY cg.name, cg.host", (member_id,)
+    ) as cur:
+        return [_group(row) for row in await cur.fetchall()]
+
+
+async def by_address(
+    conn: Connection, name: str, host: str, member_id: str | None
+) -> CachedGroup | None:
+    """The group `name` of partner `host`, with `member_id`'s role in it (None: not one)."""
+    async with conn.execute(
+        _GROUP_SELECT + " WHERE cg.name = ? AND cg.host = ?", (member_id, name, host)
+    ) as cur:
+        row = await cur.fetchone()
+    return _group(row) if row else None
+
+
+def _post(row: sqlite3.Row) -> CachedPost:
+    return CachedPost(
+        object_id=row["object_id"], group_actor=row["group_actor"], parent_id=row["parent_id"],
+        kind=row["kind"], author=row["author"], title=row["title"], body_html=row["body_html"],
+        tags=tuple(row["tags"].split()), published=rows.parse_ts(row["published"]),
+        updated=rows.parse_ts(row["updated"]),
+    )  # fmt: skip
+
+
+async def posts(conn: Connection, group_actor: str, limit: int) -> list[CachedPost]:
+    """The group's posts and replies, newest first."""
+    async with conn.execute(
+        "SELECT * FROM cached_posts WHERE group_actor = ? ORDER BY published DESC, object_id"
+        " LIMIT ?",
+        (group_actor, limit),
+    ) as cur:
+        return [_post(row) for row in await cur.fetchall()]
+
+
+async def count_posts(conn: Connection, group_actor: str) -> int:
+    async with conn.execute(
+        "SELECT count(*) FROM cached_posts WHERE group_actor = ?", (group_actor,)
+    ) as cur:
+        row = await cur.fetchone()
+    return int(row[0]) if row else 0
