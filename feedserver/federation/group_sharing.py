@@ -149,20 +149,22 @@ async def _backfill(
             await enqueue(conn, activity, [partner], services.clock())
 
 
-async def send_post(conn: Connection, services: Services, post: Post, deleted: bool) -> None:
+async def send_post(conn: Connection, services: Services, post: Post, deleted: bool) -> bool:
+    """Queue the post (or its deletion) to every copy of its group; whether anything was."""
     url = group_url(services, post.group_name)
     held = await sharing_store.copies(conn, url)
     if not held:
-        return
+        return False
     if deleted:
         activity = _activity(services, url, "Delete", post_url(services, post.id))
     else:
         obj = await object_store.post_object(conn, post.id)
         if obj is None:
-            return
+            return False
         activity = _activity(services, url, "Create", obj)
     partners = await _partners(conn, held)
     await enqueue(conn, activity, list(partners.values()), services.clock())
+    return bool(partners)
 
 
 def subscribe(fed: Federation) -> None:
@@ -172,11 +174,15 @@ def subscribe(fed: Federation) -> None:
     async def on_shared(conn: Connection, event: SharedGroupChanged) -> None:
         await sync_group(conn, services, event.group_id)
 
+    # A post queued for member servers wakes the delivery worker rather than waiting for its
+    # poll: the worker's claim is a write of its own, so it runs after this transaction.
     async def on_post(conn: Connection, event: PostWritten) -> None:
-        await send_post(conn, services, event.post, deleted=False)
+        if await send_post(conn, services, event.post, deleted=False):
+            fed.wake()
 
     async def on_deleted(conn: Connection, event: PostDeleted) -> None:
-        await send_post(conn, services, event.post, deleted=True)
+        if await send_post(conn, services, event.post, deleted=True):
+            fed.wake()
 
     services.events.subscribe(SharedGroupChanged, on_shared)
     services.events.subscribe(PostWritten, on_post)

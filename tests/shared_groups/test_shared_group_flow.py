@@ -3,6 +3,7 @@ the API; the copy on B is read by B's members in the group and by nobody else, a
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 from tests.federation.servers import PASSWORD
@@ -20,10 +21,13 @@ async def login(node, username):
 
 
 async def drain(*nodes):
-    """Run each server's delivery worker until nothing is due (a bounded number of passes)."""
+    """Run each server's delivery worker until nothing is due (a bounded number of passes).
+    A post wakes the worker's own loop too: each pass waits until that loop is idle, so no
+    host is held by a run of its while this one looks."""
     for _ in range(5):
         sent = 0
         for node in nodes:
+            await asyncio.wait_for(node.fed.worker.idle.wait(), 60)
             sent += await node.fed.worker.run_once()
         if not sent:
             return
