@@ -37,6 +37,7 @@ from aiohttp import web
 
 from feedserver.app import create_app
 from feedserver.config import Config
+from feedserver.errors import FeedserverError
 from feedserver.http.serving import runner_options
 
 log = logging.getLogger("feedserver.serve")
@@ -195,6 +196,9 @@ class Supervisor:
                     for sock in socks:
                         sock.close()
             return _serve_worker(self.config, mine)
+        except FeedserverError as error:  # a refusal to start: one line, as without workers
+            print(f"feedserver: {error.detail}", file=sys.stderr)
+            return 1
         except BaseException:
             log.exception("worker %d failed", number + 1)
             return 1
