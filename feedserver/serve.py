@@ -32,6 +32,7 @@ import socket
 import sys
 from collections.abc import Callable
 from types import FrameType
+from typing import Any
 
 from aiohttp import web
 
@@ -88,7 +89,10 @@ def serve(config: Config) -> int:
     workers = worker_count(config)
     if workers == 1:
         return _serve_alone(config)
+    if config.port == 0:  # each worker would get a port of its own
+        return cannot_listen(config, "several workers need a fixed port, not 0")
     try:
+        _check_free(config)
         sockets = [_listening_sockets(config) for _ in range(workers)]
     except socket.gaierror as error:
         return cannot_listen(config, str(error.strerror))
@@ -113,15 +117,31 @@ def _serve_alone(config: Config) -> int:
     return 0
 
 
-def _listening_sockets(config: Config) -> list[socket.socket]:
-    """One listening socket per address the host resolves to, with SO_REUSEPORT, so that
-    every worker's sockets share the port and the kernel balances connections."""
+def _check_free(config: Config) -> None:
+    """Raise EADDRINUSE if anything listens on the port, even a group of SO_REUSEPORT
+    sockets (another server's workers), which our own SO_REUSEPORT sockets would silently
+    join: a plain bind (SO_REUSEADDR only, as one process binds) is refused by those."""
+    for family, kind, proto, _, address in _addresses(config):
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            if family == socket.AF_INET6:
+                probe.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+            probe.bind(address)
+
+
+def _addresses(config: Config) -> list[tuple[Any, ...]]:
     found = socket.getaddrinfo(
         config.host, config.port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
     )
+    return list(dict.fromkeys(found))
+
+
+def _listening_sockets(config: Config) -> list[socket.socket]:
+    """One listening socket per address the host resolves to, with SO_REUSEPORT, so that
+    every worker's sockets share the port and the kernel balances connections."""
     sockets: list[socket.socket] = []
     try:
-        for family, kind, proto, _, address in dict.fromkeys(found):
+        for family, kind, proto, _, address in _addresses(config):
             sock = socket.socket(family, kind, proto)
             sockets.append(sock)
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

@@ -224,6 +224,22 @@ async def test_a_second_server_on_the_same_data_directory_is_refused(tmp_path: P
         assert r.status == 200
 
 
+async def test_workers_do_not_join_another_servers_workers_on_their_port(tmp_path: Path) -> None:
+    """Their SO_REUSEPORT sockets would share the port with another server's, silently."""
+    async with _server(tmp_path / "a") as (base, _):
+        port = base.rsplit(":", 1)[1]
+        second = subprocess.run(
+            [sys.executable, "-m", "feedserver", "--data", str(tmp_path / "b"), "serve",
+             "--port", port, "--workers", "2"],
+            capture_output=True, text=True, cwd=REPO, timeout=120, env=ENV,
+        )  # fmt: skip
+        problems = [x for x in second.stderr.splitlines() if x.startswith("feedserver:")]
+        assert second.returncode == 1 and "Traceback" not in second.stderr
+        assert problems == [
+            f"feedserver: cannot listen on 127.0.0.1:{port}: address already in use"
+        ]
+
+
 async def test_sigterm_stops_every_worker_gracefully(tmp_path: Path) -> None:
     async with _server(tmp_path / "data") as (_, proc):
         workers = _children(proc.pid)
