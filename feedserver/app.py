@@ -71,7 +71,7 @@ def create_app(config: Config, services: Services | None = None) -> web.Applicat
     app[appkeys.FEDERATION] = Federation.build(app[appkeys.SERVICES])
     federation_subscribers.subscribe(app[appkeys.FEDERATION])
     app[appkeys.LOGIN_THROTTLE] = LoginThrottle(
-        config.login_max_failures, config.login_window_seconds
+        app[appkeys.SERVICES].db, config.login_max_failures, config.login_window_seconds
     )
     app[WRITE_LIMIT] = TokenBucket(config.write_burst, config.write_rate_per_minute / 60)
     app[appkeys.SCHEMAS] = SchemaRegistry()

@@ -5,21 +5,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import errno
-import gc
-import os
 import secrets
-import socket
 import sqlite3
 import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from pathlib import Path
 
-from aiohttp import web
-
-from feedserver import backup, logs
-from feedserver.app import create_app
+from feedserver import backup, data_lock, logs, serve
 from feedserver.config import Config, ConfigError, load_config, to_toml
 from feedserver.domain import members, moderation
 from feedserver.domain.services import Services
@@ -29,7 +22,6 @@ from feedserver.federation import partners
 from feedserver.federation import subscribers as federation_subscribers
 from feedserver.federation.context import Federation
 from feedserver.federation.server_keys import ServerKeys
-from feedserver.http.serving import runner_options
 from feedserver.models import Partner
 from feedserver.store import members as member_store
 from feedserver.store.db import Database
@@ -45,6 +37,10 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)
     serve.add_argument("--base-url", dest="base_url")
+    serve.add_argument(
+        "--workers", type=int,
+        help="server processes sharing the port (default: the setting `workers`; 0 = 1 on SQLite)",
+    )  # fmt: skip
 
     commands.add_parser("init", help="create the database and the first admin, then exit")
     commands.add_parser(
@@ -170,7 +166,9 @@ def _read_password() -> str:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     overrides = {
-        k: v for k, v in vars(args).items() if k in {"data_dir", "host", "port", "base_url"}
+        k: v
+        for k, v in vars(args).items()
+        if k in {"data_dir", "host", "port", "base_url", "workers"}
     }
     try:
         config = load_config(args.config, overrides)
@@ -185,25 +183,21 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
 
-def _collect_garbage_less_often() -> None:
-    """Tune CPython's cyclic garbage collector for serving.
-
-    Each request allocates many short-lived containers. At the default threshold (a young
-    collection every 700 allocations, a full one every 100 of those over everything alive)
-    the collector took ~31 us of the event loop's CPU per inbox delivery (measured: 490 ms
-    over 16,000 deliveries). Objects alive at start-up (modules, routes, templates) stay for
-    the life of the process, so they are frozen out of full collections, and young
-    collections run every 10,000 allocations: still bounded memory, far fewer passes.
-    """
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(10_000, 10, 10)
-
-
 def _run(args: argparse.Namespace, config: Config) -> int:
     if args.command == "config":
         print(to_toml(config))
         return 0
+    if args.command == "serve":
+        try:
+            # Held until the process (and every worker forked from it) has exited.
+            data_lock.acquire(config.data_dir)
+        except data_lock.DataDirInUse as error:
+            print(f"feedserver: {error}", file=sys.stderr)
+            return 1
+        except OSError as error:  # the data directory is not usable by us
+            print(f"feedserver: cannot open the data directory {config.data_dir}:"
+                  f" {error.strerror}", file=sys.stderr)  # fmt: skip
+            return 1
     if args.command in ("serve", "init"):
         try:
             asyncio.run(_with_services(config, _first_admin))
@@ -213,7 +207,7 @@ def _run(args: argparse.Namespace, config: Config) -> int:
                   file=sys.stderr)  # fmt: skip
             return 1
         if args.command == "serve":
-            return _serve(config)
+            return serve.serve(config)
         return 0
     if args.command == "user" and args.user_command == "add":
         password = _read_password()
@@ -277,29 +271,6 @@ def _backup_command(args: argparse.Namespace, config: Config) -> int:
     if done.keys == 0:
         print("feedserver: the backup holds no signing keys; a server with partners will"
               " refuse to start until its keys/ are put back", file=sys.stderr)  # fmt: skip
-    return 0
-
-
-# Errors of binding the listening socket: the operator's to fix, so one line, no traceback.
-_LISTEN_ERRORS = {errno.EADDRINUSE, errno.EADDRNOTAVAIL, errno.EACCES}
-
-
-def _serve(config: Config) -> int:
-    app = create_app(config)
-    _collect_garbage_less_often()
-    try:
-        web.run_app(app, host=config.host, port=config.port, print=None, **runner_options(config))
-    except socket.gaierror as error:  # a host name that does not resolve
-        print(f"feedserver: cannot listen on {config.host}:{config.port}: {error.strerror}",
-              file=sys.stderr)  # fmt: skip
-        return 1
-    except OSError as error:
-        if error.errno not in _LISTEN_ERRORS:
-            raise
-        reason = os.strerror(error.errno).lower()
-        print(f"feedserver: cannot listen on {config.host}:{config.port}: {reason}",
-              file=sys.stderr)  # fmt: skip
-        return 1
     return 0
 
 

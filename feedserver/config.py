@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+MAX_WORKERS = 64  # more processes than this is a typo, not a deployment
+
 
 def _f(default: Any, help: str) -> Any:  # noqa: A002 - "help" reads best at the call sites
     return field(default=default, metadata={"help": help})
@@ -24,6 +26,11 @@ class Config:
     data_dir: Path = _f(Path("data"), "Directory for the database, keys and secrets.")
     host: str = _f("127.0.0.1", "Address to listen on.")
     port: int = _f(8080, "TCP port to listen on.")
+    workers: int = _f(
+        0,
+        "Server processes sharing the port (SO_REUSEPORT); 0 is the database engine's"
+        " default: 1 on SQLite.",
+    )
     base_url: str = _f(
         "", "Public base URL; default http://HOST:PORT. Ids of shared objects live under it."
     )
@@ -159,6 +166,8 @@ def _check(config: Config) -> None:
         raise ConfigError("sqlite_synchronous must be FULL, NORMAL or EXTRA")
     if not 0 <= config.port <= 65535:
         raise ConfigError(f"port must be between 0 and 65535, not {config.port}")
+    if not 0 <= config.workers <= MAX_WORKERS:
+        raise ConfigError(f"workers must be between 0 and {MAX_WORKERS}, not {config.workers}")
     if config.base_url and urlsplit(config.base_url).scheme not in ("http", "https"):
         raise ConfigError(f"base_url must start with https:// or http://, not {config.base_url!r}")
     if config.log_format not in ("text", "json"):

@@ -29,9 +29,9 @@ _GONE = "No such feed"
 
 
 def data_generation(services: Services) -> int:
-    """Moves with every committed write; an answer computed at one generation stays exact
-    until it moves (see Database.generation)."""
-    return services.db.generation
+    """Moves with every write committed by any process; an answer computed at one generation
+    stays exact until it moves (see Database.data_version)."""
+    return services.db.data_version()
 
 
 async def _viewer(conn: Connection, token: str | None, path: str) -> tuple[Viewer, FeedKey]:

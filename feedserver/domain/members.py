@@ -93,15 +93,15 @@ async def issue_token(services: Services, member: Member, kind: str = "session")
 async def log_in(
     services: Services, throttle: LoginThrottle, *, username: str, password: str, address: str
 ) -> tuple[Member, str]:
-    if wait := throttle.retry_after(username, address):
+    if wait := await throttle.retry_after(username, address):
         raise TooManyRequests("Too many failed logins; try again later", retry_after=wait)
     async with services.db.read() as conn:
         found = await member_store.password_hash(conn, username)
     ok = await verify_password(password, found[1] if found else None, services.config.scrypt_n)
     if not ok or found is None:
-        throttle.failed(username, address)
+        await throttle.failed(username, address)
         raise Unauthorized("Wrong username or password")
-    throttle.succeeded(username, address)
+    await throttle.succeeded(username, address)
     if found[2]:  # said only to whoever knows the password
         raise Unauthorized("This account is suspended; ask an administrator")
     member = found[0]

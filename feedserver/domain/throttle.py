@@ -1,8 +1,11 @@
 """Slows repeated failed logins, per client address and per account, independently.
 
-In memory and per process: it exists to make online password guessing slow, not to be a
-durable audit log. After `limit` failures inside `window` seconds an address, or an account,
-must wait, and the wait doubles with every further failure (capped at the window).
+Kept in the database (store/login_throttle.py), so every server process (serve --workers N)
+counts the same failures: a guesser cannot multiply its budget by the number of workers, or
+reset it by a restart. It exists to make online password guessing slow, not to be an audit
+log: keys are stored as digests and rows older than the window are deleted as new ones come.
+After `limit` failures inside `window` seconds an address, or an account, must wait, and the
+wait doubles with every further failure (capped at the window).
 
 - A success clears nothing of its address's count: logging in to one's own account between
   guesses must not buy more guesses at other accounts (a spray).
@@ -14,75 +17,68 @@ must wait, and the wait doubles with every further failure (capped at the window
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Callable
 
+from feedserver.store import login_throttle as store
+from feedserver.store.db import Database
+
 # How long a successful login from an address keeps that account and address "known".
 KNOWN_SECONDS = 30 * 24 * 3600
-MAX_KEYS = 100_000  # bound memory under a spray of usernames or addresses
 
 
 class LoginThrottle:
     def __init__(
-        self, limit: int, window: float, clock: Callable[[], float] = time.monotonic,
+        self, db: Database, limit: int, window: float, clock: Callable[[], float] = time.time,
         pair_budget: int = 2,
     ) -> None:  # fmt: skip
+        self.db = db
         self.limit = limit
         self.window = window
         self.pair_budget = min(pair_budget, limit)
-        self._clock = clock
-        self._failures: dict[str, list[float]] = {}
-        self._known: dict[str, float] = {}  # pair -> when it last logged in
+        self._clock = clock  # wall time: shared by processes, so no monotonic clock
 
-    def _recent(self, key: str) -> list[float]:
-        failures = self._failures.get(key)
-        if failures is None:
-            return []
-        cutoff = self._clock() - self.window
-        failures[:] = [t for t in failures if t > cutoff]
-        if not failures:
-            del self._failures[key]
-        return failures
-
-    def _wait(self, key: str, limit: int) -> float:
-        failures = self._recent(key)
+    def _wait(self, failures: list[float], limit: int, now: float) -> float:
         excess = len(failures) - limit
         if excess < 0:
             return 0.0
         delay = min(self.window, 2.0 ** min(excess, 16))
-        return max(0.0, failures[-1] + delay - self._clock())
+        return max(0.0, failures[-1] + delay - now)
 
-    def _is_known(self, pair: str) -> bool:
-        since = self._known.get(pair)
-        return since is not None and self._clock() - since < KNOWN_SECONDS
-
-    def retry_after(self, username: str, address: str) -> int:
+    async def retry_after(self, username: str, address: str) -> int:
         """Seconds to wait before this login attempt is considered, 0 when free to try."""
         user, addr, pair = _keys(username, address)
-        wait = max(self._wait(user, self.limit), self._wait(addr, self.limit))
-        if wait > 0 and self._is_known(pair):
-            wait = self._wait(pair, self.pair_budget)
+        now = self._clock()
+        async with self.db.read() as conn:
+            failures = await store.failures_since(conn, (user, addr, pair), now - self.window)
+            wait = max(
+                self._wait(failures[user], self.limit, now),
+                self._wait(failures[addr], self.limit, now),
+            )
+            if wait > 0:
+                since = await store.known_since(conn, pair)
+                if since is not None and now - since < KNOWN_SECONDS:
+                    wait = self._wait(failures[pair], self.pair_budget, now)
         return int(wait) + (1 if wait > int(wait) else 0) if wait > 0 else 0
 
-    def failed(self, username: str, address: str) -> None:
+    async def failed(self, username: str, address: str) -> None:
         now = self._clock()
-        for key in _keys(username, address):
-            self._failures.setdefault(key, []).append(now)
-        if len(self._failures) > MAX_KEYS:
-            for key in list(self._failures)[: MAX_KEYS // 2]:
-                self._recent(key)
+        async with self.db.write() as conn:
+            await store.add_failures(conn, _keys(username, address), now, now - self.window)
 
-    def succeeded(self, username: str, address: str) -> None:
+    async def succeeded(self, username: str, address: str) -> None:
         """The account's own count starts again (its owner is back); the address's does not."""
         user, _, pair = _keys(username, address)
-        self._failures.pop(user, None)
-        self._failures.pop(pair, None)
-        self._known.pop(pair, None)
-        self._known[pair] = self._clock()
-        if len(self._known) > MAX_KEYS:  # the oldest half goes (dicts keep insertion order)
-            for key in list(self._known)[: MAX_KEYS // 2]:
-                del self._known[key]
+        now = self._clock()
+        async with self.db.write() as conn:
+            await store.succeed(conn, (user, pair), pair, now, now - KNOWN_SECONDS)
 
 
 def _keys(username: str, address: str) -> tuple[str, str, str]:
-    return f"user:{username}", f"addr:{address}", f"pair:{username}\n{address}"
+    user, addr = _digest(f"user:{username}"), _digest(f"addr:{address}")
+    return user, addr, _digest(f"pair:{username}\n{address}")
+
+
+def _digest(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()[:32]

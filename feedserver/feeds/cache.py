@@ -9,7 +9,6 @@ share one render. Per process and bounded in bytes; a restart only costs one ren
 from __future__ import annotations
 
 import asyncio
-import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -88,49 +87,35 @@ class Answer:
         return len(self.body) + len(self.gzip)
 
 
-# How long a remembered answer is given without asking the database again. The generation
-# moves with this process's writes only; the command line writes from another process, and
-# some of its writes (suspending a member, resetting a password, deleting one) close feed
-# URLs. This bounds how long such a URL may still be answered from memory.
-MAX_ANSWER_AGE = 10.0
-
-
 class RecentAnswers:
     """The last answer per exact feed URL (path and query, token included), tagged with the
-    database generation it was computed at. While no write has been committed since, the same
-    URL gets the same answer without a database round trip: the token check, the access
-    decision and the version were all exact at that generation. At most MAX_ANSWER_AGE
-    seconds old (writes from other processes do not move the generation). Bounded in bytes.
+    database's data version it was computed at (Database.data_version, which moves with a
+    write committed by any process: another worker, the command line). While it has not
+    moved, the same URL gets the same answer without a database round trip: the token check,
+    the access decision and the version were all exact at that version. Bounded in bytes.
     """
 
-    def __init__(
-        self, max_bytes: int, clock: Callable[[], float] = time.monotonic,
-        max_age: float = MAX_ANSWER_AGE,
-    ) -> None:  # fmt: skip
+    def __init__(self, max_bytes: int) -> None:
         self.max_bytes = max_bytes
-        self.max_age = max_age
-        self.clock = clock
-        self._items: OrderedDict[str, tuple[Answer, float]] = OrderedDict()
+        self._items: OrderedDict[str, Answer] = OrderedDict()
         self._bytes = 0
         self.hits = 0  # answers given without the database (tests and benchmarks read it)
 
     def get(self, url: str, generation: int) -> Answer | None:
         found = self._items.get(url)
-        if found is None or found[0].generation != generation:
-            return None
-        if self.clock() - found[1] > self.max_age:
+        if found is None or found.generation != generation:
             return None
         self._items.move_to_end(url)
         self.hits += 1
-        return found[0]
+        return found
 
     def put(self, url: str, answer: Answer) -> None:
         if answer.size > self.max_bytes:
             return
         if (old := self._items.pop(url, None)) is not None:
-            self._bytes -= old[0].size
-        self._items[url] = (answer, self.clock())
+            self._bytes -= old.size
+        self._items[url] = answer
         self._bytes += answer.size
         while self._bytes > self.max_bytes:
-            _, (evicted, _) = self._items.popitem(last=False)
+            _, evicted = self._items.popitem(last=False)
             self._bytes -= evicted.size

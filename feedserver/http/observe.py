@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import os
 import re
 import secrets
 import time
@@ -31,6 +32,16 @@ _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 # and costs a tenth of fresh random bytes per request.
 _PREFIX = secrets.token_hex(4)
 _counter = itertools.count(1)
+
+
+def _new_prefix() -> None:
+    """A forked worker (serve --workers N) is a new process: it draws its own prefix, or
+    every worker would hand out the same ids."""
+    global _PREFIX
+    _PREFIX = secrets.token_hex(4)
+
+
+os.register_at_fork(after_in_child=_new_prefix)
 
 
 def request_id(request: web.Request) -> str:

@@ -20,6 +20,7 @@ from typing import Any, Protocol, TypeVar
 import aiosqlite
 
 from feedserver.store import migrate
+from feedserver.store.data_version import DataVersion
 from feedserver.store.sqlite_writer import (
     BUSY_TIMEOUT_MS,
     Unit,
@@ -87,11 +88,10 @@ class Database:
         self._write_lock = asyncio.Lock()
         self._readers: asyncio.Queue[aiosqlite.Connection] = asyncio.Queue()
         self._all_readers: list[aiosqlite.Connection] = []
-        # Committed write transactions of this process. A validation cache (the feeds') may
-        # reuse an answer only while this has not moved. Every write that changes what a
-        # member may read or what a feed holds goes through this process's writer; the CLI's
-        # writes from other processes (users, tokens, partners, keys) change neither.
+        # Committed write transactions of this process's writer (tests and metrics count
+        # them). Caches of answers compare data_version(), which moves with every process's.
         self.generation = 0
+        self._version: DataVersion | None = None
         # Named generations for caches of one kind of data (e.g. pinned partner keys): moved
         # by the code that changed that data, after its transaction committed.
         self._topics: dict[str, int] = {}
@@ -102,6 +102,14 @@ class Database:
         # will COMMIT it once the blocks waiting for the lock have run.
         self._batch: asyncio.Future[None] | None = None
         self._committer: asyncio.Task[None] | None = None
+
+    def data_version(self) -> int:
+        """Moves with every write committed to the database by any process (this one's
+        writer, another worker's, the command line's): an answer computed while it had one
+        value stays exact until it moves."""
+        if self._version is None:
+            raise RuntimeError("the database is not open")
+        return self._version.read()
 
     def topic_generation(self, topic: str) -> int:
         return self._topics.get(topic, 0)
@@ -123,6 +131,7 @@ class Database:
         try:
             self._writer = await WriterConnection.open(self.path, self._synchronous)
             await self._migrate()
+            self._version = DataVersion(self.path)
             for _ in range(self._reader_count):
                 conn = await self._connect_reader()
                 self._all_readers.append(conn)
@@ -139,6 +148,9 @@ class Database:
                 await asyncio.gather(task, return_exceptions=True)
         readers, self._all_readers = self._all_readers, []
         writer, self._writer = self._writer, None
+        version, self._version = self._version, None
+        if version is not None:
+            version.close()
         try:
             for conn in readers:
                 await conn.close()
