@@ -14,7 +14,7 @@ from __future__ import annotations
 from feedserver.models import Post, ReadScope
 from feedserver.store import rows
 from feedserver.store.db import Connection
-from feedserver.store.scope import group_condition
+from feedserver.store.scope import group_condition, readable_groups
 
 # Private-use characters mark the hit in a snippet, so the caller can escape the text first
 # and only then turn the markers into <mark>: user text never reaches the page unescaped.
@@ -23,15 +23,6 @@ HIT_START, HIT_END = "\ue000", "\ue001"
 RANK_WINDOW = 2000
 # The columns user text is matched in: never `grp`.
 _TEXT_COLUMNS = "{title body tags}"
-
-
-async def readable_groups(conn: Connection, scope: ReadScope) -> list[str] | None:
-    """The ids of the groups a scope reads; None when it reads every group."""
-    if scope.everything:
-        return None
-    where, params = group_condition(scope, "g.id", "g.visibility")
-    found = await conn.execute_fetchall(f"SELECT g.id FROM groups g WHERE {where}", params)
-    return sorted(r[0] for r in found)
 
 
 def scoped_match(match: str, groups: list[str] | None) -> str:
