@@ -68,7 +68,7 @@ async def _broad(conn: Connection, text: str) -> bool:
         "SELECT count(*) FROM (SELECT rowid FROM posts_fts WHERE posts_fts MATCH ? LIMIT ?)",
         (text, BROAD_WORD + 1),
     )
-    return next(iter(found))[0] > BROAD_WORD
+    return int(next(iter(found))[0]) > BROAD_WORD
 
 
 async def posts(
