@@ -35,6 +35,11 @@ class Config:
         "", "Public base URL; default http://HOST:PORT. Ids of shared objects live under it."
     )
     db_readers: int = _f(4, "Read connections in the SQLite pool (one more connection writes).")
+    search_timeout_ms: int = _f(
+        2000,
+        "Time one search may run on a read connection before it is stopped (503), so searches"
+        " cannot hold the readers every other page needs.",
+    )
     sqlite_synchronous: str = _f(
         "FULL", "SQLite synchronous pragma: FULL survives power loss, NORMAL only a crash."
     )

@@ -78,6 +78,16 @@ class StorageFull(FeedserverError):
         self.retry_after = retry_after
 
 
+class QueryTooSlow(FeedserverError):
+    """A read ran past its time bound and was stopped: nothing was changed."""
+
+    status, code, title = 503, "query-too-slow", "The query took too long"
+
+    def __init__(self, detail: str | None = None, *, retry_after: int = 5) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
+
+
 class TooManyRequests(FeedserverError):
     status, code, title = 429, "too-many-requests", "Too many requests"
 

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 
 from feedserver.domain import access
 from feedserver.domain.services import Services
-from feedserver.errors import BadRequest, ValidationFailed
+from feedserver.errors import BadRequest, ClientClosedRequest, QueryTooSlow, ValidationFailed
 from feedserver.models import Page, PageHit, SearchHit, Viewer
 from feedserver.store import pages as page_store
 from feedserver.store import search as search_store
+from feedserver.store.db import Connection
+from feedserver.store.read_guard import QueryStopped
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 MAX_TERMS = 16
@@ -35,6 +39,23 @@ def snippet_html(raw: str) -> str:
     )
 
 
+@asynccontextmanager
+async def _bounded_read(
+    services: Services, abandoned: Callable[[], bool] | None
+) -> AsyncIterator[Connection]:
+    """A reader for one search: stopped after `search_timeout_ms`, or as soon as `abandoned`
+    says nobody waits for the answer (the client hung up), so searches cannot hold the
+    readers every other page needs."""
+    seconds = services.config.search_timeout_ms / 1000
+    try:
+        async with services.db.read(seconds=seconds, abandoned=abandoned) as conn:
+            yield conn
+    except QueryStopped as stopped:
+        if stopped.abandoned:
+            raise ClientClosedRequest("The client went away before the search ended") from None
+        raise QueryTooSlow("The search took too long: try more specific words") from None
+
+
 def _offset(cursor: str | None) -> int:
     """Search pages by offset; a cursor we did not write is the client's error, not ours."""
     if not cursor:
@@ -45,14 +66,15 @@ def _offset(cursor: str | None) -> int:
 
 
 async def posts(
-    services: Services, viewer: Viewer, text: str, *, cursor: str | None, limit: int
-) -> Page[SearchHit]:
+    services: Services, viewer: Viewer, text: str, *, cursor: str | None, limit: int,
+    abandoned: Callable[[], bool] | None = None,
+) -> Page[SearchHit]:  # fmt: skip
     access.require_member(viewer)
     match = fts_query(text)
     if match is None:
         raise ValidationFailed([{"field": "q", "message": "give at least one word to search for"}])
     offset = _offset(cursor)
-    async with services.db.read() as conn:
+    async with _bounded_read(services, abandoned) as conn:
         found = await search_store.posts(
             conn, access.read_scope(viewer), match, offset=offset, limit=limit + 1
         )
@@ -62,8 +84,9 @@ async def posts(
 
 
 async def posts_and_pages(
-    services: Services, viewer: Viewer, text: str, *, cursor: str | None, limit: int
-) -> Page[SearchHit | PageHit]:
+    services: Services, viewer: Viewer, text: str, *, cursor: str | None, limit: int,
+    abandoned: Callable[[], bool] | None = None,
+) -> Page[SearchHit | PageHit]:  # fmt: skip
     """Posts and FAQ pages in one ranked list (both bm25 with the same column weights)."""
     access.require_member(viewer)
     match = fts_query(text)
@@ -72,7 +95,7 @@ async def posts_and_pages(
     offset = _offset(cursor)
     wanted = offset + limit + 1
     scope = access.read_scope(viewer)
-    async with services.db.read() as conn:
+    async with _bounded_read(services, abandoned) as conn:
         posts_found = await search_store.posts(conn, scope, match, offset=0, limit=wanted)
         pages_found = await page_store.search(
             conn, scope, match, search_store.HIT_START, search_store.HIT_END, limit=wanted
@@ -96,8 +119,9 @@ _COMMON = frozenset({
 
 
 async def similar_questions(
-    services: Services, viewer: Viewer, title: str, *, limit: int
-) -> list[SearchHit]:
+    services: Services, viewer: Viewer, title: str, *, limit: int,
+    abandoned: Callable[[], bool] | None = None,
+) -> list[SearchHit]:  # fmt: skip
     """Questions the viewer may read that share words with a title being typed, best first:
     any word may match (unlike search, where every word must), so a question asked in other
     words is still found."""
@@ -106,7 +130,7 @@ async def similar_questions(
     if not words:
         return []
     match = " OR ".join(f'"{w}"' for w in words) + "*"
-    async with services.db.read() as conn:
+    async with _bounded_read(services, abandoned) as conn:
         found = await search_store.posts(
             conn, access.read_scope(viewer), match, offset=0, limit=limit * 4
         )

@@ -4,6 +4,11 @@ A key contains the page's validator (a digest of what the page shows), so a stal
 never be served, in this process or any other: after a change the new validator simply misses
 and the old bytes age out of the LRU. Concurrent misses for one key
 share one render. Per process and bounded in bytes; a restart only costs one render per feed.
+
+`feed_cache_bytes` bounds both caches together: rendered pages (shared by every reader of a
+group feed) take PAGES_SHARE of it, the remembered answers (one per exact URL, so per reader)
+the rest. Each entry is counted with ENTRY_OVERHEAD bytes on top of its bytes, for the Python
+objects that hold them.
 """
 
 from __future__ import annotations
@@ -16,17 +21,25 @@ from dataclasses import dataclass
 from feedserver.feeds.atom import Rendered
 
 CacheKey = tuple[str, str, str]  # (feed cache key, validator, page)
+PAGES_SHARE = 0.75
+ENTRY_OVERHEAD = 512  # the key, the tuple and the bytes objects' headers of one entry
 
 
 class FeedCache:
     def __init__(self, max_bytes: int) -> None:
-        self.max_bytes = max_bytes
+        pages = int(max_bytes * PAGES_SHARE)
+        self.max_bytes = pages  # of rendered pages; the answers have the rest
         self._items: OrderedDict[CacheKey, Rendered] = OrderedDict()
         self._bytes = 0
         self._pending: dict[CacheKey, asyncio.Future[Rendered]] = {}
         self.renders = 0  # how many times a feed was rendered (tests and benchmarks read it)
         self.hits = 0
-        self.answers = RecentAnswers(max_bytes)
+        self.answers = RecentAnswers(max_bytes - pages)
+
+    @property
+    def bytes(self) -> int:
+        """What both caches hold, as counted against `feed_cache_bytes`."""
+        return self._bytes + self.answers.bytes
 
     def get(self, key: CacheKey) -> Rendered | None:
         found = self._items.get(key)
@@ -36,15 +49,16 @@ class FeedCache:
         return found
 
     def put(self, key: CacheKey, rendered: Rendered) -> None:
-        if rendered.size > self.max_bytes:
+        size = rendered.size + ENTRY_OVERHEAD
+        if size > self.max_bytes:
             return
         if (old := self._items.pop(key, None)) is not None:
-            self._bytes -= old.size
+            self._bytes -= old.size + ENTRY_OVERHEAD
         self._items[key] = rendered
-        self._bytes += rendered.size
+        self._bytes += size
         while self._bytes > self.max_bytes:
             _, evicted = self._items.popitem(last=False)
-            self._bytes -= evicted.size
+            self._bytes -= evicted.size + ENTRY_OVERHEAD
 
     async def get_or_render(
         self, key: CacheKey, render: Callable[[], Awaitable[Rendered]]
@@ -109,13 +123,18 @@ class RecentAnswers:
         self.hits += 1
         return found
 
+    @property
+    def bytes(self) -> int:
+        return self._bytes
+
     def put(self, url: str, answer: Answer) -> None:
-        if answer.size > self.max_bytes:
+        size = answer.size + len(url) + ENTRY_OVERHEAD
+        if size > self.max_bytes:
             return
         if (old := self._items.pop(url, None)) is not None:
-            self._bytes -= old.size
+            self._bytes -= old.size + len(url) + ENTRY_OVERHEAD
         self._items[url] = answer
-        self._bytes += answer.size
+        self._bytes += size
         while self._bytes > self.max_bytes:
-            _, evicted = self._items.popitem(last=False)
-            self._bytes -= evicted.size
+            evicted_url, evicted = self._items.popitem(last=False)
+            self._bytes -= evicted.size + len(evicted_url) + ENTRY_OVERHEAD

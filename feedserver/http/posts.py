@@ -10,6 +10,7 @@ from feedserver.errors import BadRequest
 from feedserver.http import auth, render, render_expertise, shared_groups
 from feedserver.http.paging import page_params, paged_response
 from feedserver.http.params import tag_input
+from feedserver.http.serving import client_gone
 from feedserver.http.validation import read_json
 from feedserver.models import TOP_LEVEL_KINDS
 
@@ -121,7 +122,7 @@ async def search_posts(request: web.Request) -> web.Response:
     cursor, limit = page_params(request)
     page = await search.posts_and_pages(
         request.app[appkeys.SERVICES], viewer, request.query.get("q", ""),
-        cursor=cursor, limit=limit,
+        cursor=cursor, limit=limit, abandoned=client_gone(request),
     )  # fmt: skip
     return paged_response(
         request, [render_expertise.any_hit(h) for h in page.items], page.next_cursor

@@ -21,6 +21,7 @@ import aiosqlite
 
 from feedserver.store import migrate
 from feedserver.store.data_version import DataVersion
+from feedserver.store.read_guard import STEPS, QueryStopped, ReadGuard
 from feedserver.store.sqlite_writer import (
     BUSY_TIMEOUT_MS,
     Unit,
@@ -88,6 +89,8 @@ class Database:
         self._write_lock = asyncio.Lock()
         self._readers: asyncio.Queue[aiosqlite.Connection] = asyncio.Queue()
         self._all_readers: list[aiosqlite.Connection] = []
+        self._guards: dict[int, ReadGuard] = {}  # by id() of the reader connection
+        self._handing_back: set[asyncio.Task[None]] = set()  # readers of cancelled blocks
         # Committed write transactions of this process's writer (tests and metrics count
         # them). Caches of answers compare data_version(), which moves with every process's.
         self.generation = 0
@@ -124,6 +127,9 @@ class Database:
         await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         await conn.execute("PRAGMA foreign_keys = ON")
         await conn.execute("PRAGMA query_only = ON")
+        guard = ReadGuard()
+        await conn.set_progress_handler(guard, STEPS)
+        self._guards[id(conn)] = guard
         return conn
 
     async def open(self) -> None:
@@ -143,7 +149,7 @@ class Database:
             raise
 
     async def close(self, *, checkpoint: bool = True) -> None:
-        for task in (self._grouper, self._committer):
+        for task in (self._grouper, self._committer, *self._handing_back):
             if task is not None:
                 await asyncio.gather(task, return_exceptions=True)
         readers, self._all_readers = self._all_readers, []
@@ -310,11 +316,44 @@ class Database:
         return await writer.on_thread(run_group, raw, group)
 
     @asynccontextmanager
-    async def read(self) -> AsyncIterator[aiosqlite.Connection]:
+    async def read(
+        self, *, seconds: float | None = None, abandoned: Callable[[], bool] | None = None
+    ) -> AsyncIterator[aiosqlite.Connection]:
+        """A reader connection for one block. With `seconds`, the block's statements stop
+        (QueryStopped) once that long has passed; with `abandoned`, as soon as it answers true
+        (it is called on the reader's thread: it must only read a flag). A block cancelled
+        while its statement runs stops that statement too, and the connection goes back to
+        the pool only once its thread is free again."""
         conn = await self._readers.get()
+        guard = self._guards[id(conn)]
+        guard.arm(seconds, abandoned)
+        handed_back = False
         try:
             yield conn
+        except sqlite3.OperationalError as exc:
+            if guard.fired is None or "interrupt" not in str(exc):
+                raise
+            raise QueryStopped(abandoned=guard.fired) from None
+        except BaseException as exc:
+            if not isinstance(exc, Exception):  # cancelled: its statement may still run
+                guard.stop = True
+                task = asyncio.create_task(self._hand_back(conn, guard))
+                self._handing_back.add(task)
+                task.add_done_callback(self._handing_back.discard)
+                handed_back = True
+            raise
         finally:
+            if not handed_back:
+                guard.disarm()
+                self._readers.put_nowait(conn)
+
+    async def _hand_back(self, conn: aiosqlite.Connection, guard: ReadGuard) -> None:
+        try:
+            # Queued on the connection's thread behind the stopped statement: once it has
+            # run, nothing of the cancelled block is left on the connection.
+            await conn.set_progress_handler(guard, STEPS)
+        finally:
+            guard.disarm()
             self._readers.put_nowait(conn)
 
     async def check_reader(self) -> None:

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from feedserver.models import ProfileScope, ReadScope
+
+if TYPE_CHECKING:
+    from feedserver.store.db import Connection
 
 
 def group_condition(
@@ -25,6 +30,19 @@ def group_condition(
     if not clauses:
         return "0 = 1", []
     return "(" + " OR ".join(clauses) + ")", params
+
+
+async def readable_groups(conn: Connection, scope: ReadScope) -> list[str] | None:
+    """The ids of the groups a scope reads, sorted; None when it reads every group. For
+    queries that read each group's own index range (a cost of groups x page, and nothing at
+    all for a viewer who reads none)."""
+    if scope.everything:
+        return None
+    where, params = group_condition(scope, "g.id", "g.visibility")
+    found = await conn.execute_fetchall(
+        f"SELECT g.id FROM groups g WHERE {where} ORDER BY g.id", params
+    )
+    return [r[0] for r in found]
 
 
 def profile_condition(

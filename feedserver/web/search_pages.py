@@ -8,6 +8,7 @@ from feedserver import appkeys
 from feedserver.domain import search
 from feedserver.errors import ValidationFailed
 from feedserver.http.paging import decode_cursor, encode_cursor
+from feedserver.http.serving import client_gone
 from feedserver.web import render, session
 
 
@@ -20,6 +21,7 @@ async def search_page(request: web.Request) -> web.Response:
             found = await search.posts_and_pages(
                 request.app[appkeys.SERVICES], viewer, query,
                 cursor=decode_cursor(request.query.get("cursor")), limit=20,
+                abandoned=client_gone(request),
             )  # fmt: skip
             hits, next_cursor = found.items, found.next_cursor
         except ValidationFailed:

@@ -1,0 +1,94 @@
+"""A tag feed costs what its page holds, for every viewer: counted in SQLite virtual-machine
+steps (exact on any machine, unlike time) at ten times the tagged posts. Before: a viewer who
+may read none of the tag's posts walked every post with the tag and got nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import aiosqlite
+import pytest
+
+from feedserver.models import ReadScope
+from feedserver.store import feeds as feed_store
+from feedserver.store.db import Database
+
+PRIVATE, ORG = "g-private-0000000000000000", "g-org-00000000000000000000"
+T = "2026-01-01T00:00:00.000000Z"
+
+
+async def _database(path: Path, tagged: int) -> None:
+    db = Database(path, readers=1)
+    await db.open()
+    try:
+        async with db.write() as conn:
+            await conn.execute(
+                "INSERT INTO members (id, username, display_name, created_at)"
+                " VALUES ('m-author', 'author', 'Author', ?)",
+                (T,),
+            )
+            await conn.executemany(
+                "INSERT INTO groups (id, name, title, visibility, created_at)"
+                " VALUES (?, ?, ?, ?, ?)",
+                [(PRIVATE, "private", "Private", "private", T), (ORG, "org", "Org", "org", T)],
+            )
+            posts = [(f"p{n:08d}", PRIVATE if n % 10 else ORG) for n in range(tagged)]
+            await conn.executemany(
+                "INSERT INTO posts (id, group_id, kind, author_id, title, body, body_html, tags,"
+                " created_at, updated_at) VALUES (?, ?, 'question', 'm-author', 't', 'b', '',"
+                " 'payroll', ?, ?)",
+                [(pid, gid, T, T) for pid, gid in posts],
+            )
+            await conn.executemany(
+                "INSERT INTO post_tags (tag, post_id, group_id) VALUES ('payroll', ?, ?)",
+                # The org group's posts carry another tag: the outsider reads none of these.
+                [(pid, gid) for pid, gid in posts if gid == PRIVATE],
+            )
+    finally:
+        await db.close()
+
+
+async def _steps(path: Path, scope: ReadScope) -> tuple[int, int]:
+    """(VM steps, posts) of one feed page of 51."""
+    steps = 0
+
+    def count() -> int:
+        nonlocal steps
+        steps += 1
+        return 0
+
+    conn = await aiosqlite.connect(path)
+    try:
+        conn.row_factory = aiosqlite.Row
+        await conn.set_progress_handler(count, 10)
+        found = await feed_store.tag_page(conn, "payroll", scope, before=None, limit=51)
+    finally:
+        await conn.close()
+    return steps, len(found)
+
+
+@pytest.fixture
+async def small_and_large(tmp_path: Path) -> tuple[Path, Path]:
+    small, large = tmp_path / "small.sqlite3", tmp_path / "large.sqlite3"
+    await _database(small, 200)
+    await _database(large, 2000)
+    return small, large
+
+
+@pytest.mark.parametrize(
+    "scope, expected",
+    [
+        (ReadScope(member_id="m-nobody", org_groups=True), 0),  # reads none of the tag
+        (ReadScope(group_ids=frozenset({PRIVATE})), 51),  # a member of the private group
+        (ReadScope(everything=True), 51),  # an admin
+    ],
+    ids=["outsider", "member", "admin"],
+)
+async def test_a_tag_page_costs_the_same_at_any_size(
+    small_and_large: tuple[Path, Path], scope: ReadScope, expected: int
+) -> None:
+    (at_small, found_small), (at_large, found_large) = [
+        await _steps(path, scope) for path in small_and_large
+    ]
+    assert found_small == found_large == expected
+    assert at_large < at_small * 1.5 + 50, (at_small, at_large)
