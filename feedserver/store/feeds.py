@@ -229,6 +229,21 @@ async def group_tombstones(
     return [_tombstone(r) for r in found]
 
 
+async def reply_tombstones(
+    conn: Connection, group_ids: list[str], since: datetime, limit: int
+) -> list[Tombstone]:
+    """Answers and replies deleted since `since` in these groups, newest first."""
+    if not group_ids:
+        return []
+    marks = ", ".join("?" for _ in group_ids)
+    found = await conn.execute_fetchall(
+        f"SELECT * FROM tombstones WHERE group_id IN ({marks}) AND parent_id IS NOT NULL"
+        " AND deleted_at >= ? ORDER BY deleted_at DESC LIMIT ?",
+        (*group_ids, rows.ts(since), limit),
+    )
+    return [_tombstone(r) for r in found]
+
+
 async def scope_tombstones(
     conn: Connection, scope: ReadScope, since: datetime, limit: int
 ) -> list[Tombstone]:
