@@ -120,7 +120,8 @@ async def _serve(
         return web.Response(status=304, headers=_headers(etag))
 
     async def render() -> atom.Rendered:
-        return atom.render(page, services.config.public_url, services.config.feed_language)
+        language = page.language or services.config.feed_language
+        return atom.render(page, services.config.public_url, language)
 
     rendered = await cache.get_or_render(key, render)
     answer = _answer(request, target, rendered, generation)

@@ -22,6 +22,7 @@ async def create_group(request: web.Request) -> web.Response:
         title=body["title"],
         description=body.get("description", ""),
         visibility=body.get("visibility", "private"),
+        language=body.get("language", ""),
     )
     found = await groups.get(services, viewer, group.name)
     return web.json_response(
@@ -53,7 +54,7 @@ async def edit_group(request: web.Request) -> web.Response:
     found = await groups.edit(
         request.app[appkeys.SERVICES], viewer, request.match_info["name"],
         title=body.get("title"), description=body.get("description"),
-        visibility=body.get("visibility"),
+        visibility=body.get("visibility"), language=body.get("language"),
     )  # fmt: skip
     return web.json_response(render.group(found.group, found))
 

@@ -93,7 +93,7 @@ async def group_by_key(
         group = Group(
             id=row["id"], name=row["name"], title=row["title"], description=row["description"],
             visibility=row["visibility"], created_at=rows.parse_ts(row["created_at"]),
-            version=row["version"],
+            version=row["version"], language=row["language"],
         )  # fmt: skip
     membership = None
     if group is not None and row["role"] is not None:
