@@ -49,11 +49,12 @@ async def update(
     title: str,
     description: str,
     visibility: str,
-    language: str,
+    language: str | None = None,
 ) -> None:
+    """`language` None keeps the group's."""
     await conn.execute(
-        "UPDATE groups SET title = ?, description = ?, visibility = ?, language = ?,"
-        " version = version + 1 WHERE id = ?",
+        "UPDATE groups SET title = ?, description = ?, visibility = ?,"
+        " language = COALESCE(?, language), version = version + 1 WHERE id = ?",
         (title, description, visibility, language, group_id),
     )
 
