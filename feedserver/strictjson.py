@@ -77,11 +77,18 @@ def loads(raw: bytes | str) -> Any:
             text = data.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise JsonRejected(f"not valid UTF-8 (byte {exc.start})") from None
-    brackets = _brackets(data)
-    if (opened := len(brackets) - brackets.count(b"]") - brackets.count(b"}")) > MAX_CONTAINERS:
-        raise JsonRejected(f"{opened} arrays and objects; at most {MAX_CONTAINERS} are accepted")
-    if (found := depth(brackets)) > MAX_DEPTH:
-        raise JsonRejected(f"nested {found} levels deep; at most {MAX_DEPTH} are accepted")
+    # Opening brackets anywhere, strings included, bound both the containers and the depth
+    # from above: an ordinary document (an activity has about ten) needs no scan at all, and
+    # the scan costs more than parsing it.
+    if data.count(b"[") + data.count(b"{") > MAX_DEPTH:
+        brackets = _brackets(data)
+        opened = len(brackets) - brackets.count(b"]") - brackets.count(b"}")
+        if opened > MAX_CONTAINERS:
+            raise JsonRejected(
+                f"{opened} arrays and objects; at most {MAX_CONTAINERS} are accepted"
+            )
+        if (found := depth(brackets)) > MAX_DEPTH:
+            raise JsonRejected(f"nested {found} levels deep; at most {MAX_DEPTH} are accepted")
     try:
         return json.loads(text, parse_constant=_constant, parse_int=_int, parse_float=_float)
     except JsonRejected:

@@ -121,3 +121,40 @@ async def test_every_response_carries_a_request_id(admin: Api) -> None:
         assert resp.headers["X-Request-Id"] != "bad id\tx"
     async with admin.client.get("/login?next=/x", allow_redirects=False) as resp:
         assert resp.headers.get("X-Request-Id")
+
+
+def test_request_latency_buckets_are_cumulative_as_prometheus_reads_them() -> None:
+    """Requests are counted in plain dicts (no lock per increment); the scrape must still
+    read as a Counter and a Histogram: cumulative `le` buckets, +Inf equal to the count."""
+    from prometheus_client import generate_latest
+
+    from feedserver.http.metrics import Metrics
+
+    metrics = Metrics()
+    for seconds in (0.0005, 0.001, 0.003, 0.3, 20.0):
+        metrics.observe_request("/feeds/home.atom", "GET", 200, seconds)
+    metrics.observe_request("/feeds/home.atom", "GET", 304, 0.0001)
+    found = _samples(generate_latest(metrics.registry).decode())
+    route = (("method", "GET"), ("route", "/feeds/home.atom"))
+
+    def bucket(le: str) -> float:
+        return found[
+            (
+                "feedserver_http_request_duration_seconds_bucket",
+                (("le", le), *route),
+            )
+        ]
+
+    assert [bucket(le) for le in ("0.001", "0.0025", "0.005", "0.25", "0.5", "10.0", "+Inf")] == [
+        3,
+        3,
+        4,
+        4,
+        5,
+        5,
+        6,
+    ]
+    assert found[("feedserver_http_request_duration_seconds_count", route)] == 6
+    assert abs(found[("feedserver_http_request_duration_seconds_sum", route)] - 20.3046) < 1e-9
+    assert found[("feedserver_http_requests_total", (*route, ("status", "304")))] == 1
+    assert found[("feedserver_http_requests_total", (*route, ("status", "200")))] == 5

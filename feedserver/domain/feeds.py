@@ -180,16 +180,15 @@ async def _content(
     group_ids = await _group_ids(conn, target)
     which = "replies" if target.kind == "replies" else "top"
     found = await feed_store.groups_page(conn, group_ids, before=before, limit=limit, which=which)
-    dead = (
-        await feed_store.group_tombstones(conn, group_ids, since, PAGE_SIZE)
-        if newest_page and which == "top"
-        else []
-    )
+    # Deleted posts of the feed's own kind: questions and tips in the home feed, answers
+    # and replies in the replies feed, so a reader drops the entry it kept.
+    tombstones = feed_store.reply_tombstones if which == "replies" else feed_store.group_tombstones
+    dead = await tombstones(conn, group_ids, since, PAGE_SIZE) if newest_page else []
     posts, next_before = _paged(found)
     if which == "replies":
         return FeedContent(
             target, "Latest answers and replies", "Answers and replies in your groups",
-            f"{base}/", posts, [], before, next_before, created_at=member.created_at,
+            f"{base}/", posts, dead, before, next_before, created_at=member.created_at,
         )  # fmt: skip
     return FeedContent(
         target, f"Home: {member.display_name}", "Everything in your groups",

@@ -17,6 +17,16 @@ from feedserver.store import members as member_store
 from feedserver.store.db import Connection
 
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,63}$")
+# A BCP 47 language tag's shape (en, fr-CA, zh-Hant-TW), or "" for the server's language.
+LANGUAGE_RE = re.compile(r"^(?:[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8}){0,4})?$")
+
+
+def _language(value: str) -> str:
+    if not LANGUAGE_RE.match(value):
+        raise ValidationFailed(
+            [{"field": "language", "message": "a language tag such as en, fr or pt-BR"}]
+        )
+    return value
 
 
 async def create(
@@ -28,6 +38,7 @@ async def create(
     description: str,
     visibility: str,
     partners: list[str] | None = None,
+    language: str = "",
 ) -> Group:
     access.require_member(viewer)
     assert viewer.member is not None
@@ -35,6 +46,7 @@ async def create(
         raise ValidationFailed(
             [{"field": "name", "message": "lowercase letters, digits and '-', 2-64"}]
         )
+    language = _language(language)
     group_id = new_id()
     now = services.clock()
     async with services.db.write() as conn:
@@ -46,6 +58,7 @@ async def create(
             description=clean_text(description),
             visibility=visibility,
             now=now,
+            language=language,
         ):
             # Taken names are reported even when the group is private: a name must be unique,
             # and hiding that would only make creation fail mysteriously.
@@ -79,6 +92,7 @@ async def edit(
     description: str | None,
     visibility: str | None,
     partners: list[str] | None = None,
+    language: str | None = None,
 ) -> GroupAccess:
     """Owners (and admins) change a group's settings. Narrowing the visibility takes effect
     for every read path at once: they all ask the policy, and the change moves the group's
@@ -96,6 +110,7 @@ async def edit(
             conn, g.id, title=new_title,
             description=g.description if description is None else clean_text(description),
             visibility=g.visibility if visibility is None else visibility,
+            language=g.language if language is None else _language(language),
         )  # fmt: skip
         if visibility is not None and visibility != g.visibility:
             await expertise.on_group_visibility_changed(conn, services, g.id)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 from collections.abc import Awaitable, Callable
 from email.utils import formatdate
+from functools import lru_cache
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
@@ -31,6 +32,7 @@ from feedserver.http.params import tag_input
 from feedserver.models.feeds import FeedTarget
 
 CACHE_CONTROL = "private, max-age=300"
+ATOM = "application/atom+xml; charset=utf-8"
 
 
 def _not_found() -> web.Response:
@@ -63,8 +65,10 @@ async def recent_answers_middleware(request: web.Request, handler: Handler) -> w
     return await handler(request)
 
 
+@lru_cache(maxsize=64)
 def wants_gzip(accept_encoding: str | None) -> bool:
-    """RFC 9110 Accept-Encoding: gzip (or x-gzip) listed with a nonzero weight."""
+    """RFC 9110 Accept-Encoding: gzip (or x-gzip) listed with a nonzero weight. Readers send
+    the same few header values on every poll, so each is parsed once (lru_cache)."""
     for item in (accept_encoding or "").split(","):
         name, _, params = item.partition(";")
         if name.strip().lower() not in ("gzip", "x-gzip"):
@@ -116,7 +120,8 @@ async def _serve(
         return web.Response(status=304, headers=_headers(etag))
 
     async def render() -> atom.Rendered:
-        return atom.render(page, services.config.public_url, services.config.feed_language)
+        language = page.language or services.config.feed_language
+        return atom.render(page, services.config.public_url, language)
 
     rendered = await cache.get_or_render(key, render)
     answer = _answer(request, target, rendered, generation)
@@ -149,12 +154,23 @@ def last_modified(newest: float, now: float) -> int:
     return min(math.ceil(newest), math.floor(now))
 
 
+@lru_cache(maxsize=256)
+def http_date(seconds: int) -> str:
+    """An HTTP date; the same few seconds (each feed's newest change) are formatted on every
+    poll, and formatdate costs more than the rest of a remembered answer."""
+    return formatdate(seconds, usegmt=True)
+
+
 def _respond(request: web.Request, answer: Answer) -> web.Response:
+    """A remembered or fresh answer as this request asks it: 304 on a matching validator,
+    else the body, gzipped when asked. Runs on every remembered poll: kept lean."""
     now = request.app[appkeys.SERVICES].clock().timestamp()
-    modified = last_modified(answer.newest, now)
-    headers = _headers(answer.etag)
-    headers["Last-Modified"] = formatdate(modified, usegmt=True)
-    if_none_match = request.headers.get("If-None-Match")
+    headers = {
+        "ETag": answer.etag, "Cache-Control": CACHE_CONTROL, "Vary": "Accept-Encoding",
+        "Last-Modified": http_date(last_modified(answer.newest, now)),
+    }  # fmt: skip
+    request_headers = request.headers
+    if_none_match = request_headers.get("If-None-Match")
     if if_none_match is not None:
         if _matches(if_none_match, answer.etag):
             return web.Response(status=304, headers=headers)
@@ -163,12 +179,13 @@ def _respond(request: web.Request, answer: Answer) -> web.Response:
     ) <= since.timestamp():
         return web.Response(status=304, headers=headers)
     body = answer.body
-    if wants_gzip(request.headers.get("Accept-Encoding")):
+    if wants_gzip(request_headers.get("Accept-Encoding")):
         headers["Content-Encoding"] = "gzip"
         body = answer.gzip
-    return web.Response(
-        body=body, headers=headers, content_type="application/atom+xml", charset="utf-8"
-    )
+    # The whole Content-Type given as a header: aiohttp's content_type/charset arguments
+    # parse and rebuild it on every response.
+    headers["Content-Type"] = ATOM
+    return web.Response(body=body, headers=headers)
 
 
 async def group_feed(request: web.Request) -> web.Response:

@@ -26,6 +26,7 @@ async def create_group(request: web.Request) -> web.Response:
         description=body.get("description", ""),
         visibility=body.get("visibility", "private"),
         partners=body.get("partners"),
+        language=body.get("language", ""),
     )
     found = await groups.get(services, viewer, group.name)
     return web.json_response(
@@ -70,6 +71,7 @@ async def edit_group(request: web.Request) -> web.Response:
         request.app[appkeys.SERVICES], viewer, request.match_info["name"],
         title=body.get("title"), description=body.get("description"),
         visibility=body.get("visibility"), partners=body.get("partners"),
+        language=body.get("language"),
     )  # fmt: skip
     return web.json_response(await _group_doc(request, found))
 

@@ -37,6 +37,7 @@ def group(g: Group, access: GroupAccess | None = None) -> dict[str, Any]:
         "title": g.title,
         "description": g.description,
         "visibility": g.visibility,
+        "language": g.language,
         "created_at": when(g.created_at),
         "version": g.version,
     }

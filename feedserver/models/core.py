@@ -54,6 +54,7 @@ class Group:
     visibility: Visibility
     created_at: datetime
     version: int  # change counter: bumped by every change a feed or partner must see
+    language: str  # BCP 47 tag of its feeds' text; "" is the server's feed_language
 
 
 @dataclass(frozen=True, slots=True)

@@ -90,13 +90,19 @@ class FeedContent:
         changed = self.entry_changes.get(post.id)
         return post.updated_at if changed is None or changed < post.updated_at else changed
 
+    @property
+    def language(self) -> str:
+        """The language of a one-group feed (group, its tags, a thread, its unanswered
+        questions), if the group names one; "" for the server's."""
+        return self.target.group.language if self.target.group is not None else ""
+
     def etag(self) -> str:
         """A strong validator of exactly what this page shows (and nothing it does not, such
         as helpful marks): every field the renderer reads goes in, in order, NUL-separated
         (no field holds a NUL: text is cleaned at write time)."""
         parts: list[object] = [FORMAT, self.target.path, self.title, self.subtitle,
                                self.alternate_url, self.before, self.next_before,
-                               self.created_at, self.replies_links]  # fmt: skip
+                               self.created_at, self.replies_links, self.language]  # fmt: skip
         for p in self.posts:
             parts += ("p", p.id, p.group_name, p.parent_id, p.kind, p.author_username,
                       p.author_display_name, p.title, p.body_html, " ".join(p.tags),

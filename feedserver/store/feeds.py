@@ -93,7 +93,7 @@ async def group_by_key(
         group = Group(
             id=row["id"], name=row["name"], title=row["title"], description=row["description"],
             visibility=row["visibility"], created_at=rows.parse_ts(row["created_at"]),
-            version=row["version"],
+            version=row["version"], language=row["language"],
         )  # fmt: skip
     membership = None
     if group is not None and row["role"] is not None:
@@ -250,6 +250,21 @@ async def group_tombstones(
     marks = ", ".join("?" for _ in group_ids)
     found = await conn.execute_fetchall(
         f"SELECT * FROM tombstones WHERE group_id IN ({marks}) AND parent_id IS NULL"
+        " AND deleted_at >= ? ORDER BY deleted_at DESC LIMIT ?",
+        (*group_ids, rows.ts(since), limit),
+    )
+    return [_tombstone(r) for r in found]
+
+
+async def reply_tombstones(
+    conn: Connection, group_ids: list[str], since: datetime, limit: int
+) -> list[Tombstone]:
+    """Answers and replies deleted since `since` in these groups, newest first."""
+    if not group_ids:
+        return []
+    marks = ", ".join("?" for _ in group_ids)
+    found = await conn.execute_fetchall(
+        f"SELECT * FROM tombstones WHERE group_id IN ({marks}) AND parent_id IS NOT NULL"
         " AND deleted_at >= ? ORDER BY deleted_at DESC LIMIT ?",
         (*group_ids, rows.ts(since), limit),
     )

@@ -19,12 +19,13 @@ async def insert(
     description: str,
     visibility: str,
     now: datetime,
+    language: str = "",
 ) -> bool:
     """False when the name is taken."""
     cur = await conn.execute(
-        "INSERT INTO groups (id, name, title, description, visibility, created_at)"
-        " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO NOTHING",
-        (id, name, title, description, visibility, rows.ts(now)),
+        "INSERT INTO groups (id, name, title, description, visibility, created_at, language)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO NOTHING",
+        (id, name, title, description, visibility, rows.ts(now), language),
     )
     return cur.rowcount == 1
 
@@ -42,12 +43,19 @@ async def by_id(conn: Connection, group_id: str) -> Group | None:
 
 
 async def update(
-    conn: Connection, group_id: str, *, title: str, description: str, visibility: str
+    conn: Connection,
+    group_id: str,
+    *,
+    title: str,
+    description: str,
+    visibility: str,
+    language: str | None = None,
 ) -> None:
+    """`language` None keeps the group's."""
     await conn.execute(
-        "UPDATE groups SET title = ?, description = ?, visibility = ?, version = version + 1"
-        " WHERE id = ?",
-        (title, description, visibility, group_id),
+        "UPDATE groups SET title = ?, description = ?, visibility = ?,"
+        " language = COALESCE(?, language), version = version + 1 WHERE id = ?",
+        (title, description, visibility, language, group_id),
     )
 
 

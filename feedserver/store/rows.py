@@ -46,6 +46,7 @@ def group(row: sqlite3.Row) -> Group:
         visibility=row["visibility"],
         created_at=parse_ts(row["created_at"]),
         version=row["version"],
+        language=row["language"],
     )
 
 

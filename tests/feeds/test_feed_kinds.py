@@ -56,6 +56,39 @@ async def test_replies_feed_has_the_answers_of_my_groups(admin: Api, client) -> 
     assert feed.entries[0].title == "Accepted answer by Bob, on: Late check?"
 
 
+async def test_replies_feed_has_tombstones_for_deleted_answers_of_my_groups_only(
+    admin: Api, client
+) -> None:
+    """A deleted answer leaves a tombstone in the replies feed (RFC 6721), so a reader drops
+    the entry it kept; a reply deleted in a group the reader does not read leaves none."""
+    alice, bob, carol = await _world(admin)
+    question = await new_post(alice, "pay", "Late check?", kind="question")
+    kept = await _answer(bob, question, "File form A.")
+    gone = await _answer(bob, question, "Wrong answer.")
+    assert (await bob.delete(f"/api/v1/posts/{gone['id']}"))[0] in (200, 204)
+    secret_q = await new_post(carol, "secret", "Secret Q?", kind="question")
+    secret_gone = await _answer(carol, secret_q, "Secret answer.")
+    assert (await carol.delete(f"/api/v1/posts/{secret_gone['id']}"))[0] in (200, 204)
+    status, _, body = await fetch(client, (await feed_urls(bob))["replies"])
+    assert status == 200
+    assert [e.id for e in (await parse(client, (await feed_urls(bob))["replies"])).entries] == [
+        paths.post_page(_BASE(client), kept["id"])
+    ]
+    assert f'<at:deleted-entry ref="{paths.post_page(_BASE(client), gone["id"])}"'.encode() in body
+    assert secret_gone["id"].encode() not in body
+    # The top-level tombstones stay where they were: a deleted question is not a reply.
+    deleted_q = await new_post(alice, "pay", "Deleted question?", kind="question")
+    assert (await alice.delete(f"/api/v1/posts/{deleted_q['id']}"))[0] in (200, 204)
+    status, _, body = await fetch(client, (await feed_urls(bob))["replies"])
+    assert deleted_q["id"].encode() not in body
+    status, _, home = await fetch(client, (await feed_urls(bob))["home"])
+    assert deleted_q["id"].encode() in home and gone["id"].encode() not in home
+
+
+def _BASE(client) -> str:  # noqa: N802 - the server's public base URL, as feeds spell it
+    return f"http://127.0.0.1:{client.server.port}"
+
+
 async def test_unanswered_feeds_everywhere_per_group_and_per_tag(admin: Api, client) -> None:
     alice, bob, _ = await _world(admin)
     open_pay = await new_post(alice, "pay", "Open in pay?", kind="question", tags=["payroll"])

@@ -93,3 +93,22 @@ async def test_the_new_problem_types_are_documented(admin: Api) -> None:
     for code in ("storage-full", "request-timeout", "client-closed-request"):
         status, body = await admin.get(f"/problems/{code}")
         assert status == 200 and body["type"] == f"/problems/{code}", code
+
+
+@pytest.mark.parametrize("opener", [b"[", b'{"a":'])
+def test_the_depth_limit_is_exact_with_or_without_the_bracket_scan(opener: bytes) -> None:
+    """Documents with few brackets skip the depth scan; the limit is the same either way:
+    64 levels pass, 65 do not, and brackets inside strings never count."""
+    from feedserver import strictjson
+
+    closer = b"]" if opener == b"[" else b"}"
+    inner = b"1" if opener != b"[" else b""
+    for levels, ok in ((64, True), (65, False)):
+        doc = opener * levels + inner + closer * levels
+        if ok:
+            assert strictjson.loads(doc) is not None
+        else:
+            with pytest.raises(strictjson.JsonRejected, match="nested 65 levels"):
+                strictjson.loads(doc)
+    stringy = b'{"s": "' + b"[" * 500 + b'", "t": [[1]]}'
+    assert strictjson.loads(stringy)["t"] == [[1]]

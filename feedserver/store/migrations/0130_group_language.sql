@@ -1,0 +1,3 @@
+-- A group's language (a BCP 47 tag such as fr or pt-BR): the xml:lang of its feeds. Empty
+-- means the server's feed_language setting.
+ALTER TABLE groups ADD COLUMN language TEXT NOT NULL DEFAULT '';
