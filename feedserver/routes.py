@@ -16,6 +16,7 @@ from feedserver.http import (
     meta,
     metrics,
     moderation,
+    notifications,
     pages,
     posts,
     programs,
@@ -310,6 +311,19 @@ def feed_routes() -> list[web.RouteDef]:
     ]
 
 
+def notification_routes() -> list[web.RouteDef]:
+    """The member's notifications and their settings; the mail outbox for admins."""
+    mine = f"{API}/me/notifications"
+    return [
+        web.get(mine, notifications.list_notifications),
+        web.post(f"{mine}/read", notifications.mark_all_read),
+        web.post(f"{mine}/{{id}}/read", notifications.mark_read),
+        web.get(f"{API}/me/notification-settings", notifications.get_settings),
+        web.put(f"{API}/me/notification-settings", notifications.put_settings),
+        web.get(f"{API}/admin/mail-outbox", notifications.mail_outbox),
+    ]
+
+
 def setup_routes(app: web.Application) -> None:
     app.add_routes(api_routes())
     app.add_routes(expertise_routes())
@@ -318,6 +332,7 @@ def setup_routes(app: web.Application) -> None:
     app.add_routes(federation_routes())
     app.add_routes(moderation_routes())
     app.add_routes(feed_routes())
+    app.add_routes(notification_routes())
     app.add_routes(member_page_routes())
     app.add_routes(mentoring_page_routes())
     app.add_routes(web_routes())
