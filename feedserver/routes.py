@@ -33,6 +33,7 @@ from feedserver.web import (
     home,
     mentoring_pages,
     mentoring_review,
+    notification_pages,
     people_pages,
     post_pages,
     search_pages,
@@ -324,6 +325,22 @@ def notification_routes() -> list[web.RouteDef]:
     ]
 
 
+def notification_page_routes() -> list[web.RouteDef]:
+    """The bell's page, watch levels, mail settings; the signed mail links are not "web."
+    routes: a mail client posts the one-click unsubscribe with no session or CSRF token."""
+    pages = notification_pages
+    return [
+        web.get("/notifications", pages.notification_list, name="web.notifications"),
+        web.post("/notifications/read", pages.mark_all_read, name="web.notifications.read"),
+        web.post("/groups/{name}/watch", pages.watch_group, name="web.group.watch"),
+        web.get("/me/settings", pages.settings_form, name="web.settings"),
+        web.post("/me/settings", pages.save_settings, name="web.settings.save"),
+        web.get("/mail/unsubscribe", pages.unsubscribe_page, name="mail.unsubscribe"),
+        web.post("/mail/unsubscribe", pages.unsubscribe, name="mail.unsubscribe.post"),
+        web.get("/mail/confirm", pages.confirm_email, name="mail.confirm"),
+    ]
+
+
 def setup_routes(app: web.Application) -> None:
     app.add_routes(api_routes())
     app.add_routes(expertise_routes())
@@ -333,6 +350,7 @@ def setup_routes(app: web.Application) -> None:
     app.add_routes(moderation_routes())
     app.add_routes(feed_routes())
     app.add_routes(notification_routes())
+    app.add_routes(notification_page_routes())
     app.add_routes(member_page_routes())
     app.add_routes(mentoring_page_routes())
     app.add_routes(web_routes())

@@ -81,9 +81,9 @@ async def listing(
     conn: Connection, state: str | None, after: str | None, limit: int
 ) -> list[dict[str, object]]:
     """Outbox rows for admins, oldest first: never a mail's text, only where it stands."""
-    where, params = "id > ?", [after or ""]
+    where, params = "o.id > ?", [after or ""]
     if state is not None:
-        where, params = f"{where} AND state = ?", [*params, state]
+        where, params = f"{where} AND o.state = ?", [*params, state]
     async with conn.execute(
         "SELECT o.id, m.username, o.kind, o.state, o.attempts, o.next_attempt_at, o.last_error,"
         " o.created_at, o.sent_at FROM mail_outbox o JOIN members m ON m.id = o.member_id"
