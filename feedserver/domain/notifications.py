@@ -35,9 +35,7 @@ def _scope(viewer: Viewer) -> tuple[str, ReadScope, tuple[str, ...]]:
     """The member, what they may read (access.read_scope), and the kinds needing a role."""
     access.require_member(viewer)
     assert viewer.member is not None
-    return viewer.member.id, access.read_scope(viewer), (
-        () if viewer.is_admin else MODERATOR_KINDS
-    )
+    return viewer.member.id, access.read_scope(viewer), (() if viewer.is_admin else MODERATOR_KINDS)
 
 
 async def visible(conn: Connection, viewer: Viewer, seqs: tuple[int, ...]) -> list[Notification]:

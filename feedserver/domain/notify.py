@@ -184,9 +184,11 @@ class Notifier:
             return
         member = await settings_store.active_member(conn, event.member_id)
         group = await group_store.by_id(conn, event.group_id)
-        if member is None or group is None or not access.decide(
-            Viewer(member), group, None
-        ).can_read:
+        if (
+            member is None
+            or group is None
+            or not access.decide(Viewer(member), group, None).can_read
+        ):
             await store.delete_in_group(conn, event.member_id, event.group_id)
 
     async def join_requested(self, conn: Connection, event: JoinRequested) -> None:

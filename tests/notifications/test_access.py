@@ -8,7 +8,6 @@ from datetime import timedelta
 from aiohttp.test_utils import TestClient
 
 from feedserver import appkeys
-
 from tests.conftest import Api
 from tests.notifications.conftest import add, sender_idle
 from tests.notifications.smtp import Mailbox

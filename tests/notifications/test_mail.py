@@ -31,9 +31,7 @@ async def test_the_digest_sends_one_mail_with_every_item(
 ) -> None:
     bob = await add(mail_admin, "bob", "bob@example.test")
     alice = await add(mail_admin, "alice", "alice@example.test")
-    status, settings = await bob.put(
-        "/api/v1/me/notification-settings", {"email_mode": "digest"}
-    )
+    status, settings = await bob.put("/api/v1/me/notification-settings", {"email_mode": "digest"})
     assert status == 200 and settings["email_mode"] == "digest", settings
     question = await _group_with_question(bob, alice)
     for text in ("Vim.", "Emacs.", "Whatever @bob uses."):
