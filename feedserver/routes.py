@@ -307,6 +307,7 @@ def feed_routes() -> list[web.RouteDef]:
         web.get("/feeds/replies.atom", feeds.replies_feed),
         web.get("/feeds/unanswered.atom", feeds.unanswered_feed),
         web.get("/feeds/members/{username}.atom", feeds.member_feed),
+        web.get("/feeds/notifications.atom", feeds.notifications_feed),
         web.get(f"{API}/me/feeds", feeds.my_feeds),
         web.post(f"{API}/me/feeds/rotate", feeds.rotate_feeds),
     ]

@@ -42,7 +42,8 @@ def confirm_url(base: str, key: FeedKey, address: str) -> str:
     return f"{base}{CONFIRM_PATH}?email={quote(address)}&token={token}"
 
 
-async def _member(conn: Connection, token: str | None, path: str) -> Member | None:
+async def signed_member(conn: Connection, token: str | None, path: str) -> Member | None:
+    """The member whose feed secret signed `path` into `token`, or None."""
     parsed = tokens.parse(token)
     if parsed is None:
         return None
@@ -53,8 +54,8 @@ async def _member(conn: Connection, token: str | None, path: str) -> Member | No
 
 
 async def unsubscribing(conn: Connection, token: str | None) -> Member | None:
-    return await _member(conn, token, UNSUBSCRIBE_PATH)
+    return await signed_member(conn, token, UNSUBSCRIBE_PATH)
 
 
 async def confirming(conn: Connection, token: str | None, address: str) -> Member | None:
-    return await _member(conn, token, _confirm_mac_path(address))
+    return await signed_member(conn, token, _confirm_mac_path(address))

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from feedserver.domain import access
+from feedserver.domain import access, mail_links
+from feedserver.domain import feed_paths as paths
+from feedserver.domain import feed_tokens as tokens
 from feedserver.domain.services import Services
 from feedserver.errors import NotFound, ValidationFailed
 from feedserver.models import (
@@ -114,3 +116,28 @@ async def group_level(services: Services, viewer: Viewer, group_name: str) -> st
     async with services.db.read() as conn:
         found = await access.readable_group(conn, viewer, group_name)
         return await settings_store.level(conn, member_id, found.group.id)
+
+
+FEED_SIZE = 50
+
+
+async def feed(services: Services, token: str | None) -> tuple[Viewer, list[Notification]]:
+    """The member's notifications feed, opened by a feed token like every feed: whatever is
+    wrong (no token, another feed's, a rotated secret) is the same NotFound."""
+    async with services.db.read() as conn:
+        member = await mail_links.signed_member(conn, token, paths.NOTIFICATIONS)
+        if member is None or await settings_store.active_member(conn, member.id) is None:
+            raise NotFound("No such feed")
+        viewer = Viewer(member)
+        member_id, scope, moderated = _scope(viewer)
+        items = await store.page(conn, member_id, scope, moderated, before=None, limit=FEED_SIZE)
+    return viewer, items
+
+
+async def feed_url(services: Services, viewer: Viewer) -> str:
+    """The viewer's notifications feed URL (their feed key is made on first use)."""
+    member_id, _, _ = _scope(viewer)
+    async with services.db.write() as conn:
+        key = await mail_links.key_for(conn, member_id, services.clock())
+    path = paths.NOTIFICATIONS
+    return f"{services.config.public_url}{path}?token={tokens.token_for(key, path)}"

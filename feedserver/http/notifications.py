@@ -37,8 +37,9 @@ def render(n: Notification, base: str) -> dict[str, Any]:
     }
 
 
-def render_settings(s: NotificationSettings) -> dict[str, Any]:
+def render_settings(s: NotificationSettings, feed_url: str) -> dict[str, Any]:
     return {
+        "feed_url": feed_url,
         "email": s.email,
         "email_pending": s.email_pending,
         "email_mode": s.email_mode,
@@ -80,8 +81,9 @@ async def mark_all_read(request: web.Request) -> web.Response:
 
 async def get_settings(request: web.Request) -> web.Response:
     viewer = await auth.signed_in(request)
-    found = await notifications.settings(request.app[appkeys.SERVICES], viewer)
-    return web.json_response(render_settings(found))
+    services = request.app[appkeys.SERVICES]
+    found = await notifications.settings(services, viewer)
+    return web.json_response(render_settings(found, await notifications.feed_url(services, viewer)))
 
 
 async def put_settings(request: web.Request) -> web.Response:
@@ -95,7 +97,7 @@ async def put_settings(request: web.Request) -> web.Response:
     found = await notifications.update_settings(
         services, viewer, email_mode=body.get("email_mode"), levels=body.get("levels")
     )
-    return web.json_response(render_settings(found))
+    return web.json_response(render_settings(found, await notifications.feed_url(services, viewer)))
 
 
 async def mail_outbox(request: web.Request) -> web.Response:

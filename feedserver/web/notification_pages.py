@@ -29,9 +29,11 @@ async def notification_list(request: web.Request) -> web.Response:
         before=int(before) if before and before.isdigit() else None, limit=SHOWN,
     )  # fmt: skip
     nxt = found.page.next_cursor
+    feed = await notifications.feed_url(request.app[appkeys.SERVICES], viewer)
     return await render.page(
         request, "notifications.html", items=[_item(n) for n in found.page.items],
-        next=encode_cursor(nxt) if nxt else None,
+        next=encode_cursor(nxt) if nxt else None, feed_url=feed,
+        feed_links=[render.FeedLink("Your notifications", feed)],
     )  # fmt: skip
 
 

@@ -95,8 +95,9 @@ async def test_sigkill_loses_no_mail_and_sends_each_at_most_twice(tmp_path: Path
                 await call(admin_token, "POST", "/members", {
                     "username": name, "password": PASSWORD, "email": f"{name}@example.test",
                 })  # fmt: skip
-                async with session.post(f"{base}/sessions",
-                                        json={"username": name, "password": PASSWORD}) as resp:
+                async with session.post(
+                    f"{base}/sessions", json={"username": name, "password": PASSWORD}
+                ) as resp:
                     tokens[name] = (await resp.json())["token"]  # fmt: skip
             await call(tokens["bob"], "POST", "/groups", {"name": "team", "title": "Team"})
             await call(tokens["bob"], "PUT", "/groups/team/members/alice", {})

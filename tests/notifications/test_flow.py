@@ -3,11 +3,15 @@ exactly one mail; a routed question reaches carol; a mention of a non-member rea
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
+import feedparser
 from aiohttp.test_utils import TestClient
 
 from tests.conftest import Api
 from tests.notifications.conftest import add, sender_idle
 from tests.notifications.smtp import Mailbox
+from tests.web.conftest import Browser
 
 
 async def _group(owner: Api, name: str, *members: str) -> None:
@@ -19,7 +23,7 @@ async def _group(owner: Api, name: str, *members: str) -> None:
 
 
 async def test_an_answer_reaches_the_asker_in_the_app_and_by_one_mail(
-    mail_client: TestClient, mail_admin: Api, mailbox: Mailbox
+    aiohttp_client, mail_client: TestClient, mail_admin: Api, mailbox: Mailbox
 ) -> None:
     bob = await add(mail_admin, "bob", "bob@example.test")
     alice = await add(mail_admin, "alice", "alice@example.test")
@@ -40,6 +44,29 @@ async def test_an_answer_reaches_the_asker_in_the_app_and_by_one_mail(
     assert item["kind"] == "answer" and item["actor"] == "alice"
     assert item["thread_id"] == question["id"] and item["post_id"] == answer["id"]
     assert item["url"].endswith(f"/posts/{question['id']}#p-{answer['id']}")
+
+    # The bell on every page says 1; the /notifications page links to the thread.
+    browser = await Browser(await aiohttp_client(mail_client.server)).login("bob")
+    for page in ("/", "/groups/new-hires", "/notifications"):
+        status, html = await browser.get(page)
+        assert status == 200 and 'data-unread="1"' in html, page
+    assert f'href="/posts/{question["id"]}#p-{answer["id"]}"' in html
+
+    # bob's notifications feed has the entry; a wrong token gets a bare 404.
+    status, settings = await bob.get("/api/v1/me/notification-settings")
+    feed = urlsplit(settings["feed_url"])
+    async with mail_client.get(f"{feed.path}?{feed.query}") as resp:
+        assert resp.status == 200 and resp.content_type == "application/atom+xml"
+        parsed = feedparser.parse(await resp.read())
+        etag = resp.headers["ETag"]
+    [entry] = parsed.entries
+    assert entry.title.startswith("Alice answered your question")
+    assert entry.link.endswith(f"/posts/{question['id']}#p-{answer['id']}")
+    async with mail_client.get(f"{feed.path}?{feed.query}",
+                               headers={"If-None-Match": etag}) as resp:  # fmt: skip
+        assert resp.status == 304
+    async with mail_client.get(f"{feed.path}?token={'A' * 38}") as resp:
+        assert resp.status == 404 and await resp.read() == b""
 
     await mailbox.wait_for(1)
     await sender_idle(mail_client)
