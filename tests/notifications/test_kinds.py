@@ -104,7 +104,8 @@ async def test_watching_hears_every_post_and_muted_nothing(admin: Api) -> None:
 async def test_watch_level_and_mail_settings_in_the_browser(
     aiohttp_client, client: TestClient, admin: Api
 ) -> None:
-    bob, alice = await add(admin, "bob"), await add(admin, "alice")
+    bob = await add(admin, "bob")
+    await add(admin, "alice")
     await _team(bob, "alice", visibility="org")
     browser = await Browser(await aiohttp_client(client.server)).login("alice")
     status, _ = await browser.submit("/groups/team", "/groups/team/watch", {"level": "watching"})
