@@ -6,14 +6,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Literal
 
 from feedserver.domain import access, mail_links, notifications
 from feedserver.domain.ids import new_id
 from feedserver.domain.services import Services
 from feedserver.models import MailItem, Member, Notification, Viewer
+from feedserver.models.feeds import FeedKey
+from feedserver.store import feeds as feed_store
 from feedserver.store import mail_outbox
 from feedserver.store import notification_settings as settings_store
 from feedserver.store import notifications as notification_store
+from feedserver.store.db import Connection
 
 DIGEST_PERIOD = timedelta(days=1)
 
@@ -36,27 +40,46 @@ async def claim(services: Services, now: datetime, limit: int) -> list[MailItem]
 
 async def prepare(services: Services, item: MailItem, now: datetime) -> Prepared | None:
     """What the mail may say now, or None (it is dropped): the member left, unsubscribed,
-    has no address, or may no longer read anything it was about."""
-    base = services.config.public_url
+    has no address, or may no longer read anything it was about. A read; a write only for
+    a member who has no feed key yet (the signed links need one)."""
+    async with services.db.read() as conn:
+        found = await _prepare(services, conn, item, None)
+    if found is not False:
+        return found
     async with services.db.write() as conn:
-        member = await settings_store.active_member(conn, item.member_id)
-        if member is None:
+        key = await mail_links.key_for(conn, item.member_id, now)
+        found = await _prepare(services, conn, item, key)
+    assert found is not False
+    return found
+
+
+async def _prepare(
+    services: Services, conn: Connection, item: MailItem, key: FeedKey | None
+) -> Prepared | None | Literal[False]:
+    """False: the member has no feed key yet (and `key` was not given)."""
+    base = services.config.public_url
+    member = await settings_store.active_member(conn, item.member_id)
+    if member is None:
+        return None
+    if key is None:
+        found_key = await feed_store.key_of(conn, member.id)
+        if found_key is None:
+            return False
+        key = FeedKey(*found_key)
+    unsubscribe = mail_links.unsubscribe_url(base, key)
+    if item.kind == "confirm":
+        pending = await settings_store.pending_email(conn, member.id)
+        if pending is None:
             return None
-        key = await mail_links.key_for(conn, member.id, now)
-        unsubscribe = mail_links.unsubscribe_url(base, key)
-        if item.kind == "confirm":
-            pending = await settings_store.pending_email(conn, member.id)
-            if pending is None:
-                return None
-            return Prepared(item, member, pending, [], unsubscribe,
-                            mail_links.confirm_url(base, key, pending))  # fmt: skip
-        address = await settings_store.email(conn, member.id)
-        mode, _ = await settings_store.email_mode(conn, member.id)
-        if address is None or mode == "never":
-            return None
-        if item.kind == "notification" and mode != "immediately":
-            return None
-        found = await notifications.visible(conn, Viewer(member), item.seqs)
+        return Prepared(item, member, pending, [], unsubscribe,
+                        mail_links.confirm_url(base, key, pending))  # fmt: skip
+    address = await settings_store.email(conn, member.id)
+    mode, _ = await settings_store.email_mode(conn, member.id)
+    if address is None or mode == "never":
+        return None
+    if item.kind == "notification" and mode != "immediately":
+        return None
+    found = await notifications.visible(conn, Viewer(member), item.seqs)
     if not found:
         return None
     return Prepared(item, member, address, found, unsubscribe)

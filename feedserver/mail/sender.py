@@ -13,9 +13,11 @@ import contextlib
 import logging
 import random
 from datetime import datetime, timedelta
+from email.message import EmailMessage
 
 import aiosmtplib
 
+from feedserver.config import Config
 from feedserver.domain import mailing
 from feedserver.domain.services import Services
 from feedserver.mail.compose import compose, compose_confirmation
@@ -50,12 +52,16 @@ class MailSender:
         now = now or self.services.clock()
         await mailing.make_digests(self.services, now)
         done = 0
-        while items := await mailing.claim(self.services, now, BATCH):
-            for item in items:
-                done += await self._deliver(item, now)
+        connection = _Connection(self.config)
+        try:
+            while items := await mailing.claim(self.services, now, BATCH):
+                for item in items:
+                    done += await self._deliver(connection, item, now)
+        finally:
+            await connection.close()
         return done
 
-    async def _deliver(self, item: MailItem, now: datetime) -> int:
+    async def _deliver(self, connection: _Connection, item: MailItem, now: datetime) -> int:
         try:
             prepared = await mailing.prepare(self.services, item, now)
             if prepared is None:
@@ -65,7 +71,7 @@ class MailSender:
                 message = compose_confirmation(self.config, prepared)
             else:
                 message = compose(self.config, prepared)
-            error, temporary = await self._send(message, prepared.address)
+            error, temporary = await connection.send(message, prepared.address)
             if error is None:
                 await mailing.sent(self.services, item, now)
                 return 1
@@ -75,30 +81,6 @@ class MailSender:
         except Exception:  # the lease ends and it is tried again; the loop goes on
             log.exception("mail %s could not be sent", item.id)
         return 0
-
-    async def _send(self, message: object, address: str) -> tuple[str | None, bool]:
-        """(None, _) when the server took it; else (error, temporary)."""
-        c = self.config
-        try:
-            await aiosmtplib.send(
-                message,  # type: ignore[arg-type]
-                sender=c.sender_address, recipients=[address], hostname=c.smtp_host,
-                port=c.smtp_port, start_tls=c.smtp_starttls,
-                username=c.smtp_username or None, password=c.smtp_password or None,
-                timeout=c.smtp_timeout_seconds,
-            )  # fmt: skip
-        except aiosmtplib.SMTPRecipientsRefused as exc:
-            codes = [r.code for r in exc.recipients]
-            return f"recipient refused ({', '.join(map(str, codes))})", all(
-                400 <= code < 500 for code in codes
-            )
-        except aiosmtplib.SMTPResponseException as exc:
-            # The server's words stay out of the log's secrets: code and first line only.
-            first = str(exc.message).splitlines()[0][:200] if exc.message else ""
-            return f"SMTP {exc.code} {first}".strip(), 400 <= exc.code < 500
-        except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
-            return f"{type(exc).__name__}: {exc}"[:300], True
-        return None, False
 
     async def run_forever(self) -> None:
         services = self.services
@@ -120,3 +102,59 @@ class MailSender:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._event.wait(), wait)
             self.idle.clear()
+
+
+class _Connection:
+    """One SMTP conversation for a pass's mails (opened on the first, again after a failure):
+    a mail costs one transaction on it, not a TCP connection, greeting and login."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.client: aiosmtplib.SMTP | None = None
+
+    async def _open(self) -> aiosmtplib.SMTP:
+        if self.client is not None and self.client.is_connected:
+            return self.client
+        c = self.config
+        self.client = aiosmtplib.SMTP(
+            hostname=c.smtp_host, port=c.smtp_port, start_tls=c.smtp_starttls,
+            username=c.smtp_username or None, password=c.smtp_password or None,
+            timeout=c.smtp_timeout_seconds,
+        )  # fmt: skip
+        await self.client.connect()
+        return self.client
+
+    async def close(self) -> None:
+        client, self.client = self.client, None
+        if client is not None and client.is_connected:
+            try:
+                await client.quit()
+            except (aiosmtplib.SMTPException, OSError, TimeoutError):
+                client.close()
+
+    async def send(self, message: EmailMessage, address: str) -> tuple[str | None, bool]:
+        """(None, _) when the server took it; else (error, temporary)."""
+        error, temporary = await self._send(message, address)
+        if error is not None and self.client is not None:
+            # After a refusal the conversation may be mid-transaction: start afresh.
+            await self.close()
+        return error, temporary
+
+    async def _send(self, message: EmailMessage, address: str) -> tuple[str | None, bool]:
+        try:
+            client = await self._open()
+            await client.send_message(
+                message, sender=self.config.sender_address, recipients=[address]
+            )
+        except aiosmtplib.SMTPRecipientsRefused as exc:
+            codes = [r.code for r in exc.recipients]
+            return f"recipient refused ({', '.join(map(str, codes))})", all(
+                400 <= code < 500 for code in codes
+            )
+        except aiosmtplib.SMTPResponseException as exc:
+            # The server's words stay short: code and first line only.
+            first = str(exc.message).splitlines()[0][:200] if exc.message else ""
+            return f"SMTP {exc.code} {first}".strip(), 400 <= exc.code < 500
+        except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
+            return f"{type(exc).__name__}: {exc}"[:300], True
+        return None, False

@@ -1,0 +1,178 @@
+"""Posting through the API with notifications and mail on, against the same with them off,
+in one run.
+
+    python -m bench.notifications [--posts N] [--clients C] [--smtp-delay-ms D]
+
+Both runs start the real `feedserver serve` in its own process and post answers to one
+question through POST /api/v1/posts/{id}/replies.
+- off: no smtp_host, and the asker answers their own question: the notification subscriber
+  runs for every post but notifies nobody (what every server pays when nobody is involved).
+- on: smtp_host points at an SMTP server (aiosmtpd) in this process that takes
+  --smtp-delay-ms to accept each mail; another member answers, so every post writes the
+  asker's notification and an outbox row, a watcher of the group gets one more, and the
+  sender mails every answer (immediately mode).
+The post's latency must not include the SMTP conversation: p50/p99 are printed for both runs,
+with the time the sender then needed to drain the outbox.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from aiosmtpd.smtp import SMTP
+
+from bench.report import machine, write_section
+from tests.loopback import free_port
+
+REPO = Path(__file__).resolve().parents[1]
+PASSWORD = "benchmark password"
+BODY = "Check the **payroll calendar**, then file the late-pay form.\n\n" * 3
+
+
+class SlowMailbox:
+    def __init__(self, delay: float) -> None:
+        self.delay, self.count = delay, 0
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        await asyncio.sleep(self.delay)
+        self.count += 1
+        return "250 OK"
+
+
+def _cli(data: Path, *args: str, stdin: str | None = None) -> str:
+    return subprocess.run(
+        [sys.executable, "-m", "feedserver", "--data", str(data), *args],
+        input=stdin, capture_output=True, text=True, cwd=REPO, check=True,
+    ).stdout  # fmt: skip
+
+
+async def _login(session: aiohttp.ClientSession, base: str, name: str) -> dict[str, str]:
+    async with session.post(f"{base}/sessions", json={"username": name, "password": PASSWORD}) as r:
+        return {"Authorization": f"Bearer {(await r.json())['token']}"}
+
+
+async def run(data: Path, count: int, clients: int, smtp_port: int | None,
+              mailbox: SlowMailbox | None) -> dict[str, float]:  # fmt: skip
+    _cli(data, "user", "add", "admin", "--admin", stdin=f"{PASSWORD}\n")
+    admin = {"Authorization": f"Bearer {_cli(data, 'token', 'create', 'admin').strip()}"}
+    port = free_port()
+    env = {**os.environ, "FEEDSERVER_LOG_LEVEL": "WARNING", "FEEDSERVER_WRITE_BURST": "0"}
+    if smtp_port is not None:
+        env |= {"FEEDSERVER_SMTP_HOST": "127.0.0.1", "FEEDSERVER_SMTP_PORT": str(smtp_port),
+                "FEEDSERVER_SMTP_STARTTLS": "false"}  # fmt: skip
+    server = subprocess.Popen(
+        [sys.executable, "-m", "feedserver", "--data", str(data), "serve", "--port", str(port)],
+        cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}/api/v1"
+    try:
+        async with aiohttp.ClientSession() as session:
+            for _ in range(400):
+                try:
+                    async with session.get(f"http://127.0.0.1:{port}/livez"):
+                        break
+                except aiohttp.ClientError:
+                    await asyncio.sleep(0.05)
+            for name in ("asker", "answerer", "watcher"):
+                member = {"username": name, "password": PASSWORD, "email": f"{name}@bench.test"}
+                async with session.post(f"{base}/members", json=member, headers=admin) as r:
+                    assert r.status == 201, await r.text()
+            asker = await _login(session, base, "asker")
+            answerer = await _login(session, base, "answerer") if mailbox else asker
+            watcher = await _login(session, base, "watcher")
+            async with session.post(f"{base}/groups", json={"name": "pay", "title": "Pay"},
+                                    headers=asker) as r:  # fmt: skip
+                assert r.status == 201
+            for name in ("answerer", "watcher"):
+                async with session.put(f"{base}/groups/pay/members/{name}", json={},
+                                       headers=asker) as r:  # fmt: skip
+                    assert r.status == 200
+            if mailbox:
+                async with session.put(f"{base}/me/notification-settings", headers=watcher,
+                                       json={"levels": {"pay": "watching"}}) as r:  # fmt: skip
+                    assert r.status == 200
+            question = {"kind": "question", "title": "Late pay?", "body": "How?", "tags": []}
+            async with session.post(f"{base}/groups/pay/posts", json=question,
+                                    headers=asker) as r:  # fmt: skip
+                qid = (await r.json())["id"]
+            latencies: list[float] = []
+            remaining = iter(range(count))
+
+            async def client() -> None:
+                for _ in remaining:
+                    began = time.perf_counter()
+                    async with session.post(f"{base}/posts/{qid}/replies", json={"body": BODY},
+                                            headers=answerer) as r:  # fmt: skip
+                        assert r.status == 201, await r.text()
+                    latencies.append(time.perf_counter() - began)
+
+            start = time.perf_counter()
+            await asyncio.gather(*(client() for _ in range(clients)))
+            elapsed = time.perf_counter() - start
+            sent_during = mailbox.count if mailbox else 0
+            drained = 0.0
+            if mailbox:
+                while mailbox.count < count:
+                    await asyncio.sleep(0.05)
+                drained = time.perf_counter() - start - elapsed
+        latencies.sort()
+        return {
+            "rate": count / elapsed,
+            "p50": statistics.median(latencies) * 1000,
+            "p99": latencies[int(len(latencies) * 0.99) - 1] * 1000,
+            "sent_during": sent_during,
+            "drain": drained,
+        }
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--posts", type=int, default=600)
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--smtp-delay-ms", type=int, default=50)
+    args = parser.parse_args()
+    mailbox = SlowMailbox(args.smtp_delay_ms / 1000)
+    smtp_port = free_port()
+    loop = asyncio.get_running_loop()
+    smtp = await loop.create_server(lambda: SMTP(mailbox, loop=loop), "127.0.0.1", smtp_port)
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            off = await run(Path(tmp) / "off", args.posts, args.clients, None, None)
+            on = await run(Path(tmp) / "on", args.posts, args.clients, smtp_port, mailbox)
+    finally:
+        smtp.close()
+        await smtp.wait_closed()
+    lines = [
+        f"| posts/s, notifications and mail off | {off['rate']:,.0f} |",
+        f"| posts/s, notifications and mail on | {on['rate']:,.0f} |",
+        f"| ratio on / off | {on['rate'] / off['rate']:.2f} |",
+        f"| post latency p50 / p99, off (ms) | {off['p50']:.1f} / {off['p99']:.1f} |",
+        f"| post latency p50 / p99, on (ms) | {on['p50']:.1f} / {on['p99']:.1f} |",
+        f"| SMTP server's time per mail (ms) | {args.smtp_delay_ms} |",
+        f"| mails sent while posting / after, to drain (s) | {on['sent_during']:.0f} of"
+        f" {args.posts} / {on['drain']:.1f} |",
+    ]
+    print("\n".join(lines))
+    write_section(
+        "Posting with notifications and mail on and off (bench/notifications.py)",
+        f"{machine()}, {args.posts} answers, {args.clients} clients; on: every post notifies"
+        " the asker (mailed at once) and a watcher\n\n| measure | value |\n|---|---|\n"
+        + "\n".join(lines),
+    )
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
