@@ -66,18 +66,17 @@ class Notifier:
         """One notification, if the member may read what it is about; False if not."""
         if member_id == about.actor_id:
             return False
-        member = await settings_store.active_member(conn, member_id)
-        if member is None:
+        found = await settings_store.recipient(
+            conn, member_id, about.group.id if about.group else None
+        )
+        if found is None:
             return False
+        member, membership, level, mode, email = found
         if about.group is not None:
-            membership = await group_store.membership(conn, about.group.id, member_id)
             if not access.decide(Viewer(member), about.group, membership).can_read:
                 return False
-            if about.kind not in UNMUTED:
-                level = await settings_store.level(conn, member_id, about.group.id)
-                if level == "muted":
-                    return False
-        mode, _ = await settings_store.email_mode(conn, member_id)
+            if about.kind not in UNMUTED and level == "muted":
+                return False
         now = self.services.clock()
         count = 1
         if about.kind == "helpful" and about.post_id is not None:
@@ -92,7 +91,7 @@ class Notifier:
             mode == "immediately"
             and about.kind in MAILED_AT_ONCE
             and self.services.config.smtp_host
-            and await settings_store.email(conn, member_id)
+            and email
         ):
             await mail_outbox.enqueue(
                 conn, id=new_id(), member_id=member_id, kind="notification", seqs=(seq,), now=now

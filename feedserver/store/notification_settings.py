@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from feedserver.models import Member
+from feedserver.models import Member, Membership
 from feedserver.store import rows
 from feedserver.store.db import Connection
 
@@ -164,3 +164,30 @@ async def take_pending_email(conn: Connection, member_id: str, address: str) -> 
         "DELETE FROM email_confirmations WHERE member_id = ? AND email = ?", (member_id, address)
     )
     return cur.rowcount == 1
+
+
+async def recipient(
+    conn: Connection, member_id: str, group_id: str | None
+) -> tuple[Member, Membership | None, str, str, str | None] | None:
+    """All a notification needs of its recipient in one read: the member (None if suspended
+    or deleted), their membership of the group, their level there, mail mode and address."""
+    async with conn.execute(
+        "SELECT m.*, ms.role AS ms_role, ms.joined_at AS ms_joined,"
+        " coalesce(l.level, 'normal') AS level, coalesce(p.email_mode, 'immediately') AS mode"
+        " FROM members m"
+        " LEFT JOIN memberships ms ON ms.member_id = m.id AND ms.group_id = ?"
+        " LEFT JOIN notification_levels l ON l.member_id = m.id AND l.group_id = ?"
+        " LEFT JOIN notification_prefs p ON p.member_id = m.id"
+        " WHERE m.id = ? AND m.suspended_at IS NULL AND m.deleted_at IS NULL",
+        (group_id, group_id, member_id),
+    ) as cur:
+        row = await cur.fetchone()
+    if row is None:
+        return None
+    membership = None
+    if row["ms_role"] is not None and group_id is not None:
+        membership = Membership(
+            group_id, member_id, row["ms_role"], rows.parse_ts(row["ms_joined"])
+        )
+    email = str(row["email"]) if row["email"] else None
+    return rows.member(row), membership, str(row["level"]), str(row["mode"]), email
