@@ -7,7 +7,8 @@ Both runs start the real `feedserver serve` in its own process and post answers 
 question through POST /api/v1/posts/{id}/replies.
 - off: no smtp_host, and the asker answers their own question: the notification subscriber
   runs for every post but notifies nobody (what every server pays when nobody is involved).
-- on: smtp_host points at an SMTP server (aiosmtpd) in this process that takes
+- on: smtp_host points at an SMTP server (aiosmtpd, bench/smtp_sink.py) in a process of its
+  own that takes
   --smtp-delay-ms to accept each mail; another member answers, so every post writes the
   asker's notification and an outbox row, a watcher of the group gets one more, and the
   sender mails every answer (immediately mode).
@@ -26,10 +27,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
 
 import aiohttp
-from aiosmtpd.smtp import SMTP
 
 from bench.report import machine, write_section
 from tests.loopback import free_port
@@ -40,13 +39,33 @@ BODY = "Check the **payroll calendar**, then file the late-pay form.\n\n" * 3
 
 
 class SlowMailbox:
-    def __init__(self, delay: float) -> None:
-        self.delay, self.count = delay, 0
+    """bench/smtp_sink.py in its own process; counts the mails it reports."""
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        await asyncio.sleep(self.delay)
-        self.count += 1
-        return "250 OK"
+    def __init__(self) -> None:
+        self.count = 0
+        self.proc: asyncio.subprocess.Process | None = None
+        self.reader: asyncio.Task[None] | None = None
+
+    async def start(self, port: int, delay_ms: int) -> None:
+        self.proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bench.smtp_sink", "--port", str(port),
+            "--delay-ms", str(delay_ms), cwd=REPO, stdout=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        assert self.proc.stdout is not None
+        assert await self.proc.stdout.readline() == b"ready\n"
+        self.reader = asyncio.create_task(self._count())
+
+    async def _count(self) -> None:
+        assert self.proc is not None and self.proc.stdout is not None
+        while await self.proc.stdout.readline():
+            self.count += 1
+
+    async def stop(self) -> None:
+        if self.proc is not None:
+            self.proc.terminate()
+            await self.proc.wait()
+        if self.reader is not None:
+            await self.reader
 
 
 def _cli(data: Path, *args: str, stdin: str | None = None) -> str:
@@ -144,17 +163,15 @@ async def main() -> None:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--smtp-delay-ms", type=int, default=50)
     args = parser.parse_args()
-    mailbox = SlowMailbox(args.smtp_delay_ms / 1000)
+    mailbox = SlowMailbox()
     smtp_port = free_port()
-    loop = asyncio.get_running_loop()
-    smtp = await loop.create_server(lambda: SMTP(mailbox, loop=loop), "127.0.0.1", smtp_port)
+    await mailbox.start(smtp_port, args.smtp_delay_ms)
     try:
         with tempfile.TemporaryDirectory() as tmp:
             off = await run(Path(tmp) / "off", args.posts, args.clients, None, None)
             on = await run(Path(tmp) / "on", args.posts, args.clients, smtp_port, mailbox)
     finally:
-        smtp.close()
-        await smtp.wait_closed()
+        await mailbox.stop()
     lines = [
         f"| posts/s, notifications and mail off | {off['rate']:,.0f} |",
         f"| posts/s, notifications and mail on | {on['rate']:,.0f} |",
