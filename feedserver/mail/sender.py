@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 BATCH = 20
 POLL_SECONDS = 60.0  # digests and retries come due without anyone waking the sender
 DIGEST_CHECK = timedelta(seconds=POLL_SECONDS)
+WAKE_COALESCE_SECONDS = 0.2
 
 
 class MailSender:
@@ -63,6 +64,8 @@ class MailSender:
             while items := await mailing.claim(self.services, now, BATCH):
                 for item in items:
                     done += await self._deliver(connection, item, now)
+                if len(items) < BATCH:  # all that was due: no second claim (a write) to learn it
+                    break
         finally:
             await connection.close()
         return done
@@ -107,6 +110,9 @@ class MailSender:
                 self.idle.set()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._event.wait(), wait)
+                # Woken by a queued mail: let the posts arriving with it queue theirs too, so
+                # a busy server makes one pass (two writes) for many mails, not one per post.
+                await asyncio.sleep(WAKE_COALESCE_SECONDS)
             self.idle.clear()
 
 

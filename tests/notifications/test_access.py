@@ -87,6 +87,13 @@ async def test_a_mention_of_someone_who_cannot_read_notifies_nobody_and_sends_no
     })  # fmt: skip
     assert status == 201
     assert await _kinds(dave) == ([], 0)
+    # Not merely hidden at read time: nothing was written for dave at all.
+    async with mail_client.app[appkeys.SERVICES].db.read() as conn:
+        rows = await conn.execute_fetchall(
+            "SELECT count(*) FROM notifications n JOIN members m ON m.id = n.member_id"
+            " WHERE m.username = 'dave'"
+        )
+    assert list(rows)[0][0] == 0
     await mailbox.wait_for(1)  # alice: bob's answer
     await sender_idle(mail_client)
     assert [m.envelope_to for m in mailbox.received] == [["alice@example.test"]]
