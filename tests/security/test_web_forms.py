@@ -47,7 +47,9 @@ def test_every_non_page_post_is_an_api_or_federation_route(config) -> None:
             continue
         path = route.resource.canonical
         assert path.startswith("/api/v1/") or path in (
-            "/inbox", "/federation/handshake", "/mail/unsubscribe"
+            "/inbox",
+            "/federation/handshake",
+            "/mail/unsubscribe",
         ), path
 
 
