@@ -11,7 +11,7 @@ from aiohttp import web
 
 from feedserver import appkeys
 from feedserver.config import Config
-from feedserver.domain import expertise
+from feedserver.domain import expertise, notify
 from feedserver.domain.rate_limit import TokenBucket
 from feedserver.domain.services import Services
 from feedserver.domain.throttle import LoginThrottle
@@ -28,6 +28,7 @@ from feedserver.http.observe import observe_middleware
 from feedserver.http.problems import make_problem_middleware
 from feedserver.http.validation import SchemaRegistry
 from feedserver.http.write_limit import WRITE_LIMIT, make_write_limit_middleware
+from feedserver.mail.sender import MailSender
 from feedserver.routes import setup_routes
 from feedserver.store.timed import TimedDatabase
 from feedserver.web import session
@@ -70,6 +71,11 @@ def create_app(config: Config, services: Services | None = None) -> web.Applicat
     )  # fmt: skip
     app[appkeys.FEDERATION] = Federation.build(app[appkeys.SERVICES])
     federation_subscribers.subscribe(app[appkeys.FEDERATION])
+    # Notifications are written with every event; mail goes out only when smtp_host is set.
+    sender = app[appkeys.MAIL_SENDER] = MailSender(app[appkeys.SERVICES])
+    notify.subscribe(
+        app[appkeys.SERVICES].events, notify.Notifier(app[appkeys.SERVICES], sender.wake)
+    )
     app[appkeys.LOGIN_THROTTLE] = LoginThrottle(
         app[appkeys.SERVICES].db, config.login_max_failures, config.login_window_seconds
     )
@@ -80,6 +86,7 @@ def create_app(config: Config, services: Services | None = None) -> web.Applicat
     metrics.watch_feed_cache(app[appkeys.FEED_CACHE])
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(_federation)
+    app.cleanup_ctx.append(_mail)
     app.cleanup_ctx.append(_expertise_calibration)
     setup_routes(app)
     return app
@@ -104,6 +111,18 @@ async def _federation(app: web.Application) -> AsyncIterator[None]:
     with contextlib.suppress(asyncio.CancelledError):
         await task
     await fed.close()
+
+
+async def _mail(app: web.Application) -> AsyncIterator[None]:
+    """The mail sender, when there is an SMTP server to send through."""
+    if not app[appkeys.CONFIG].smtp_host:
+        yield
+        return
+    task = asyncio.create_task(app[appkeys.MAIL_SENDER].run_forever(), name="mail-sender")
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
 
 
 async def _expertise_calibration(app: web.Application) -> AsyncIterator[None]:

@@ -10,6 +10,7 @@ from feedserver.domain.throttle import LoginThrottle
 from feedserver.federation.context import Federation
 from feedserver.feeds.cache import FeedCache
 from feedserver.http.validation import SchemaRegistry
+from feedserver.mail.sender import MailSender
 from feedserver.models import Viewer
 
 CONFIG = web.AppKey("config", Config)
@@ -18,6 +19,7 @@ LOGIN_THROTTLE = web.AppKey("login_throttle", LoginThrottle)
 SCHEMAS = web.AppKey("schemas", SchemaRegistry)
 FEDERATION = web.AppKey("federation", Federation)
 FEED_CACHE = web.AppKey("feed_cache", FeedCache)
+MAIL_SENDER = web.AppKey("mail_sender", MailSender)
 
 # Per-request state.
 VIEWER = web.RequestKey("viewer", Viewer)
@@ -30,6 +32,7 @@ __all__ = [
     "FEDERATION",
     "FEED_CACHE",
     "LOGIN_THROTTLE",
+    "MAIL_SENDER",
     "SCHEMAS",
     "SERVICES",
     "TOKEN",

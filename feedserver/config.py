@@ -23,6 +23,7 @@ def _f(default: Any, help: str) -> Any:  # noqa: A002 - "help" reads best at the
 
 @dataclass(frozen=True)
 class Config:
+    # repr=False on secrets below: a Config in a traceback or log line shows no password.
     data_dir: Path = _f(Path("data"), "Directory for the database, keys and secrets.")
     host: str = _f("127.0.0.1", "Address to listen on.")
     port: int = _f(8080, "TCP port to listen on.")
@@ -130,10 +131,40 @@ class Config:
     expertise_default_ask_cap: int = _f(
         5, "Routed questions per week a member accepts until they set their own cap."
     )
+    smtp_host: str = _f("", "SMTP server notification mail goes through; empty turns mail off.")
+    smtp_port: int = _f(587, "Port of the SMTP server.")
+    smtp_starttls: bool = _f(True, "Upgrade the SMTP connection with STARTTLS before sending.")
+    smtp_username: str = _f("", "SMTP login name; empty sends without logging in.")
+    smtp_password: str = field(
+        default="", repr=False, metadata={"help": "SMTP password (never logged or shown)."}
+    )
+    smtp_timeout_seconds: int = _f(30, "Time limit of one SMTP conversation.")
+    mail_from: str = _f("", "From address of notification mail; default feedserver@HOST.")
+    mail_include_text: bool = _f(
+        False,
+        "Include a private group's post text in mail; off, mail says only what happened and"
+        " where (org groups' text is always included).",
+    )
+    mail_backoff_seconds: int = _f(60, "First retry delay of a mail the SMTP server deferred.")
+    mail_give_up_hours: int = _f(48, "Give up on a mail this long after it was queued.")
+    mail_lease_seconds: int = _f(
+        300,
+        "How long a mail being sent is held by the sender; after a crash it is sent again"
+        " when this ends.",
+    )
 
     @property
     def public_url(self) -> str:
         return (self.base_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+    @property
+    def public_host(self) -> str:
+        """The host part of the public URL (what `@name@host` mentions of us say)."""
+        return urlsplit(self.public_url).hostname or "localhost"
+
+    @property
+    def sender_address(self) -> str:
+        return self.mail_from or f"feedserver@{self.public_host}"
 
     @property
     def organization(self) -> str:
@@ -142,6 +173,10 @@ class Config:
     @property
     def db_path(self) -> Path:
         return self.data_dir / "feedserver.sqlite3"
+
+
+# Settings whose values are never printed or logged.
+SECRET_SETTINGS = frozenset({"smtp_password"})
 
 
 class ConfigError(ValueError):
@@ -239,5 +274,9 @@ def to_toml(config: Config) -> str:
     lines = ["# feedserver settings (paste into feedserver.toml; unset ones keep the default)"]
     for name, default, help_text in describe():
         lines += [f"# {help_text} Default: {_toml_value(default)}."]
-        lines += [f"{name} = {_toml_value(getattr(config, name))}", ""]
+        value = getattr(config, name)
+        if name in SECRET_SETTINGS and value:
+            lines += [f"# {name} is set; not shown", ""]
+            continue
+        lines += [f"{name} = {_toml_value(value)}", ""]
     return "\n".join(lines)

@@ -16,6 +16,7 @@ from feedserver.http import (
     meta,
     metrics,
     moderation,
+    notifications,
     pages,
     posts,
     programs,
@@ -32,6 +33,7 @@ from feedserver.web import (
     home,
     mentoring_pages,
     mentoring_review,
+    notification_pages,
     people_pages,
     post_pages,
     search_pages,
@@ -306,8 +308,38 @@ def feed_routes() -> list[web.RouteDef]:
         web.get("/feeds/replies.atom", feeds.replies_feed),
         web.get("/feeds/unanswered.atom", feeds.unanswered_feed),
         web.get("/feeds/members/{username}.atom", feeds.member_feed),
+        web.get("/feeds/notifications.atom", feeds.notifications_feed),
         web.get(f"{API}/me/feeds", feeds.my_feeds),
         web.post(f"{API}/me/feeds/rotate", feeds.rotate_feeds),
+    ]
+
+
+def notification_routes() -> list[web.RouteDef]:
+    """The member's notifications and their settings; the mail outbox for admins."""
+    mine = f"{API}/me/notifications"
+    return [
+        web.get(mine, notifications.list_notifications),
+        web.post(f"{mine}/read", notifications.mark_all_read),
+        web.post(f"{mine}/{{id}}/read", notifications.mark_read),
+        web.get(f"{API}/me/notification-settings", notifications.get_settings),
+        web.put(f"{API}/me/notification-settings", notifications.put_settings),
+        web.get(f"{API}/admin/mail-outbox", notifications.mail_outbox),
+    ]
+
+
+def notification_page_routes() -> list[web.RouteDef]:
+    """The bell's page, watch levels, mail settings; the signed mail links are not "web."
+    routes: a mail client posts the one-click unsubscribe with no session or CSRF token."""
+    pages = notification_pages
+    return [
+        web.get("/notifications", pages.notification_list, name="web.notifications"),
+        web.post("/notifications/read", pages.mark_all_read, name="web.notifications.read"),
+        web.post("/groups/{name}/watch", pages.watch_group, name="web.group.watch"),
+        web.get("/me/settings", pages.settings_form, name="web.settings"),
+        web.post("/me/settings", pages.save_settings, name="web.settings.save"),
+        web.get("/mail/unsubscribe", pages.unsubscribe_page, name="mail.unsubscribe"),
+        web.post("/mail/unsubscribe", pages.unsubscribe, name="mail.unsubscribe.post"),
+        web.get("/mail/confirm", pages.confirm_email, name="mail.confirm"),
     ]
 
 
@@ -319,6 +351,8 @@ def setup_routes(app: web.Application) -> None:
     app.add_routes(federation_routes())
     app.add_routes(moderation_routes())
     app.add_routes(feed_routes())
+    app.add_routes(notification_routes())
+    app.add_routes(notification_page_routes())
     app.add_routes(member_page_routes())
     app.add_routes(mentoring_page_routes())
     app.add_routes(web_routes())

@@ -99,6 +99,33 @@ class SharedGroupChanged:
 
 
 @dataclass(frozen=True, slots=True)
+class JoinRequested:
+    """`member_id` asked to join a group that needs approval."""
+
+    group_id: str
+    member_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class JoinApproved:
+    """An owner or mentor (`by_member_id`) let `member_id` in on their request."""
+
+    group_id: str
+    member_id: str
+    by_member_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class MatchPublished:
+    """A mentoring program's matching was published: each pair is (mentor_id, mentee_id,
+    cohort group_id)."""
+
+    program_name: str
+    pairs: tuple[tuple[str, str, str], ...]
+    by_member_id: str
+
+
+@dataclass(frozen=True, slots=True)
 class EvidenceChanged:
     """The expertise evidence of these members changed (up or down), or what of it may be
     named changed (a group's visibility): their scores and explanations are different."""
@@ -117,6 +144,9 @@ Event = (
     | MembershipChanged
     | EvidenceChanged
     | SharedGroupChanged
+    | JoinRequested
+    | JoinApproved
+    | MatchPublished
 )
 E = TypeVar("E", bound=Event)
 Subscriber = Callable[[Connection, Any], Awaitable[None]]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 HOME = "/feeds/home.atom"
 REPLIES = "/feeds/replies.atom"
+NOTIFICATIONS = "/feeds/notifications.atom"
 
 
 def _query(**params: str | None) -> str:

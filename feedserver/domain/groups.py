@@ -6,7 +6,7 @@ import re
 
 from feedserver.domain import access, expertise, group_sharing
 from feedserver.domain.access import GroupAccess
-from feedserver.domain.events import MembershipChanged
+from feedserver.domain.events import JoinApproved, JoinRequested, MembershipChanged
 from feedserver.domain.ids import new_id
 from feedserver.domain.services import Services
 from feedserver.domain.text import clean_text
@@ -230,9 +230,10 @@ async def request_to_join(services: Services, viewer: Viewer, name: str) -> str:
         if found.can_join:
             await _set_membership(conn, services, group.id, viewer.member.id, "member")
             return "joined"
-        await group_store.insert_join_request(
+        if await group_store.insert_join_request(
             conn, group_id=group.id, member_id=viewer.member.id, now=now
-        )
+        ):
+            await services.events.publish(conn, JoinRequested(group.id, viewer.member.id))
     return "requested"
 
 
@@ -260,5 +261,9 @@ async def decide_join_request(
             raise NotFound("No such join request")
         if approve:
             await _set_membership(conn, services, found.group.id, target.id, "member")
+            assert viewer.member is not None
+            await services.events.publish(
+                conn, JoinApproved(found.group.id, target.id, viewer.member.id)
+            )
         else:
             await group_store.delete_join_request(conn, found.group.id, target.id)

@@ -11,7 +11,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-from feedserver.domain import access
+from feedserver.domain import access, member_email
 from feedserver.domain.ids import is_id, new_id
 from feedserver.domain.members import (
     MIN_PASSWORD,
@@ -44,10 +44,12 @@ class NewInvitation:
 
 async def create(
     services: Services, viewer: Viewer, *, note: str = "", days: int = DEFAULT_DAYS,
-    group: str = "",
+    group: str = "", email: str = "",
 ) -> NewInvitation:  # fmt: skip
-    """`group`: the name of a group the new member joins, as a member, on accepting."""
+    """`group`: the name of a group the new member joins, as a member, on accepting;
+    `email`: the address they get notification mail at, used at once (an admin gave it)."""
     access.require_admin(viewer)
+    address = member_email.clean(email) if email else None
     assert viewer.member is not None
     if not 1 <= days <= MAX_DAYS:
         raise ValidationFailed([{"field": "expires_in_days", "message": f"1 to {MAX_DAYS}"}])
@@ -66,6 +68,8 @@ async def create(
             created_by=viewer.member.id, now=now, expires_at=now + timedelta(days=days),
             group_id=joins.id if joins else None,
         )  # fmt: skip
+        if address is not None:
+            await invitation_store.set_email(conn, invitation_id, address)
         found = await invitation_store.by_id(conn, invitation_id)
     assert found is not None
     return NewInvitation(found, token)
@@ -126,6 +130,8 @@ async def accept(
         if not await invitation_store.claim(conn, token_hash(token), member_id, now):
             # Someone else used the link meanwhile: raising rolls the new member back.
             raise NotFound("This invitation link is not valid (used, revoked or expired?)")
+        if address := await invitation_store.email_of(conn, token_hash(token)):
+            await member_email.set_by_admin(conn, member_id, address)
         claimed = await invitation_store.by_token_hash(conn, token_hash(token))
         if (
             claimed

@@ -6,7 +6,7 @@ import hashlib
 import re
 import secrets
 
-from feedserver.domain import access
+from feedserver.domain import access, member_email
 from feedserver.domain.ids import new_id
 from feedserver.domain.passwords import hash_password, verify_password
 from feedserver.domain.services import Services
@@ -32,7 +32,9 @@ async def create(
     display_name: str | None,
     password: str | None,
     is_admin: bool = False,
+    email: str | None = None,
 ) -> Member:
+    """`email`, given by an admin (or an invitation), is used at once."""
     if not USERNAME_RE.match(username):
         raise ValidationFailed(
             [{"field": "username", "message": "lowercase letters, digits, '-' or '_', 1-32"}]
@@ -41,6 +43,7 @@ async def create(
         raise ValidationFailed(
             [{"field": "password", "message": f"at least {MIN_PASSWORD} characters"}]
         )
+    address = member_email.clean(email) if email else None
     hashed = None
     if password is not None:
         hashed = await hash_password(password, services.config.scrypt_n)
@@ -57,6 +60,8 @@ async def create(
             now=services.clock(),
         ):
             raise Conflict(f"The username {username!r} is taken")
+        if address is not None:
+            await member_email.set_by_admin(conn, member_id, address)
         member = await member_store.by_id(conn, member_id)
     assert member is not None
     return member
@@ -70,6 +75,7 @@ async def create_by(
     display_name: str | None,
     password: str | None,
     is_admin: bool = False,
+    email: str | None = None,
 ) -> Member:
     access.require_admin(viewer)
     return await create(
@@ -78,6 +84,7 @@ async def create_by(
         display_name=display_name,
         password=password,
         is_admin=is_admin,
+        email=email,
     )
 
 

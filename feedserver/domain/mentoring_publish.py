@@ -14,6 +14,7 @@ import re
 from collections import defaultdict
 
 from feedserver.domain import access, expertise, programs
+from feedserver.domain.events import MatchPublished
 from feedserver.domain.ids import new_id
 from feedserver.domain.services import Services
 from feedserver.domain.text import render_markdown
@@ -102,6 +103,7 @@ async def publish(
             if len(entries) > capacity.get(mentor_id, 0) - busy.get(mentor_id, 0):
                 raise Conflict(f"@{mentors[mentor_id].username} has no room left; match again")
         created: list[str] = []
+        pairs: list[tuple[str, str, str]] = []
         now = services.clock()
         for mentor_id in sorted(by_mentor):
             entries, mentor = by_mentor[mentor_id], mentors[mentor_id]
@@ -124,8 +126,13 @@ async def publish(
                     reasons=entry.reasons, now=now,
                 )  # fmt: skip
                 created.append(pairing_id)
+                pairs.append((mentor_id, entry.mentee.id, group_id))
             await _welcome(conn, services, program, group_id, mentor, [e.mentee for e in entries])
         await mentoring_store.set_proposal_status(conn, proposal.id, "published")
+        assert viewer.member is not None
+        await services.events.publish(
+            conn, MatchPublished(program.name, tuple(pairs), viewer.member.id)
+        )
         found = await mentoring_store.pairings(conn, program.id)
     wanted = set(created)
     return [p for p in found if p.id in wanted]

@@ -21,11 +21,11 @@ from aiohttp.typedefs import Handler
 
 from feedserver import appkeys
 from feedserver.domain import feed_paths as paths
-from feedserver.domain import feed_targets, feeds
+from feedserver.domain import feed_targets, feeds, notifications
 from feedserver.domain import feed_tokens as tokens
 from feedserver.domain.ids import is_id
 from feedserver.errors import NotFound, Unauthorized
-from feedserver.feeds import atom, gzipped
+from feedserver.feeds import atom, gzipped, notification_atom
 from feedserver.feeds.cache import Answer
 from feedserver.http import auth, shared_groups
 from feedserver.http.params import tag_input
@@ -259,3 +259,22 @@ async def rotate_feeds(request: web.Request) -> web.Response:
     services = request.app[appkeys.SERVICES]
     await feeds.rotate(services, viewer)
     return web.json_response(await feeds.my_feeds(services, viewer))
+
+
+async def notifications_feed(request: web.Request) -> web.Response:
+    """The member's notifications: the same token rules as every feed (a bare 404 for any
+    failure), a strong ETag over the body and 304 when it did not change."""
+    services = request.app[appkeys.SERVICES]
+    try:
+        viewer, items = await notifications.feed(services, request.query.get("token"))
+    except NotFound:
+        return _not_found()
+    assert viewer.member is not None
+    config = request.app[appkeys.CONFIG]
+    body = notification_atom.render(config.public_url, viewer.member, items, config.feed_language)
+    tag = notification_atom.etag(body)
+    headers = {"ETag": tag, "Cache-Control": CACHE_CONTROL}
+    if _matches(request.headers.get("If-None-Match", ""), tag):
+        return web.Response(status=304, headers=headers)
+    return web.Response(body=body, content_type="application/atom+xml", charset="utf-8",
+                        headers=headers)  # fmt: skip

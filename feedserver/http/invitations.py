@@ -20,6 +20,7 @@ async def create_invitation(request: web.Request) -> web.Response:
         note=body.get("note", ""),
         days=body.get("expires_in_days", invitations.DEFAULT_DAYS),
         group=body.get("group", ""),
+        email=body.get("email", ""),
     )
     found = created.invitation
     return web.json_response(

@@ -57,6 +57,7 @@ async def create_member(request: web.Request) -> web.Response:
         display_name=body.get("display_name"),
         password=body["password"],
         is_admin=body.get("admin", False),
+        email=body.get("email"),
     )
     return web.json_response(
         render.member(member),

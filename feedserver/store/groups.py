@@ -155,12 +155,14 @@ async def members_page(
 
 async def insert_join_request(
     conn: Connection, *, group_id: str, member_id: str, now: datetime
-) -> None:
-    await conn.execute(
+) -> bool:
+    """False when the member had asked already."""
+    cur = await conn.execute(
         "INSERT INTO join_requests (group_id, member_id, requested_at) VALUES (?, ?, ?)"
         " ON CONFLICT (group_id, member_id) DO NOTHING",
         (group_id, member_id, rows.ts(now)),
     )
+    return cur.rowcount == 1
 
 
 async def has_join_request(conn: Connection, group_id: str, member_id: str) -> bool:

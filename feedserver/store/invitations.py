@@ -96,3 +96,16 @@ async def recent(conn: Connection, *, before: str | None, limit: int) -> list[In
         params.append(before)
     async with conn.execute(f"{sql} ORDER BY i.id DESC LIMIT ?", (*params, limit)) as cur:
         return [_invitation(r) for r in await cur.fetchall()]
+
+
+async def set_email(conn: Connection, invitation_id: str, address: str) -> None:
+    await conn.execute("UPDATE invitations SET email = ? WHERE id = ?", (address, invitation_id))
+
+
+async def email_of(conn: Connection, token_hash: str) -> str | None:
+    """The address the admin gave with the invitation, if any."""
+    async with conn.execute(
+        "SELECT email FROM invitations WHERE token_hash = ?", (token_hash,)
+    ) as cur:
+        row = await cur.fetchone()
+    return str(row[0]) if row and row[0] else None

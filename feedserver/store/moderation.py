@@ -110,6 +110,7 @@ async def strip_member(
     received, memberships, join requests and routed questions."""
     await conn.execute(
         "UPDATE members SET username = ?, display_name = ?, password_hash = NULL, is_admin = 0,"
+        " email = NULL,"
         " deleted_at = ?, suspended_at = coalesce(suspended_at, ?) WHERE id = ?",
         (username, display_name, rows.ts(now), rows.ts(now), member_id),
     )
@@ -131,6 +132,11 @@ _PERSONAL = (
     ("asks", "asker_id"),
     ("join_requests", "member_id"),
     ("memberships", "member_id"),
+    ("notifications", "member_id"),
+    ("notification_levels", "member_id"),
+    ("notification_prefs", "member_id"),
+    ("email_confirmations", "member_id"),
+    ("mail_outbox", "member_id"),
 )
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from feedserver import appkeys
-from feedserver.domain import cached_groups, groups, overview, posts
+from feedserver.domain import cached_groups, groups, notifications, overview, posts
 from feedserver.domain.text import normalize_tag
 from feedserver.errors import Conflict, FeedserverError, NotFound, ValidationFailed
 from feedserver.http.paging import decode_cursor, encode_cursor
@@ -103,6 +103,7 @@ async def _group_page(
         next=encode_cursor(older) if older else None, newer=newer,
         kind=kind, tag=tag, tags=tags, kinds=KIND_LABELS, roster=roster, requests=requests,
         roles=ROLES, ask=ask or {}, errors=errors or {}, feed_links=links, add=add or {},
+        watch_level=await notifications.group_level(services, viewer, name),
     )  # fmt: skip
 
 

@@ -11,6 +11,8 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
+from feedserver import appkeys
+from feedserver.domain import notifications
 from feedserver.web import session
 from feedserver.web.security import CSRF_FIELD, csrf_token
 
@@ -62,8 +64,13 @@ async def page(
     **context: Any,
 ) -> web.Response:
     viewer = await session.viewer(request)
+    # The bell in every signed-in page's header: one indexed count, through the policy.
+    unread = 0
+    if viewer.member is not None:
+        unread = await notifications.unread_count(request.app[appkeys.SERVICES], viewer)
     context.update(
         me=viewer.member,
+        unread=unread,
         csrf_field=CSRF_FIELD,
         csrf=csrf_token(request),
         path=request.path,

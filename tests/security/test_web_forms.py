@@ -39,12 +39,18 @@ async def test_every_page_form_refuses_a_missing_or_foreign_csrf_token(browser_f
 
 def test_every_non_page_post_is_an_api_or_federation_route(config) -> None:
     """Cookies are only read by page routes; any other POST authenticates otherwise (bearer
-    token, HTTP signature), so it needs no CSRF token. (create_app does no I/O.)"""
+    token, HTTP signature, the signed token of a mail's one-click unsubscribe link, which a
+    mail client posts with no cookie: RFC 8058), so it needs no CSRF token. (create_app
+    does no I/O.)"""
     for route in create_app(config).router.routes():
         if route.method in ("GET", "HEAD") or (route.name or "").startswith(WEB_ROUTE_PREFIX):
             continue
         path = route.resource.canonical
-        assert path.startswith("/api/v1/") or path in ("/inbox", "/federation/handshake"), path
+        assert path.startswith("/api/v1/") or path in (
+            "/inbox",
+            "/federation/handshake",
+            "/mail/unsubscribe",
+        ), path
 
 
 async def test_a_session_cookie_does_not_authenticate_the_api(browser_for) -> None:
