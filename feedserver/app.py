@@ -11,7 +11,7 @@ from aiohttp import web
 
 from feedserver import appkeys
 from feedserver.config import Config
-from feedserver.domain import expertise
+from feedserver.domain import expertise, insight_tracking
 from feedserver.domain.rate_limit import TokenBucket
 from feedserver.domain.services import Services
 from feedserver.domain.throttle import LoginThrottle
@@ -70,6 +70,7 @@ def create_app(config: Config, services: Services | None = None) -> web.Applicat
     )  # fmt: skip
     app[appkeys.FEDERATION] = Federation.build(app[appkeys.SERVICES])
     federation_subscribers.subscribe(app[appkeys.FEDERATION])
+    insight_tracking.subscribe(app[appkeys.SERVICES])
     app[appkeys.LOGIN_THROTTLE] = LoginThrottle(
         config.login_max_failures, config.login_window_seconds
     )
@@ -81,6 +82,7 @@ def create_app(config: Config, services: Services | None = None) -> web.Applicat
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(_federation)
     app.cleanup_ctx.append(_expertise_calibration)
+    app.cleanup_ctx.append(_search_misses)
     setup_routes(app)
     return app
 
@@ -111,3 +113,27 @@ async def _expertise_calibration(app: web.Application) -> AsyncIterator[None]:
     # once if either changed since the last start (a no-op otherwise).
     await expertise.calibrate(app[appkeys.SERVICES])
     yield
+
+
+async def _search_misses(app: web.Application) -> AsyncIterator[None]:
+    """Searches that found nothing are counted in memory: written every few seconds and
+    once more at shutdown, so a restart loses none."""
+    services = app[appkeys.SERVICES]
+    interval = app[appkeys.CONFIG].insights_flush_seconds
+
+    async def flush() -> None:
+        today = services.clock().date().isoformat()
+        if services.search_misses.due(today):
+            await services.search_misses.flush(services.db, today)
+
+    async def every_interval() -> None:
+        while True:
+            await asyncio.sleep(interval)
+            await flush()
+
+    task = asyncio.create_task(every_interval(), name="insights-search-misses")
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+    await flush()

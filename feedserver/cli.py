@@ -26,6 +26,7 @@ from feedserver.domain.services import Services
 from feedserver.errors import FeedserverError
 from feedserver.federation import moderation as federation_moderation
 from feedserver.federation import partners
+from feedserver.domain import insight_tracking
 from feedserver.federation import subscribers as federation_subscribers
 from feedserver.federation.context import Federation
 from feedserver.federation.server_keys import ServerKeys
@@ -117,7 +118,9 @@ async def _with_services(config: Config, work: Callable[[Services], Awaitable[in
     db = Database(config.db_path, readers=1, synchronous=config.sqlite_synchronous)
     await db.open()
     try:
-        return await work(Services(db=db, config=config))
+        services = Services(db=db, config=config)
+        insight_tracking.subscribe(services)  # what the CLI writes counts in insights too
+        return await work(services)
     finally:
         await db.close()
 

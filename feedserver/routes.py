@@ -12,6 +12,7 @@ from feedserver.http import (
     federation_admin,
     feeds,
     groups,
+    insights,
     invitations,
     meta,
     metrics,
@@ -80,6 +81,7 @@ def api_routes() -> list[web.RouteDef]:
         web.put(f"{API}/posts/{{id}}/helpful", posts.mark_helpful),
         web.delete(f"{API}/posts/{{id}}/helpful", posts.unmark_helpful),
         web.get(f"{API}/search", posts.search_posts),
+        web.get(f"{API}/insights", insights.get_insights),
     ]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import re
 
-from feedserver.domain import access
+from feedserver.domain import access, search_misses
 from feedserver.domain.services import Services
 from feedserver.errors import BadRequest, ValidationFailed
 from feedserver.models import Page, PageHit, SearchHit, Viewer
@@ -82,6 +82,8 @@ async def posts_and_pages(
     ] + [PageHit(page, snippet_html(snip), rank) for page, snip, rank in pages_found]
     merged.sort(key=lambda hit: hit.rank)  # stable: equal ranks keep posts' own order
     window = merged[offset : offset + limit + 1]
+    if not window and offset == 0:  # Insights: a search that found nothing
+        await search_misses.note(services, viewer.member_id, text, "search")
     more = len(window) > limit
     return Page(window[:limit], str(offset + limit) if more else None)
 
