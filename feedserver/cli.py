@@ -21,12 +21,11 @@ from aiohttp import web
 from feedserver import backup, logs
 from feedserver.app import create_app
 from feedserver.config import Config, ConfigError, load_config, to_toml
-from feedserver.domain import members, moderation
+from feedserver.domain import insight_tracking, members, moderation
 from feedserver.domain.services import Services
 from feedserver.errors import FeedserverError
 from feedserver.federation import moderation as federation_moderation
 from feedserver.federation import partners
-from feedserver.domain import insight_tracking
 from feedserver.federation import subscribers as federation_subscribers
 from feedserver.federation.context import Federation
 from feedserver.federation.server_keys import ServerKeys

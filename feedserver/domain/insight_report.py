@@ -172,14 +172,16 @@ async def build(
     }  # fmt: skip
     if scope.kind == "me":
         report["answers"] = {
-            "given": _sum(rows, "answers_given"), "accepted": _sum(rows, "answers_accepted")
+            "given": _sum(rows, "answers_given"),
+            "accepted": _sum(rows, "answers_accepted"),
         }
         return report
     report["routed"] = _routed(rows)
     report["experts"] = await _load(services, conn, viewer, scope) if scope.kind != "tag" else []
     report["gaps"] = await _gaps(services, conn, scope, first, last)
     report["reuse"] = {
-        "faq_page_edits": _sum(rows, "page_edits"), "helpful_marks_on_answers": _sum(rows, "helpful")
+        "faq_page_edits": _sum(rows, "page_edits"),
+        "helpful_marks_on_answers": _sum(rows, "helpful"),
     }
     report["searches_without_results"] = (
         await _misses(services, conn, start, end) if scope.kind == "server" else []

@@ -64,9 +64,7 @@ async def _led(conn: Connection, viewer: Viewer) -> list[tuple[str, str]]:
     return [(gid, name) for gid, name in led if await _readable(conn, viewer, gid)]
 
 
-async def resolve(
-    conn: Connection, viewer: Viewer, raw: str, first: date, last: date
-) -> Scope:
+async def resolve(conn: Connection, viewer: Viewer, raw: str, first: date, last: date) -> Scope:
     access.require_member(viewer)
     assert viewer.member is not None
     kind, _, arg = raw.partition(":")

@@ -3,6 +3,7 @@ insight_questions, insight_asks), read and written by key in the write transacti
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -63,11 +64,10 @@ async def delete_question(conn: Connection, question_id: str) -> None:
     await conn.execute("DELETE FROM insight_questions WHERE question_id = ?", (question_id,))
 
 
-def _ask(r: object) -> AskFacts:
-    get = r.__getitem__  # type: ignore[attr-defined]
+def _ask(r: sqlite3.Row) -> AskFacts:
     return AskFacts(
-        get("question_id"), get("expert_id"), get("group_id"), rows.parse_ts(get("asked_at")),
-        _maybe(get("answered_at")),
+        r["question_id"], r["expert_id"], r["group_id"], rows.parse_ts(r["asked_at"]),
+        _maybe(r["answered_at"]),
     )  # fmt: skip
 
 
@@ -98,15 +98,11 @@ async def recent_load(
 ) -> dict[str, int]:
     """Asks per expert since `since`, in these groups (None: the whole server). Bounded by
     the experts' weekly caps, not by the posts."""
-    if group_ids is None:
-        sql, args = "SELECT expert_id, count(*) FROM insight_asks WHERE asked_at >= ?", [since]
-    else:
-        marks = ", ".join("?" for _ in group_ids)
-        sql = (
-            "SELECT expert_id, count(*) FROM insight_asks"
-            f" WHERE group_id IN ({marks}) AND asked_at >= ?"
-        )
-        args = [*group_ids, since]
-    params = [rows.ts(a) if isinstance(a, datetime) else a for a in args]
+    params: list[str] = []
+    sql = "SELECT expert_id, count(*) FROM insight_asks WHERE asked_at >= ?"
+    if group_ids is not None:
+        sql += f" AND group_id IN ({', '.join('?' for _ in group_ids)})"
+        params = list(group_ids)
+    params.insert(0, rows.ts(since))
     async with conn.execute(sql + " GROUP BY expert_id", params) as cur:
         return {r[0]: int(r[1]) for r in await cur.fetchall()}

@@ -21,9 +21,7 @@ async def week_salt(conn: Connection, week: str, fresh: bytes) -> bytes:
     return bytes(row[0])
 
 
-async def add(
-    conn: Connection, week: str, term: str, kind: str, searches: int, bits: int
-) -> None:
+async def add(conn: Connection, week: str, term: str, kind: str, searches: int, bits: int) -> None:
     """Add searches and OR member bits into a term's row for an open week."""
     async with conn.execute(
         "SELECT searches, sketch FROM insight_search_misses WHERE week = ? AND term = ?"

@@ -54,8 +54,12 @@ async def _build(a, b, clock):
     clock.now = T0
     for group, owner, members in (("payroll-help", "olga", ("mia", "alice", "bob", "carl")),
                                   ("travel", "dave", ("carl",))):  # fmt: skip
-        status, _ = await b.call("POST", "/api/v1/groups", {
-            "name": group, "title": group.title(), "visibility": "private"}, token=t[owner])
+        status, _ = await b.call(
+            "POST",
+            "/api/v1/groups",
+            {"name": group, "title": group.title(), "visibility": "private"},
+            token=t[owner],
+        )
         assert status == 201
         for name in members:
             status, _ = await b.call("PUT", f"/api/v1/groups/{group}/members/{name}",
@@ -128,7 +132,9 @@ async def test_insights_show_exactly_the_expected_figures_to_those_who_may_see_t
     assert server["questions"]["asked"] == 7 and server["questions"]["answered"] == 3
     assert server["questions"]["first_answer"]["share_within_day"] == round(3 / 7, 4)
     assert server["questions"]["unanswered"] == {
-        "asked_7_days_ago_or_more": 7, "open_after_7_days": 4, "share": round(4 / 7, 4)
+        "asked_7_days_ago_or_more": 7,
+        "open_after_7_days": 4,
+        "share": round(4 / 7, 4),
     }
     assert server["gaps"] == [{
         "topic": "visas", "questions": 3, "best_local_score": 0.0,
@@ -180,6 +186,8 @@ async def test_insights_show_exactly_the_expected_figures_to_those_who_may_see_t
         assert body["type"].endswith("not-found")
     status, _ = await b.call("GET", "/api/v1/insights", token=t["mia"], params={"scope": "server"})
     assert status == 403
-    async with aiohttp.ClientSession() as anonymous:
-        async with anonymous.get(b.url + "/api/v1/insights?scope=me") as resp:
-            assert resp.status == 401
+    async with (
+        aiohttp.ClientSession() as anonymous,
+        anonymous.get(b.url + "/api/v1/insights?scope=me") as resp,
+    ):
+        assert resp.status == 401
