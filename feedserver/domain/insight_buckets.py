@@ -1,58 +1,64 @@
-"""Delay histograms: fixed buckets, so a median or p90 over any period and any set of groups
-is a sum of small per-day histograms, never a scan of questions.
+"""Delay histograms: a fixed list of buckets, one column each in insight_days, so a median or
+p90 over any period and any set of groups is a sum SQLite makes over a few rows per day -
+the same work whether a day saw one question or a thousand.
 
-A delay is stored as the upper bound of its bucket, in seconds: to the minute up to an hour,
-to the quarter hour up to a day, to the hour up to a week, to the day beyond. A reported
-median is that bound (the delay is at most it, and more than the bucket below)."""
+A delay is reported as the upper bound of its bucket, in seconds: to 5 minutes up to an hour,
+to the hour up to a day, to 6 hours up to a week, to the day up to 30 days, to 30 days up to
+a year; the last bucket holds everything longer. A median is that bound (the delay is at
+most it, and more than the bucket below)."""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from bisect import bisect_left
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
 HOUR = 3600
 DAY = 24 * HOUR
 WEEK = 7 * DAY
-_STEPS = ((HOUR, 60), (DAY, 900), (WEEK, HOUR))
+BOUNDS: tuple[int, ...] = (
+    *(300 * k for k in range(1, 13)),
+    *(HOUR * h for h in range(2, 25)),
+    *(6 * HOUR * k for k in range(5, 29)),
+    *(DAY * d for d in range(8, 31)),
+    *(30 * DAY * m for m in range(2, 13)),
+    365 * DAY,  # and anything longer
+)
+assert len(BOUNDS) == 94  # the columns of migrations/0100_insights.sql
 
 
 def bucket(seconds: float) -> int:
-    """The upper bound of the bucket a delay falls in."""
-    whole = max(0, math.ceil(seconds))
-    step = next((s for limit, s in _STEPS if whole <= limit), DAY)
-    return -(-whole // step) * step
+    """The index of the bucket a delay falls in."""
+    return min(bisect_left(BOUNDS, max(0, math.ceil(seconds))), len(BOUNDS) - 1)
 
 
 def delay_bucket(start: datetime, end: datetime) -> int:
     return bucket((end - start).total_seconds())
 
 
-def merge(histograms: Iterable[Mapping[int, int]]) -> dict[int, int]:
-    total: dict[int, int] = {}
-    for histogram in histograms:
-        for bound, count in histogram.items():
-            total[bound] = total.get(bound, 0) + count
-    return {b: c for b, c in total.items() if c}
-
-
-def percentile(histogram: Mapping[int, int], share: float) -> int | None:
+def percentile(counts: Sequence[int], share: float) -> int | None:
     """Nearest-rank percentile (share 0.5: the median): the bound of the bucket holding the
     ceil(share * n)-th smallest delay; None for no delays."""
-    n = sum(histogram.values())
+    n = sum(counts)
     if n <= 0:
         return None
     rank, seen = max(1, math.ceil(share * n)), 0
-    for bound in sorted(histogram):
-        seen += histogram[bound]
+    for bound, count in zip(BOUNDS, counts, strict=True):
+        seen += count
         if seen >= rank:
             return bound
-    return max(histogram)
+    return BOUNDS[-1]
 
 
-def within(histogram: Mapping[int, int], limit: int) -> int:
-    """How many delays were at most `limit` seconds (limits are bucket bounds: exact)."""
-    return sum(count for bound, count in histogram.items() if bound <= limit)
+def within(counts: Sequence[int], limit: int) -> int:
+    """How many delays were at most `limit` seconds (a bucket bound: exact)."""
+    return sum(count for bound, count in zip(BOUNDS, counts, strict=True) if bound <= limit)
+
+
+def add(total: list[int], more: Sequence[int]) -> None:
+    for index, count in enumerate(more):
+        total[index] += count
 
 
 def day_of(moment: datetime) -> str:

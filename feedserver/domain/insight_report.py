@@ -3,58 +3,62 @@ and who may see it: domain/insights.py)."""
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 from feedserver.domain import access
 from feedserver.domain.expertise import current_score
-from feedserver.domain.insight_buckets import (
-    DAY,
-    HOUR,
-    WEEK,
-    merge,
-    percentile,
-    week_of,
-    within,
-)
+from feedserver.domain.insight_buckets import BOUNDS, DAY, HOUR, add, percentile, week_of, within
 from feedserver.domain.services import Services
 from feedserver.models import Viewer
 from feedserver.store import insight_days, insight_facts, insight_gaps
-from feedserver.store import members as member_store
-from feedserver.store import profiles as profile_store
 from feedserver.store import search_misses as miss_store
 from feedserver.store.db import Connection
-from feedserver.store.insight_days import SERVER
+from feedserver.store.insight_days import HISTOGRAMS, SERVER, Weeks
 
 if TYPE_CHECKING:
     from feedserver.domain.insights import Scope
 
 GAP_CANDIDATES = 20  # the most-asked topics examined for gaps
 MISSES_SHOWN = 20
+EXPERTS_SHOWN = 20  # the most asked experts of the scope this week
 
 
 def _share(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
-def _sum(rows: Sequence[Mapping[str, Any]], column: str) -> int:
-    return sum(int(r[column]) for r in rows)
+@dataclass(frozen=True, slots=True)
+class Figures:
+    """A scope's per-week sums over the period (store/insight_days.by_week)."""
+
+    weeks: Weeks
+
+    def total(self, name: str, week: str | None = None) -> list[int]:
+        """A counter ([n]) or a histogram (count per bucket), over one week or all."""
+        found: list[int] = []
+        for at, sums in self.weeks.items():
+            if week in (None, at) and name in sums:
+                if not found:
+                    found = [0] * len(sums[name])
+                add(found, sums[name])
+        return found or ([0] * len(BOUNDS) if name in HISTOGRAMS else [0])
+
+    def count(self, name: str) -> int:
+        return self.total(name)[0]
 
 
-def _questions(rows: Sequence[Mapping[str, Any]], today: date) -> dict[str, Any]:
-    first = merge(r["first_hist"] for r in rows)
-    accepted = merge(r["accept_hist"] for r in rows)
-    asked = _sum(rows, "asked")
+def _questions(f: Figures) -> dict[str, Any]:
+    first, accepted = f.total("first_delay"), f.total("accept_delay")
+    asked = f.count("asked")
     # A question is "never answered" when still open 7 days on: only days that old count.
-    settled = [r for r in rows if date.fromisoformat(r["day"]) + timedelta(days=8) <= today]
-    settled_asked = _sum(settled, "asked")
-    open_after_week = settled_asked - within(merge(r["first_hist"] for r in settled), WEEK)
+    settled_asked = f.count("settled_asked")
+    open_after_week = settled_asked - f.count("settled_in_week")
     return {
         "asked": asked,
-        "answered": _sum(rows, "answered"),
-        "accepted": _sum(rows, "accepted"),
+        "answered": f.count("answered"),
+        "accepted": f.count("accepted"),
         "first_answer": {
             "median_seconds": percentile(first, 0.5),
             "p90_seconds": percentile(first, 0.9),
@@ -75,24 +79,22 @@ def _questions(rows: Sequence[Mapping[str, Any]], today: date) -> dict[str, Any]
     }
 
 
-def _weeks(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    by_week: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
-    for r in rows:
-        by_week[week_of(r["day"])].append(r)
+def _weeks(f: Figures) -> list[dict[str, Any]]:
     return [
         {
             "week": week,
-            "asked": _sum(found, "asked"),
-            "answered": _sum(found, "answered"),
-            "median_first_answer_seconds": percentile(merge(r["first_hist"] for r in found), 0.5),
+            "asked": sums["asked"][0],
+            "answered": sums["answered"][0],
+            "median_first_answer_seconds": percentile(sums["first_delay"], 0.5),
         }
-        for week, found in sorted(by_week.items())
+        for week, sums in sorted(f.weeks.items())
+        if sums["asked"][0]
     ]
 
 
-def _routed(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
-    histogram = merge(r["routed_hist"] for r in rows)
-    routed, answered = _sum(rows, "routed"), _sum(rows, "routed_answered")
+def _routed(f: Figures) -> dict[str, Any]:
+    histogram = f.total("routed_delay")
+    routed, answered = f.count("routed"), f.count("routed_answered")
     return {
         "asked": routed,
         "answered_by_person_asked": answered,
@@ -107,20 +109,14 @@ async def _load(
 ) -> list[dict[str, Any]]:
     """Each expert asked in this scope over the last 7 days, against their weekly cap."""
     since = services.clock() - timedelta(days=7)
-    counts = await insight_facts.recent_load(conn, scope.group_ids, since)
-    found = []
-    for expert_id, asks in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
-        member = await member_store.by_id(conn, expert_id)
-        sharing, cap = await profile_store.sharing_and_cap(
-            conn, expert_id, services.config.expertise_default_ask_cap
-        )
-        if member is None or not access.may_see_profile(viewer, expert_id, sharing):
-            continue
-        found.append({
-            "username": member.username, "display_name": member.display_name,
-            "asks_last_7_days": asks, "weekly_cap": cap,
-        })  # fmt: skip
-    return found
+    found = await insight_facts.recent_load(conn, scope.group_ids, since, EXPERTS_SHOWN)
+    default_cap = services.config.expertise_default_ask_cap
+    return [
+        {"username": r["username"], "display_name": r["display_name"],
+         "asks_last_7_days": int(r["asks"]), "weekly_cap": r["weekly_ask_cap"] or default_cap}
+        for r in found
+        if access.may_see_profile(viewer, r["expert_id"], r["sharing"])
+    ]  # fmt: skip
 
 
 async def _gaps(
@@ -129,7 +125,8 @@ async def _gaps(
     config, now = services.config, services.clock()
     if scope.kind == "tag":
         tag = scope.keys[0][2]
-        counts = {tag: _sum(await insight_days.days(conn, scope.keys, first, last), "asked")}
+        weeks = await insight_days.by_week(conn, scope.keys, first, last, first)
+        counts = {tag: Figures(weeks).count("asked")}
     else:
         groups = scope.group_ids if scope.group_ids is not None else [SERVER]
         counts = await insight_days.tag_counts(conn, groups, first, last)
@@ -137,18 +134,16 @@ async def _gaps(
         ((n, t) for t, n in counts.items() if n >= config.insights_gap_min_questions),
         key=lambda item: (-item[0], item[1]),
     )[:GAP_CANDIDATES]
-    gaps = []
-    for asked, topic in asked_enough:
-        stored = await insight_gaps.top_stored_score(conn, topic)
-        best = current_score(config, stored, now) if stored else 0.0
-        if best >= config.insights_gap_min_score:
-            continue
-        gaps.append({
-            "topic": topic, "questions": asked, "best_local_score": round(best, 2),
-            "partners": await insight_gaps.partner_experts(conn, topic),
-            "directory": f"/people?topic={topic}",
-        })  # fmt: skip
-    return gaps
+    stored = await insight_gaps.top_stored_scores(conn, [t for _, t in asked_enough])
+    best = {t: current_score(config, stored[t], now) if t in stored else 0.0
+            for _, t in asked_enough}  # fmt: skip
+    gaps = [(n, t) for n, t in asked_enough if best[t] < config.insights_gap_min_score]
+    partners = await insight_gaps.partner_experts(conn, [t for _, t in gaps])
+    return [
+        {"topic": topic, "questions": asked, "best_local_score": round(best[topic], 2),
+         "partners": partners[topic], "directory": f"/people?topic={topic}"}
+        for asked, topic in gaps
+    ]  # fmt: skip
 
 
 async def _misses(services: Services, conn: Connection, first: date, last: date) -> list[Any]:
@@ -163,25 +158,22 @@ async def build(
     services: Services, conn: Connection, viewer: Viewer, scope: Scope, start: date, end: date
 ) -> dict[str, Any]:
     first, last = start.isoformat(), end.isoformat()
-    rows = await insight_days.days(conn, scope.keys, first, last)
-    today = services.clock().date()
+    settled_through = (services.clock().date() - timedelta(days=8)).isoformat()
+    f = Figures(await insight_days.by_week(conn, scope.keys, first, last, settled_through))
     report: dict[str, Any] = {
         "scope": scope.name, "title": scope.title, "from": first, "to": last,
-        "questions": _questions(rows, today),
-        "weeks": _weeks(rows),
+        "questions": _questions(f), "weeks": _weeks(f),
     }  # fmt: skip
     if scope.kind == "me":
-        report["answers"] = {
-            "given": _sum(rows, "answers_given"),
-            "accepted": _sum(rows, "answers_accepted"),
-        }
+        report["answers"] = {"given": f.count("answers_given"),
+                             "accepted": f.count("answers_accepted")}  # fmt: skip
         return report
-    report["routed"] = _routed(rows)
+    report["routed"] = _routed(f)
     report["experts"] = await _load(services, conn, viewer, scope) if scope.kind != "tag" else []
     report["gaps"] = await _gaps(services, conn, scope, first, last)
     report["reuse"] = {
-        "faq_page_edits": _sum(rows, "page_edits"),
-        "helpful_marks_on_answers": _sum(rows, "helpful"),
+        "faq_page_edits": f.count("page_edits"),
+        "helpful_marks_on_answers": f.count("helpful"),
     }
     report["searches_without_results"] = (
         await _misses(services, conn, start, end) if scope.kind == "server" else []

@@ -9,6 +9,7 @@ exact."""
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import timedelta
 
 from feedserver.domain.events import (
     AnswerAccepted,
@@ -36,38 +37,65 @@ def _group_keys(group_id: str, tags: tuple[str, ...]) -> list[Key]:
     return keys
 
 
-async def _apply_question(conn: Connection, q: QuestionFacts, sign: int) -> None:
-    keys = [*_group_keys(q.group_id, q.tags), (q.asker_id, q.group_id, "")]
-    day = day_of(q.asked_at)
-    await days.bump(conn, keys, day, "asked", sign)
+def _question_deltas(q: QuestionFacts) -> dict[str, int]:
+    """What one question adds to the row of the day it was asked."""
+    deltas = {"asked": 1}
     if q.first_answer_at is not None:
-        await days.bump(conn, keys, day, "answered", sign)
-        bound = delay_bucket(q.asked_at, q.first_answer_at)
-        await days.bump_histogram(conn, keys, day, "first_hist", bound, sign)
+        deltas["answered"] = 1
+        deltas["answered_in_week"] = int(q.first_answer_at - q.asked_at <= timedelta(days=7))
+        column = days.histogram_column("first_delay", delay_bucket(q.asked_at, q.first_answer_at))
+        deltas[column] = 1
     if q.accepted_at is not None:
-        await days.bump(conn, keys, day, "accepted", sign)
-        bound = delay_bucket(q.asked_at, q.accepted_at)
-        await days.bump_histogram(conn, keys, day, "accept_hist", bound, sign)
+        deltas["accepted"] = 1
+        column = days.histogram_column("accept_delay", delay_bucket(q.asked_at, q.accepted_at))
+        deltas[column] = 1
+    return deltas
+
+
+def _question_keys(q: QuestionFacts) -> list[Key]:
+    return [*_group_keys(q.group_id, q.tags), (q.asker_id, q.group_id, "")]
+
+
+async def _apply_question(conn: Connection, q: QuestionFacts, sign: int) -> None:
+    deltas = {column: sign * n for column, n in _question_deltas(q).items()}
+    await days.add(conn, _question_keys(q), day_of(q.asked_at), deltas)
 
 
 async def _apply_ask(conn: Connection, a: AskFacts, tags: tuple[str, ...], sign: int) -> None:
-    keys, day = _group_keys(a.group_id, tags), day_of(a.asked_at)
-    await days.bump(conn, keys, day, "routed", sign)
+    deltas = {"routed": sign}
     if a.answered_at is not None:
-        await days.bump(conn, keys, day, "routed_answered", sign)
-        bound = delay_bucket(a.asked_at, a.answered_at)
-        await days.bump_histogram(conn, keys, day, "routed_hist", bound, sign)
+        deltas["routed_answered"] = sign
+        index = delay_bucket(a.asked_at, a.answered_at)
+        deltas[days.histogram_column("routed_delay", index)] = sign
+    await days.add(conn, _group_keys(a.group_id, tags), day_of(a.asked_at), deltas)
 
 
 async def _replace_question(conn: Connection, old: QuestionFacts, new: QuestionFacts) -> None:
-    await _apply_question(conn, old, -1)
+    """Take the old contribution back and add the new one: only the difference is written
+    when the question stays on the same rows (an answer, an accept), both when it moves (a
+    retag)."""
     await facts.put_question(conn, new)
-    await _apply_question(conn, new, +1)
+    if _question_keys(old) != _question_keys(new):
+        await _apply_question(conn, old, -1)
+        await _apply_question(conn, new, +1)
+        return
+    deltas = _question_deltas(new)
+    for column, n in _question_deltas(old).items():
+        deltas[column] = deltas.get(column, 0) - n
+    await days.add(conn, _question_keys(new), day_of(new.asked_at), deltas)
+
+
+async def _replace_ask(
+    conn: Connection, old: AskFacts, new: AskFacts, tags: tuple[str, ...]
+) -> None:
+    await facts.put_ask(conn, new)
+    await _apply_ask(conn, old, tags, -1)
+    await _apply_ask(conn, new, tags, +1)
 
 
 async def _member_answer(conn: Connection, answer: Post, column: str, sign: int) -> None:
     key: Key = (answer.author_id, answer.group_id, "")
-    await days.bump(conn, [key], day_of(answer.created_at), column, sign)
+    await days.add(conn, [key], day_of(answer.created_at), {column: sign})
 
 
 def subscribe(services: Services) -> None:
@@ -96,10 +124,8 @@ def subscribe(services: Services) -> None:
                 await _replace_question(conn, old, replace(old, first_answer_at=post.created_at))
             for ask in await facts.asks(conn, old.question_id):
                 if ask.expert_id == post.author_id and ask.answered_at is None:
-                    await _apply_ask(conn, ask, old.tags, -1)
                     answered = replace(ask, answered_at=post.created_at)
-                    await facts.put_ask(conn, answered)
-                    await _apply_ask(conn, answered, old.tags, +1)
+                    await _replace_ask(conn, ask, answered, old.tags)
 
     async def accepted(conn: Connection, event: AnswerAccepted) -> None:
         for answer_id, sign in ((event.previous_id, -1), (event.answer_id, +1)):
@@ -124,8 +150,8 @@ def subscribe(services: Services) -> None:
         if post.kind == "answer":
             await _member_answer(conn, post, "answers_given", -1)
             if post.helpful_count:
-                await days.bump(conn, _group_keys(post.group_id, ()), day_of(post.created_at),
-                                "helpful", -post.helpful_count)  # fmt: skip
+                await days.add(conn, _group_keys(post.group_id, ()), day_of(post.created_at),
+                               {"helpful": -post.helpful_count})  # fmt: skip
             return
         old = await facts.question(conn, post.id)
         if old is None:
@@ -140,12 +166,12 @@ def subscribe(services: Services) -> None:
         # Counted on the answer's day, so taking a mark back undoes exactly what it added.
         if event.post.kind == "answer":
             keys = _group_keys(event.post.group_id, ())
-            await days.bump(conn, keys, day_of(event.post.created_at), "helpful",
-                            1 if event.helpful else -1)  # fmt: skip
+            await days.add(conn, keys, day_of(event.post.created_at),
+                           {"helpful": 1 if event.helpful else -1})  # fmt: skip
 
     async def revised(conn: Connection, event: PageRevised) -> None:
         keys = _group_keys(event.page.group_id, ())
-        await days.bump(conn, keys, day_of(event.page.updated_at), "page_edits", 1)
+        await days.add(conn, keys, day_of(event.page.updated_at), {"page_edits": 1})
 
     events.subscribe(PostWritten, written)
     events.subscribe(AnswerAccepted, accepted)

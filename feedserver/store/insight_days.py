@@ -3,70 +3,92 @@ reports. A key is (subject, group_id, tag): see migrations/0100_insights.sql."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
-from typing import Any
 
 from feedserver.store.db import Connection
 
 Key = tuple[str, str, str]  # (subject, group_id, tag)
 SERVER = "*"  # group_id of the whole server's rows
+BUCKETS = 94  # delay buckets per histogram (domain/insight_buckets.BOUNDS)
+HISTOGRAMS = {"first_delay": "f", "accept_delay": "a", "routed_delay": "r"}  # name -> prefix
+COUNTERS = (
+    "asked", "answered", "answered_in_week", "accepted", "routed", "routed_answered",
+    "answers_given", "answers_accepted", "helpful", "page_edits",
+)  # fmt: skip
 
-COUNTERS = frozenset({
-    "asked", "answered", "accepted", "routed", "routed_answered", "answers_given",
-    "answers_accepted", "helpful", "page_edits",
-})  # fmt: skip
-HISTOGRAMS = frozenset({"first_hist", "accept_hist", "routed_hist"})
+
+def _columns(prefix: str) -> list[str]:
+    return [f"{prefix}{i:02d}" for i in range(BUCKETS)]
 
 
-async def bump(conn: Connection, keys: Iterable[Key], day: str, column: str, delta: int) -> None:
-    """Add `delta` to one counter of each key's row for `day` (made when missing)."""
-    if column not in COUNTERS:  # names go into the SQL text: only known ones
-        raise ValueError(column)
+_KNOWN = frozenset((*COUNTERS, *(c for p in HISTOGRAMS.values() for c in _columns(p))))
+
+
+def histogram_column(histogram: str, index: int) -> str:
+    return _columns(HISTOGRAMS[histogram])[index]
+
+
+async def add(conn: Connection, keys: Iterable[Key], day: str, deltas: dict[str, int]) -> None:
+    """Add each of `deltas` (column -> amount) to each key's row for `day` (made when
+    missing): one statement per key, whatever the number of columns."""
+    columns = sorted(c for c, n in deltas.items() if n)
+    if not columns:
+        return
+    if not _KNOWN.issuperset(columns):  # names go into the SQL text: only known ones
+        raise ValueError(columns)
+    names = ", ".join(columns)
+    marks = ", ".join("?" for _ in columns)
+    updates = ", ".join(f"{c} = {c} + excluded.{c}" for c in columns)
     await conn.executemany(
-        f"INSERT INTO insight_days (subject, group_id, tag, day, {column}) VALUES (?, ?, ?, ?, ?)"
-        f" ON CONFLICT DO UPDATE SET {column} = {column} + excluded.{column}",
-        [(*key, day, delta) for key in keys],
+        f"INSERT INTO insight_days (subject, group_id, tag, day, {names})"
+        f" VALUES (?, ?, ?, ?, {marks}) ON CONFLICT DO UPDATE SET {updates}",
+        [(*key, day, *(deltas[c] for c in columns)) for key in keys],
     )
 
 
-async def bump_histogram(
-    conn: Connection, keys: Iterable[Key], day: str, column: str, bound: int, delta: int
-) -> None:
-    """Add `delta` to the bucket `bound` of one histogram of each key's row for `day`."""
-    if column not in HISTOGRAMS:
-        raise ValueError(column)
-    path = f'$."{int(bound)}"'
-    await conn.executemany(
-        f"INSERT INTO insight_days (subject, group_id, tag, day, {column})"
-        " VALUES (?, ?, ?, ?, json_object(?, ?))"
-        f" ON CONFLICT DO UPDATE SET {column} ="
-        f" json_set({column}, ?, coalesce(json_extract({column}, ?), 0) + ?)",
-        [(*key, day, str(int(bound)), delta, path, path, delta) for key in keys],
+# The Monday of a row's day, in SQL: sums by week happen in SQLite, not in Python.
+_WEEK = "date(day, '-' || ((CAST(strftime('%w', day) AS INTEGER) + 6) % 7) || ' days')"
+_SUMS = ", ".join(
+    f"sum({c})" for c in (*COUNTERS, *(c for p in HISTOGRAMS.values() for c in _columns(p)))
+)
+
+
+# week -> {counter: [n]} and {histogram name: [count per bucket]}, summed over the keys
+Weeks = dict[str, dict[str, list[int]]]
+
+
+async def by_week(
+    conn: Connection, keys: Sequence[Key], first: str, last: str, settled_through: str
+) -> Weeks:
+    """The figures of these keys from day `first` to `last`, summed per week by SQLite, one
+    primary-key range per key; `settled_asked` and `settled_in_week` count only the days up
+    to `settled_through` (old enough to say whether a question was answered within 7 days)."""
+    weeks: Weeks = {}
+    sql = (
+        f"SELECT {_WEEK} AS week, sum(CASE WHEN day <= ? THEN asked ELSE 0 END),"
+        f" sum(CASE WHEN day <= ? THEN answered_in_week ELSE 0 END), {_SUMS}"
+        " FROM insight_days WHERE subject = ? AND group_id = ? AND tag = ?"
+        " AND day BETWEEN ? AND ? GROUP BY week"
     )
-
-
-def _row(r: Any) -> dict[str, Any]:
-    found = dict(r)
-    for column in HISTOGRAMS:
-        found[column] = {int(k): int(v) for k, v in json.loads(found[column]).items() if v}
-    return found
-
-
-async def days(
-    conn: Connection, keys: Sequence[Key], first: str, last: str
-) -> list[dict[str, Any]]:
-    """Every row of these keys from day `first` to `last` (inclusive): one primary-key range
-    per key."""
-    found: list[dict[str, Any]] = []
-    for subject, group_id, tag in keys:
-        async with conn.execute(
-            "SELECT * FROM insight_days WHERE subject = ? AND group_id = ? AND tag = ?"
-            " AND day BETWEEN ? AND ?",
-            (subject, group_id, tag, first, last),
-        ) as cur:
-            found += [_row(r) for r in await cur.fetchall()]
-    return found
+    for key in keys:
+        async with conn.execute(sql, (settled_through, settled_through, *key, first, last)) as cur:
+            for row in await cur.fetchall():
+                week = weeks.setdefault(row[0], {})
+                values = [int(v) for v in row[1:]]
+                parts: dict[str, list[int]] = {
+                    "settled_asked": values[0:1],
+                    "settled_in_week": values[1:2],
+                }
+                at = 2
+                for name in COUNTERS:
+                    parts[name], at = values[at : at + 1], at + 1
+                for name in HISTOGRAMS:
+                    parts[name], at = values[at : at + BUCKETS], at + BUCKETS
+                for name, counts in parts.items():
+                    total = week.setdefault(name, [0] * len(counts))
+                    for index, count in enumerate(counts):
+                        total[index] += count
+    return weeks
 
 
 async def tag_counts(
@@ -76,8 +98,9 @@ async def tag_counts(
     counts: dict[str, int] = {}
     for group_id in group_ids:
         async with conn.execute(
-            "SELECT tag, sum(asked) FROM insight_days WHERE subject = '' AND group_id = ?"
-            " AND day BETWEEN ? AND ? AND tag <> '' GROUP BY tag",
+            "SELECT tag, sum(asked) FROM insight_days INDEXED BY insight_days_by_day"
+            " WHERE subject = '' AND group_id = ? AND day BETWEEN ? AND ? AND tag <> ''"
+            " GROUP BY tag",
             (group_id, first, last),
         ) as cur:
             for tag, asked in await cur.fetchall():

@@ -6,6 +6,7 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from feedserver.store import rows
 from feedserver.store.db import Connection
@@ -94,15 +95,22 @@ async def delete_asks(conn: Connection, question_id: str) -> None:
 
 
 async def recent_load(
-    conn: Connection, group_ids: list[str] | None, since: datetime
-) -> dict[str, int]:
-    """Asks per expert since `since`, in these groups (None: the whole server). Bounded by
-    the experts' weekly caps, not by the posts."""
-    params: list[str] = []
-    sql = "SELECT expert_id, count(*) FROM insight_asks WHERE asked_at >= ?"
+    conn: Connection, group_ids: list[str] | None, since: datetime, limit: int
+) -> list[dict[str, Any]]:
+    """The `limit` most asked experts since `since` in these groups (None: the whole server),
+    with their names, profile sharing and weekly cap (None: no profile, the default). A week
+    of asks: bounded by the experts' weekly caps, not by the posts."""
+    params: list[object] = [rows.ts(since)]
+    where = "a.asked_at >= ?"
     if group_ids is not None:
-        sql += f" AND group_id IN ({', '.join('?' for _ in group_ids)})"
-        params = list(group_ids)
-    params.insert(0, rows.ts(since))
-    async with conn.execute(sql + " GROUP BY expert_id", params) as cur:
-        return {r[0]: int(r[1]) for r in await cur.fetchall()}
+        where += f" AND a.group_id IN ({', '.join('?' for _ in group_ids)})"
+        params += group_ids
+    async with conn.execute(
+        "SELECT a.expert_id, count(*) AS asks, m.username, m.display_name,"
+        " coalesce(p.sharing, 'org') AS sharing, p.weekly_ask_cap"
+        " FROM insight_asks a JOIN members m ON m.id = a.expert_id"
+        " LEFT JOIN profiles p ON p.member_id = a.expert_id"
+        f" WHERE {where} GROUP BY a.expert_id ORDER BY asks DESC, a.expert_id LIMIT ?",
+        [*params, limit],
+    ) as cur:
+        return [dict(r) for r in await cur.fetchall()]
