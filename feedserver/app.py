@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 
 from aiohttp import web
@@ -35,6 +36,8 @@ from feedserver.web.errors import html_errors
 from feedserver.web.middleware import csrf_middleware
 from feedserver.web.render import setup_templates
 from feedserver.web.security import html_headers_middleware
+
+log = logging.getLogger(__name__)
 
 
 def create_app(config: Config, services: Services | None = None) -> web.Application:
@@ -129,7 +132,10 @@ async def _search_misses(app: web.Application) -> AsyncIterator[None]:
     async def every_interval() -> None:
         while True:
             await asyncio.sleep(interval)
-            await flush()
+            try:
+                await flush()
+            except Exception as exc:  # a busy or full disk: the batch waits for the next turn
+                log.warning("insights: searches that found nothing not written: %s", exc)
 
     task = asyncio.create_task(every_interval(), name="insights-search-misses")
     yield

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import re
 import secrets
 import unicodedata
@@ -23,7 +24,9 @@ if TYPE_CHECKING:
 _WORD = re.compile(r"\w+", re.UNICODE)
 MAX_WORDS = 6
 MAX_CHARS = 64
+log = logging.getLogger(__name__)
 FLUSH_AT = 200  # distinct (week, term, kind) entries waiting before a write
+MAX_PENDING = 20 * FLUSH_AT
 
 
 def normalize(text: str) -> str:
@@ -51,6 +54,8 @@ class SearchMisses:
         if not term:
             return False
         key = (week_of(when_day), term, kind)
+        if key not in self.pending and len(self.pending) >= MAX_PENDING:
+            return True  # writes keep failing: memory stays bounded, new terms wait outside
         searches, members = self.pending.get(key, (0, set()))
         members.add(member_id)
         self.pending[key] = (searches + 1, members)
@@ -59,7 +64,18 @@ class SearchMisses:
     async def flush(self, db: Database, today: str) -> None:
         """Write the batch in one transaction and close the weeks before this one."""
         batch, self.pending = self.pending, {}
-        this_week = week_of(today)
+        try:
+            await self._write(db, batch, week_of(today))
+        except BaseException:
+            for key, (searches, members) in batch.items():  # kept for the next turn
+                more, others = self.pending.get(key, (0, set()))
+                self.pending[key] = (searches + more, members | others)
+            raise
+
+    async def _write(
+        self, db: Database, batch: dict[tuple[str, str, str], tuple[int, set[str]]],
+        this_week: str,
+    ) -> None:  # fmt: skip
         async with db.write() as conn:
             salts: dict[str, bytes] = {}
             for (week, term, kind), (searches, members) in sorted(batch.items()):
@@ -80,4 +96,7 @@ async def note(services: Services, member_id: str | None, text: str, kind: str) 
         return
     today = day_of(services.clock())
     if services.search_misses.record(today, text, kind, member_id):
-        await services.search_misses.flush(services.db, today)
+        try:
+            await services.search_misses.flush(services.db, today)
+        except Exception as exc:  # the search answers anyway; the batch waits
+            log.warning("insights: searches that found nothing not written: %s", exc)
