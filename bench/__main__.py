@@ -7,7 +7,7 @@ import importlib.util
 import subprocess
 import sys
 
-BENCHMARKS = ("api", "feeds", "experts", "federation", "matching")
+BENCHMARKS = ("api", "feeds", "experts", "federation", "matching", "insights")
 
 failed = []
 for name in BENCHMARKS:
