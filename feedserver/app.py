@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 
 from aiohttp import web
 
 from feedserver import appkeys
 from feedserver.config import Config
-from feedserver.domain import expertise, notify
+from feedserver.domain import expertise, insight_tracking, notify
 from feedserver.domain.rate_limit import TokenBucket
 from feedserver.domain.services import Services
 from feedserver.domain.throttle import LoginThrottle
@@ -36,6 +37,8 @@ from feedserver.web.errors import html_errors
 from feedserver.web.middleware import csrf_middleware
 from feedserver.web.render import setup_templates
 from feedserver.web.security import html_headers_middleware
+
+log = logging.getLogger(__name__)
 
 
 def create_app(config: Config, services: Services | None = None) -> web.Application:
@@ -76,6 +79,7 @@ def create_app(config: Config, services: Services | None = None) -> web.Applicat
     notify.subscribe(
         app[appkeys.SERVICES].events, notify.Notifier(app[appkeys.SERVICES], sender.wake)
     )
+    insight_tracking.subscribe(app[appkeys.SERVICES])
     app[appkeys.LOGIN_THROTTLE] = LoginThrottle(
         app[appkeys.SERVICES].db, config.login_max_failures, config.login_window_seconds
     )
@@ -88,6 +92,7 @@ def create_app(config: Config, services: Services | None = None) -> web.Applicat
     app.cleanup_ctx.append(_federation)
     app.cleanup_ctx.append(_mail)
     app.cleanup_ctx.append(_expertise_calibration)
+    app.cleanup_ctx.append(_search_misses)
     setup_routes(app)
     return app
 
@@ -130,3 +135,30 @@ async def _expertise_calibration(app: web.Application) -> AsyncIterator[None]:
     # once if either changed since the last start (a no-op otherwise).
     await expertise.calibrate(app[appkeys.SERVICES])
     yield
+
+
+async def _search_misses(app: web.Application) -> AsyncIterator[None]:
+    """Searches that found nothing are counted in memory: written every few seconds and
+    once more at shutdown, so a restart loses none."""
+    services = app[appkeys.SERVICES]
+    interval = app[appkeys.CONFIG].insights_flush_seconds
+
+    async def flush() -> None:
+        today = services.clock().date().isoformat()
+        if services.search_misses.due(today):
+            await services.search_misses.flush(services.db, today)
+
+    async def every_interval() -> None:
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                await flush()
+            except Exception as exc:  # a busy or full disk: the batch waits for the next turn
+                log.warning("insights: searches that found nothing not written: %s", exc)
+
+    task = asyncio.create_task(every_interval(), name="insights-search-misses")
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+    await flush()

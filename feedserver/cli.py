@@ -14,7 +14,7 @@ from pathlib import Path
 
 from feedserver import backup, data_lock, logs, serve
 from feedserver.config import Config, ConfigError, load_config, to_toml
-from feedserver.domain import members, moderation
+from feedserver.domain import insight_tracking, members, moderation
 from feedserver.domain.services import Services
 from feedserver.errors import FeedserverError
 from feedserver.federation import moderation as federation_moderation
@@ -115,7 +115,9 @@ async def _with_services(config: Config, work: Callable[[Services], Awaitable[in
     db = Database(config.db_path, readers=1, synchronous=config.sqlite_synchronous)
     await db.open()
     try:
-        return await work(Services(db=db, config=config))
+        services = Services(db=db, config=config)
+        insight_tracking.subscribe(services)  # what the CLI writes counts in insights too
+        return await work(services)
     finally:
         await db.close()
 

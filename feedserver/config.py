@@ -152,6 +152,23 @@ class Config:
         "How long a mail being sent is held by the sender; after a crash it is sent again"
         " when this ends.",
     )
+    insights_min_searchers: int = _f(
+        5,
+        "Distinct members who must have searched a term (in one week) before insights show it"
+        " among the searches that found nothing; never below 3.",
+    )
+    insights_gap_min_questions: int = _f(
+        3, "Questions on a topic in the period before insights call it a knowledge gap."
+    )
+    insights_gap_min_score: int = _f(
+        3,
+        "Expertise score (decayed, as the directory ranks it) a local member needs on a topic"
+        " for it not to be a knowledge gap; with the default weights an accepted answer is 5,"
+        " halving every expertise_half_life_days.",
+    )
+    insights_flush_seconds: int = _f(
+        60, "How often the searches that found nothing, counted in memory, are written."
+    )
 
     @property
     def public_url(self) -> str:
@@ -212,6 +229,10 @@ def _check(config: Config) -> None:
         raise ConfigError(f"base_url must start with https:// or http://, not {config.base_url!r}")
     if config.log_format not in ("text", "json"):
         raise ConfigError("log_format must be text or json")
+    if config.insights_min_searchers < 3:
+        raise ConfigError("insights_min_searchers must be at least 3 (k-anonymity)")
+    if config.insights_flush_seconds < 1:
+        raise ConfigError("insights_flush_seconds must be at least 1")
     for part in filter(None, (p.strip() for p in config.metrics_allow.split(","))):
         try:
             ipaddress.ip_network(part, strict=False)

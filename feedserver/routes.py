@@ -12,6 +12,7 @@ from feedserver.http import (
     federation_admin,
     feeds,
     groups,
+    insights,
     invitations,
     meta,
     metrics,
@@ -31,6 +32,7 @@ from feedserver.web import (
     feeds_pages,
     group_pages,
     home,
+    insights_pages,
     mentoring_pages,
     mentoring_review,
     notification_pages,
@@ -82,6 +84,7 @@ def api_routes() -> list[web.RouteDef]:
         web.put(f"{API}/posts/{{id}}/helpful", posts.mark_helpful),
         web.delete(f"{API}/posts/{{id}}/helpful", posts.unmark_helpful),
         web.get(f"{API}/search", posts.search_posts),
+        web.get(f"{API}/insights", insights.get_insights),
     ]
 
 
@@ -186,6 +189,7 @@ def web_routes() -> list[web.AbstractRouteDef]:
         web.post("/logout", auth_pages.logout, name="web.logout"),
         web.get("/join/{token}", auth_pages.join_form, name="web.join"),
         web.post("/join/{token}", auth_pages.join, name="web.join.post"),
+        web.get("/insights", insights_pages.insights_page, name="web.insights"),
         web.get("/groups", group_pages.group_list, name="web.groups"),
         web.post("/groups", group_pages.group_create, name="web.groups.create"),
         web.get("/groups/{name}", group_pages.group_page, name="web.group"),

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from feedserver.domain import access, experts
+from feedserver.domain import access, experts, search_misses
 from feedserver.domain.services import Services
 from feedserver.errors import BadRequest
 from feedserver.models import Expert, Viewer
@@ -84,6 +84,8 @@ async def directory(
                 return items, f"{tier}:{last['evidence_count']}:{last['object_id']}"
         index = TIERS.index(tier)
         if index + 1 == len(TIERS):
+            if not items and cursor is None:  # Insights: "who knows" found nobody
+                await search_misses.note(services, viewer.member_id, tag, "experts")
             return items, None
         tier, position = TIERS[index + 1], None
         if len(items) >= limit:

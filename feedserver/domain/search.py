@@ -7,7 +7,7 @@ import re
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
-from feedserver.domain import access
+from feedserver.domain import access, search_misses
 from feedserver.domain.services import Services
 from feedserver.errors import BadRequest, ClientClosedRequest, QueryTooSlow, ValidationFailed
 from feedserver.models import Page, PageHit, SearchHit, Viewer
@@ -105,6 +105,8 @@ async def posts_and_pages(
     ] + [PageHit(page, snippet_html(snip), rank) for page, snip, rank in pages_found]
     merged.sort(key=lambda hit: hit.rank)  # stable: equal ranks keep posts' own order
     window = merged[offset : offset + limit + 1]
+    if not window and offset == 0:  # Insights: a search that found nothing
+        await search_misses.note(services, viewer.member_id, text, "search")
     more = len(window) > limit
     return Page(window[:limit], str(offset + limit) if more else None)
 

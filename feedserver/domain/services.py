@@ -11,6 +11,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from feedserver.config import Config
 from feedserver.domain.events import EventRegistry
+from feedserver.domain.search_misses import SearchMisses
 from feedserver.store.db import Database
 
 
@@ -41,3 +42,5 @@ class Services:
     # Who reacts to what the domain does (federation, later notifications), wired by the app
     # and the CLI; empty in store-only tests.
     events: EventRegistry = field(default_factory=EventRegistry)
+    # Searches that found nothing, counted in memory until the next batch is written.
+    search_misses: SearchMisses = field(default_factory=SearchMisses)

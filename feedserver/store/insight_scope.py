@@ -1,0 +1,15 @@
+"""Which groups a member leads (owner or mentor): the groups whose insights they may see."""
+
+from __future__ import annotations
+
+from feedserver.store.db import Connection
+
+
+async def led_groups(conn: Connection, member_id: str) -> list[tuple[str, str]]:
+    """(group id, name) of the groups where the member is an owner or a mentor."""
+    async with conn.execute(
+        "SELECT g.id, g.name FROM memberships ms JOIN groups g ON g.id = ms.group_id"
+        " WHERE ms.member_id = ? AND ms.role IN ('owner', 'mentor') ORDER BY g.name",
+        (member_id,),
+    ) as cur:
+        return [(r[0], r[1]) for r in await cur.fetchall()]

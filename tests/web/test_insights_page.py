@@ -1,0 +1,98 @@
+"""/insights in Chromium: the admin opens it from /admin and the group's owner from the
+group page; the charts are drawn (SVG, no script), each with its table; axe finds nothing of
+moderate impact or above; pictures at desktop and phone width are kept (test-artifacts/)."""
+
+from __future__ import annotations
+
+import aiohttp
+import pytest
+
+from tests.web.journey import CHROMIUM, PASSWORD, Person, make_members
+
+pytestmark = pytest.mark.skipif(
+    not CHROMIUM.exists(), reason="/usr/bin/chromium is missing (apt-get install chromium)"
+)
+PEOPLE = ("olga", "bob", "carl", "dina", "emil")
+
+
+async def _token(http: aiohttp.ClientSession, username: str) -> str:
+    async with http.post(
+        "/api/v1/sessions", json={"username": username, "password": PASSWORD}
+    ) as resp:
+        return str((await resp.json())["token"])
+
+
+async def _scene(site: str) -> None:
+    """Questions (answered and not), a topic asked three times that nobody knows, and a
+    search that five members made and that found nothing."""
+    await make_members(site, *PEOPLE)
+    async with aiohttp.ClientSession(base_url=site) as http:
+        t = {name: await _token(http, name) for name in PEOPLE}
+
+        async def call(method: str, path: str, who: str, body: object = None) -> dict:
+            headers = {"Authorization": f"Bearer {t[who]}"}
+            async with http.request(method, path, json=body, headers=headers) as resp:
+                assert resp.status < 300, await resp.text()
+                return dict(await resp.json()) if resp.content_length != 0 else {}
+
+        await call(
+            "POST",
+            "/api/v1/groups",
+            "olga",
+            {"name": "payroll-help", "title": "Payroll help", "visibility": "org"},
+        )
+        for name in PEOPLE[1:]:
+            await call(
+                "PUT", f"/api/v1/groups/payroll-help/members/{name}", "olga", {"role": "member"}
+            )
+        for n, tag in enumerate(("payroll", "visas", "visas", "visas")):
+            q = await call(
+                "POST",
+                "/api/v1/groups/payroll-help/posts",
+                "carl",
+                {"kind": "question", "title": f"Question {n}?", "body": "How?", "tags": [tag]},
+            )
+            if tag == "payroll":
+                await call("POST", f"/api/v1/posts/{q['id']}/replies", "bob", {"body": "So."})
+        for name in PEOPLE:
+            await call("GET", "/api/v1/search?q=kerberos", name)
+
+
+async def test_insights_page_draws_its_charts_accessibly(site: str, browser) -> None:
+    await _scene(site)
+    admin = await Person.open(browser, site)
+    await admin.login("admin")
+    await admin.goto("/admin")
+    await admin.page.get_by_role("link", name="Learning insights").click()
+    await admin.page.wait_for_url(f"{site}/insights?scope=server")
+    page = admin.page
+    charts = page.locator("svg.chart[role=img]")
+    assert await charts.count() == 4  # by week, shares, gaps, searches that found nothing
+    assert await page.locator("script:not([src])").count() == 0
+    for name in ("Median time to a first answer, by week", "Knowledge gaps: questions per topic",
+                 "Searches that found nothing"):  # fmt: skip
+        assert await page.get_by_role("img", name=name).count() == 1
+    assert await page.locator("table caption").count() == 4
+    text = await page.locator("main").inner_text()
+    assert "#visas" in text and "kerberos" in text
+    await admin.check("insights-server")
+    await admin.close()
+
+    owner = await Person.open(browser, site)
+    await owner.login("olga")
+    await owner.goto("/groups/payroll-help")
+    await owner.page.get_by_role("link", name="Insights").click()
+    await owner.page.wait_for_url(f"{site}/insights?scope=group:payroll-help")
+    assert "kerberos" not in await owner.page.locator("main").inner_text()
+    await owner.check("insights-group")
+    await owner.close()
+
+    member = await Person.open(browser, site)
+    await member.login("bob")
+    await member.goto("/groups/payroll-help")
+    assert await member.page.get_by_role("link", name="Insights").count() == 0
+    response = await member.goto("/insights?scope=group:payroll-help")
+    assert response.status == 404
+    await member.goto("/insights")
+    await member.check("insights-mine")
+    await member.close()
