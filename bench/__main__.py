@@ -7,7 +7,16 @@ import importlib.util
 import subprocess
 import sys
 
-BENCHMARKS = ("api", "feeds", "experts", "federation", "shared_groups", "matching", "notifications", "insights")
+BENCHMARKS = (
+    "api",
+    "feeds",
+    "experts",
+    "federation",
+    "shared_groups",
+    "matching",
+    "notifications",
+    "insights",
+)
 
 failed = []
 for name in BENCHMARKS:

@@ -23,7 +23,7 @@ REPO = Path(__file__).resolve().parents[2]
 def _cli(data: Path, *args: str, stdin: str | None = None) -> str:
     result = subprocess.run(
         [sys.executable, "-m", "feedserver", "--data", str(data), *args],
-        input=stdin, capture_output=True, text=True, cwd=REPO, timeout=60, check=True,
+        input=stdin, capture_output=True, text=True, cwd=REPO, timeout=300, check=True,
         env={**os.environ, "FEEDSERVER_SCRYPT_N": "1024"},
     )  # fmt: skip
     return result.stdout
@@ -40,14 +40,16 @@ async def _start(data: Path, port: int, smtp_port: int) -> subprocess.Popen[byte
             "FEEDSERVER_MAIL_BACKOFF_SECONDS": "1", "FEEDSERVER_MAIL_LEASE_SECONDS": "2",
         },
     )  # fmt: skip
+    deadline = asyncio.get_running_loop().time() + 180  # a loaded CI machine starts slowly
     async with aiohttp.ClientSession() as session:
-        for _ in range(400):
+        while asyncio.get_running_loop().time() < deadline:
             try:
                 async with session.get(f"http://127.0.0.1:{port}/livez") as resp:
                     if resp.status == 200:
                         return proc
             except aiohttp.ClientError:
-                await asyncio.sleep(0.05)
+                pass  # not listening yet
+            await asyncio.sleep(0.05)
     proc.kill()
     raise RuntimeError("server did not start")
 
@@ -55,7 +57,7 @@ async def _start(data: Path, port: int, smtp_port: int) -> subprocess.Popen[byte
 def _kill(proc: subprocess.Popen[bytes]) -> None:
     if proc.poll() is None:
         proc.send_signal(signal.SIGKILL)
-    proc.wait(timeout=10)
+    proc.wait(timeout=60)
 
 
 class KillingMailbox(Mailbox):
