@@ -27,6 +27,12 @@ class Config:
     base_url: str = _f(
         "", "Public base URL; default http://HOST:PORT. Ids of shared objects live under it."
     )
+    database_url: str = _f(
+        "",
+        "Where the data lives: empty or sqlite:///PATH for SQLite (default: feedserver.sqlite3"
+        " in data_dir), or postgresql://USER@HOST/DB. Give a PostgreSQL password in PGPASSWORD"
+        " or ~/.pgpass, not in the URL.",
+    )
     db_readers: int = _f(4, "Read connections in the SQLite pool (one more connection writes).")
     sqlite_synchronous: str = _f(
         "FULL", "SQLite synchronous pragma: FULL survives power loss, NORMAL only a crash."
@@ -129,7 +135,14 @@ class Config:
 
     @property
     def db_path(self) -> Path:
+        """The SQLite file (also where a PostgreSQL deployment's data_dir would keep one)."""
+        if self.database_url.startswith("sqlite:///"):
+            return Path(self.database_url.removeprefix("sqlite:///"))
         return self.data_dir / "feedserver.sqlite3"
+
+    @property
+    def uses_postgresql(self) -> bool:
+        return self.database_url.startswith(("postgresql://", "postgres://"))
 
 
 class ConfigError(ValueError):
@@ -155,6 +168,9 @@ def _coerce(name: str, value: Any) -> Any:
 
 
 def _check(config: Config) -> None:
+    url = config.database_url
+    if url and not url.startswith(("sqlite:///", "postgresql://", "postgres://")):
+        raise ConfigError("database_url must start with sqlite:/// or postgresql://")
     if config.sqlite_synchronous.upper() not in ("FULL", "NORMAL", "EXTRA"):
         raise ConfigError("sqlite_synchronous must be FULL, NORMAL or EXTRA")
     if not 0 <= config.port <= 65535:
@@ -225,5 +241,17 @@ def to_toml(config: Config) -> str:
     lines = ["# feedserver settings (paste into feedserver.toml; unset ones keep the default)"]
     for name, default, help_text in describe():
         lines += [f"# {help_text} Default: {_toml_value(default)}."]
-        lines += [f"{name} = {_toml_value(getattr(config, name))}", ""]
+        value = getattr(config, name)
+        if name == "database_url":
+            value = without_password(value)
+        lines += [f"{name} = {_toml_value(value)}", ""]
     return "\n".join(lines)
+
+
+def without_password(url: str) -> str:
+    """`url` with any password replaced by ***: what may be printed or logged."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return parts._replace(netloc=netloc).geturl()

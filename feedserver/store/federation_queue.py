@@ -3,8 +3,9 @@ inbox's replay cache and applied activity ids, old failed deliveries, spent invi
 
 Delivery is first-in-first-out per receiving host, in the order rows were queued
 (`created_at`, then `id`): a host is served only when its oldest pending row (its head) is
-due and not leased. Claiming uses a lease (`locked_until`) on SQLite's single writer; the
-PostgreSQL engine claims with FOR UPDATE SKIP LOCKED instead.
+due and not leased. Claiming uses a lease (`locked_until`); on PostgreSQL the claim also
+locks each host's head with FOR UPDATE SKIP LOCKED, so processes sharing the database never
+claim one host twice.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from datetime import datetime
 from feedserver.models import Delivery
 from feedserver.store import rows
 from feedserver.store.db import Connection
+from feedserver.store.dialect import POSTGRESQL, dialect
 
 
 def _delivery(row: sqlite3.Row) -> Delivery:
@@ -74,6 +76,13 @@ UPDATE deliveries SET locked_until = :lease
 WHERE id IN (SELECT id FROM picked ORDER BY k, due_at, host LIMIT :limit)
 RETURNING *
 """
+# PostgreSQL: the same, with each ready host's head row locked (FOR UPDATE SKIP LOCKED) by the
+# claiming transaction. Another process claiming at the same moment skips those hosts, and
+# once this one commits it finds their heads leased: one run per host across processes.
+_CLAIM_PG = _CLAIM.replace(
+    "ORDER BY h.next_attempt_at, p.host LIMIT :hosts",
+    "ORDER BY h.next_attempt_at, p.host LIMIT :hosts FOR UPDATE OF h SKIP LOCKED",
+)
 
 
 async def claim_due(
@@ -88,7 +97,8 @@ async def claim_due(
 
     Returned in queue order (created_at, id)."""
     params = {"now": rows.ts(now), "lease": rows.ts(lease_until), "limit": limit, "hosts": hosts}
-    async with conn.execute(_CLAIM, params) as cur:
+    claim = _CLAIM_PG if dialect(conn) == POSTGRESQL else _CLAIM
+    async with conn.execute(claim, params) as cur:
         found = [_delivery(r) for r in await cur.fetchall()]
     return sorted(found, key=lambda d: (d.created_at, d.id))
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from feedserver.models import Post, ReadScope
-from feedserver.store import rows
+from feedserver.store import rows, search_pg
 from feedserver.store.db import Connection
+from feedserver.store.dialect import POSTGRESQL, dialect
 from feedserver.store.scope import group_condition
 
 # Private-use characters mark the hit in a snippet, so the caller can escape the text first
@@ -15,6 +16,10 @@ HIT_START, HIT_END = "\ue000", "\ue001"
 async def posts(
     conn: Connection, scope: ReadScope, match: str, *, offset: int, limit: int
 ) -> list[tuple[Post, str, float]]:
+    if dialect(conn) == POSTGRESQL:
+        return await search_pg.posts(
+            conn, scope, match, HIT_START, HIT_END, offset=offset, limit=limit
+        )
     where, params = group_condition(scope, "p.group_id", "g.visibility")
     sql = (
         f"SELECT {rows.POST_COLUMNS},"
