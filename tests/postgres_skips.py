@@ -5,10 +5,7 @@
 from __future__ import annotations
 
 SKIPS: dict[str, str] = {
-    # Failing on PostgreSQL at the deadline, not yet investigated (the error seen):
-    "tests/federation/test_partnering.py::test_cli_accept_against_a_running_server": (
-        "not yet investigated: 'coroutine' object has no attribute 'rowcount'"
-    ),
+    # Seen failing on PostgreSQL and not yet understood:
     (
         "tests/web/test_people.py::"
         "test_directory_lists_partners_experts_after_ours_with_their_organization"
