@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format bench venv clean
+.PHONY: run test test-postgres lint format bench venv clean
 
 venv: $(STAMP)
 
@@ -18,6 +18,11 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# The same suite on PostgreSQL: a throwaway cluster from Debian's postgresql package (initdb
+# into a temporary directory, a Unix socket, stopped at the end); see tests/pg_cluster.py.
+test-postgres: $(STAMP)
+	$(BIN)/python tests/pg_cluster.py -- $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -31,7 +31,7 @@ from feedserver.http.validation import SchemaRegistry
 from feedserver.http.write_limit import WRITE_LIMIT, make_write_limit_middleware
 from feedserver.mail.sender import MailSender
 from feedserver.routes import setup_routes
-from feedserver.store.timed import TimedDatabase
+from feedserver.store.engine import open_engine
 from feedserver.web import session
 from feedserver.web.errors import html_errors
 from feedserver.web.middleware import csrf_middleware
@@ -65,9 +65,9 @@ def create_app(config: Config, services: Services | None = None) -> web.Applicat
     app[appkeys.CONFIG] = config
     metrics = app[METRICS] = Metrics()
     app[appkeys.SERVICES] = services or Services(
-        db=TimedDatabase(
-            config.db_path, config.db_readers, config.sqlite_synchronous,
-            observe=metrics.observe_db_write,
+        db=open_engine(
+            config.database_url, config.db_path, readers=config.db_readers,
+            synchronous=config.sqlite_synchronous, observe=metrics.observe_db_write,
         ),
         config=config,
         keys=ServerKeys(config),

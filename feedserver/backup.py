@@ -43,8 +43,16 @@ class Summary:
     keys: int
 
 
+_PG_BACKUP = (
+    "the database is PostgreSQL: back it up with pg_dump, and the data directory (keys,"
+    " secrets) with your file backups (see the README, 'When you outgrow SQLite')"
+)
+
+
 def backup(config: Config, dest: Path) -> Summary:
     """Write the archive to `dest` (atomically: a half-written archive never has its name)."""
+    if config.uses_postgresql:
+        raise BackupError(_PG_BACKUP)
     db_path = config.db_path
     if not db_path.is_file():
         raise BackupError(f"no database at {db_path}: nothing to back up (is --data right?)")
@@ -84,6 +92,8 @@ def restore(config: Config, source: Path) -> Summary:
     """Rebuild `config.data_dir` from an archive. The directory must be new or empty: a restore
     never mixes with, or overwrites, a live data directory. An existing empty directory is
     kept (its owner and mode too: systemd's StateDirectory, a Docker volume)."""
+    if config.uses_postgresql:
+        raise BackupError(_PG_BACKUP)
     target = config.data_dir
     if target.exists() and (not target.is_dir() or any(target.iterdir())):
         raise BackupError(f"{target} is not empty: restore into a new data directory")

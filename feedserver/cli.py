@@ -1,5 +1,6 @@
-"""Command line: serve, init, user, token, partner, keys, backup, restore. Every option can
-also be set in feedserver.toml or a FEEDSERVER_* variable (see `feedserver config`)."""
+"""Command line: serve, init, user, token, partner, keys, backup, restore, migrate-data.
+Every option can also be set in feedserver.toml or a FEEDSERVER_* variable (see `feedserver
+config`)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from pathlib import Path
 
-from feedserver import backup, data_lock, logs, serve
+from feedserver import backup, data_lock, logs, migrate_data, serve
 from feedserver.config import Config, ConfigError, load_config, to_toml
 from feedserver.domain import insight_tracking, members, moderation
 from feedserver.domain.services import Services
@@ -24,7 +25,8 @@ from feedserver.federation.context import Federation
 from feedserver.federation.server_keys import ServerKeys
 from feedserver.models import Partner
 from feedserver.store import members as member_store
-from feedserver.store.db import Database
+from feedserver.store.engine import open_engine
+from feedserver.store.migrate import UnknownMigrations
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -108,11 +110,16 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "restore", help="rebuild a new or empty data directory from a backup FILE"
     ).add_argument("file", type=Path)
+    commands.add_parser(
+        "migrate-data", help="copy this SQLite deployment into an empty PostgreSQL database"
+    ).add_argument("--to", required=True, metavar="postgresql://...", dest="target_url")
     return parser
 
 
 async def _with_services(config: Config, work: Callable[[Services], Awaitable[int]]) -> int:
-    db = Database(config.db_path, readers=1, synchronous=config.sqlite_synchronous)
+    db = open_engine(
+        config.database_url, config.db_path, readers=1, synchronous=config.sqlite_synchronous
+    )
     await db.open()
     try:
         services = Services(db=db, config=config)
@@ -203,6 +210,9 @@ def _run(args: argparse.Namespace, config: Config) -> int:
     if args.command in ("serve", "init"):
         try:
             asyncio.run(_with_services(config, _first_admin))
+        except UnknownMigrations as error:  # a newer version's database
+            print(f"feedserver: {error}", file=sys.stderr)
+            return 1
         except (OSError, sqlite3.Error) as error:  # the data directory is not usable by us
             reason = getattr(error, "strerror", None) or str(error)
             print(f"feedserver: cannot open the data directory {config.data_dir}: {reason}",
@@ -251,6 +261,8 @@ def _run(args: argparse.Namespace, config: Config) -> int:
         return asyncio.run(_with_federation(config, lambda fed: _federation_command(args, fed)))
     if args.command in ("backup", "restore"):
         return _backup_command(args, config)
+    if args.command == "migrate-data":
+        return migrate_data.run(config, args.target_url)
     raise AssertionError(f"unhandled command {args.command}")
 
 

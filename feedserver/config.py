@@ -35,6 +35,12 @@ class Config:
     base_url: str = _f(
         "", "Public base URL; default http://HOST:PORT. Ids of shared objects live under it."
     )
+    database_url: str = _f(
+        "",
+        "Where the data lives: empty or sqlite:///PATH for SQLite (default: feedserver.sqlite3"
+        " in data_dir), or postgresql://USER@HOST/DB. Give a PostgreSQL password in PGPASSWORD"
+        " or ~/.pgpass, not in the URL.",
+    )
     db_readers: int = _f(4, "Read connections in the SQLite pool (one more connection writes).")
     search_timeout_ms: int = _f(
         2000,
@@ -189,7 +195,14 @@ class Config:
 
     @property
     def db_path(self) -> Path:
+        """The SQLite file (also where a PostgreSQL deployment's data_dir would keep one)."""
+        if self.database_url.startswith("sqlite:///"):
+            return Path(self.database_url.removeprefix("sqlite:///"))
         return self.data_dir / "feedserver.sqlite3"
+
+    @property
+    def uses_postgresql(self) -> bool:
+        return self.database_url.startswith(("postgresql://", "postgres://"))
 
 
 # Settings whose values are never printed or logged.
@@ -219,6 +232,9 @@ def _coerce(name: str, value: Any) -> Any:
 
 
 def _check(config: Config) -> None:
+    url = config.database_url
+    if url and not url.startswith(("sqlite:///", "postgresql://", "postgres://")):
+        raise ConfigError("database_url must start with sqlite:/// or postgresql://")
     if config.sqlite_synchronous.upper() not in ("FULL", "NORMAL", "EXTRA"):
         raise ConfigError("sqlite_synchronous must be FULL, NORMAL or EXTRA")
     if not 0 <= config.port <= 65535:
@@ -299,5 +315,16 @@ def to_toml(config: Config) -> str:
         if name in SECRET_SETTINGS and value:
             lines += [f"# {name} is set; not shown", ""]
             continue
+        if name == "database_url":
+            value = without_password(value)
         lines += [f"{name} = {_toml_value(value)}", ""]
     return "\n".join(lines)
+
+
+def without_password(url: str) -> str:
+    """`url` with any password replaced by ***: what may be printed or logged."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return parts._replace(netloc=netloc).geturl()

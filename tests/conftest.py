@@ -1,4 +1,5 @@
-"""Fixtures: a real app on a real temporary SQLite database, driven over real HTTP."""
+"""Fixtures: a real app on a real temporary database (SQLite, or PostgreSQL under
+`make test-postgres`: see tests/pgtest.py), driven over real HTTP."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import os
 import socket
 import sys
 import threading
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from feedserver import appkeys
 from feedserver.app import create_app
 from feedserver.config import Config
 from feedserver.domain import members
+from tests import pgtest, postgres_skips
 
 PASSWORD = "correct horse battery"
 
@@ -30,8 +32,34 @@ def config(tmp_path: Path) -> Config:
     # A cheap scrypt cost keeps the suite fast; the parameters travel inside each hash, so the
     # code path is the production one.
     return replace(
-        Config(), data_dir=tmp_path / "data", scrypt_n=2**10, sqlite_synchronous="NORMAL"
-    )
+        Config(), data_dir=tmp_path / "data", scrypt_n=2**10, sqlite_synchronous="NORMAL",
+        database_url=pgtest.database_url(),
+    )  # fmt: skip
+
+
+@pytest.fixture(autouse=True)
+def _drop_test_databases() -> Iterator[None]:
+    """On PostgreSQL, the databases a test made go when it ends (its apps are closed by then:
+    autouse fixtures are set up first and torn down last)."""
+    yield
+    pgtest.drop_created()
+
+
+def pytest_report_header() -> str:
+    return f"database engine: {pgtest.ENGINE}"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests that cannot pass on PostgreSQL, each with its reason (tests/postgres_skips.py),
+    are skipped there and only there; a test marked sqlite_only is about SQLite itself."""
+    if not pgtest.ON_POSTGRESQL:
+        return
+    for item in items:
+        reason = postgres_skips.reason(item.nodeid)
+        if reason is None and item.get_closest_marker("sqlite_only") is not None:
+            reason = item.get_closest_marker("sqlite_only").args[0]
+        if reason is not None:
+            item.add_marker(pytest.mark.skip(reason=f"postgresql: {reason}"))
 
 
 @dataclass

@@ -8,6 +8,7 @@ import json
 import pytest
 
 from feedserver import appkeys
+from tests import pgtest
 from tests.conftest import Api
 
 
@@ -15,13 +16,16 @@ async def _snapshot(api: Api) -> dict[str, object]:
     """Every row of every table: a failed request must change none of them."""
     db = api.client.app[appkeys.SERVICES].db
     state: dict[str, object] = {}
+    tables_sql = (
+        "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
+        if pgtest.ON_POSTGRESQL
+        else "SELECT name FROM sqlite_master WHERE type = 'table'"
+        " AND name NOT LIKE 'posts_fts%' AND name NOT LIKE 'sqlite_%'"
+    )
     async with db.read() as conn:
-        tables = await conn.execute_fetchall(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'posts_fts%'"
-            " AND name NOT LIKE 'sqlite_%'"
-        )
-        for (name,) in tables:
-            state[name] = [tuple(r) for r in await conn.execute_fetchall(f"SELECT * FROM {name}")]
+        for (name,) in await conn.execute_fetchall(tables_sql):
+            found = await conn.execute_fetchall(f"SELECT * FROM {name}")
+            state[name] = sorted((tuple(r) for r in found), key=repr)
     return state
 
 

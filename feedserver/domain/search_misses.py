@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from feedserver.domain.insight_buckets import day_of, week_of
 from feedserver.store import search_misses as store
-from feedserver.store.db import Database
+from feedserver.store.engine import Engine
 
 if TYPE_CHECKING:
     from feedserver.domain.services import Services
@@ -61,7 +61,7 @@ class SearchMisses:
         self.pending[key] = (searches + 1, members)
         return len(self.pending) >= FLUSH_AT
 
-    async def flush(self, db: Database, today: str) -> None:
+    async def flush(self, db: Engine, today: str) -> None:
         """Write the batch in one transaction and close the weeks before this one."""
         batch, self.pending = self.pending, {}
         try:
@@ -73,7 +73,7 @@ class SearchMisses:
             raise
 
     async def _write(
-        self, db: Database, batch: dict[tuple[str, str, str], tuple[int, set[str]]],
+        self, db: Engine, batch: dict[tuple[str, str, str], tuple[int, set[str]]],
         this_week: str,
     ) -> None:  # fmt: skip
         async with db.write() as conn:

@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from feedserver.config import Config
 from feedserver.domain.events import EventRegistry
 from feedserver.domain.search_misses import SearchMisses
-from feedserver.store.db import Database
+from feedserver.store.engine import Engine
 
 
 def utc_now() -> datetime:
@@ -33,7 +33,7 @@ class SigningKeys(Protocol):
 
 @dataclass(frozen=True)
 class Services:
-    db: Database
+    db: Engine
     config: Config
     clock: Callable[[], datetime] = utc_now  # tests pass a fixed clock
     # The server's signing keys; loaded in the app's cleanup_ctx. None (or not yet loaded)

@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable
 
 from feedserver.store import login_throttle as store
-from feedserver.store.db import Database
+from feedserver.store.engine import Engine
 
 # How long a successful login from an address keeps that account and address "known".
 KNOWN_SECONDS = 30 * 24 * 3600
@@ -30,7 +30,7 @@ KNOWN_SECONDS = 30 * 24 * 3600
 
 class LoginThrottle:
     def __init__(
-        self, db: Database, limit: int, window: float, clock: Callable[[], float] = time.time,
+        self, db: Engine, limit: int, window: float, clock: Callable[[], float] = time.time,
         pair_budget: int = 2,
     ) -> None:  # fmt: skip
         self.db = db

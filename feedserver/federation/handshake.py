@@ -186,7 +186,7 @@ async def handshake(
             partner = replace(partner, profiles=profiles, groups=invite.groups)
             await fed_store.upsert_partner(conn, partner)
             for key_id, value in presented.items():
-                inbox_store.pin_key(conn.raw, host, key_id, value, now)
+                await conn.run_sync(inbox_store.pin_key, host, key_id, value, now)
             # Profiles shared before this partner joined reach it too (the worker sends them).
             await shared_profiles.backfill(conn, services, partner)
     if existing is not None:

@@ -51,7 +51,7 @@ async def _pin(services: Services, partner: Partner, keys: Mapping[str, str]) ->
     async with services.db.write() as conn:
         await fed_store.upsert_partner(conn, partner)
         for key_id, value in keys.items():
-            inbox_store.pin_key(conn.raw, partner.host, key_id, value, now)
+            await conn.run_sync(inbox_store.pin_key, partner.host, key_id, value, now)
         await shared_profiles.backfill(conn, services, partner)
     pinned_keys.changed(services.db)
 
@@ -164,7 +164,7 @@ async def remove(services: Services, host: str) -> bool:
     """Forget a partner here only, without telling it (admins use `end_partnership`): its
     keys, queued deliveries and cached profiles go with it."""
     async with services.db.write() as conn:
-        removed = inbox_store.delete_partner(conn.raw, host.lower())
+        removed = await conn.run_sync(inbox_store.delete_partner, host.lower())
     pinned_keys.changed(services.db)
     return removed
 

@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from feedserver.federation.keys import KeyFormatError, public_key_from_multibase
 from feedserver.store import federation as fed_store
-from feedserver.store.db import Database
+from feedserver.store.engine import Engine
 
 TOPIC = "partner_keys"
 
@@ -33,7 +33,7 @@ class PinnedKey:
         return self.expires_at is None or self.expires_at > now
 
 
-def changed(db: Database) -> None:
+def changed(db: Engine) -> None:
     """Partners or their pinned keys changed (call after the commit)."""
     db.touch(TOPIC)
 
@@ -43,7 +43,7 @@ class PinnedKeys:
         self._keys: dict[str, PinnedKey] = {}
         self._generation: int | None = None
 
-    async def lookup(self, db: Database, key_id: str, now: datetime) -> PinnedKey | None:
+    async def lookup(self, db: Engine, key_id: str, now: datetime) -> PinnedKey | None:
         """The pinned, unexpired key `key_id`, or None."""
         generation = db.topic_generation(TOPIC)
         if generation != self._generation:

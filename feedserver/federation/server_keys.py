@@ -21,7 +21,7 @@ from feedserver.errors import FeedserverError
 from feedserver.federation import keys
 from feedserver.store import federation as fed_store
 from feedserver.store import rows
-from feedserver.store.db import Database
+from feedserver.store.engine import Engine
 
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 
@@ -62,7 +62,7 @@ def _create_file(directory: Path, name: str) -> Ed25519PrivateKey:
 
 
 async def _refuse_a_new_identity(
-    db: Database, directory: Path, found: set[str], now: datetime
+    db: Engine, directory: Path, found: set[str], now: datetime
 ) -> None:
     """Partners pinned our published keys: signing with a new one would get every request
     refused (403), silently. A restore that left the keys behind must stop the server instead."""
@@ -96,7 +96,7 @@ class ServerKeys:
     def key_id(self, name: str) -> str:
         return f"{actor_url(self.config)}#{name}"
 
-    async def load(self, db: Database, now: datetime) -> None:
+    async def load(self, db: Engine, now: datetime) -> None:
         """Create the first key when there is none; register key files the database lacks."""
         directory = key_dir(self.config)
         found = await asyncio.to_thread(_read_files, directory)
@@ -123,7 +123,7 @@ class ServerKeys:
                 )
             )
 
-    async def refresh(self, db: Database, now: datetime) -> None:
+    async def refresh(self, db: Engine, now: datetime) -> None:
         """Pick up a rotation made by `feedserver keys rotate` in another process."""
         async with db.read() as conn:
             rows_ = await fed_store.server_keys(conn)
@@ -150,7 +150,7 @@ class ServerKeys:
     def fingerprint(self) -> str:
         return keys.fingerprint(self._private[self.current_name].public_key())
 
-    async def rotate(self, db: Database, now: datetime, grace: timedelta) -> tuple[str, str]:
+    async def rotate(self, db: Engine, now: datetime, grace: timedelta) -> tuple[str, str]:
         """Add a new current key; older keys stay published until now + grace.
 
         Returns (old name, new name): the caller announces the new key signed by the old one.

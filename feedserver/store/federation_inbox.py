@@ -1,6 +1,6 @@
 """The inbox's writes, as synchronous functions on the writer's sqlite3 connection: units of
 `Database.write_grouped` (a whole group of deliveries in one transaction and one COMMIT),
-and, through `conn.raw`, the same SQL for the handshake's and the admin's transactions
+and, through `conn.run_sync`, the same SQL for the handshake's and the admin's transactions
 (pinning keys, ending a partnership), so each statement is written once.
 
 One delivery is: its signature recorded in the replay cache (only while the key it was

@@ -7,7 +7,9 @@ due and no run holds the host. A run holds its host by a lease in the database
 (`delivery_leases`, taken in the claim's write transaction), so two runs never send to one
 host, in one process or several; its rows are marked claimed (`locked_until`). A claimed row
 is never deleted under its run: a newer activity that supersedes it marks it `superseded`,
-and it is deleted, unsent again, once its run is over.
+and it is deleted, unsent again, once its run is over. On PostgreSQL the claim also locks
+each host's head with FOR UPDATE SKIP LOCKED, so two processes' claims never wait on or take
+one host's rows at the same moment.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from datetime import datetime
 from feedserver.models import Delivery
 from feedserver.store import rows
 from feedserver.store.db import Connection
+from feedserver.store.dialect import POSTGRESQL, dialect
 
 
 def _delivery(row: sqlite3.Row) -> Delivery:
@@ -78,6 +81,13 @@ UPDATE deliveries SET locked_until = :lease
 WHERE id IN (SELECT id FROM picked ORDER BY k, due_at, host LIMIT :limit)
 RETURNING *
 """
+# PostgreSQL: the same, with each ready host's head row locked (FOR UPDATE SKIP LOCKED) by the
+# claiming transaction. Another process claiming at the same moment skips those hosts, and
+# once this one commits it finds their heads leased: one run per host across processes.
+_CLAIM_PG = _CLAIM.replace(
+    "ORDER BY h.next_attempt_at, p.host LIMIT :hosts",
+    "ORDER BY h.next_attempt_at, p.host LIMIT :hosts FOR UPDATE OF h SKIP LOCKED",
+)
 
 
 async def claim_due(
@@ -100,7 +110,8 @@ async def claim_due(
         (stamp,),
     )
     params = {"now": stamp, "lease": rows.ts(lease_until), "limit": limit, "hosts": hosts}
-    async with conn.execute(_CLAIM, params) as cur:
+    claim = _CLAIM_PG if dialect(conn) == POSTGRESQL else _CLAIM
+    async with conn.execute(claim, params) as cur:
         found = [_delivery(r) for r in await cur.fetchall()]
     await conn.executemany(
         "INSERT INTO delivery_leases (host, holder, until) VALUES (?, ?, ?)"

@@ -141,7 +141,7 @@ async def groups_page(
         return []
     branch = (
         f"SELECT * FROM (SELECT id FROM posts WHERE group_id = ? AND {PAGE_KINDS[which]}"
-        " AND id < ? ORDER BY id DESC LIMIT ?)"
+        " AND id < ? ORDER BY id DESC LIMIT ?) AS page"
     )
     union = " UNION ALL ".join(branch for _ in group_ids)
     params: list[object] = []

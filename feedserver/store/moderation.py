@@ -35,7 +35,7 @@ async def list_page(
     conn: Connection, *, after: str | None, limit: int, state: str | None
 ) -> list[MemberStanding]:
     condition = {
-        None: "1",
+        None: "1 = 1",
         "active": "suspended_at IS NULL AND deleted_at IS NULL",
         "suspended": "suspended_at IS NOT NULL AND deleted_at IS NULL",
         "deleted": "deleted_at IS NOT NULL",

@@ -11,8 +11,9 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from feedserver.models import FaqPage, PageRevision, ReadScope
-from feedserver.store import rows
+from feedserver.store import rows, search_pg
 from feedserver.store.db import Connection
+from feedserver.store.dialect import POSTGRESQL, dialect
 from feedserver.store.groups import bump_version
 from feedserver.store.scope import group_condition
 
@@ -71,15 +72,16 @@ async def insert(
         "INSERT INTO pages (id, group_id, slug, title, body, body_html, tags, revision,"
         " source_post_id, created_by, updated_by, created_at, updated_at)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?)"
-        " ON CONFLICT (group_id, slug) DO NOTHING",
+        " ON CONFLICT (group_id, slug) DO NOTHING RETURNING seq",
         (id, group_id, slug, title, body, body_html, tag_text, source_post_id, editor_id,
          editor_id, stamp, stamp),
     )  # fmt: skip
-    if cur.rowcount != 1:
+    inserted = await cur.fetchone()
+    if inserted is None:
         return False
     await conn.execute(
         "INSERT INTO pages_fts (rowid, title, body, tags) VALUES (?, ?, ?, ?)",
-        (cur.lastrowid, title, body, tag_text),
+        (inserted[0], title, body, tag_text),
     )
     await _revision(conn, id, 1, title, body, tag_text, editor_id, stamp)
     await bump_version(conn, group_id)
@@ -168,6 +170,8 @@ async def search(
     conn: Connection, scope: ReadScope, match: str, hit_start: str, hit_end: str, *, limit: int
 ) -> list[tuple[FaqPage, str, float]]:
     """Full-text search over pages the scope may read, best first (bm25, as posts)."""
+    if dialect(conn) == POSTGRESQL:
+        return await search_pg.pages(conn, scope, match, hit_start, hit_end, limit=limit)
     where, params = group_condition(scope, "pg.group_id", "g.visibility")
     sql = (
         f"SELECT {COLUMNS}, snippet(pages_fts, -1, ?, ?, '…', 16) AS snippet,"

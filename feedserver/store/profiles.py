@@ -102,7 +102,8 @@ async def endorsement_counts(
 ) -> dict[str, tuple[int, bool]]:
     """topic -> (endorsers, whether the viewer is one of them)."""
     async with conn.execute(
-        "SELECT topic, COUNT(*) AS n, MAX(endorser_id = ?) AS mine FROM endorsements"
+        "SELECT topic, COUNT(*) AS n, MAX(CASE WHEN endorser_id = ? THEN 1 ELSE 0 END) AS mine"
+        " FROM endorsements"
         " WHERE member_id = ? GROUP BY topic",
         (viewer_id, member_id),
     ) as cur:

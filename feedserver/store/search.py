@@ -14,8 +14,9 @@ Steps, so a search costs what its page holds, not what the server holds:
 from __future__ import annotations
 
 from feedserver.models import Post, ReadScope
-from feedserver.store import rows
+from feedserver.store import rows, search_pg
 from feedserver.store.db import Connection
+from feedserver.store.dialect import POSTGRESQL, dialect
 from feedserver.store.scope import group_condition, readable_groups
 
 # Private-use characters mark the hit in a snippet, so the caller can escape the text first
@@ -74,6 +75,10 @@ async def _broad(conn: Connection, text: str) -> bool:
 async def posts(
     conn: Connection, scope: ReadScope, match: str, *, offset: int, limit: int
 ) -> list[tuple[Post, str, float]]:
+    if dialect(conn) == POSTGRESQL:
+        return await search_pg.posts(
+            conn, scope, match, HIT_START, HIT_END, offset=offset, limit=limit
+        )
     groups = await readable_groups(conn, scope)
     if groups == []:
         return []

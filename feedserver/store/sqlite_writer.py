@@ -72,6 +72,8 @@ class WriterCursor:
 class WriterConnection:
     """The store's connection interface over the writer's `sqlite3` connection."""
 
+    dialect = "sqlite"
+
     def __init__(self, raw: sqlite3.Connection, thread: ThreadPoolExecutor) -> None:
         self.raw = raw
         self._thread = thread
@@ -102,6 +104,11 @@ class WriterConnection:
 
     async def execute_fetchall(self, sql: str, parameters: Any = ()) -> list[sqlite3.Row]:
         return self.raw.execute(sql, parameters).fetchall()
+
+    async def run_sync(self, work: Callable[..., T], *args: Any) -> T:
+        """`work(raw, *args)`: a synchronous unit of work written for a sqlite3 connection
+        (the inbox's), inside this write; the PostgreSQL engine has the same method."""
+        return work(self.raw, *args)
 
     async def on_thread(self, work: Callable[..., T], *args: Any) -> T:
         """Run `work(*args)` on the writer's thread. If the caller is cancelled meanwhile, the

@@ -13,7 +13,7 @@ from feedserver.app import create_app
 from feedserver.config import Config
 from feedserver.domain import members
 from feedserver.domain.services import Services
-from feedserver.store.db import Database
+from feedserver.store.engine import open_engine
 from tests.conftest import PASSWORD, Api
 
 START = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -43,7 +43,12 @@ def xconfig(config: Config) -> Config:
 
 @pytest.fixture
 async def xclient(aiohttp_client, xconfig: Config, clock: Clock) -> TestClient:
-    db = Database(xconfig.db_path, xconfig.db_readers, xconfig.sqlite_synchronous)
+    db = open_engine(
+        xconfig.database_url,
+        xconfig.db_path,
+        readers=xconfig.db_readers,
+        synchronous=xconfig.sqlite_synchronous,
+    )
     services = Services(db=db, config=xconfig, clock=clock)
     return await aiohttp_client(create_app(xconfig, services=services))
 

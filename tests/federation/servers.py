@@ -20,6 +20,7 @@ from feedserver.config import Config
 from feedserver.domain import members
 from feedserver.federation.keys import save_private_key
 from feedserver.models import Member
+from tests import pgtest
 from tests.loopback import free_port
 
 PASSWORD = "correct horse battery"
@@ -95,6 +96,7 @@ def make_node(name: str, seed: int, tmp: Path) -> Node:
     data = tmp / name
     config = replace(
         Config(), data_dir=data, port=port, base_url=f"http://127.0.0.1:{port}",
+        database_url=pgtest.database_url(),
         scrypt_n=2**10, sqlite_synchronous="NORMAL", organization_name=f"Org {name.upper()}",
         delivery_poll_seconds=3600,  # tests drive the worker with run_once()
     )  # fmt: skip

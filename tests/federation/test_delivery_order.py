@@ -250,6 +250,7 @@ async def test_a_run_stops_before_it_would_outlive_its_lease(solo, aiohttp_serve
     assert [label(x) for x in fake.accepted] == ["Update alice", "Update bob"]
 
 
+@pytest.mark.sqlite_only("counts SQLite VM steps (set_progress_handler)")
 async def test_claiming_costs_what_the_batch_holds_not_what_the_queue_holds(solo):
     """SQLite VM steps of one claim, with a short and a 20 times longer queue."""
     a = solo

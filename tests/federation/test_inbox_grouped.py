@@ -8,9 +8,8 @@ import asyncio
 import json
 import time
 
-import aiosqlite
-
 from feedserver.federation import partners
+from feedserver.store.engine import open_engine
 
 from .servers import start
 from .test_inbox import counts, post, profile_update, signed_post
@@ -38,9 +37,15 @@ async def test_key_removed_by_another_process_is_refused(trio):
     a, b, _ = trio
     headers, body = signed_post(a, b, profile_update(a, activity="first"))
     assert (await post(b, headers, body))[0] == 202  # A's key is now cached by B
-    async with aiosqlite.connect(b.config.db_path, isolation_level=None) as conn:
-        await conn.execute("PRAGMA foreign_keys = ON")
-        await conn.execute("DELETE FROM partners WHERE host = ?", (a.host,))
+    other = open_engine(
+        b.config.database_url, b.config.db_path, readers=1, synchronous="NORMAL"
+    )  # as the CLI opens it
+    await other.open()
+    try:
+        async with other.write() as conn:
+            await conn.execute("DELETE FROM partners WHERE host = ?", (a.host,))
+    finally:
+        await other.close()
     before = await counts(b)
     status, content_type, text = await post(b, *signed_post(a, b, profile_update(a, "zed")))
     assert (status, content_type) == (403, "application/problem+json"), text

@@ -156,7 +156,8 @@ async def test_cli_accept_against_a_running_server(trio, tmp_path, aiohttp_serve
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "feedserver", "--data", str(d.config.data_dir), "partner",
         "accept", code, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-        env={**os.environ, "FEEDSERVER_BASE_URL": d.url},
+        env={**os.environ, "FEEDSERVER_BASE_URL": d.url,
+             "FEEDSERVER_DATABASE_URL": d.config.database_url},
     )  # fmt: skip
     out, err = await asyncio.wait_for(proc.communicate(), 60)
     assert proc.returncode == 0, err

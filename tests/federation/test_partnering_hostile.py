@@ -241,7 +241,8 @@ async def test_removing_a_partner_that_is_down_still_removes_it_here(trio, tmp_p
         [sys.executable, "-m", "feedserver", "--data", str(a.config.data_dir), "partner",
          "remove", c.host],
         capture_output=True, text=True, timeout=60,
-        env={**os.environ, "FEEDSERVER_BASE_URL": a.url},
+        env={**os.environ, "FEEDSERVER_BASE_URL": a.url,
+             "FEEDSERVER_DATABASE_URL": a.config.database_url},
     )  # fmt: skip
     assert cli.returncode == 0, cli.stderr
     assert f"removed {c.host} here, but it could not be told" in cli.stdout

@@ -17,6 +17,7 @@ from feedserver import appkeys
 from feedserver.app import create_app
 from feedserver.config import Config
 from feedserver.feeds.cache import FeedCache
+from tests import pgtest
 from tests.conftest import Api
 from tests.loopback import free_port
 
@@ -30,6 +31,7 @@ def port() -> int:
 def config(tmp_path: Path, port: int) -> Config:
     return replace(
         Config(), data_dir=tmp_path / "data", scrypt_n=2**10, sqlite_synchronous="NORMAL",
+        database_url=pgtest.database_url(),
         base_url=f"http://127.0.0.1:{port}",
     )  # fmt: skip
 

@@ -22,7 +22,7 @@ from feedserver.domain.ids import new_id
 from feedserver.domain.services import Services
 from feedserver.models.feeds import PAGE_SIZE
 from feedserver.store import posts as post_store
-from feedserver.store.db import Database
+from feedserver.store.engine import open_engine
 from tests.conftest import PASSWORD, Api
 from tests.expertise.conftest import Clock
 from tests.feeds.conftest import cache, feed_urls, fetch, new_post, parse
@@ -174,7 +174,12 @@ def clock() -> Clock:
 
 @pytest.fixture
 async def clocked(aiohttp_client, config: Config, clock: Clock) -> TestClient:
-    db = Database(config.db_path, config.db_readers, config.sqlite_synchronous)
+    db = open_engine(
+        config.database_url,
+        config.db_path,
+        readers=config.db_readers,
+        synchronous=config.sqlite_synchronous,
+    )
     app = create_app(config, Services(db=db, config=config, clock=clock))
     client = await aiohttp_client(app)
     await members.create(

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from feedserver.config import Config
+from tests import pgtest
 from tests.conftest import PASSWORD, Api
 
 ATTACKER, VICTIM_HOME = "203.0.113.66", "198.51.100.7"
@@ -20,6 +21,7 @@ def config(tmp_path: Path) -> Config:
     # Behind nginx on loopback: X-Forwarded-For names the client, so each test can be many.
     return replace(
         Config(), data_dir=tmp_path / "data", scrypt_n=2**10, sqlite_synchronous="NORMAL",
+        database_url=pgtest.database_url(),
         trusted_proxies="127.0.0.1", login_max_failures=5,
     )  # fmt: skip
 

@@ -14,7 +14,7 @@ from feedserver.app import create_app
 from feedserver.config import Config
 from feedserver.domain import members
 from feedserver.domain.services import Services
-from feedserver.store.db import Database
+from feedserver.store.engine import open_engine
 from tests.conftest import PASSWORD, Api
 from tests.expertise.conftest import START, Clock, make_group, solved
 
@@ -29,7 +29,12 @@ def clock() -> Clock:
 @pytest.fixture
 async def mclient(aiohttp_client, config: Config, clock: Clock) -> TestClient:
     config = replace(config, session_days=100_000)  # tests jump the clock by weeks
-    db = Database(config.db_path, config.db_readers, config.sqlite_synchronous)
+    db = open_engine(
+        config.database_url,
+        config.db_path,
+        readers=config.db_readers,
+        synchronous=config.sqlite_synchronous,
+    )
     return await aiohttp_client(create_app(config, Services(db=db, config=config, clock=clock)))
 
 

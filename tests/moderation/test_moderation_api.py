@@ -283,7 +283,7 @@ async def test_a_suspension_from_the_command_line_closes_feed_urls_at_once(admin
     from feedserver import appkeys
     from feedserver.domain import moderation
     from feedserver.domain.services import Services
-    from feedserver.store.db import Database
+    from feedserver.store.engine import open_engine
 
     lou = await admin.add_member("lou")
     await _group_with_post(admin, lou, "lou")
@@ -293,7 +293,8 @@ async def test_a_suspension_from_the_command_line_closes_feed_urls_at_once(admin
     assert await _feed_status(lou, feed) == 200
     assert await _feed_status(lou, feed) == 200 and answers.hits == 1  # from memory
     config = admin.client.app[appkeys.CONFIG]
-    other = Database(config.db_path, readers=1)  # as `feedserver user suspend` opens it
+    # As `feedserver user suspend` opens it.
+    other = open_engine(config.database_url, config.db_path, readers=1, synchronous="NORMAL")
     await other.open()
     try:
         await moderation.suspend(Services(db=other, config=config), None, "lou")

@@ -41,6 +41,7 @@ async def test_the_writer_check_commits_nothing(tmp_path: Path) -> None:
         await db.close()
 
 
+@pytest.mark.sqlite_only("stands for a stuck CLI by holding SQLite's file write lock")
 async def test_readyz_is_503_while_the_writer_cannot_write(
     client: TestClient[web.Request, web.Application], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -9,12 +9,14 @@ from pathlib import Path
 import pytest
 
 from feedserver.config import Config
+from tests import pgtest
 
 
 @pytest.fixture
 def config(tmp_path: Path) -> Config:
     return replace(
         Config(), data_dir=tmp_path / "data", scrypt_n=2**10, sqlite_synchronous="NORMAL",
+        database_url=pgtest.database_url(),
         write_burst=2, write_rate_per_minute=1,
     )  # fmt: skip
 

@@ -1,0 +1,203 @@
+"""The PostgreSQL engine: the same interface as the SQLite `Database` (store/db.py), so no
+caller knows which one it has.
+
+One writer connection per process, behind a lock, as on SQLite: a `write()` block is one
+transaction on it, so the blocks of a process are serialized and a block sees its own
+writes. Readers come from an asyncpg pool. PostgreSQL does its own group commit, so blocks
+are not grouped here; `write_grouped(work)` runs the synchronous unit in a transaction of
+its own (see `PgConnection.run_sync`).
+
+Several processes (workers) may share one database: each has its own writer, and
+PostgreSQL's row locks and the claim's FOR UPDATE SKIP LOCKED keep them apart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+import asyncpg
+
+from feedserver.store import migrate, pg_migrate
+from feedserver.store.pg_conn import PgConnection
+from feedserver.store.read_guard import QueryStopped
+
+log = logging.getLogger("feedserver.store.db")
+
+T = TypeVar("T")
+Observe = Callable[[str, float], None]
+
+
+def _decode_numeric(text: str) -> int | float:
+    # sum() and avg() of integers are `numeric` in PostgreSQL; SQLite answers int or float.
+    return float(text) if "." in text or "e" in text.lower() else int(text)
+
+
+async def _setup(conn: asyncpg.Connection) -> None:
+    await conn.set_type_codec(
+        "numeric", encoder=str, decoder=_decode_numeric, schema="pg_catalog", format="text"
+    )
+
+
+# Each write transaction notifies it; every process listens (data_version).
+CHANNEL = "feedserver_data"
+
+
+class PgDatabase:
+    dialect = "postgresql"
+
+    def __init__(self, url: str, readers: int = 4, *, observe: Observe | None = None) -> None:
+        self.url = url
+        self.path: Path | None = None  # no file: backups are pg_dump's job
+        self._reader_count = max(1, readers)
+        self._observe = observe
+        self._writer: PgConnection | None = None
+        self._pool: asyncpg.Pool | None = None
+        self._write_lock = asyncio.Lock()
+        self.generation = 0
+        # Writes committed by other processes, as their NOTIFY reached our listener.
+        self._notified = 0
+        self._listener: asyncpg.Connection | None = None
+        self._topics: dict[str, int] = {}
+
+    def data_version(self) -> int:
+        """Moves with every write this process commits and with every NOTIFY of another's
+        (each write transaction sends one, delivered at its commit). Exact within the time a
+        notification takes over the local socket: the cross-process counterpart of SQLite's
+        `PRAGMA data_version`, with no round trip per request."""
+        return self.generation + self._notified
+
+    def _on_notify(self, *_: object) -> None:
+        self._notified += 1
+
+    def topic_generation(self, topic: str) -> int:
+        return self._topics.get(topic, 0)
+
+    def touch(self, topic: str) -> None:
+        self._topics[topic] = self._topics.get(topic, 0) + 1
+
+    async def _connect(self) -> asyncpg.Connection:
+        conn = await asyncpg.connect(self.url, statement_cache_size=1024)
+        await _setup(conn)
+        return conn
+
+    async def open(self) -> None:
+        try:
+            raw = await self._connect()
+            self._writer = PgConnection(raw)
+            self._listener = await self._connect()
+            await self._listener.add_listener(CHANNEL, self._on_notify)
+            await pg_migrate.apply(raw, migrate.migrations(pg_migrate.DIRECTORY))
+            self._pool = await asyncpg.create_pool(
+                self.url, min_size=1, max_size=self._reader_count,
+                statement_cache_size=1024, init=_setup,
+                server_settings={"default_transaction_read_only": "on"},
+            )  # fmt: skip
+        except BaseException:
+            await self.close()
+            raise
+
+    async def close(self, *, checkpoint: bool = True) -> None:
+        del checkpoint  # nothing to fold back: PostgreSQL checkpoints by itself
+        async with self._write_lock:
+            writer, self._writer = self._writer, None
+            pool, self._pool = self._pool, None
+            listener, self._listener = self._listener, None
+            if listener is not None:
+                await listener.close()
+            if pool is not None:
+                await pool.close()
+            if writer is not None:
+                await writer.raw.close()
+
+    def _open_writer(self) -> PgConnection:
+        if self._writer is None:
+            raise RuntimeError("the database is not open")
+        return self._writer
+
+    @asynccontextmanager
+    async def write(self) -> AsyncIterator[PgConnection]:
+        """One transaction on the writer, committed when the block ends; undone if it raises."""
+        started = time.perf_counter()
+        try:
+            async with self._write_lock:
+                writer = self._open_writer()
+                transaction = writer.raw.transaction()
+                await transaction.start()
+                try:
+                    yield writer
+                except BaseException:
+                    await self._rollback(transaction)
+                    raise
+                try:
+                    # Every process's caches of answers move on at this commit.
+                    await writer.raw.execute(f"NOTIFY {CHANNEL}")
+                    await transaction.commit()
+                finally:
+                    # Even when the COMMIT's awaiter was cancelled, caches must not outlive it.
+                    self.generation += 1
+        finally:
+            if self._observe is not None:
+                self._observe("transaction", time.perf_counter() - started)
+
+    async def _rollback(self, transaction: Any) -> None:
+        try:
+            await asyncio.shield(transaction.rollback())
+        except Exception as exc:  # a statement cut short by a cancel: start a clean writer
+            log.warning("writer connection reset after a failed rollback: %s", exc)
+            writer = self._open_writer()
+            writer.raw.terminate()
+            self._writer = PgConnection(await self._connect())
+
+    async def write_grouped(self, work: Callable[[Any], T]) -> T:
+        """`work(conn)` (synchronous, written for a sqlite3 connection) in a transaction."""
+        started = time.perf_counter()
+        try:
+            async with self.write() as conn:
+                return await conn.run_sync(work)
+        finally:
+            if self._observe is not None:
+                self._observe("grouped", time.perf_counter() - started)
+
+    @asynccontextmanager
+    async def read(
+        self, *, seconds: float | None = None, abandoned: Callable[[], bool] | None = None
+    ) -> AsyncIterator[PgConnection]:
+        """A pooled read connection for one block. With `seconds`, its statements stop
+        (QueryStopped) once that long has passed, by PostgreSQL's statement_timeout.
+        `abandoned` is not polled here: a cancelled block cancels its running query (asyncpg
+        sends PostgreSQL a cancel request)."""
+        del abandoned
+        if self._pool is None:
+            raise RuntimeError("the database is not open")
+        async with self._pool.acquire() as raw:
+            if seconds is None:
+                yield PgConnection(raw)
+                return
+            await raw.execute(f"SET statement_timeout = {max(1, int(seconds * 1000))}")
+            try:
+                yield PgConnection(raw)
+            except asyncpg.exceptions.QueryCanceledError:
+                raise QueryStopped(abandoned=False) from None
+            finally:
+                await raw.execute("RESET statement_timeout")
+
+    async def check_reader(self) -> None:
+        async with self.read() as conn:
+            await conn.execute_fetchall("SELECT 1")
+
+    async def check_writer(self, within: float) -> None:
+        """Raise unless the writer answers within `within` s, writes already made first."""
+        await asyncio.wait_for(self._write_lock.acquire(), within)
+        try:
+            await asyncio.wait_for(self._open_writer().execute_fetchall("SELECT 1"), within)
+        finally:
+            self._write_lock.release()
+
+    async def backup(self, dest: Path) -> None:
+        raise RuntimeError("a PostgreSQL database is backed up with pg_dump (see the README)")
