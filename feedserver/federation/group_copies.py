@@ -18,7 +18,7 @@ from feedserver.domain.text import clean_text, normalize_tag, sanitize_foreign_h
 from feedserver.federation import inbox
 from feedserver.federation.client import host_of
 from feedserver.federation.context import Federation
-from feedserver.federation.errors import BadActivity, NotAPartner, SignatureRejected
+from feedserver.federation.errors import BadActivity, NotAPartner
 from feedserver.store import cached_groups as cached_store
 from feedserver.store import federation_inbox as inbox_store
 from feedserver.store import members as members_store
@@ -128,17 +128,10 @@ async def receive(
     else:
         raise BadActivity(f"{kind} is not accepted for a shared group")
     now = services.clock()
-    verified, key = signed.signature, signed.key
-    seen_key = inbox.signature_hash(verified)
+    seen_key = inbox.signature_hash(signed.signature)
 
     def apply(conn: sqlite3.Connection) -> bool:  # on the writer's thread: no awaits
-        if not inbox_store.remember_signature(
-            conn, verified.created, seen_key, key_id=key.key_id, host=host,
-            public_multibase=key.multibase, now=now,
-        ):  # fmt: skip
-            if inbox_store.signature_seen(conn, verified.created, seen_key):
-                raise SignatureRejected("replayed: this signature was already used")
-            raise NotAPartner("the signing key is no longer a pinned key of a partner")
+        inbox.spend_signature(conn, signed, seen_key, host, now)
         if not _shares_groups(conn, host):
             raise NotAPartner("groups are not shared in this partnership")
         if not inbox_store.record_activity(conn, activity["id"], host, kind, now):

@@ -18,7 +18,7 @@ import logging
 import sqlite3
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from feedserver import strictjson
@@ -96,6 +96,21 @@ async def verify_signature(
 
 def signature_hash(verified: httpsig.RequestSignature) -> bytes:
     return hashlib.sha256(verified.signature_bytes).digest()
+
+
+def spend_signature(
+    conn: sqlite3.Connection, signed: Signed, seen_key: bytes, host: str, now: datetime
+) -> None:
+    """Record the delivery's signature in the replay cache (on the writer's thread, in the
+    unit that applies it), or refuse a replay and a key no longer pinned."""
+    verified, key = signed.signature, signed.key
+    if not inbox_store.remember_signature(
+        conn, verified.created, seen_key, key_id=key.key_id, host=host,
+        public_multibase=key.multibase, now=now,
+    ):  # fmt: skip
+        if inbox_store.signature_seen(conn, verified.created, seen_key):
+            raise SignatureRejected("replayed: this signature was already used")
+        raise NotAPartner("the signing key is no longer a pinned key of a partner")
 
 
 def check_digest(headers: Mapping[str, str], body: bytes) -> None:
@@ -236,13 +251,7 @@ async def _receive(fed: Federation, signed: Signed, body: bytes) -> bool:
         grace = timedelta(days=services.config.key_rotation_grace_days)
 
     def apply(conn: sqlite3.Connection) -> bool:  # on the writer's thread: no awaits
-        if not inbox_store.remember_signature(
-            conn, verified.created, seen_key, key_id=key.key_id, host=host,
-            public_multibase=key.multibase, now=now,
-        ):  # fmt: skip
-            if inbox_store.signature_seen(conn, verified.created, seen_key):
-                raise SignatureRejected("replayed: this signature was already used")
-            raise NotAPartner("the signing key is no longer a pinned key of a partner")
+        spend_signature(conn, signed, seen_key, host, now)
         if not inbox_store.record_activity(conn, activity["id"], host, kind, now):
             return False  # a resend of something applied: accept, change nothing
         if handler == "keys":

@@ -245,26 +245,24 @@ async def group_tombstones(
     conn: Connection, group_ids: list[str], since: datetime, limit: int
 ) -> list[Tombstone]:
     """Top-level posts deleted since `since` in these groups, newest first."""
-    if not group_ids:
-        return []
-    marks = ", ".join("?" for _ in group_ids)
-    found = await conn.execute_fetchall(
-        f"SELECT * FROM tombstones WHERE group_id IN ({marks}) AND parent_id IS NULL"
-        " AND deleted_at >= ? ORDER BY deleted_at DESC LIMIT ?",
-        (*group_ids, rows.ts(since), limit),
-    )
-    return [_tombstone(r) for r in found]
+    return await _tombstones(conn, group_ids, since, limit, "parent_id IS NULL")
 
 
 async def reply_tombstones(
     conn: Connection, group_ids: list[str], since: datetime, limit: int
 ) -> list[Tombstone]:
     """Answers and replies deleted since `since` in these groups, newest first."""
+    return await _tombstones(conn, group_ids, since, limit, "parent_id IS NOT NULL")
+
+
+async def _tombstones(
+    conn: Connection, group_ids: list[str], since: datetime, limit: int, level: str
+) -> list[Tombstone]:
     if not group_ids:
         return []
     marks = ", ".join("?" for _ in group_ids)
     found = await conn.execute_fetchall(
-        f"SELECT * FROM tombstones WHERE group_id IN ({marks}) AND parent_id IS NOT NULL"
+        f"SELECT * FROM tombstones WHERE group_id IN ({marks}) AND {level}"
         " AND deleted_at >= ? ORDER BY deleted_at DESC LIMIT ?",
         (*group_ids, rows.ts(since), limit),
     )
