@@ -29,7 +29,10 @@ def _cli(data: Path, *args: str, stdin: str | None = None) -> str:
     return result.stdout
 
 
-async def _start(data: Path, port: int, smtp_port: int) -> subprocess.Popen[bytes]:
+async def _start(
+    data: Path, port: int, smtp_port: int, mailbox: KillingMailbox | None = None
+) -> subprocess.Popen[bytes]:
+    """A server process, ready. `mailbox` learns it as its victim before it can send."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "feedserver", "--data", str(data), "serve", "--port", str(port)],
         cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
@@ -40,9 +43,13 @@ async def _start(data: Path, port: int, smtp_port: int) -> subprocess.Popen[byte
             "FEEDSERVER_MAIL_BACKOFF_SECONDS": "1", "FEEDSERVER_MAIL_LEASE_SECONDS": "2",
         },
     )  # fmt: skip
+    if mailbox is not None:
+        mailbox.victim = proc  # a queued mail may leave the moment the server is up
     deadline = asyncio.get_running_loop().time() + 180  # a loaded CI machine starts slowly
     async with aiohttp.ClientSession() as session:
         while asyncio.get_running_loop().time() < deadline:
+            if proc.poll() is not None and mailbox is not None:
+                return proc  # killed by the mailbox while sending, before it was ready
             try:
                 async with session.get(f"http://127.0.0.1:{port}/livez") as resp:
                     if resp.status == 200:
@@ -109,7 +116,7 @@ async def test_sigkill_loses_no_mail_and_sends_each_at_most_twice(tmp_path: Path
             await call(tokens["alice"], "POST", f"/posts/{question['id']}/replies",
                        {"body": "Read the wiki."})  # fmt: skip
             # The mail is queued and failing: the sender has tried the SMTP server.
-            async with asyncio.timeout(30):
+            async with asyncio.timeout(120):
                 while True:
                     found = await call(admin_token, "GET", "/admin/mail-outbox")
                     if found["items"] and found["items"][0]["attempts"] >= 1:
@@ -118,15 +125,14 @@ async def test_sigkill_loses_no_mail_and_sends_each_at_most_twice(tmp_path: Path
 
         _kill(proc)  # crash 1: the mail waits in the outbox
         await mailbox.start()
-        proc = await _start(data, port, mailbox.port)
-        mailbox.victim = proc  # crash 2: while the mail is being sent
-        await mailbox.wait_for(1, timeout=30)
-        assert proc.wait(timeout=10) == -signal.SIGKILL
+        proc = await _start(data, port, mailbox.port, mailbox)  # crash 2: while it is sent
+        await mailbox.wait_for(1, timeout=120)
+        assert proc.wait(timeout=60) == -signal.SIGKILL
 
         proc = await _start(data, port, mailbox.port)
         async with aiohttp.ClientSession() as session:
             headers = {"Authorization": f"Bearer {admin_token}"}
-            async with asyncio.timeout(30):
+            async with asyncio.timeout(120):
                 while True:
                     async with session.get(f"{base}/admin/mail-outbox", headers=headers) as r:
                         items = (await r.json())["items"]
