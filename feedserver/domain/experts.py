@@ -9,16 +9,17 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from feedserver.domain import access
 from feedserver.domain.expertise import current_score
-from feedserver.domain.explain import declared, explain
+from feedserver.domain.explain import MAX_LISTED, declared, explain
 from feedserver.domain.services import Services
 from feedserver.domain.text import normalize_tag
 from feedserver.errors import BadRequest, ValidationFailed
 from feedserver.models import Expert, Page, TopicScore, Viewer
 from feedserver.store import directory as directory_store
+from feedserver.store import evidence_summary
 from feedserver.store.db import Connection
 
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -62,18 +63,21 @@ async def explained(
     for entry in entries:
         if entry.evidence_count:
             by_topic[entry.topic].append(entry.member_id)
-    seen = defaultdict(list)
     scope = access.read_scope(viewer)
     groupless = access.groupless_kinds(scope)
-    for topic, ids in by_topic.items():
-        for item in await directory_store.evidence(conn, scope, topic, ids, groupless=groupless):
-            seen[(item.member_id, topic)].append(item)
     days = services.config.expertise_recent_days
+    since = now - timedelta(days=days)
+    seen = {}
+    for topic, ids in by_topic.items():
+        found = await evidence_summary.summaries(
+            conn, scope, topic, ids, groupless=groupless, since=since, listed=MAX_LISTED
+        )
+        seen.update({(member_id, topic): summary for member_id, summary in found.items()})
     experts = []
     for entry in entries:
         if entry.evidence_count:
             score = round(current_score(services.config, entry.stored_score, now), 3)
-            why = explain(entry.topic, seen[(entry.member_id, entry.topic)], now, days)
+            why = explain(entry.topic, seen[(entry.member_id, entry.topic)], days)
             experts.append(Expert(entry, score, True, why))
         else:
             experts.append(Expert(entry, 0.0, False, declared(entry.topic, entry.level)))

@@ -5,10 +5,10 @@ evidence the viewer may read; the rest is counted as `hidden`, never described."
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime, timedelta
 
 from feedserver.domain.expertise import KIND_LABELS
-from feedserver.models import EvidenceSeen, Explanation
+from feedserver.models import Explanation
+from feedserver.store.evidence_summary import EvidenceSummary
 
 MAX_LISTED = 5  # evidence items named in one explanation
 
@@ -26,14 +26,14 @@ def _phrase(counts: Counter[str]) -> str:
     return ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
-def explain(topic: str, seen: list[EvidenceSeen], now: datetime, recent_days: int) -> Explanation:
-    since = now - timedelta(days=recent_days)
-    work = [e for e in seen if e.kind != "endorsement"]
-    endorsed = sum(1 for e in seen if e.kind == "endorsement")
-    counts = Counter(e.kind for e in seen)
-    recent = Counter(e.kind for e in seen if e.created_at >= since)
-    recent_work = Counter(e.kind for e in work if e.created_at >= since)
-    older_work = Counter(e.kind for e in work if e.created_at < since)
+def explain(topic: str, seen: EvidenceSummary, recent_days: int) -> Explanation:
+    """`seen`: the evidence of one member on `topic`, summed since `now - recent_days`."""
+    endorsed = seen.counts.get("endorsement", 0)
+    recent_work = Counter({k: n for k, n in seen.recent.items() if k != "endorsement"})
+    older_work = Counter(
+        {k: n - seen.recent.get(k, 0) for k, n in seen.counts.items() if k != "endorsement"}
+    )
+    recent_work, older_work = +recent_work, +older_work  # drop the kinds counted zero
 
     if recent_work:
         text = f"{_phrase(recent_work)} on #{topic} in the last {recent_days} days"
@@ -46,16 +46,14 @@ def explain(topic: str, seen: list[EvidenceSeen], now: datetime, recent_days: in
     if endorsed:
         text = f"{text}, endorsed by {endorsed}" if text else f"endorsed by {endorsed} on #{topic}"
 
-    listed = tuple(e for e in work if e.readable and e.group_name)[:MAX_LISTED]
-    hidden = sum(1 for e in seen if not e.readable)
     return Explanation(
         text=text,
-        counts=dict(counts),
-        recent=dict(recent),
+        counts=dict(seen.counts),
+        recent=dict(seen.recent),
         recent_days=recent_days,
         endorsed_by=endorsed,
-        evidence=listed,
-        hidden=hidden,
+        evidence=tuple(seen.listed[:MAX_LISTED]),
+        hidden=seen.hidden,
     )
 
 

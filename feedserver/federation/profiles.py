@@ -20,6 +20,7 @@ from feedserver.federation.server_keys import actor_url
 from feedserver.federation.stamps import stamp
 from feedserver.models import Member, Partner, Profile, Viewer
 from feedserver.store import directory as directory_store
+from feedserver.store import evidence_summary
 from feedserver.store import federation as fed_store
 from feedserver.store import federation_objects as object_store
 from feedserver.store import federation_queue as queue_store
@@ -230,10 +231,12 @@ async def _share_profile(
     for topic, _, count in await directory_store.member_topics(conn, profile.member.id, MAX_TOPICS):
         # Partners learn a topic only where any local member could (access policy): a tag
         # used only in private groups, or only as a mentee's goal, never leaves the server.
-        seen = await directory_store.evidence(
-            conn, scope, topic, [profile.member.id], groupless=groupless
-        )
-        readable = sum(1 for e in seen if e.readable)
+        found = await evidence_summary.summaries(
+            conn, scope, topic, [profile.member.id], groupless=groupless,
+            since=services.clock(), listed=0,
+        )  # fmt: skip
+        seen = found[profile.member.id]
+        readable = sum(seen.counts.values()) - seen.hidden
         if access.may_name_topic(topic in declared, readable):
             counts[topic] = count
     topics = list(dict.fromkeys([t.topic for t in profile.topics] + list(counts)))

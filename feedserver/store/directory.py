@@ -1,4 +1,5 @@
-"""The expertise directory: members ranked on a topic, and the evidence behind each score.
+"""The expertise directory: members ranked on a topic (what explains each score is in
+store/evidence_summary.py).
 
 Both queries are filtered by the scopes the access policy gave (profiles the viewer may see,
 groups the viewer may read); this module decides nothing itself.
@@ -8,10 +9,9 @@ from __future__ import annotations
 
 import sqlite3
 
-from feedserver.models import EvidenceSeen, ProfileScope, ReadScope, TopicScore
-from feedserver.store import rows
+from feedserver.models import ProfileScope, TopicScore
 from feedserver.store.db import Connection
-from feedserver.store.scope import group_condition, profile_condition
+from feedserver.store.scope import profile_condition
 
 _ENTRY = (
     "m.id AS member_id, m.username, m.display_name, COALESCE(p.headline, '') AS headline,"
@@ -116,53 +116,9 @@ async def member_topics(
         return [(r[0], r[1], r[2]) for r in await cur.fetchall()]
 
 
-def _groupless_condition(kinds: tuple[str, ...] | None) -> tuple[str, list[object]]:
+def groupless_condition(kinds: tuple[str, ...] | None) -> tuple[str, list[object]]:
     if kinds is None:
         return "1 = 1", []
     if not kinds:
         return "0 = 1", []
     return f"e.kind IN ({', '.join('?' for _ in kinds)})", list(kinds)
-
-
-async def evidence(
-    conn: Connection, scope: ReadScope, topic: str, member_ids: list[str], *,
-    groupless: tuple[str, ...] | None,
-) -> list[EvidenceSeen]:  # fmt: skip
-    """Every piece of evidence of these members on a topic, newest first. Titles, groups and
-    ids come back only where the read scope allows; elsewhere they are NULL. Evidence with no
-    group is readable only for the kinds in `groupless` (None: every kind), as the access
-    policy says (access.groupless_kinds)."""
-    if not member_ids:
-        return []
-    in_group, group_params = group_condition(scope, "e.group_id", "g.visibility")
-    no_group, no_group_params = _groupless_condition(groupless)
-    marks = ", ".join("?" for _ in member_ids)
-    inner = (
-        "SELECT e.member_id, e.kind, e.created_at, e.group_id, e.root_id, e.source_id,"
-        " g.name AS gname, COALESCE(rp.title, pg.title) AS ptitle, pg.slug AS pslug,"
-        f" (CASE WHEN e.group_id IS NULL THEN {no_group} ELSE {in_group} END) AS readable"
-        " FROM expertise_evidence e LEFT JOIN groups g ON g.id = e.group_id"
-        " LEFT JOIN posts rp ON rp.id = e.root_id LEFT JOIN pages pg ON pg.id = e.root_id"
-        f" WHERE e.topic = ? AND e.member_id IN ({marks})"
-    )
-    linked = "q.readable AND q.group_id IS NOT NULL"
-    sql = (
-        "SELECT q.member_id, q.kind, q.created_at, q.readable,"
-        f" CASE WHEN {linked} THEN q.root_id END AS root_id,"
-        f" CASE WHEN {linked} THEN q.source_id END AS source_id,"
-        f" CASE WHEN {linked} THEN q.gname END AS group_name,"
-        f" CASE WHEN {linked} THEN q.ptitle END AS title,"
-        f" CASE WHEN {linked} THEN q.pslug END AS page_slug"
-        f" FROM ({inner}) q ORDER BY q.created_at DESC"
-    )
-    args = [*no_group_params, *group_params, topic, *member_ids]
-    async with conn.execute(sql, args) as cur:
-        return [
-            EvidenceSeen(
-                member_id=r["member_id"], kind=r["kind"],
-                created_at=rows.parse_ts(r["created_at"]), readable=bool(r["readable"]),
-                root_id=r["root_id"], source_id=r["source_id"], group_name=r["group_name"],
-                title=r["title"], page_slug=r["page_slug"],
-            )
-            for r in await cur.fetchall()
-        ]  # fmt: skip
