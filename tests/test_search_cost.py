@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import aiosqlite
 import pytest
 
 from feedserver.models import ReadScope
 from feedserver.store import search as search_store
 from feedserver.store.db import Database
+from tests.vm_steps import vm_steps
 
 PRIVATE, ORG = "g-private-0000000000000000", "g-org-00000000000000000000"
 
@@ -45,21 +45,9 @@ async def _database(path: Path, posts: int) -> None:
 
 async def _steps(path: Path, scope: ReadScope, match: str) -> tuple[int, int]:
     """(VM steps, hits) of one page of 20."""
-    steps = 0
-
-    def count() -> int:
-        nonlocal steps
-        steps += 1
-        return 0
-
-    conn = await aiosqlite.connect(path)
-    try:
-        conn.row_factory = aiosqlite.Row
-        await conn.set_progress_handler(count, 10)
-        found = await search_store.posts(conn, scope, match, offset=0, limit=21)
-    finally:
-        await conn.close()
-    return steps, len(found)
+    return await vm_steps(
+        path, lambda conn: search_store.posts(conn, scope, match, offset=0, limit=21)
+    )
 
 
 @pytest.fixture

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import aiosqlite
 import pytest
 
 from feedserver.models import ReadScope
 from feedserver.store import feeds as feed_store
 from feedserver.store.db import Database
+from tests.vm_steps import vm_steps
 
 PRIVATE, ORG = "g-private-0000000000000000", "g-org-00000000000000000000"
 T = "2026-01-01T00:00:00.000000Z"
@@ -50,21 +50,9 @@ async def _database(path: Path, tagged: int) -> None:
 
 async def _steps(path: Path, scope: ReadScope) -> tuple[int, int]:
     """(VM steps, posts) of one feed page of 51."""
-    steps = 0
-
-    def count() -> int:
-        nonlocal steps
-        steps += 1
-        return 0
-
-    conn = await aiosqlite.connect(path)
-    try:
-        conn.row_factory = aiosqlite.Row
-        await conn.set_progress_handler(count, 10)
-        found = await feed_store.tag_page(conn, "payroll", scope, before=None, limit=51)
-    finally:
-        await conn.close()
-    return steps, len(found)
+    return await vm_steps(
+        path, lambda conn: feed_store.tag_page(conn, "payroll", scope, before=None, limit=51)
+    )
 
 
 @pytest.fixture
