@@ -42,7 +42,8 @@ async def add(conn: Connection, keys: Iterable[Key], day: str, deltas: dict[str,
     updates = ", ".join(f"{c} = insight_days.{c} + excluded.{c}" for c in columns)
     await conn.executemany(
         f"INSERT INTO insight_days (subject, group_id, tag, day, {names})"
-        f" VALUES (?, ?, ?, ?, {marks}) ON CONFLICT (subject, group_id, tag, day) DO UPDATE SET {updates}",
+        f" VALUES (?, ?, ?, ?, {marks}) ON CONFLICT (subject, group_id, tag, day)"
+        f" DO UPDATE SET {updates}",
         [(*key, day, *(deltas[c] for c in columns)) for key in keys],
     )
 
