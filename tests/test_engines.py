@@ -76,6 +76,19 @@ def test_sqlite_placeholders_become_numbered_ones() -> None:
     assert pg_sql.arguments(shape, {"now": "n", "lease": "l"}) == ["l", "n"]
     text, _ = pg_sql.compile_sql("SELECT group_concat(m, ' '), instr(a, ?) FROM t")
     assert text == "SELECT string_agg(m, ' '), strpos(a, $1) FROM t"
+    text, _ = pg_sql.compile_sql("DELETE FROM t WHERE a = ? AND b NOT IN ( ) OR c IN () OR d in(?)")
+    assert text == "DELETE FROM t WHERE a = $1 AND b <> ALL('{}') OR c = ANY('{}') OR d in($2)"
+
+
+async def test_an_empty_list_means_none_on_both_engines(client) -> None:
+    # SQLite takes `IN ()`; PostgreSQL refuses it unless pg_sql translates it.
+    async with client.app[appkeys.SERVICES].db.read() as conn:
+        found = await conn.execute_fetchall(
+            "SELECT (SELECT count(*) FROM members WHERE id IN ()),"
+            " (SELECT count(*) FROM members WHERE created_at NOT IN ()), count(*) FROM members"
+        )
+    none, all_, total = next(iter(found))
+    assert (none, all_) == (0, total)
 
 
 def test_values_are_stored_as_sqlite_would_store_them() -> None:

@@ -35,8 +35,8 @@ def put_group(
     )
     conn.execute("DELETE FROM cached_group_members WHERE group_actor = ?", (actor_id,))
     conn.executemany(
-        "INSERT OR REPLACE INTO cached_group_members (group_actor, member_id, role)"
-        " VALUES (?, ?, ?)",
+        "INSERT INTO cached_group_members (group_actor, member_id, role) VALUES (?, ?, ?)"
+        " ON CONFLICT (group_actor, member_id) DO UPDATE SET role = excluded.role",
         [(actor_id, member_id, role) for member_id, role in members],
     )
     return True
@@ -72,9 +72,13 @@ def put_post(
     if row is not None and (row[0] > updated or row[1] != group_actor):
         return False
     conn.execute(
-        "INSERT OR REPLACE INTO cached_posts (object_id, group_actor, parent_id, kind, author,"
+        "INSERT INTO cached_posts (object_id, group_actor, parent_id, kind, author,"
         " title, body_html, tags, published, updated, object)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (object_id) DO UPDATE SET"
+        " group_actor = excluded.group_actor, parent_id = excluded.parent_id,"
+        " kind = excluded.kind, author = excluded.author, title = excluded.title,"
+        " body_html = excluded.body_html, tags = excluded.tags, published = excluded.published,"
+        " updated = excluded.updated, object = excluded.object",
         (object_id, group_actor, parent_id, kind, author, title, body_html, tags, published,
          updated, json.dumps(obj, ensure_ascii=False, separators=(",", ":"))),
     )  # fmt: skip

@@ -86,7 +86,7 @@ async def use_invite(
 
 
 def _partner(row: sqlite3.Row) -> Partner:
-    keys = row.keys()
+    keys = set(row.keys())  # a set: an asyncpg Record's keys() is a one-pass iterator
     return Partner(
         host=row["host"],
         base_url=row["base_url"],

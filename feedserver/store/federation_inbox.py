@@ -125,7 +125,9 @@ def delete_partner_object(
     conn.execute("DELETE FROM partner_profiles WHERE host = ? AND object_id = ?", (host, object_id))
     conn.execute(
         "INSERT INTO partner_tombstones (object_id, host, deleted_at) VALUES (?, ?, ?)"
-        " ON CONFLICT (object_id) DO UPDATE SET deleted_at = max(deleted_at, excluded.deleted_at)"
+        " ON CONFLICT (object_id) DO UPDATE SET deleted_at = CASE WHEN excluded.deleted_at >"
+        " partner_tombstones.deleted_at THEN excluded.deleted_at ELSE partner_tombstones.deleted_at"
+        " END"
         " WHERE partner_tombstones.host = excluded.host",
         (object_id, host, stamp),
     )

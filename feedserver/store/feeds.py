@@ -202,7 +202,7 @@ async def tag_page(
         branch = (
             "SELECT * FROM (SELECT t.post_id FROM post_tags t JOIN posts p ON p.id = t.post_id"
             f" WHERE t.group_id = ? AND t.tag = ? AND t.post_id < ?{extra}"
-            " ORDER BY t.post_id DESC LIMIT ?)"
+            " ORDER BY t.post_id DESC LIMIT ?) AS page"
         )
         params: list[object] = []
         for group_id in groups:

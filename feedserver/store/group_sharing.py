@@ -33,7 +33,8 @@ async def set_partners(conn: Connection, group_id: str, hosts: Iterable[str]) ->
     )
     for host in keep:
         await conn.execute(
-            "INSERT OR IGNORE INTO group_partners (group_id, host) VALUES (?, ?)", (group_id, host)
+            "INSERT INTO group_partners (group_id, host) VALUES (?, ?) ON CONFLICT DO NOTHING",
+            (group_id, host),
         )
 
 
@@ -126,7 +127,8 @@ async def copies(conn: Connection, group_actor: str) -> list[str]:
 
 async def add_copy(conn: Connection, group_actor: str, host: str) -> None:
     await conn.execute(
-        "INSERT OR IGNORE INTO group_copies (group_actor, host) VALUES (?, ?)", (group_actor, host)
+        "INSERT INTO group_copies (group_actor, host) VALUES (?, ?) ON CONFLICT DO NOTHING",
+        (group_actor, host),
     )
 
 
@@ -140,7 +142,7 @@ async def post_ids(conn: Connection, group_id: str, limit: int) -> list[str]:
     """The ids of the group's latest `limit` posts and replies, oldest first."""
     async with conn.execute(
         "SELECT id FROM (SELECT id, seq FROM posts WHERE group_id = ? ORDER BY seq DESC"
-        " LIMIT ?) ORDER BY seq",
+        " LIMIT ?) latest ORDER BY seq",
         (group_id, limit),
     ) as cur:
         return [row[0] for row in await cur.fetchall()]

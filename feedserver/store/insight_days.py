@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from feedserver.store.db import Connection
+from feedserver.store.dialect import POSTGRESQL, dialect
 
 Key = tuple[str, str, str]  # (subject, group_id, tag)
 SERVER = "*"  # group_id of the whole server's rows
@@ -38,16 +39,18 @@ async def add(conn: Connection, keys: Iterable[Key], day: str, deltas: dict[str,
         raise ValueError(columns)
     names = ", ".join(columns)
     marks = ", ".join("?" for _ in columns)
-    updates = ", ".join(f"{c} = {c} + excluded.{c}" for c in columns)
+    updates = ", ".join(f"{c} = insight_days.{c} + excluded.{c}" for c in columns)
     await conn.executemany(
         f"INSERT INTO insight_days (subject, group_id, tag, day, {names})"
-        f" VALUES (?, ?, ?, ?, {marks}) ON CONFLICT DO UPDATE SET {updates}",
+        f" VALUES (?, ?, ?, ?, {marks}) ON CONFLICT (subject, group_id, tag, day)"
+        f" DO UPDATE SET {updates}",
         [(*key, day, *(deltas[c] for c in columns)) for key in keys],
     )
 
 
-# The Monday of a row's day, in SQL: sums by week happen in SQLite, not in Python.
+# The Monday of a row's day, in SQL: sums by week happen in the database, not in Python.
 _WEEK = "date(day, '-' || ((CAST(strftime('%w', day) AS INTEGER) + 6) % 7) || ' days')"
+_WEEK_PG = "to_char(date_trunc('week', CAST(day AS date)), 'YYYY-MM-DD')"  # ISO weeks: Monday
 _SUMS = ", ".join(
     f"sum({c})" for c in (*COUNTERS, *(c for p in HISTOGRAMS.values() for c in _columns(p)))
 )
@@ -64,8 +67,9 @@ async def by_week(
     primary-key range per key; `settled_asked` and `settled_in_week` count only the days up
     to `settled_through` (old enough to say whether a question was answered within 7 days)."""
     weeks: Weeks = {}
+    week_of = _WEEK_PG if dialect(conn) == POSTGRESQL else _WEEK
     sql = (
-        f"SELECT {_WEEK} AS week, sum(CASE WHEN day <= ? THEN asked ELSE 0 END),"
+        f"SELECT {week_of} AS week, sum(CASE WHEN day <= ? THEN asked ELSE 0 END),"
         f" sum(CASE WHEN day <= ? THEN answered_in_week ELSE 0 END), {_SUMS}"
         " FROM insight_days WHERE subject = ? AND group_id = ? AND tag = ?"
         " AND day BETWEEN ? AND ? GROUP BY week"
@@ -96,9 +100,12 @@ async def tag_counts(
 ) -> dict[str, int]:
     """Questions asked per tag in these groups' rows (or SERVER's) over the days."""
     counts: dict[str, int] = {}
+    # SQLite is told the covering index by day (it would pick the primary key's tag order);
+    # PostgreSQL has no such clause and plans it itself.
+    indexed = "" if dialect(conn) == POSTGRESQL else " INDEXED BY insight_days_by_day"
     for group_id in group_ids:
         async with conn.execute(
-            "SELECT tag, sum(asked) FROM insight_days INDEXED BY insight_days_by_day"
+            f"SELECT tag, sum(asked) FROM insight_days{indexed}"
             " WHERE subject = '' AND group_id = ? AND day BETWEEN ? AND ? AND tag <> ''"
             " GROUP BY tag",
             (group_id, first, last),

@@ -51,8 +51,11 @@ async def question(conn: Connection, question_id: str) -> QuestionFacts | None:
 
 async def put_question(conn: Connection, q: QuestionFacts) -> None:
     await conn.execute(
-        "INSERT OR REPLACE INTO insight_questions (question_id, group_id, asker_id, tags,"
-        " asked_at, first_answer_at, accepted_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO insight_questions (question_id, group_id, asker_id, tags,"
+        " asked_at, first_answer_at, accepted_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (question_id) DO UPDATE SET group_id = excluded.group_id,"
+        " asker_id = excluded.asker_id, tags = excluded.tags, asked_at = excluded.asked_at,"
+        " first_answer_at = excluded.first_answer_at, accepted_at = excluded.accepted_at",
         (
             q.question_id, q.group_id, q.asker_id, " ".join(q.tags), rows.ts(q.asked_at),
             rows.ts(q.first_answer_at) if q.first_answer_at else None,
@@ -81,8 +84,10 @@ async def asks(conn: Connection, question_id: str) -> list[AskFacts]:
 
 async def put_ask(conn: Connection, a: AskFacts) -> None:
     await conn.execute(
-        "INSERT OR REPLACE INTO insight_asks (question_id, expert_id, group_id, asked_at,"
-        " answered_at) VALUES (?, ?, ?, ?, ?)",
+        "INSERT INTO insight_asks (question_id, expert_id, group_id, asked_at, answered_at)"
+        " VALUES (?, ?, ?, ?, ?) ON CONFLICT (question_id, expert_id) DO UPDATE SET"
+        " group_id = excluded.group_id, asked_at = excluded.asked_at,"
+        " answered_at = excluded.answered_at",
         (
             a.question_id, a.expert_id, a.group_id, rows.ts(a.asked_at),
             rows.ts(a.answered_at) if a.answered_at else None,
@@ -110,7 +115,8 @@ async def recent_load(
         " coalesce(p.sharing, 'org') AS sharing, p.weekly_ask_cap"
         " FROM insight_asks a JOIN members m ON m.id = a.expert_id"
         " LEFT JOIN profiles p ON p.member_id = a.expert_id"
-        f" WHERE {where} GROUP BY a.expert_id ORDER BY asks DESC, a.expert_id LIMIT ?",
+        f" WHERE {where} GROUP BY a.expert_id, m.username, m.display_name, p.sharing,"
+        " p.weekly_ask_cap ORDER BY asks DESC, a.expert_id LIMIT ?",
         [*params, limit],
     ) as cur:
         return [dict(r) for r in await cur.fetchall()]

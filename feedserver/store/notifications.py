@@ -58,14 +58,17 @@ async def insert(
     thread_id: str | None, actor_id: str | None, subject: str, now: datetime, digest: bool,
     count: int = 1,
 ) -> int:  # fmt: skip
-    cur = await conn.execute(
+    # RETURNING, not lastrowid: PostgreSQL has no rowid to report.
+    async with conn.execute(
         "INSERT INTO notifications (member_id, kind, group_id, post_id, thread_id, actor_id,"
-        " subject, count, created_at, digest) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " subject, count, created_at, digest) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " RETURNING seq",
         (member_id, kind, group_id, post_id, thread_id, actor_id, subject, count,
          rows.ts(now), int(digest)),
-    )  # fmt: skip
-    assert cur.lastrowid is not None
-    return cur.lastrowid
+    ) as cur:  # fmt: skip
+        row = await cur.fetchone()
+    assert row is not None
+    return int(row[0])
 
 
 async def take_unread(conn: Connection, member_id: str, kind: str, post_id: str) -> int:

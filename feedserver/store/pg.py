@@ -63,6 +63,7 @@ class PgDatabase:
         # Writes committed by other processes, as their NOTIFY reached our listener.
         self._notified = 0
         self._listener: asyncpg.Connection | None = None
+        self._writer_pid = 0  # the writer's server process: its NOTIFYs are ours
         self._topics: dict[str, int] = {}
 
     def data_version(self) -> int:
@@ -72,8 +73,11 @@ class PgDatabase:
         `PRAGMA data_version`, with no round trip per request."""
         return self.generation + self._notified
 
-    def _on_notify(self, *_: object) -> None:
-        self._notified += 1
+    def _on_notify(self, _conn: object, pid: int, _channel: str, _payload: str) -> None:
+        # Our own commits already moved `generation`: counting their NOTIFY too would move
+        # data_version a second time, a moment later, and drop answers cached in between.
+        if pid != self._writer_pid:
+            self._notified += 1
 
     def topic_generation(self, topic: str) -> int:
         return self._topics.get(topic, 0)
@@ -90,6 +94,7 @@ class PgDatabase:
         try:
             raw = await self._connect()
             self._writer = PgConnection(raw)
+            self._writer_pid = raw.get_server_pid()
             self._listener = await self._connect()
             await self._listener.add_listener(CHANNEL, self._on_notify)
             await pg_migrate.apply(raw, migrate.migrations(pg_migrate.DIRECTORY))

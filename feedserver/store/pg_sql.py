@@ -7,7 +7,10 @@ and lexical, so it is translated here rather than written twice:
   text inside quotes and comments is left alone, and so is a `::type` cast; `? IS NULL`
   gets a type (`$1::text IS NULL`), which PostgreSQL cannot infer from that alone;
 - two function names: `group_concat(x, sep)` is `string_agg(x, sep)`, `instr(a, b)` is
-  `strpos(a, b)` (same argument order).
+  `strpos(a, b)` (same argument order);
+- an empty list, `x IN ()` (false) and `x NOT IN ()` (true), which SQLite takes and
+  PostgreSQL refuses, is `x = ANY('{}')` and `x <> ALL('{}')` (the empty array takes x's
+  type): a statement built from a list of marks needs no branch for an empty list.
 
 Statements whose meaning differs (full-text search, the delivery queue's claim) are not
 translated: the store branches on `dialect(conn)` and writes each engine's form.
@@ -31,7 +34,8 @@ _TOKEN = re.compile(
     r"|::"  # a cast, not a named parameter
     r"|\?"  # a positional parameter
     r"|:([A-Za-z_]\w*)"  # a named parameter
-    r"|\b(group_concat|instr)\s*\(",
+    r"|\b(group_concat|instr)\s*\("
+    r"|\b(NOT\s+)?IN\s*\(\s*\)",  # an empty list
     re.IGNORECASE,
 )
 _NULL_TEST = re.compile(r"\s+IS\s+(?:NOT\s+)?NULL\b", re.IGNORECASE)
@@ -62,6 +66,8 @@ def compile_sql(sql: str) -> tuple[str, tuple[str, ...] | int]:
             return f"${names.index(name) + 1}"
         if match.group(2):
             return _FUNCTIONS[match.group(2).lower()]
+        if token[:2].upper() in ("IN", "NO"):  # an empty list (the only other tokens)
+            return "<> ALL('{}')" if match.group(3) else "= ANY('{}')"
         return token
 
     text = _TOKEN.sub(replace, sql)

@@ -42,8 +42,9 @@ async def add(conn: Connection, week: str, term: str, kind: str, searches: int, 
         bits |= int.from_bytes(row[1], "big")
         searches += int(row[0])
     await conn.execute(
-        "INSERT OR REPLACE INTO insight_search_misses (week, term, kind, searches, members,"
-        " sketch) VALUES (?, ?, ?, ?, ?, ?)",
+        "INSERT INTO insight_search_misses (week, term, kind, searches, members, sketch)"
+        " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (week, term, kind) DO UPDATE SET"
+        " searches = excluded.searches, members = excluded.members, sketch = excluded.sketch",
         (week, term, kind, searches, bits.bit_count(), bits.to_bytes(SKETCH_BITS // 8, "big")),
     )
 

@@ -1,7 +1,8 @@
 """Two processes sharing a PostgreSQL database never claim the same host's deliveries: each
 ready host's head is locked by the claiming transaction (FOR UPDATE SKIP LOCKED), so a
 claim running at the same moment skips that host, and once the first commits the head is
-leased. Two engines on one database stand for two processes."""
+leased (and its host held: delivery_leases). Two engines on one database stand for two
+processes."""
 
 from __future__ import annotations
 
@@ -43,14 +44,19 @@ async def test_concurrent_claims_never_take_the_same_host(config: Config) -> Non
                     )  # fmt: skip
         lease = NOW + timedelta(minutes=5)
         async with first.write() as one:
-            mine = await queue_store.claim_due(one, NOW, lease, limit=2, hosts=1)
+            mine = await queue_store.claim_due(one, NOW, lease, limit=2, hosts=1, holder="one")
             async with second.write() as other:  # while the first claim is not committed
-                theirs = await queue_store.claim_due(other, NOW, lease, limit=10, hosts=10)
+                theirs = await queue_store.claim_due(
+                    other, NOW, lease, limit=10, hosts=10, holder="other"
+                )
         assert len({d.host for d in mine}) == 1
         assert mine and theirs
         assert {d.host for d in mine}.isdisjoint({d.host for d in theirs})
         async with second.write() as again:  # after both committed: everything is leased
-            assert await queue_store.claim_due(again, NOW, lease, limit=10, hosts=10) == []
+            assert (
+                await queue_store.claim_due(again, NOW, lease, limit=10, hosts=10, holder="again")
+                == []
+            )
     finally:
         await first.close()
         await second.close()
