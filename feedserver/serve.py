@@ -158,6 +158,9 @@ def _listening_sockets(config: Config) -> list[socket.socket]:
     return sockets
 
 
+_STOP_SIGNALS = {signal.SIGTERM, signal.SIGINT}
+
+
 class Supervisor:
     def __init__(self, config: Config, sockets: list[list[socket.socket]]) -> None:
         self.config = config
@@ -169,11 +172,16 @@ class Supervisor:
     def run(self) -> int:
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, self._stop)
+        # A stop signal that arrives while a worker is starting waits (pending) until the
+        # worker's loop can end gracefully; unblocked, it would kill a worker still building
+        # its app (reported as a crash) or run the supervisor's handler inside the child.
+        signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
         for number in range(len(self.sockets)):
             pid = os.fork()
             if pid == 0:  # pragma: no cover - the worker's side runs in the child
                 os._exit(self._worker(number))
             self.children[pid] = number
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
         for socks in self.sockets:  # each worker has its copy now
             for sock in socks:
                 sock.close()
@@ -206,8 +214,7 @@ class Supervisor:
     def _worker(self, number: int) -> int:  # pragma: no cover - runs in the child
         try:
             _die_with_parent()
-            for signum in (signal.SIGTERM, signal.SIGINT):
-                signal.signal(signum, signal.SIG_DFL)
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
             # Ctrl-C in a terminal reaches the whole group; the supervisor sends SIGTERM.
             signal.signal(signal.SIGINT, signal.SIG_IGN)
             mine = self.sockets[number]
@@ -233,6 +240,7 @@ def _serve_worker(config: Config, sockets: list[socket.socket]) -> int:  # pragm
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     loop.add_signal_handler(signal.SIGTERM, _graceful_exit_once(loop))
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)  # blocked since the fork
     web.run_app(
         app, sock=sockets, print=None, loop=loop, handle_signals=False, **runner_options(config)
     )

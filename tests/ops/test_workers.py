@@ -4,7 +4,9 @@ ETags, search, the login throttle), stopped together on SIGTERM, and stopped tog
 one of them dies.
 
 Which worker answered is told by the X-Request-Id prefix (one per process); a client pinned
-to one worker is a session with a single keep-alive connection.
+to one worker is a session with a single keep-alive connection. Under `make test-postgres` the
+servers run on a PostgreSQL database of their own (FEEDSERVER_DATABASE_URL), the deployment
+that uses several workers by default.
 """
 
 from __future__ import annotations
@@ -21,7 +23,9 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import aiohttp
+import pytest
 
+from tests import pgtest
 from tests.loopback import free_port
 
 REPO = Path(__file__).resolve().parents[2]
@@ -31,6 +35,14 @@ ENV = {
     "FEEDSERVER_SQLITE_SYNCHRONOUS": "NORMAL", "FEEDSERVER_LOGIN_MAX_FAILURES": "4",
 }  # fmt: skip
 DEADLINE = 60.0
+
+
+@pytest.fixture(autouse=True)
+def _engine(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The servers and CLI runs of one test share one database: SQLite in the data directory,
+    or a new PostgreSQL database on the PostgreSQL run (dropped when the test ends)."""
+    if pgtest.ON_POSTGRESQL:
+        monkeypatch.setitem(ENV, "FEEDSERVER_DATABASE_URL", pgtest.database_url())
 
 
 def _cli(data: Path, *args: str, stdin: str | None = None) -> str:
@@ -175,6 +187,60 @@ async def test_a_write_through_one_worker_is_seen_through_the_other_at_once(tmp_
             await other.close()
 
 
+async def test_the_core_flow_through_two_workers(tmp_path: Path) -> None:
+    """A private group's question, answer and accept, each write through one worker and each
+    read through the other, and a member outside the group who sees none of it anywhere."""
+    data = tmp_path / "data"
+    tokens = {}
+    for name in ("alice", "bob", "carol"):
+        _cli(data, "user", "add", name, stdin=f"{PASSWORD}\n")
+        tokens[name] = _cli(data, "token", "create", name).strip()
+    async with _server(data) as (base, _):
+        pairs = {name: await _pinned_pair(base, token) for name, token in tokens.items()}
+        try:
+            api = f"{base}/api/v1"
+            (alice, alice2), (bob, bob2), (carol, carol2) = pairs.values()
+            group = {"name": "new-hires", "title": "New hires", "visibility": "private"}
+            async with alice.post(f"{api}/groups", json=group) as r:
+                assert r.status == 201
+            async with alice2.put(f"{api}/groups/new-hires/members/bob", json={}) as r:
+                assert r.status == 200
+            ask = {"kind": "question", "title": "Late check?", "body": "Cutoff passed: quokka."}
+            async with bob.post(f"{api}/groups/new-hires/posts", json=ask) as r:
+                assert r.status == 201
+                question = (await r.json())["id"]
+            reply = {"body": "Form 7."}
+            async with alice2.post(f"{api}/posts/{question}/replies", json=reply) as r:
+                assert r.status == 201
+                answer = (await r.json())["id"]
+            async with bob2.post(f"{api}/posts/{answer}/accept") as r:
+                assert r.status == 200
+            async with bob.get(f"{api}/posts/{question}") as r:
+                assert (await r.json())["post"]["accepted_answer_id"] == answer
+            async with bob.get(f"{api}/me/feeds") as r:
+                groups = (await r.json())["groups"]
+            feed = next(g["url"] for g in groups if g["name"] == "new-hires")
+            status, _, body = await _feed(bob2, feed)  # the accept shows there at once
+            assert status == 200 and "Late check?" in body and 'label="Answered"' in body
+
+            for session in (carol, carol2):
+                for path in ("groups/new-hires", f"posts/{question}", f"posts/{answer}"):
+                    async with session.get(f"{api}/{path}") as r:
+                        assert r.status == 404 and "quokka" not in await r.text()
+                async with session.get(f"{api}/search", params={"q": "quokka"}) as r:
+                    assert r.status == 200 and (await r.json())["items"] == []
+                async with session.get(f"{api}/me/feeds") as r:
+                    assert "new-hires" not in await r.text()
+                async with session.get(feed.split("?")[0]) as r:  # the feed, as herself
+                    assert r.status == 404 and "quokka" not in await r.text()
+        finally:
+            for pair in pairs.values():
+                for session in pair:
+                    await session.close()
+    # It ran on the engine the suite runs on: no SQLite file when on PostgreSQL.
+    assert (data / "feedserver.sqlite3").exists() is not pgtest.ON_POSTGRESQL
+
+
 async def test_the_login_throttle_counts_failures_made_through_every_worker(
     tmp_path: Path,
 ) -> None:
@@ -245,9 +311,29 @@ async def test_sigterm_stops_every_worker_gracefully(tmp_path: Path) -> None:
         workers = _children(proc.pid)
         assert len(workers) == 2
         proc.send_signal(signal.SIGTERM)
-        assert proc.wait(timeout=DEADLINE) == 0
+        code = proc.wait(timeout=DEADLINE)
+        assert code == 0, proc.stderr.read() if proc.stderr else code
         assert all(_gone(pid) for pid in workers)
         assert proc.stderr is not None and "Traceback" not in proc.stderr.read()
+
+
+async def test_sigterm_while_the_workers_start_stops_them_gracefully(tmp_path: Path) -> None:
+    """A stop that arrives before a worker could install its handler (systemd stopping a
+    server that is still starting) is a stop, not a worker crash."""
+    proc = _serve(tmp_path / "data", free_port(), 2)
+    try:
+        await _wait_for(lambda: len(_children(proc.pid)) >= 2, "both workers to be forked")
+        proc.send_signal(signal.SIGTERM)
+        code = proc.wait(timeout=DEADLINE)
+        assert proc.stderr is not None
+        assert code == 0, proc.stderr.read()
+        assert "feedserver: worker" not in proc.stderr.read()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=DEADLINE)
+        if proc.stderr:
+            proc.stderr.close()
 
 
 async def test_a_worker_that_dies_stops_the_server_and_says_so(tmp_path: Path) -> None:
