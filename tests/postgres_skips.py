@@ -4,24 +4,7 @@
 
 from __future__ import annotations
 
-SKIPS: dict[str, str] = {
-    (
-        "tests/federation/test_delivery_runs.py::"
-        "test_a_slow_partner_holds_up_only_its_own_deliveries"
-    ): (
-        "not yet understood: in a full run one delivery to the fast partner was still pending"
-        " (leased) when the test looked"
-    ),
-    # Seen failing on PostgreSQL and not yet understood:
-    (
-        "tests/web/test_people.py::"
-        "test_directory_lists_partners_experts_after_ours_with_their_organization"
-    ): ("not yet investigated: a row unpacked empty (ValueError) in the partner directory"),
-    (
-        "tests/federation/test_delivery_order.py::"
-        "test_a_hostile_retry_after_neither_jams_nor_parks_a_delivery"
-    ): ("not yet investigated: one parameter case errors at set-up or teardown"),
-}
+SKIPS: dict[str, str] = {}
 
 
 def reason(nodeid: str) -> str | None:
