@@ -22,7 +22,7 @@ from feedserver import appkeys
 from feedserver.app import create_app
 from feedserver.config import Config
 from feedserver.domain import members
-from tests import pgtest, postgres_skips
+from tests import pgtest
 
 PASSWORD = "correct horse battery"
 
@@ -50,16 +50,13 @@ def pytest_report_header() -> str:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Tests that cannot pass on PostgreSQL, each with its reason (tests/postgres_skips.py),
-    are skipped there and only there; a test marked sqlite_only is about SQLite itself."""
+    """A test marked sqlite_only is about SQLite itself: skipped on PostgreSQL, with its reason."""
     if not pgtest.ON_POSTGRESQL:
         return
     for item in items:
-        reason = postgres_skips.reason(item.nodeid)
-        if reason is None and item.get_closest_marker("sqlite_only") is not None:
-            reason = item.get_closest_marker("sqlite_only").args[0]
-        if reason is not None:
-            item.add_marker(pytest.mark.skip(reason=f"postgresql: {reason}"))
+        marker = item.get_closest_marker("sqlite_only")
+        if marker is not None:
+            item.add_marker(pytest.mark.skip(reason=f"postgresql: {marker.args[0]}"))
 
 
 @dataclass
