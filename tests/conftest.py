@@ -178,6 +178,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if leaked:
         print(f"\nconftest: stopped {len(leaked)} aiosqlite connection(s) a test left open")
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+    pgtest.finish()  # the last test databases' drops, which ran behind the tests
 
 
 @pytest.hookimpl(trylast=True)

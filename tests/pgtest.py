@@ -8,6 +8,8 @@ migration applied (CREATE DATABASE ... TEMPLATE: a file copy), dropped after the
 from __future__ import annotations
 
 import asyncio
+import collections
+import concurrent.futures
 import itertools
 import os
 import threading
@@ -75,17 +77,73 @@ def _ensure_template() -> None:
     _template_ready = True
 
 
+class _Databases:
+    """Test databases copied from the template on a thread of their own, a few ahead of the
+    tests that take them, and dropped there after their test without the suite waiting: a
+    copy and a drop take 0.1-0.4 s of the server's time each, about a third of the whole
+    PostgreSQL run when each test waited for them. One admin operation at a time."""
+
+    AHEAD = 2
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        threading.Thread(target=self.loop.run_forever, name="pgtest-databases", daemon=True).start()
+        self.lock = asyncio.Lock()
+        self.ahead: collections.deque[concurrent.futures.Future[str]] = collections.deque()
+        self.drops: list[concurrent.futures.Future[None]] = []
+
+    async def _create(self) -> str:
+        name = f"t_{os.getpid()}_{next(_names)}"
+        async with self.lock:
+            await _admin(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE} STRATEGY FILE_COPY")
+        return url_of(name)
+
+    async def _drop(self, name: str) -> None:
+        async with self.lock:
+            await _admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+    def take(self) -> str:
+        while len(self.ahead) <= self.AHEAD:
+            self.ahead.append(asyncio.run_coroutine_threadsafe(self._create(), self.loop))
+        return self.ahead.popleft().result()
+
+    def drop(self, url: str) -> None:
+        name = urlsplit(url).path.lstrip("/")
+        self.drops.append(asyncio.run_coroutine_threadsafe(self._drop(name), self.loop))
+        for done in [f for f in self.drops if f.done()]:
+            self.drops.remove(done)
+            done.result()  # a drop that failed fails the test that follows it
+
+    def finish(self) -> None:
+        """Drop what was made ahead and wait for every drop (a developer's cluster keeps
+        nothing of the run)."""
+        while self.ahead:
+            self.drop(self.ahead.popleft().result())
+        for future in self.drops:
+            future.result()
+        self.drops.clear()
+
+
+_databases: _Databases | None = None
+
+
 def create_database() -> str:
     """A new database with the schema; its URL."""
+    global _databases
     _ensure_template()
-    name = f"t_{os.getpid()}_{next(_names)}"
-    run_on_thread(lambda: _admin(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE} STRATEGY FILE_COPY"))
-    return url_of(name)
+    if _databases is None:
+        _databases = _Databases()
+    return _databases.take()
 
 
 def drop_database(url: str) -> None:
-    name = urlsplit(url).path.lstrip("/")
-    run_on_thread(lambda: _admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+    assert _databases is not None, "drop_database before create_database"
+    _databases.drop(url)
+
+
+def finish() -> None:
+    if _databases is not None:
+        _databases.finish()
 
 
 _created: list[str] = []
