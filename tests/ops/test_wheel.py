@@ -4,6 +4,7 @@ validated against schemas that must be inside the package)."""
 
 from __future__ import annotations
 
+import fcntl
 import shutil
 import subprocess
 import sys
@@ -43,11 +44,18 @@ def _install(wheel: Path, venv: Path) -> None:
         str(WHEELHOUSE),
         str(wheel),
     ]
-    if subprocess.run(install, capture_output=True, timeout=300).returncode != 0:
-        subprocess.run([*PIP, "wheel", "-w", str(WHEELHOUSE), str(wheel)], check=True, timeout=600)
-        for stale in WHEELHOUSE.glob("feedserver-*.whl"):  # ours comes from dist/ each run
-            stale.unlink()
-        subprocess.run(install, check=True, timeout=300)
+    WHEELHOUSE.mkdir(exist_ok=True)
+    # CI runs the suite on both engines at once: one run fills the wheelhouse at a time, and
+    # none installs from a wheel the other is still writing.
+    with open(WHEELHOUSE / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if subprocess.run(install, capture_output=True, timeout=300).returncode != 0:
+            subprocess.run(
+                [*PIP, "wheel", "-w", str(WHEELHOUSE), str(wheel)], check=True, timeout=600
+            )
+            for stale in WHEELHOUSE.glob("feedserver-*.whl"):  # ours comes from dist/ each run
+                stale.unlink()
+            subprocess.run(install, check=True, timeout=300)
 
 
 def test_the_installed_wheel_serves_json_writes(tmp_path: Path) -> None:
