@@ -199,8 +199,10 @@ async def tag_page(
     if groups is not None and len(groups) <= MAX_BRANCHES:
         if not groups:
             return []
+        # Without a condition on the post, a branch reads its index range alone (covering).
+        join = " JOIN posts p ON p.id = t.post_id" if unanswered else ""
         branch = (
-            "SELECT * FROM (SELECT t.post_id FROM post_tags t JOIN posts p ON p.id = t.post_id"
+            f"SELECT * FROM (SELECT t.post_id FROM post_tags t{join}"
             f" WHERE t.group_id = ? AND t.tag = ? AND t.post_id < ?{extra}"
             " ORDER BY t.post_id DESC LIMIT ?) AS page"
         )
@@ -208,8 +210,11 @@ async def tag_page(
         for group_id in groups:
             params += [group_id, tag, before or _NEWEST, limit]
         union = " UNION ALL ".join(branch for _ in groups)
+        # The page's ids are picked from the branches' before any post is read: groups x page
+        # index entries, one page of posts.
         found = await conn.execute_fetchall(
-            f"{_POST_SELECT} WHERE p.id IN ({union}) ORDER BY p.id DESC LIMIT ?",
+            f"{_POST_SELECT} WHERE p.id IN (SELECT post_id FROM ({union}) AS branches"
+            " ORDER BY post_id DESC LIMIT ?) ORDER BY p.id DESC",
             (*params, limit),
         )
         return [rows.post(r) for r in found]
