@@ -123,13 +123,16 @@ async def _recent(
 
 
 def _seen(source: str, where: str) -> str:
-    """The newest pieces of work of `source` (aliased e) matching `where`, with titles."""
+    """The newest pieces of work of `source` (aliased e) matching `where`, then their titles:
+    looked up for those few only."""
     return (
-        "SELECT e.kind, e.created_at, e.root_id, e.source_id, g.name AS group_name,"
-        " COALESCE(rp.title, pg.title) AS title, pg.slug AS page_slug"
+        "SELECT w.kind, w.created_at, w.root_id, w.source_id, w.group_name,"
+        " COALESCE(rp.title, pg.title) AS title, pg.slug AS page_slug FROM ("
+        " SELECT e.kind, e.created_at, e.root_id, e.source_id, g.name AS group_name"
         f" FROM {source} JOIN groups g ON g.id = e.group_id"
-        " LEFT JOIN posts rp ON rp.id = e.root_id LEFT JOIN pages pg ON pg.id = e.root_id"
-        f" WHERE {where} AND e.kind <> '{ENDORSEMENT}' ORDER BY e.created_at DESC LIMIT ?"
+        f" WHERE {where} AND e.kind <> '{ENDORSEMENT}' ORDER BY e.created_at DESC LIMIT ?) AS w"
+        " LEFT JOIN posts rp ON rp.id = w.root_id LEFT JOIN pages pg ON pg.id = w.root_id"
+        " ORDER BY w.created_at DESC"
     )
 
 
@@ -142,7 +145,8 @@ async def _newest_readable(
     # (by the (topic, member_id, group_id, created_at) index): groups x limit rows at most.
     window = limit * NEWEST_WINDOW
     newest = (
-        "(SELECT * FROM expertise_evidence WHERE topic = ? AND member_id = ?"
+        "(SELECT kind, created_at, root_id, source_id, group_id FROM expertise_evidence"
+        " WHERE topic = ? AND member_id = ?"
         " ORDER BY created_at DESC LIMIT ?) AS e"
     )
     found = list(
