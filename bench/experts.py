@@ -86,7 +86,7 @@ async def seed(db: Database, config: Config, members: int, rng: random.Random) -
                     )  # fmt: skip
 
         await expertise_store.bulk_insert(conn, events())
-        await expertise_store.rebuild_scores(conn)
+        await expertise_store.rebuild(conn)
     return ids
 
 

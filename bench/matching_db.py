@@ -65,7 +65,7 @@ async def _seed(
                     "", expertise.stored_value(services.config, "accepted_answer", NOW), NOW,
                 ))  # fmt: skip
         await expertise_store.bulk_insert(conn, rows)
-        await expertise_store.rebuild_scores(conn)
+        await expertise_store.rebuild(conn)
         admin = await member_store.by_id(conn, admin_id)
     return Viewer(admin), pid
 

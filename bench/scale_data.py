@@ -26,6 +26,7 @@ from pathlib import Path
 
 from feedserver.config import Config
 from feedserver.store.db import Database
+from feedserver.store.evidence_counts import REBUILD as REBUILD_EVIDENCE_COUNTS
 
 WORK = Path(__file__).resolve().parent / ".work"
 MEMBERS = 2000
@@ -142,6 +143,8 @@ def _fill(conn: sqlite3.Connection, posts: int, rng: random.Random) -> None:
         " SELECT member_id, topic, SUM(value), COUNT(*) FROM expertise_evidence"
         " GROUP BY member_id, topic"
     )
+    for sql in REBUILD_EVIDENCE_COUNTS:
+        conn.execute(sql)
 
 
 def _posts(

@@ -1,7 +1,13 @@
-"""What explains an expert's score, at a cost that grows with the page, not with the evidence:
-counts per kind (recent or not, readable or not) summed in SQL, and only the newest few
-readable items per member read in full. Reading every piece of evidence of the listed experts
-cost ~1.4 s of CPU for the most common topic at a million posts (bench/scale.py).
+"""What explains an expert's score, at a cost that grows with the page, not with the evidence.
+
+Counts come from the tables store/evidence_counts.py keeps in step with the evidence: per
+member, a row per kind (every piece; those without a group), per group (readable or not is
+the scope's call on the group) and per day (the recent ones). Only the first day of the
+recent window is counted from the evidence itself, since it is partly in the window. Then the
+newest few readable pieces of work are read in full: from the member's newest evidence, or,
+when that is mostly in groups the viewer may not read, group by group. Summing every piece of
+evidence of the listed experts cost ~300 ms of CPU for the most common topic at a million
+posts (bench/scale.py).
 
 Readability is the access policy's, passed in as scopes (store/scope.group_condition); this
 module decides nothing itself."""
@@ -10,13 +16,17 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 from feedserver.models import EvidenceSeen, ReadScope
 from feedserver.store import rows
 from feedserver.store.db import Connection
 from feedserver.store.directory import groupless_condition
+from feedserver.store.evidence_counts import ENDORSEMENT, day
 from feedserver.store.scope import group_condition
+
+# How many of a member's newest pieces of evidence are looked at before going group by group.
+NEWEST_WINDOW = 4
 
 
 @dataclass
@@ -25,14 +35,7 @@ class EvidenceSummary:
     recent: Counter[str] = field(default_factory=Counter)  # those since `since`, by kind
     hidden: int = 0  # pieces the viewer may not read: counted, never described
     listed: list[EvidenceSeen] = field(default_factory=list)  # newest readable work, a few
-
-
-def _readable(scope: ReadScope, groupless: tuple[str, ...] | None) -> tuple[str, list[object]]:
-    """SQL truth value (0/1) of 'the viewer may read this piece of evidence' over `e` and `g`."""
-    in_group, group_params = group_condition(scope, "e.group_id", "g.visibility")
-    no_group, no_group_params = groupless_condition(groupless)
-    sql = f"CASE WHEN e.group_id IS NULL THEN {no_group} ELSE {in_group} END"
-    return sql, [*no_group_params, *group_params]
+    readable_work: int = 0  # pieces of work in groups the viewer may read
 
 
 async def summaries(
@@ -44,46 +47,131 @@ async def summaries(
     found = {member_id: EvidenceSummary() for member_id in member_ids}
     if not member_ids:
         return found
-    readable, readable_params = _readable(scope, groupless)
     marks = ", ".join("?" for _ in member_ids)
+    await _by_kind(conn, found, topic, marks, groupless)
+    await _by_group(conn, found, scope, topic, marks)
+    await _recent(conn, found, topic, marks, rows.ts(since))
+    if listed:
+        in_group, params = group_condition(scope, "e.group_id", "g.visibility")
+        for member_id, summary in found.items():
+            if summary.readable_work:
+                summary.listed = await _newest_readable(
+                    conn, in_group, params, topic, member_id, summary, listed
+                )
+    return found
+
+
+async def _by_kind(
+    conn: Connection, found: dict[str, EvidenceSummary], topic: str, marks: str,
+    groupless: tuple[str, ...] | None,
+) -> None:  # fmt: skip
+    # Evidence without a group is readable by its kind (access.groupless_kinds).
+    readable, params = groupless_condition(groupless)
     counted = await conn.execute_fetchall(
-        "SELECT q.member_id, q.kind, q.readable, q.recent, count(*) AS n FROM ("
-        f" SELECT e.member_id, e.kind, (CASE WHEN {readable} THEN 1 ELSE 0 END) AS readable,"
-        " (CASE WHEN e.created_at >= ? THEN 1 ELSE 0 END) AS recent"
-        " FROM expertise_evidence e LEFT JOIN groups g ON g.id = e.group_id"
-        f" WHERE e.topic = ? AND e.member_id IN ({marks})"
-        ") q GROUP BY q.member_id, q.kind, q.readable, q.recent",
-        (*readable_params, rows.ts(since), topic, *member_ids),
+        "SELECT e.member_id, e.kind, e.n,"
+        f" (CASE WHEN {readable} THEN 0 ELSE e.groupless END) AS hidden"
+        f" FROM evidence_kind_counts e WHERE e.topic = ? AND e.member_id IN ({marks})",
+        (*params, topic, *found),
     )
     for r in counted:
         summary = found[r["member_id"]]
         summary.counts[r["kind"]] += r["n"]
-        if r["recent"]:
-            summary.recent[r["kind"]] += r["n"]
-        if not r["readable"]:
-            summary.hidden += r["n"]
-    for member_id in member_ids:
-        if listed and sum(found[member_id].counts.values()) > found[member_id].hidden:
-            found[member_id].listed = await _newest_readable(
-                conn, readable, readable_params, topic, member_id, listed
-            )
-    return found
+        summary.hidden += r["hidden"]
+
+
+async def _by_group(
+    conn: Connection, found: dict[str, EvidenceSummary], scope: ReadScope, topic: str,
+    marks: str,
+) -> None:  # fmt: skip
+    # Summed in SQL: a row per member comes back, however many groups they have evidence in.
+    readable, params = group_condition(scope, "e.group_id", "g.visibility")
+    counted = await conn.execute_fetchall(
+        "SELECT q.member_id, sum((1 - q.readable) * q.n) AS hidden,"
+        " sum(q.readable * q.work) AS work FROM ("
+        f" SELECT e.member_id, e.n, e.work, (CASE WHEN {readable} THEN 1 ELSE 0 END) AS readable"
+        " FROM evidence_group_counts e JOIN groups g ON g.id = e.group_id"
+        f" WHERE e.topic = ? AND e.member_id IN ({marks})) q GROUP BY q.member_id",
+        (*params, topic, *found),
+    )
+    for r in counted:
+        summary = found[r["member_id"]]
+        summary.hidden += r["hidden"]
+        summary.readable_work = r["work"]
+
+
+async def _recent(
+    conn: Connection, found: dict[str, EvidenceSummary], topic: str, marks: str, since: str
+) -> None:
+    # Whole days after the first come from the day counts; the first day is partly in the
+    # window, so its pieces at or after `since` are counted one by one (one day of evidence,
+    # by the (topic, member_id, created_at) index).
+    first = day(since)
+    after = (date.fromisoformat(first) + timedelta(days=1)).isoformat()
+    counted = list(await conn.execute_fetchall(
+        "SELECT member_id, kind, sum(n) AS n FROM evidence_day_counts"
+        f" WHERE topic = ? AND member_id IN ({marks}) AND day > ? GROUP BY member_id, kind",
+        (topic, *found, first),
+    ))  # fmt: skip
+    counted += await conn.execute_fetchall(
+        "SELECT member_id, kind, count(*) AS n FROM expertise_evidence"
+        f" WHERE topic = ? AND member_id IN ({marks}) AND created_at >= ? AND created_at < ?"
+        " GROUP BY member_id, kind",
+        (topic, *found, since, after),
+    )
+    for r in counted:
+        found[r["member_id"]].recent[r["kind"]] += r["n"]
+
+
+def _seen(source: str, where: str) -> str:
+    """The newest pieces of work of `source` (aliased e) matching `where`, then their titles:
+    looked up for those few only."""
+    return (
+        "SELECT w.kind, w.created_at, w.root_id, w.source_id, w.group_name,"
+        " COALESCE(rp.title, pg.title) AS title, pg.slug AS page_slug FROM ("
+        " SELECT e.kind, e.created_at, e.root_id, e.source_id, g.name AS group_name"
+        f" FROM {source} JOIN groups g ON g.id = e.group_id"
+        f" WHERE {where} AND e.kind <> '{ENDORSEMENT}' ORDER BY e.created_at DESC LIMIT ?) AS w"
+        " LEFT JOIN posts rp ON rp.id = w.root_id LEFT JOIN pages pg ON pg.id = w.root_id"
+        " ORDER BY w.created_at DESC"
+    )
 
 
 async def _newest_readable(
     conn: Connection, readable: str, params: list[object], topic: str, member_id: str,
-    limit: int,
+    summary: EvidenceSummary, limit: int,
 ) -> list[EvidenceSeen]:  # fmt: skip
-    # Walks the (topic, member_id, created_at) index newest first and stops at `limit`.
-    found = await conn.execute_fetchall(
-        "SELECT e.kind, e.created_at, e.root_id, e.source_id, g.name AS group_name,"
-        " COALESCE(rp.title, pg.title) AS title, pg.slug AS page_slug"
-        " FROM expertise_evidence e JOIN groups g ON g.id = e.group_id"
-        " LEFT JOIN posts rp ON rp.id = e.root_id LEFT JOIN pages pg ON pg.id = e.root_id"
-        f" WHERE e.topic = ? AND e.member_id = ? AND e.kind <> 'endorsement' AND {readable}"
-        " ORDER BY e.created_at DESC LIMIT ?",
-        (topic, member_id, *params, limit),
+    # First the member's newest few pieces, whatever their group: usually enough. If they are
+    # not, and there is more readable work than they held, the newest of each readable group
+    # (by the (topic, member_id, group_id, created_at) index): groups x limit rows at most.
+    window = limit * NEWEST_WINDOW
+    newest = (
+        "(SELECT kind, created_at, root_id, source_id, group_id FROM expertise_evidence"
+        " WHERE topic = ? AND member_id = ?"
+        " ORDER BY created_at DESC LIMIT ?) AS e"
     )
+    found = list(
+        await conn.execute_fetchall(
+            _seen(newest, readable), (topic, member_id, window, *params, limit)
+        )
+    )
+    covered = sum(summary.counts.values()) <= window
+    if len(found) < limit and not covered and summary.readable_work > len(found):
+        groups = await conn.execute_fetchall(
+            "SELECT e.group_id FROM evidence_group_counts e JOIN groups g ON g.id = e.group_id"
+            f" WHERE e.topic = ? AND e.member_id = ? AND e.work > 0 AND {readable}",
+            (topic, member_id, *params),
+        )
+        in_one_group = _seen(
+            "expertise_evidence e",
+            f"e.topic = ? AND e.member_id = ? AND e.group_id = ? AND {readable}",
+        )
+        found = []
+        for (group_id,) in groups:
+            found += await conn.execute_fetchall(
+                in_one_group, (topic, member_id, group_id, *params, limit)
+            )
+        found.sort(key=lambda r: r["created_at"], reverse=True)
+        found = found[:limit]
     return [
         EvidenceSeen(
             member_id=member_id,

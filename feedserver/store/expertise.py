@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 
 from feedserver.models import Evidence
-from feedserver.store import rows
+from feedserver.store import evidence_counts, rows
 from feedserver.store.db import Connection
 
 _COLUMNS = "member_id, topic, kind, source_id, root_id, group_id, actor_id, value, created_at"
@@ -36,7 +36,7 @@ async def _add(conn: Connection, member_id: str, topic: str, value: float, count
 
 async def record(conn: Connection, events: Iterable[Evidence]) -> int:
     """Add evidence (a duplicate is ignored); returns how many rows were new."""
-    added = 0
+    added: list[Evidence] = []
     for event in events:
         cur = await conn.execute(
             f"INSERT INTO expertise_evidence ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
@@ -44,9 +44,10 @@ async def record(conn: Connection, events: Iterable[Evidence]) -> int:
             _params(event),
         )
         if cur.rowcount == 1:
-            added += 1
+            added.append(event)
             await _add(conn, event.member_id, event.topic, event.value, 1)
-    return added
+    await evidence_counts.change(conn, added, +1)
+    return len(added)
 
 
 async def _remove_where(conn: Connection, where: str, params: Sequence[object]) -> list[Evidence]:
@@ -59,6 +60,8 @@ async def _remove_where(conn: Connection, where: str, params: Sequence[object]) 
     await conn.executemany(
         "DELETE FROM expertise_evidence WHERE id = ?", [(r["id"],) for r in found]
     )
+    removed = [_evidence(r) for r in found]
+    await evidence_counts.change(conn, removed, -1)
     totals: dict[tuple[str, str], tuple[float, int]] = {}  # (member, topic): (value, count)
     for r in found:
         key = (r["member_id"], r["topic"])
@@ -73,7 +76,7 @@ async def _remove_where(conn: Connection, where: str, params: Sequence[object]) 
             " AND evidence_count <= 0",
             (member_id, topic),
         )
-    return [_evidence(r) for r in found]
+    return removed
 
 
 def _evidence(r: sqlite3.Row) -> Evidence:
@@ -137,12 +140,18 @@ async def shared_members_with_evidence_in(conn: Connection, group_id: str) -> li
 
 
 async def bulk_insert(conn: Connection, events: Iterable[Evidence]) -> None:
-    """Seeding and rebuilds: evidence rows only; follow with rebuild_scores()."""
+    """Seeding and rebuilds: evidence rows only; follow with rebuild()."""
     await conn.executemany(
         f"INSERT INTO expertise_evidence ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
         " ON CONFLICT (kind, source_id, member_id, topic, actor_id) DO NOTHING",
         (_params(e) for e in events),
     )
+
+
+async def rebuild(conn: Connection) -> None:
+    """Scores and counts recounted from the evidence (after bulk_insert)."""
+    await rebuild_scores(conn)
+    await evidence_counts.rebuild(conn)
 
 
 async def rebuild_scores(conn: Connection) -> None:
