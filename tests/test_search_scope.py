@@ -1,0 +1,81 @@
+"""Search keeps to the viewer's groups on both of its paths: a rare query (read whole, its rows
+kept by group) and a common one (the groups inside the full-text query); and the last word is
+a prefix, tried as typed first."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from feedserver.models import ReadScope
+from feedserver.store import search as search_store
+from feedserver.store.db import Database
+
+PRIVATE, ORG = "g-private-0000000000000000", "g-org-00000000000000000000"
+T = "2026-01-01T00:00:00.000000Z"
+
+
+async def _database(path: Path, private_posts: int) -> Database:
+    db = Database(path, readers=1)
+    await db.open()
+    async with db.write() as conn:
+        await conn.execute(
+            "INSERT INTO members (id, username, display_name, created_at)"
+            " VALUES ('m-author', 'author', 'Author', ?)",
+            (T,),
+        )
+        await conn.executemany(
+            "INSERT INTO groups (id, name, title, visibility, created_at) VALUES (?, ?, ?, ?, ?)",
+            [(PRIVATE, "private", "Private", "private", T), (ORG, "org", "Org", "org", T)],
+        )
+        posts = [(f"p-org-{n}", ORG, f"payroll in the open {n}") for n in range(3)]
+        posts += [(f"p-priv-{n}", PRIVATE, f"payroll secret {n}") for n in range(private_posts)]
+        await conn.executemany(
+            "INSERT INTO posts (id, group_id, kind, author_id, title, body, body_html,"
+            " created_at, updated_at) VALUES (?, ?, 'question', 'm-author', ?, 'b', '', ?, ?)",
+            [(pid, gid, title, T, T) for pid, gid, title in posts],
+        )
+    return db
+
+
+async def _found(db: Database, scope: ReadScope, match: str) -> set[str]:
+    async with db.read() as conn:
+        hits = await search_store.posts(conn, scope, match, offset=0, limit=500)
+    return {post.id for post, _, _ in hits}
+
+
+@pytest.mark.parametrize("private_posts", [5, search_store.FEW + 50], ids=["rare", "common"])
+async def test_search_keeps_to_the_viewers_groups(tmp_path: Path, private_posts: int) -> None:
+    db = await _database(tmp_path / "db.sqlite3", private_posts)
+    try:
+        outsider = ReadScope(member_id="m-nobody", org_groups=True)  # reads the org group only
+        member = ReadScope(group_ids=frozenset({PRIVATE}), org_groups=True)
+        org_posts = {f"p-org-{n}" for n in range(3)}
+        for match in ('"payroll"', '"payroll"*', '"payr"*'):
+            assert await _found(db, outsider, match) == org_posts, match
+            found = await _found(db, member, match)
+            assert found == org_posts | {f"p-priv-{n}" for n in range(private_posts)}, match
+        assert await _found(db, outsider, '"secret"*') == set()
+    finally:
+        await db.close()
+
+
+async def test_a_word_that_fills_the_window_as_typed_is_not_widened_to_its_prefix(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(search_store, "RANK_WINDOW", 20)
+    db = await _database(tmp_path / "db.sqlite3", 40)
+    try:
+        async with db.write() as conn:  # newer than every "payroll" post
+            await conn.execute(
+                "INSERT INTO posts (id, group_id, kind, author_id, title, body, body_html,"
+                " created_at, updated_at) VALUES ('p-longer', ?, 'question', 'm-author',"
+                " 'payrolls', 'b', '', ?, ?)",
+                (ORG, T, T),
+            )
+        everything = ReadScope(everything=True)
+        assert "p-longer" not in await _found(db, everything, '"payroll"*')
+        assert "p-longer" in await _found(db, everything, '"payro"*')  # still a prefix
+    finally:
+        await db.close()
