@@ -190,7 +190,7 @@ def _replay(posts: list[Post], events: list) -> tuple[dict, list[AskFacts]]:
             index = delay_bucket(ask.asked_at, ask.answered_at)
             deltas[insight_days.histogram_column("routed_delay", index)] = 1
         tags = questions[ask.question_id].tags
-        add(tracking._group_keys(ask.group_id, tags), day_of(ask.asked_at), deltas)
+        add(tracking.group_keys(ask.group_id, tags), day_of(ask.asked_at), deltas)
     for a in answers.values():
         deltas = {"answers_given": 1, "answers_accepted": int(a.id in accepted)}
         add([(a.author_id, a.group_id, "")], day_of(a.created_at), deltas)

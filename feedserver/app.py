@@ -12,7 +12,7 @@ from aiohttp import web
 
 from feedserver import appkeys
 from feedserver.config import Config
-from feedserver.domain import expertise, insight_tracking, notify
+from feedserver.domain import expertise, insight_backfill, insight_tracking, notify
 from feedserver.domain.rate_limit import TokenBucket
 from feedserver.domain.services import Services
 from feedserver.domain.throttle import LoginThrottle
@@ -92,6 +92,7 @@ def create_app(config: Config, services: Services | None = None) -> web.Applicat
     app.cleanup_ctx.append(_federation)
     app.cleanup_ctx.append(_mail)
     app.cleanup_ctx.append(_expertise_calibration)
+    app.cleanup_ctx.append(_insight_backfill)
     app.cleanup_ctx.append(_search_misses)
     setup_routes(app)
     return app
@@ -134,6 +135,16 @@ async def _expertise_calibration(app: web.Application) -> AsyncIterator[None]:
     # Stored expertise values depend on the half-life and weights in config; rescale them
     # once if either changed since the last start (a no-op otherwise).
     await expertise.calibrate(app[appkeys.SERVICES])
+    yield
+
+
+async def _insight_backfill(app: web.Application) -> AsyncIterator[None]:
+    # Once per database (recorded in insight_backfill): figures for what was written before
+    # insights were tracked. A failure is retried at the next start; the server serves.
+    try:
+        await insight_backfill.run(app[appkeys.SERVICES])
+    except Exception as exc:
+        log.warning("insights: history not rebuilt yet (retried at the next start): %s", exc)
     yield
 
 
