@@ -149,8 +149,8 @@ async def _insight_backfill(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _search_misses(app: web.Application) -> AsyncIterator[None]:
-    """Searches that found nothing are counted in memory: written every few seconds and
-    once more at shutdown, so a restart loses none."""
+    """Searches that found nothing and FAQ page reads are counted in memory: written every
+    few seconds and once more at shutdown, so a restart loses none."""
     services = app[appkeys.SERVICES]
     interval = app[appkeys.CONFIG].insights_flush_seconds
 
@@ -158,6 +158,8 @@ async def _search_misses(app: web.Application) -> AsyncIterator[None]:
         today = services.clock().date().isoformat()
         if services.search_misses.due(today):
             await services.search_misses.flush(services.db, today)
+        if services.page_reads.due():
+            await services.page_reads.flush(services.db)
 
     async def every_interval() -> None:
         while True:
@@ -165,7 +167,7 @@ async def _search_misses(app: web.Application) -> AsyncIterator[None]:
             try:
                 await flush()
             except Exception as exc:  # a busy or full disk: the batch waits for the next turn
-                log.warning("insights: searches that found nothing not written: %s", exc)
+                log.warning("insights: searches or page reads not written: %s", exc)
 
     task = asyncio.create_task(every_interval(), name="insights-search-misses")
     yield

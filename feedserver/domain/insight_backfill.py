@@ -24,7 +24,7 @@ from feedserver.domain.services import Services
 from feedserver.store import insight_backfill as store
 from feedserver.store import insight_days as days
 from feedserver.store import insight_facts as facts
-from feedserver.store import rows
+from feedserver.store import insight_pages, rows
 from feedserver.store.db import Connection
 from feedserver.store.insight_facts import AskFacts, QuestionFacts
 
@@ -46,10 +46,10 @@ async def run(services: Services) -> int:
             if batch:
                 await store.advance(conn, int(batch[-1]["seq"]))
                 continue
-            for group_id, day, n in await store.page_edits(
-                conn, state.last_page, state.tracked_from
-            ):
+            edits = await store.page_edits(conn, state.last_page, state.tracked_from)
+            for page_id, group_id, day, n in edits:
                 await days.add(conn, tracking.group_keys(group_id, ()), day, {"page_edits": n})
+                await insight_pages.add_edits(conn, page_id, group_id, day, n)
             await store.finish(conn, rows.ts(services.clock()))
         if rebuilt:
             log.info("insights: figures rebuilt for %d questions written before 0100", rebuilt)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
-from feedserver.domain import access
+from feedserver.domain import access, insight_reuse
 from feedserver.domain.expertise import current_score
 from feedserver.domain.insight_buckets import BOUNDS, DAY, HOUR, add, percentile, week_of, within
 from feedserver.domain.services import Services
@@ -174,6 +174,7 @@ async def build(
     report["reuse"] = {
         "faq_page_edits": f.count("page_edits"),
         "helpful_marks_on_answers": f.count("helpful"),
+        "faq_pages": await insight_reuse.faq_pages(conn, viewer, scope, first, last),
     }
     report["searches_without_results"] = (
         await _misses(services, conn, start, end) if scope.kind == "server" else []

@@ -24,6 +24,7 @@ from feedserver.domain.services import Services
 from feedserver.models import Post
 from feedserver.store import insight_days as days
 from feedserver.store import insight_facts as facts
+from feedserver.store import insight_pages
 from feedserver.store import posts as post_store
 from feedserver.store.db import Connection
 from feedserver.store.insight_days import SERVER, Key
@@ -170,8 +171,9 @@ def subscribe(services: Services) -> None:
                            {"helpful": 1 if event.helpful else -1})  # fmt: skip
 
     async def revised(conn: Connection, event: PageRevised) -> None:
-        keys = group_keys(event.page.group_id, ())
-        await days.add(conn, keys, day_of(event.page.updated_at), {"page_edits": 1})
+        page, day = event.page, day_of(event.page.updated_at)
+        await days.add(conn, group_keys(page.group_id, ()), day, {"page_edits": 1})
+        await insight_pages.add_edits(conn, page.id, page.group_id, day, 1)
 
     events.subscribe(PostWritten, written)
     events.subscribe(AnswerAccepted, accepted)

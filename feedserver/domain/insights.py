@@ -106,6 +106,8 @@ async def report(
     today = services.clock().date().isoformat()
     if services.search_misses.due(today):  # shows what was searched until now
         await services.search_misses.flush(services.db, today)
+    if services.page_reads.due():  # and the pages read until now
+        await services.page_reads.flush(services.db)
     async with services.db.read() as conn:
         found = await resolve(conn, viewer, scope, start, end)
         return await insight_report.build(services, conn, viewer, found, start, end)

@@ -64,16 +64,19 @@ async def asks(conn: Connection, question_id: str) -> list[tuple[str, str]]:
         return [(r[0], r[1]) for r in await cur.fetchall()]
 
 
-async def page_edits(conn: Connection, last_page: int, before: str) -> list[tuple[str, str, int]]:
-    """(group id, day, revisions) of history's pages' revisions older than `before`."""
+async def page_edits(
+    conn: Connection, last_page: int, before: str
+) -> list[tuple[str, str, str, int]]:
+    """(page id, group id, day, revisions) of history's pages' revisions older than
+    `before`: one row per page and day, however many revisions."""
     async with conn.execute(
-        "SELECT p.group_id, substr(r.created_at, 1, 10) AS day, count(*) AS n"
+        "SELECT p.id, p.group_id, substr(r.created_at, 1, 10) AS day, count(*) AS n"
         " FROM page_revisions r JOIN pages p ON p.id = r.page_id"
-        " WHERE p.seq <= ? AND r.created_at < ? GROUP BY p.group_id, substr(r.created_at, 1, 10)"
-        " ORDER BY p.group_id, day",
+        " WHERE p.seq <= ? AND r.created_at < ?"
+        " GROUP BY p.id, p.group_id, substr(r.created_at, 1, 10) ORDER BY p.id, day",
         (last_page, before),
     ) as cur:
-        return [(r[0], r[1], int(r[2])) for r in await cur.fetchall()]
+        return [(r[0], r[1], r[2], int(r[3])) for r in await cur.fetchall()]
 
 
 async def advance(conn: Connection, next_post: int) -> None:

@@ -33,7 +33,10 @@ def _charts(report: dict[str, Any]) -> dict[str, Any]:
             for g in report.get("gaps", [])]  # fmt: skip
     misses = [Bar(m["term"], m["searches"], str(m["searches"]))
               for m in report.get("searches_without_results", [])]  # fmt: skip
+    pages = [Bar(f"{p['title']} ({p['group']})", p["readers"], str(p["readers"]))
+             for p in report.get("reuse", {}).get("faq_pages", [])]  # fmt: skip
     return {
+        "pages": bar_chart("chart-pages", "FAQ pages by readers", pages),
         "weeks": bar_chart("chart-weeks", "Median time to a first answer, by week", weeks),
         "shares": bar_chart("chart-shares", "Share of questions answered and unanswered",
                             shares if q["asked"] else []),

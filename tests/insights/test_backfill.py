@@ -24,7 +24,7 @@ async def _history(b, *, tracked_from: datetime, clear: bool) -> None:
     since `tracked_from` (cleared first: as on a server upgraded from before 0100)."""
     async with b.services.db.write() as conn:
         if clear:
-            for table in ("insight_days", "insight_questions", "insight_asks"):
+            for table in ("insight_days", "insight_questions", "insight_asks", "insight_pages"):
                 await conn.execute(f"DELETE FROM {table}")
         await conn.execute(
             "UPDATE insight_backfill SET tracked_from = ?,"
@@ -49,7 +49,9 @@ async def test_backfill_gives_the_figures_live_tracking_gave(pair, monkeypatch):
     clock.now = T0 + timedelta(days=10)
     live = await _all(b, t)
     assert live[("olga", "group:payroll-help")]["reuse"] == {
-        "faq_page_edits": 2, "helpful_marks_on_answers": 1}  # fmt: skip
+        "faq_page_edits": 2, "helpful_marks_on_answers": 1, "faq_pages": [
+            {"group": "payroll-help", "slug": "cut-off", "title": "Cut-off", "readers": 0,
+             "views": 0, "edits": 2}]}  # fmt: skip
 
     # Over a database tracked live from before its first post, the backfill changes nothing.
     await _history(b, tracked_from=T0 - timedelta(days=1), clear=False)

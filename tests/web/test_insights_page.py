@@ -56,6 +56,10 @@ async def _scene(site: str) -> None:
                 await call("POST", f"/api/v1/posts/{q['id']}/replies", "bob", {"body": "So."})
         for name in PEOPLE:
             await call("GET", "/api/v1/search?q=kerberos", name)
+        page = "/api/v1/groups/payroll-help/pages/cut-off"
+        await call("PUT", page, "olga", {"title": "Payroll cut-off", "body": "The 20th."})
+        for name in PEOPLE[1:]:
+            await call("GET", page, name)
 
 
 async def test_insights_page_draws_its_charts_accessibly(site: str, browser) -> None:
@@ -67,14 +71,14 @@ async def test_insights_page_draws_its_charts_accessibly(site: str, browser) -> 
     await admin.page.wait_for_url(f"{site}/insights?scope=server")
     page = admin.page
     charts = page.locator("svg.chart[role=img]")
-    assert await charts.count() == 4  # by week, shares, gaps, searches that found nothing
+    assert await charts.count() == 5  # by week, shares, gaps, pages, searches that found nothing
     assert await page.locator("script:not([src])").count() == 0
     for name in ("Median time to a first answer, by week", "Knowledge gaps: questions per topic",
-                 "Searches that found nothing"):  # fmt: skip
+                 "FAQ pages by readers", "Searches that found nothing"):  # fmt: skip
         assert await page.get_by_role("img", name=name).count() == 1
-    assert await page.locator("table caption").count() == 4
+    assert await page.locator("table caption").count() == 5
     text = await page.locator("main").inner_text()
-    assert "#visas" in text and "kerberos" in text
+    assert "#visas" in text and "kerberos" in text and "Payroll cut-off (payroll-help)" in text
     await admin.check("insights-server")
     await admin.close()
 
