@@ -23,6 +23,8 @@ async def faq_pages(
 ) -> list[dict[str, Any]]:
     """The scope's most read pages over the days (then the most edited): readers (members,
     each once a day), views and edits, summed over the period."""
+    if scope.group_ids == []:
+        return []  # no group of the scope the viewer may read
     tag = scope.keys[0][2] if scope.kind == "tag" else None
     found = await insight_pages.by_page(conn, scope.group_ids, first, last, tag)
     readable: dict[str, bool] = {}
