@@ -143,7 +143,7 @@ async def seed_events(config: Config, n: int) -> None:
         await db.close()
 
 
-def _replay(posts: list[Post], events: list) -> tuple[dict, list[AskFacts]]:
+def _replay(posts: list[Post], events: list) -> tuple[dict, list[AskFacts], list[QuestionFacts]]:
     """The final facts of every question and ask, replaying the events in time order as the
     subscribers do, then each one's contribution by the subscribers' own functions: rows of
     insight_days as {(subject, group, tag, day): {column: n}}."""
@@ -190,11 +190,11 @@ def _replay(posts: list[Post], events: list) -> tuple[dict, list[AskFacts]]:
             index = delay_bucket(ask.asked_at, ask.answered_at)
             deltas[insight_days.histogram_column("routed_delay", index)] = 1
         tags = questions[ask.question_id].tags
-        add(tracking._group_keys(ask.group_id, tags), day_of(ask.asked_at), deltas)
+        add(tracking.group_keys(ask.group_id, tags), day_of(ask.asked_at), deltas)
     for a in answers.values():
         deltas = {"answers_given": 1, "answers_accepted": int(a.id in accepted)}
         add([(a.author_id, a.group_id, "")], day_of(a.created_at), deltas)
-    return rows, list(asks.values())
+    return rows, list(asks.values()), list(questions.values())
 
 
 async def seed_bulk(config: Config, n: int) -> None:
@@ -209,7 +209,7 @@ async def seed_bulk(config: Config, n: int) -> None:
     gids = [new_id() for _ in range(GROUPS)]
     mids = [new_id() for _ in range(MEMBERS)]
     posts, events = _scene(n, rng, gids, mids)
-    rows, asks = _replay(posts, events)
+    rows, asks, facts = _replay(posts, events)
     con = sqlite3.connect(config.db_path)
     try:
         con.execute("PRAGMA synchronous = OFF")
@@ -246,6 +246,15 @@ async def seed_bulk(config: Config, n: int) -> None:
             " VALUES (?, ?, ?, ?, ?)",
             [(a.question_id, a.expert_id, a.group_id, ts(a.asked_at),
               ts(a.answered_at) if a.answered_at else None) for a in asks],
+        )  # fmt: skip
+        # Each question's facts, as the subscribers keep them: the start-up backfill
+        # (domain/insight_backfill.py) sees them tracked and leaves them alone.
+        con.executemany(
+            "INSERT INTO insight_questions (question_id, group_id, asker_id, tags, asked_at,"
+            " first_answer_at, accepted_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [(q.question_id, q.group_id, q.asker_id, " ".join(q.tags), ts(q.asked_at),
+              ts(q.first_answer_at) if q.first_answer_at else None,
+              ts(q.accepted_at) if q.accepted_at else None) for q in facts],
         )  # fmt: skip
         con.commit()
     finally:

@@ -12,7 +12,7 @@ from aiohttp import web
 
 from feedserver import appkeys
 from feedserver.config import Config
-from feedserver.domain import expertise, insight_tracking, notify
+from feedserver.domain import expertise, insight_backfill, insight_tracking, notify
 from feedserver.domain.rate_limit import TokenBucket
 from feedserver.domain.services import Services
 from feedserver.domain.throttle import LoginThrottle
@@ -92,6 +92,7 @@ def create_app(config: Config, services: Services | None = None) -> web.Applicat
     app.cleanup_ctx.append(_federation)
     app.cleanup_ctx.append(_mail)
     app.cleanup_ctx.append(_expertise_calibration)
+    app.cleanup_ctx.append(_insight_backfill)
     app.cleanup_ctx.append(_search_misses)
     setup_routes(app)
     return app
@@ -137,9 +138,19 @@ async def _expertise_calibration(app: web.Application) -> AsyncIterator[None]:
     yield
 
 
+async def _insight_backfill(app: web.Application) -> AsyncIterator[None]:
+    # Once per database (recorded in insight_backfill): figures for what was written before
+    # insights were tracked. A failure is retried at the next start; the server serves.
+    try:
+        await insight_backfill.run(app[appkeys.SERVICES])
+    except Exception as exc:
+        log.warning("insights: history not rebuilt yet (retried at the next start): %s", exc)
+    yield
+
+
 async def _search_misses(app: web.Application) -> AsyncIterator[None]:
-    """Searches that found nothing are counted in memory: written every few seconds and
-    once more at shutdown, so a restart loses none."""
+    """Searches that found nothing and FAQ page reads are counted in memory: written every
+    few seconds and once more at shutdown, so a restart loses none."""
     services = app[appkeys.SERVICES]
     interval = app[appkeys.CONFIG].insights_flush_seconds
 
@@ -147,6 +158,8 @@ async def _search_misses(app: web.Application) -> AsyncIterator[None]:
         today = services.clock().date().isoformat()
         if services.search_misses.due(today):
             await services.search_misses.flush(services.db, today)
+        if services.page_reads.due():
+            await services.page_reads.flush(services.db)
 
     async def every_interval() -> None:
         while True:
@@ -154,7 +167,7 @@ async def _search_misses(app: web.Application) -> AsyncIterator[None]:
             try:
                 await flush()
             except Exception as exc:  # a busy or full disk: the batch waits for the next turn
-                log.warning("insights: searches that found nothing not written: %s", exc)
+                log.warning("insights: searches or page reads not written: %s", exc)
 
     task = asyncio.create_task(every_interval(), name="insights-search-misses")
     yield

@@ -173,7 +173,7 @@ class Config:
         " halving every expertise_half_life_days.",
     )
     insights_flush_seconds: int = _f(
-        60, "How often the searches that found nothing, counted in memory, are written."
+        60, "How often searches that found nothing and FAQ page reads (in memory) are written."
     )
 
     @property

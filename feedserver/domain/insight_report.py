@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
-from feedserver.domain import access
+from feedserver.domain import access, insight_cohorts, insight_reuse
 from feedserver.domain.expertise import current_score
 from feedserver.domain.insight_buckets import BOUNDS, DAY, HOUR, add, percentile, week_of, within
 from feedserver.domain.services import Services
@@ -169,12 +169,16 @@ async def build(
                              "accepted": f.count("answers_accepted")}  # fmt: skip
         return report
     report["routed"] = _routed(f)
-    report["experts"] = await _load(services, conn, viewer, scope) if scope.kind != "tag" else []
+    shows_load = scope.kind != "tag" and scope.group_ids != []  # [] : no group it may read
+    report["experts"] = await _load(services, conn, viewer, scope) if shows_load else []
     report["gaps"] = await _gaps(services, conn, scope, first, last)
     report["reuse"] = {
         "faq_page_edits": f.count("page_edits"),
         "helpful_marks_on_answers": f.count("helpful"),
+        "faq_pages": await insight_reuse.faq_pages(conn, viewer, scope, first, last),
     }
+    if scope.program_id is not None:
+        report["cohorts"] = await insight_cohorts.trend(conn, scope.program_id, first, last)
     report["searches_without_results"] = (
         await _misses(services, conn, start, end) if scope.kind == "server" else []
     )

@@ -24,13 +24,14 @@ from feedserver.domain.services import Services
 from feedserver.models import Post
 from feedserver.store import insight_days as days
 from feedserver.store import insight_facts as facts
+from feedserver.store import insight_pages
 from feedserver.store import posts as post_store
 from feedserver.store.db import Connection
 from feedserver.store.insight_days import SERVER, Key
 from feedserver.store.insight_facts import AskFacts, QuestionFacts
 
 
-def _group_keys(group_id: str, tags: tuple[str, ...]) -> list[Key]:
+def group_keys(group_id: str, tags: tuple[str, ...]) -> list[Key]:
     keys: list[Key] = [("", group_id, ""), ("", SERVER, "")]
     for tag in tags:
         keys += [("", group_id, tag), ("", SERVER, tag)]
@@ -53,21 +54,21 @@ def _question_deltas(q: QuestionFacts) -> dict[str, int]:
 
 
 def _question_keys(q: QuestionFacts) -> list[Key]:
-    return [*_group_keys(q.group_id, q.tags), (q.asker_id, q.group_id, "")]
+    return [*group_keys(q.group_id, q.tags), (q.asker_id, q.group_id, "")]
 
 
-async def _apply_question(conn: Connection, q: QuestionFacts, sign: int) -> None:
+async def apply_question(conn: Connection, q: QuestionFacts, sign: int) -> None:
     deltas = {column: sign * n for column, n in _question_deltas(q).items()}
     await days.add(conn, _question_keys(q), day_of(q.asked_at), deltas)
 
 
-async def _apply_ask(conn: Connection, a: AskFacts, tags: tuple[str, ...], sign: int) -> None:
+async def apply_ask(conn: Connection, a: AskFacts, tags: tuple[str, ...], sign: int) -> None:
     deltas = {"routed": sign}
     if a.answered_at is not None:
         deltas["routed_answered"] = sign
         index = delay_bucket(a.asked_at, a.answered_at)
         deltas[days.histogram_column("routed_delay", index)] = sign
-    await days.add(conn, _group_keys(a.group_id, tags), day_of(a.asked_at), deltas)
+    await days.add(conn, group_keys(a.group_id, tags), day_of(a.asked_at), deltas)
 
 
 async def _replace_question(conn: Connection, old: QuestionFacts, new: QuestionFacts) -> None:
@@ -76,8 +77,8 @@ async def _replace_question(conn: Connection, old: QuestionFacts, new: QuestionF
     retag)."""
     await facts.put_question(conn, new)
     if _question_keys(old) != _question_keys(new):
-        await _apply_question(conn, old, -1)
-        await _apply_question(conn, new, +1)
+        await apply_question(conn, old, -1)
+        await apply_question(conn, new, +1)
         return
     deltas = _question_deltas(new)
     for column, n in _question_deltas(old).items():
@@ -85,12 +86,12 @@ async def _replace_question(conn: Connection, old: QuestionFacts, new: QuestionF
     await days.add(conn, _question_keys(new), day_of(new.asked_at), deltas)
 
 
-async def _replace_ask(
+async def replace_ask(
     conn: Connection, old: AskFacts, new: AskFacts, tags: tuple[str, ...]
 ) -> None:
     await facts.put_ask(conn, new)
-    await _apply_ask(conn, old, tags, -1)
-    await _apply_ask(conn, new, tags, +1)
+    await apply_ask(conn, old, tags, -1)
+    await apply_ask(conn, new, tags, +1)
 
 
 async def _member_answer(conn: Connection, answer: Post, column: str, sign: int) -> None:
@@ -109,12 +110,12 @@ def subscribe(services: Services) -> None:
                 new = QuestionFacts(post.id, post.group_id, post.author_id, post.tags,
                                     post.created_at)  # fmt: skip
                 await facts.put_question(conn, new)
-                await _apply_question(conn, new, +1)
+                await apply_question(conn, new, +1)
             elif old is not None and old.tags != post.tags:  # a retag moves its figures
                 await _replace_question(conn, old, replace(old, tags=post.tags))
                 for ask in await facts.asks(conn, post.id):
-                    await _apply_ask(conn, ask, old.tags, -1)
-                    await _apply_ask(conn, ask, post.tags, +1)
+                    await apply_ask(conn, ask, old.tags, -1)
+                    await apply_ask(conn, ask, post.tags, +1)
         elif post.kind == "answer" and event.created and post.parent_id is not None:
             await _member_answer(conn, post, "answers_given", +1)
             old = await facts.question(conn, post.parent_id)
@@ -125,7 +126,7 @@ def subscribe(services: Services) -> None:
             for ask in await facts.asks(conn, old.question_id):
                 if ask.expert_id == post.author_id and ask.answered_at is None:
                     answered = replace(ask, answered_at=post.created_at)
-                    await _replace_ask(conn, ask, answered, old.tags)
+                    await replace_ask(conn, ask, answered, old.tags)
 
     async def accepted(conn: Connection, event: AnswerAccepted) -> None:
         for answer_id, sign in ((event.previous_id, -1), (event.answer_id, +1)):
@@ -143,35 +144,36 @@ def subscribe(services: Services) -> None:
         question = event.question
         ask = AskFacts(question.id, event.expert_id, question.group_id, services.clock())
         await facts.put_ask(conn, ask)
-        await _apply_ask(conn, ask, question.tags, +1)
+        await apply_ask(conn, ask, question.tags, +1)
 
     async def deleted(conn: Connection, event: PostDeleted) -> None:
         post = event.post
         if post.kind == "answer":
             await _member_answer(conn, post, "answers_given", -1)
             if post.helpful_count:
-                await days.add(conn, _group_keys(post.group_id, ()), day_of(post.created_at),
+                await days.add(conn, group_keys(post.group_id, ()), day_of(post.created_at),
                                {"helpful": -post.helpful_count})  # fmt: skip
             return
         old = await facts.question(conn, post.id)
         if old is None:
             return
-        await _apply_question(conn, old, -1)
+        await apply_question(conn, old, -1)
         for ask in await facts.asks(conn, post.id):
-            await _apply_ask(conn, ask, old.tags, -1)
+            await apply_ask(conn, ask, old.tags, -1)
         await facts.delete_asks(conn, post.id)
         await facts.delete_question(conn, post.id)
 
     async def helpful(conn: Connection, event: HelpfulMarked) -> None:
         # Counted on the answer's day, so taking a mark back undoes exactly what it added.
         if event.post.kind == "answer":
-            keys = _group_keys(event.post.group_id, ())
+            keys = group_keys(event.post.group_id, ())
             await days.add(conn, keys, day_of(event.post.created_at),
                            {"helpful": 1 if event.helpful else -1})  # fmt: skip
 
     async def revised(conn: Connection, event: PageRevised) -> None:
-        keys = _group_keys(event.page.group_id, ())
-        await days.add(conn, keys, day_of(event.page.updated_at), {"page_edits": 1})
+        page, day = event.page, day_of(event.page.updated_at)
+        await days.add(conn, group_keys(page.group_id, ()), day, {"page_edits": 1})
+        await insight_pages.add_edits(conn, page.id, page.group_id, day, 1)
 
     events.subscribe(PostWritten, written)
     events.subscribe(AnswerAccepted, accepted)

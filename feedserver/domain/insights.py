@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from feedserver.domain import access, insight_report
+from feedserver.domain import access, insight_report, programs
 from feedserver.domain.services import Services
 from feedserver.domain.text import normalize_tag
 from feedserver.errors import BadRequest, Forbidden, NotFound
@@ -21,11 +21,13 @@ from feedserver.models import Viewer
 from feedserver.store import groups as group_store
 from feedserver.store import insight_days
 from feedserver.store import insight_scope as scope_store
+from feedserver.store import programs as program_store
 from feedserver.store.db import Connection
 from feedserver.store.insight_days import SERVER
 
 DEFAULT_DAYS = 90
 MAX_DAYS = 366
+PROGRAMS_LISTED = 20  # newest programs offered as tabs on /insights
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +39,7 @@ class Scope:
     keys: list[insight_days.Key]
     group_ids: list[str] | None  # None: the whole server
     title: str
+    program_id: str | None = None  # kind program: its cohort figures too
 
 
 def period(services: Services, first: str | None, last: str | None) -> tuple[date, date]:
@@ -88,6 +91,13 @@ async def resolve(conn: Connection, viewer: Viewer, raw: str, first: date, last:
             raise Forbidden("Insights by tag cover the groups you own or mentor")
         keys = [("", gid, tag) for gid, _ in led]
         return Scope(f"tag:{tag}", "tag", keys, [gid for gid, _ in led], f"#{tag}")
+    if kind == "program" and arg:
+        # Managers only, as the program's report (403 for other members, 404 for no program).
+        program = await programs.load_managed(conn, viewer, arg)
+        cohorts = await scope_store.cohort_groups(conn, program.id)
+        readable = [gid for gid in cohorts if await _readable(conn, viewer, gid)]
+        keys = [("", gid, "") for gid in readable]
+        return Scope(raw, "program", keys, readable, f"Mentoring: {program.name}", program.id)
     if raw == "me":
         member_id = viewer.member.id
         mine = await insight_days.member_groups(
@@ -96,7 +106,7 @@ async def resolve(conn: Connection, viewer: Viewer, raw: str, first: date, last:
         readable = [gid for gid in mine if await _readable(conn, viewer, gid)]
         keys = [(member_id, gid, "") for gid in readable]
         return Scope("me", "me", keys, readable, "Your own figures")
-    raise BadRequest("scope is server, group:{name}, tag:{tag} or me")
+    raise BadRequest("scope is server, group:{name}, tag:{tag}, program:{id} or me")
 
 
 async def report(
@@ -106,9 +116,20 @@ async def report(
     today = services.clock().date().isoformat()
     if services.search_misses.due(today):  # shows what was searched until now
         await services.search_misses.flush(services.db, today)
+    if services.page_reads.due():  # and the pages read until now
+        await services.page_reads.flush(services.db)
     async with services.db.read() as conn:
         found = await resolve(conn, viewer, scope, start, end)
         return await insight_report.build(services, conn, viewer, found, start, end)
+
+
+async def managed_programs(services: Services, viewer: Viewer) -> list[tuple[str, str]]:
+    """(id, name) of the recent programs whose insights this viewer may open, for links."""
+    if viewer.member is None:
+        return []
+    async with services.db.read() as conn:
+        recent = await program_store.page(conn, before=None, limit=PROGRAMS_LISTED)
+    return [(p.id, p.name) for p in recent if access.may_manage_program(viewer, p.owner_ids)]
 
 
 async def leads(services: Services, viewer: Viewer) -> list[tuple[str, str]]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from feedserver.domain import access, expertise
+from feedserver.domain import access, expertise, page_reads
 from feedserver.domain.events import PageRevised
 from feedserver.domain.ids import is_id, new_id
 from feedserver.domain.posts import normalize_tags
@@ -120,6 +120,13 @@ async def get(services: Services, viewer: Viewer, group_name: str, slug: str) ->
     if current is None:
         raise NotFound("No such page")
     return current
+
+
+async def read(services: Services, viewer: Viewer, group_name: str, slug: str) -> FaqPage:
+    """A page shown to a reader (API or web): counted for insights, in memory."""
+    page = await get(services, viewer, group_name, slug)
+    await page_reads.note(services, viewer, page)
+    return page
 
 
 async def revisions(

@@ -11,6 +11,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from feedserver.config import Config
 from feedserver.domain.events import EventRegistry
+from feedserver.domain.page_reads import PageReads
 from feedserver.domain.search_misses import SearchMisses
 from feedserver.store.engine import Engine
 
@@ -44,3 +45,4 @@ class Services:
     events: EventRegistry = field(default_factory=EventRegistry)
     # Searches that found nothing, counted in memory until the next batch is written.
     search_misses: SearchMisses = field(default_factory=SearchMisses)
+    page_reads: PageReads = field(default_factory=PageReads)

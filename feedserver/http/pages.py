@@ -32,7 +32,7 @@ async def put_page(request: web.Request) -> web.Response:
 
 async def get_page(request: web.Request) -> web.Response:
     viewer = await auth.signed_in(request)
-    page = await pages.get(request.app[appkeys.SERVICES], viewer, *_where(request))
+    page = await pages.read(request.app[appkeys.SERVICES], viewer, *_where(request))
     return web.json_response(render_expertise.page(page))
 
 

@@ -68,7 +68,7 @@ async def page_view(request: web.Request) -> web.Response:
     services = request.app[appkeys.SERVICES]
     name, slug = _where(request)
     found = await groups.get(services, viewer, name)
-    page = await pages.get(services, viewer, name, slug)
+    page = await pages.read(services, viewer, name, slug)
     return await render.page(
         request, "faq_page.html", group=found.group, page=page,
         may_edit=access.may_edit_page(found, page.locked), may_lock=access.may_lock_page(found),

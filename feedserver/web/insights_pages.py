@@ -33,7 +33,20 @@ def _charts(report: dict[str, Any]) -> dict[str, Any]:
             for g in report.get("gaps", [])]  # fmt: skip
     misses = [Bar(m["term"], m["searches"], str(m["searches"]))
               for m in report.get("searches_without_results", [])]  # fmt: skip
+    pages = [Bar(f"{p['title']} ({p['group']})", p["readers"], str(p["readers"]))
+             for p in report.get("reuse", {}).get("faq_pages", [])]  # fmt: skip
+    cohorts = [
+        Bar(
+            f"Started week of {c['week']}",
+            c["pairs"],
+            f"{c['pairs']} pair" + "s" * (c["pairs"] != 1),
+        )
+        for c in report.get("cohorts", [])
+    ]
     return {
+        "cohorts": bar_chart("chart-cohorts", "Mentoring pairs by the week they started",
+                             cohorts),
+        "pages": bar_chart("chart-pages", "FAQ pages by readers", pages),
         "weeks": bar_chart("chart-weeks", "Median time to a first answer, by week", weeks),
         "shares": bar_chart("chart-shares", "Share of questions answered and unanswered",
                             shares if q["asked"] else []),
@@ -47,7 +60,9 @@ async def insights_page(request: web.Request) -> web.Response:
     services = request.app[appkeys.SERVICES]
     led = await insights.leads(services, viewer)
     scopes = [("server", "Whole server")] if viewer.is_admin else []
-    scopes += [(f"group:{name}", name) for _, name in led] + [("me", "Mine")]
+    scopes += [(f"group:{name}", name) for _, name in led]
+    scopes += [(f"program:{pid}", name) for pid, name in await insights.managed_programs(
+        services, viewer)] + [("me", "Mine")]  # fmt: skip
     scope = request.query.get("scope") or scopes[0][0]
     report = await insights.report(
         services, viewer, scope, request.query.get("from") or None,

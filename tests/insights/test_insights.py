@@ -125,7 +125,7 @@ async def test_insights_show_exactly_the_expected_figures_to_those_who_may_see_t
                                "median_seconds": 86400, "p90_seconds": 86400}  # fmt: skip
     assert group["experts"] == []  # the ask is more than a week old now
     assert group["gaps"] == []  # payroll has Bob (an accepted answer); taxes was asked once
-    assert group["reuse"] == {"faq_page_edits": 0, "helpful_marks_on_answers": 1}
+    assert group["reuse"] == {"faq_page_edits": 0, "helpful_marks_on_answers": 1, "faq_pages": []}
     assert group["searches_without_results"] == []
 
     server = await _insights(b, b.admin_token, "server")

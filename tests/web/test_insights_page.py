@@ -22,12 +22,13 @@ async def _token(http: aiohttp.ClientSession, username: str) -> str:
         return str((await resp.json())["token"])
 
 
-async def _scene(site: str) -> None:
-    """Questions (answered and not), a topic asked three times that nobody knows, and a
-    search that five members made and that found nothing."""
+async def _scene(site: str) -> str:
+    """Questions (answered and not), a topic asked three times that nobody knows, a search
+    that five members made and that found nothing, a FAQ page read, and a mentoring program
+    Olga owns with one pair; returns the program's id."""
     await make_members(site, *PEOPLE)
     async with aiohttp.ClientSession(base_url=site) as http:
-        t = {name: await _token(http, name) for name in PEOPLE}
+        t = {name: await _token(http, name) for name in (*PEOPLE, "admin")}
 
         async def call(method: str, path: str, who: str, body: object = None) -> dict:
             headers = {"Authorization": f"Bearer {t[who]}"}
@@ -56,10 +57,23 @@ async def _scene(site: str) -> None:
                 await call("POST", f"/api/v1/posts/{q['id']}/replies", "bob", {"body": "So."})
         for name in PEOPLE:
             await call("GET", "/api/v1/search?q=kerberos", name)
+        page = "/api/v1/groups/payroll-help/pages/cut-off"
+        await call("PUT", page, "olga", {"title": "Payroll cut-off", "body": "The 20th."})
+        for name in PEOPLE[1:]:
+            await call("GET", page, name)
+        program = await call("POST", "/api/v1/programs", "admin",
+                             {"name": "New hires", "owners": ["olga"]})  # fmt: skip
+        pid = program["id"]
+        await call("POST", f"/api/v1/programs/{pid}/mentors", "bob",
+                   {"topics": ["payroll"], "capacity": 1})  # fmt: skip
+        await call("POST", f"/api/v1/programs/{pid}/mentees", "dina", {"goals": ["payroll"]})
+        proposal = await call("POST", f"/api/v1/programs/{pid}/match", "olga")
+        await call("POST", f"/api/v1/programs/{pid}/proposals/{proposal['id']}/publish", "olga")
+        return str(pid)
 
 
 async def test_insights_page_draws_its_charts_accessibly(site: str, browser) -> None:
-    await _scene(site)
+    pid = await _scene(site)
     admin = await Person.open(browser, site)
     await admin.login("admin")
     await admin.goto("/admin")
@@ -67,14 +81,14 @@ async def test_insights_page_draws_its_charts_accessibly(site: str, browser) -> 
     await admin.page.wait_for_url(f"{site}/insights?scope=server")
     page = admin.page
     charts = page.locator("svg.chart[role=img]")
-    assert await charts.count() == 4  # by week, shares, gaps, searches that found nothing
+    assert await charts.count() == 5  # by week, shares, gaps, pages, searches that found nothing
     assert await page.locator("script:not([src])").count() == 0
     for name in ("Median time to a first answer, by week", "Knowledge gaps: questions per topic",
-                 "Searches that found nothing"):  # fmt: skip
+                 "FAQ pages by readers", "Searches that found nothing"):  # fmt: skip
         assert await page.get_by_role("img", name=name).count() == 1
-    assert await page.locator("table caption").count() == 4
+    assert await page.locator("table caption").count() == 5
     text = await page.locator("main").inner_text()
-    assert "#visas" in text and "kerberos" in text
+    assert "#visas" in text and "kerberos" in text and "Payroll cut-off (payroll-help)" in text
     await admin.check("insights-server")
     await admin.close()
 
@@ -85,6 +99,12 @@ async def test_insights_page_draws_its_charts_accessibly(site: str, browser) -> 
     await owner.page.wait_for_url(f"{site}/insights?scope=group:payroll-help")
     assert "kerberos" not in await owner.page.locator("main").inner_text()
     await owner.check("insights-group")
+    await owner.page.get_by_role("link", name="New hires").click()
+    await owner.page.wait_for_url(f"{site}/insights?scope=program%3A{pid}*")
+    chart = owner.page.get_by_role("img", name="Mentoring pairs by the week they started")
+    assert await chart.count() == 1
+    assert "Started week of" in await owner.page.locator("main").inner_text()
+    await owner.check("insights-program")
     await owner.close()
 
     member = await Person.open(browser, site)
