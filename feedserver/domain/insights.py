@@ -49,6 +49,8 @@ def period(services: Services, first: str | None, last: str | None) -> tuple[dat
         start = date.fromisoformat(first) if first else end - timedelta(days=DEFAULT_DAYS - 1)
     except ValueError:
         raise BadRequest("from and to are dates: YYYY-MM-DD") from None
+    except OverflowError:  # the default period reaches back before year 1
+        raise BadRequest("from and to are dates after the year 1") from None
     if start > end:
         raise BadRequest("from must not be after to")
     if (end - start).days >= MAX_DAYS:

@@ -49,12 +49,16 @@ def headline(n: Notification, *, with_text: bool = True) -> str:
     return f"Something happened in {group}"
 
 
-def link_path(n: Notification) -> str:
-    """Where on the site the notification leads (a path; callers add the base URL)."""
+def link_path(n: Notification, *, with_text: bool = True) -> str:
+    """Where on the site the notification leads (a path; callers add the base URL). Without
+    text (see shows_text) a link names no more than the headline does: a FAQ page's slug is
+    its title's words, so it leads to the group's pages instead."""
     if n.thread_id is not None:
         anchor = f"#p-{n.post_id}" if n.post_id and n.post_id != n.thread_id else ""
         return f"/posts/{n.thread_id}{anchor}"
     if n.kind == "page_changed" and n.group_name:
+        if not with_text:
+            return f"/groups/{n.group_name}/pages"
         return f"/groups/{n.group_name}/pages/{quote(n.subject)}"
     if n.kind == "match_published":
         return "/mentoring"

@@ -76,18 +76,19 @@ async def mark_read(services: Services, viewer: Viewer, seq: int | None) -> None
 
 
 async def settings(services: Services, viewer: Viewer) -> NotificationSettings:
-    member_id, _, _ = _scope(viewer)
+    member_id, scope, _ = _scope(viewer)
     async with services.db.read() as conn:
-        return await _settings(conn, member_id)
+        return await _settings(conn, member_id, scope)
 
 
-async def _settings(conn: Connection, member_id: str) -> NotificationSettings:
+async def _settings(conn: Connection, member_id: str, scope: ReadScope) -> NotificationSettings:
+    """The member's settings; levels only of groups they may still read (`scope`)."""
     mode, _ = await settings_store.email_mode(conn, member_id)
     return NotificationSettings(
         email=await settings_store.email(conn, member_id),
         email_pending=await settings_store.pending_email(conn, member_id),
         email_mode=mode,  # type: ignore[arg-type]
-        levels=await settings_store.levels(conn, member_id),  # type: ignore[arg-type]
+        levels=await settings_store.levels(conn, member_id, scope),  # type: ignore[arg-type]
     )
 
 
@@ -97,7 +98,7 @@ async def update_settings(
 ) -> NotificationSettings:  # fmt: skip
     """Change the mail mode and per-group levels (of groups the viewer may read; a group
     they may not read does not exist, as everywhere)."""
-    member_id, _, _ = _scope(viewer)
+    member_id, scope, _ = _scope(viewer)
     if email_mode is not None and email_mode not in EMAIL_MODES:
         raise ValidationFailed([{"field": "email_mode", "message": "not a mail mode"}])
     async with services.db.write() as conn:
@@ -108,7 +109,7 @@ async def update_settings(
             await settings_store.set_level(conn, member_id, found.group.id, level)
         if email_mode is not None:
             await settings_store.set_email_mode(conn, member_id, email_mode, services.clock())
-        return await _settings(conn, member_id)
+        return await _settings(conn, member_id, scope)
 
 
 async def group_level(services: Services, viewer: Viewer, group_name: str) -> str:

@@ -28,7 +28,7 @@ def _items(config: Config, items: list[Notification]) -> list[tuple[str, str, st
         with_text = text.shows_text(n, config.mail_include_text)
         out.append((
             text.headline(n, with_text=with_text),
-            base + text.link_path(n),
+            base + text.link_path(n, with_text=with_text),
             _excerpt(n.excerpt) if with_text else "",
         ))  # fmt: skip
     return out

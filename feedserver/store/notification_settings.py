@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from feedserver.models import Member, Membership
+from feedserver.models import Member, Membership, ReadScope
 from feedserver.store import rows
 from feedserver.store.db import Connection
+from feedserver.store.scope import group_condition
 
 
-async def levels(conn: Connection, member_id: str) -> dict[str, str]:
-    """Group name -> level, for the groups where the member chose one."""
+async def levels(conn: Connection, member_id: str, scope: ReadScope) -> dict[str, str]:
+    """Group name -> level, for the groups where the member chose one and `scope` reads."""
+    where, params = group_condition(scope, "l.group_id", "g.visibility")
     async with conn.execute(
         "SELECT g.name, l.level FROM notification_levels l JOIN groups g ON g.id = l.group_id"
-        " WHERE l.member_id = ? ORDER BY g.name",
-        (member_id,),
+        f" WHERE l.member_id = ? AND {where} ORDER BY g.name",
+        (member_id, *params),
     ) as cur:
         return {r[0]: r[1] for r in await cur.fetchall()}
 

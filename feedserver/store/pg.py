@@ -14,6 +14,7 @@ PostgreSQL's row locks and the claim's FOR UPDATE SKIP LOCKED keep them apart.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
@@ -63,6 +64,10 @@ class PgDatabase:
         # Writes committed by other processes, as their NOTIFY reached our listener.
         self._notified = 0
         self._listener: asyncpg.Connection | None = None
+        # Set while no LISTEN connection is up (PostgreSQL ended it: idle_session_timeout,
+        # a restart): another process's write would go unseen, so nothing is remembered.
+        self._deaf = False
+        self._relisten: asyncio.Task[None] | None = None
         self._writer_pid = 0  # the writer's server process: its NOTIFYs are ours
         self._topics: dict[str, int] = {}
 
@@ -70,7 +75,11 @@ class PgDatabase:
         """Moves with every write this process commits and with every NOTIFY of another's
         (each write transaction sends one, delivered at its commit). Exact within the time a
         notification takes over the local socket: the cross-process counterpart of SQLite's
-        `PRAGMA data_version`, with no round trip per request."""
+        `PRAGMA data_version`, with no round trip per request. While no LISTEN connection
+        is up, each call returns a value never returned before, so no cached answer is
+        reused (as SQLite's when it cannot read the version)."""
+        if self._deaf:
+            self._notified += 1
         return self.generation + self._notified
 
     def _on_notify(self, _conn: object, pid: int, _channel: str, _payload: str) -> None:
@@ -95,8 +104,7 @@ class PgDatabase:
             raw = await self._connect()
             self._writer = PgConnection(raw)
             self._writer_pid = raw.get_server_pid()
-            self._listener = await self._connect()
-            await self._listener.add_listener(CHANNEL, self._on_notify)
+            await self._listen()
             await pg_migrate.apply(raw, migrate.migrations(pg_migrate.DIRECTORY))
             self._pool = await asyncpg.create_pool(
                 self.url, min_size=1, max_size=self._reader_count,
@@ -107,8 +115,41 @@ class PgDatabase:
             await self.close()
             raise
 
+    async def _listen(self) -> None:
+        listener = await self._connect()
+        await listener.add_listener(CHANNEL, self._on_notify)
+        listener.add_termination_listener(self._on_listener_closed)
+        self._listener = listener
+
+    def _on_listener_closed(self, closed: object) -> None:
+        if closed is not self._listener:
+            return  # closed by close()
+        self._listener, self._deaf = None, True
+        log.warning("LISTEN connection lost: cached answers are not reused until it is back")
+        self._relisten = asyncio.get_running_loop().create_task(self._listen_again())
+
+    async def _listen_again(self) -> None:
+        delay = 0.5
+        while self._writer is not None:
+            try:
+                await self._listen()
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+                log.warning("LISTEN connection not back yet: %s", exc)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 30.0)
+                continue
+            # Listening again: what was written while nobody listened moves the version once.
+            self._notified += 1
+            self._deaf = False
+            return
+
     async def close(self, *, checkpoint: bool = True) -> None:
         del checkpoint  # nothing to fold back: PostgreSQL checkpoints by itself
+        relisten, self._relisten = self._relisten, None
+        if relisten is not None:
+            relisten.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await relisten
         async with self._write_lock:
             writer, self._writer = self._writer, None
             pool, self._pool = self._pool, None
