@@ -12,6 +12,7 @@ import aiohttp
 
 from feedserver.federation import profiles
 from tests.federation.test_shared_profiles import login
+from tests.insights.sketch import salt_without_collisions
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)  # a Monday
 PERIOD = {"from": "2026-11-01", "to": "2026-11-12"}
@@ -84,6 +85,7 @@ async def _build(a, b, clock):
     await _reply(b, t["bob"], q4)
     # Searches that found nothing: one term by five members (one of them twice), the same
     # "who knows" topic by five, and one term by a single member.
+    await salt_without_collisions(b.services, ["olga", "mia", "alice", "bob", "carl"])
     for name in ("olga", "mia", "alice", "bob", "carl", "alice"):
         status, body = await b.call("GET", "/api/v1/search", token=t[name],
                                     params={"q": "Kerberos  TICKETS?"})  # fmt: skip
