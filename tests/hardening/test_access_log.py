@@ -1,4 +1,5 @@
-"""Secrets that travel in URLs never reach an access log: ours, or nginx's with the sample
+"""Secrets and personal words that travel in URLs (feed tokens, invitation secrets, search
+words, an address being confirmed) never reach an access log: ours, or nginx's with the sample
 configuration in deploy/."""
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ REQUESTS = [
     (f"/feeds/groups/ops.atom?format=x&token={SECRET}&page=2", "-"),
     (f"/join/{SECRET}", f"https://learn.example.org/join/{SECRET}?from=mail"),
     ("/login", f"https://learn.example.org/feeds/home.atom?TOKEN={SECRET}"),
+    (f"/search?q={SECRET}&cursor=20", f"https://learn.example.org/search?q={SECRET}"),
+    (f"/mail/confirm?email={SECRET}%40example.org&token={SECRET}", "-"),
 ]
 # Our access line (http/observe.py): method, redacted path and query, status.
 EXPECTED_OURS = [
@@ -31,6 +34,8 @@ EXPECTED_OURS = [
     "GET /feeds/groups/ops.atom?format=x&token=[redacted]&page=2 ",
     "GET /join/[redacted] ",
     "GET /login ",
+    "GET /search?q=[redacted]&cursor=20 ",
+    "GET /mail/confirm?email=[redacted]&token=[redacted] ",
 ]
 # nginx's, with the sample's `feedserver` format: the request line and the Referer.
 EXPECTED = [
@@ -39,6 +44,9 @@ EXPECTED = [
     '"GET /join/[redacted] HTTP/1.1"',
     '"https://learn.example.org/join/[redacted]?from=mail"',
     '"https://learn.example.org/feeds/home.atom?TOKEN=[redacted]"',
+    '"GET /search?q=[redacted]&cursor=20 HTTP/1.1"',
+    '"https://learn.example.org/search?q=[redacted]"',
+    '"GET /mail/confirm?email=[redacted]&token=[redacted] HTTP/1.1"',
 ]
 
 
