@@ -18,6 +18,9 @@ import signal
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 
@@ -38,11 +41,23 @@ def _stop(signum: int, frame: object) -> None:
     raise SystemExit(128 + signum)  # runs the `finally` below: the cluster never outlives us
 
 
-def main(argv: list[str]) -> int:
-    signal.signal(signal.SIGTERM, _stop)
-    command = argv[argv.index("--") + 1 :] if "--" in argv else argv
-    if not command:
-        raise SystemExit("usage: pg_cluster.py -- COMMAND...")
+@dataclass(frozen=True)
+class Cluster:
+    root: Path  # the temporary directory: socket, log, data
+    data: Path
+
+    def url(self, database: str = "postgres") -> str:
+        return f"postgresql://feedserver@/{database}?host={self.root}"
+
+    def postmaster_pid(self) -> int:
+        return int((self.data / "postmaster.pid").read_text().split()[0])
+
+
+@contextmanager
+def cluster(*, durable: bool = False, settings: str = "") -> Iterator[Cluster]:
+    """A throwaway cluster, stopped and deleted when the block ends, however it ends.
+    `durable` keeps fsync and synchronous commits on (benchmarks of writes compare it with
+    SQLite's synchronous=FULL); `settings` adds server options ("-c name=value ...")."""
     binaries = bin_dir()
     root = Path(tempfile.mkdtemp(prefix="fs-pg-"))
     as_user: list[str] = []
@@ -51,10 +66,10 @@ def main(argv: list[str]) -> int:
         os.chown(root, owner.pw_uid, owner.pw_gid)
         as_user = ["runuser", "-u", "postgres", "--"]
     data = root / "data"
-    options = (
-        f"-c listen_addresses='' -c unix_socket_directories='{root}' -c fsync=off"
-        " -c synchronous_commit=off -c full_page_writes=off -c max_connections=300"
-    )
+    options = f"-c listen_addresses='' -c unix_socket_directories='{root}' -c max_connections=300"
+    if not durable:
+        options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+    options += f" {settings}" if settings else ""
     try:
         subprocess.run(
             [*as_user, binaries / "initdb", "-D", data, "-A", "trust", "-U", "feedserver",
@@ -66,12 +81,7 @@ def main(argv: list[str]) -> int:
              "-w", "start"],
             check=True, stdout=subprocess.DEVNULL,
         )  # fmt: skip
-        env = dict(
-            os.environ,
-            FEEDSERVER_TEST_ENGINE="postgresql",
-            FEEDSERVER_TEST_PG_URL=f"postgresql://feedserver@/postgres?host={root}",
-        )
-        return subprocess.call(command, env=env)
+        yield Cluster(root, data)
     finally:
         if (data / "postmaster.pid").exists():
             subprocess.run(
@@ -79,6 +89,20 @@ def main(argv: list[str]) -> int:
                 check=False, stdout=subprocess.DEVNULL,
             )  # fmt: skip
         shutil.rmtree(root, ignore_errors=True)
+
+
+def main(argv: list[str]) -> int:
+    signal.signal(signal.SIGTERM, _stop)
+    command = argv[argv.index("--") + 1 :] if "--" in argv else argv
+    if not command:
+        raise SystemExit("usage: pg_cluster.py -- COMMAND...")
+    with cluster() as running:
+        env = dict(
+            os.environ,
+            FEEDSERVER_TEST_ENGINE="postgresql",
+            FEEDSERVER_TEST_PG_URL=running.url(),
+        )
+        return subprocess.call(command, env=env)
 
 
 if __name__ == "__main__":

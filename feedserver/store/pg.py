@@ -47,6 +47,10 @@ async def _setup(conn: asyncpg.Connection) -> None:
 
 # Each write transaction notifies it; every process listens (data_version).
 CHANNEL = "feedserver_data"
+# Statements run from asyncpg's statement cache (store/pg_conn.py), but are still planned
+# for their values each time: a generic plan guesses a row count without them (2 rows for a
+# member's evidence on a topic that has thousands) and kept a plan that read them all.
+SETTINGS = {"plan_cache_mode": "force_custom_plan"}
 
 
 class PgDatabase:
@@ -95,7 +99,7 @@ class PgDatabase:
         self._topics[topic] = self._topics.get(topic, 0) + 1
 
     async def _connect(self) -> asyncpg.Connection:
-        conn = await asyncpg.connect(self.url, statement_cache_size=1024)
+        conn = await asyncpg.connect(self.url, statement_cache_size=1024, server_settings=SETTINGS)
         await _setup(conn)
         return conn
 
@@ -109,7 +113,7 @@ class PgDatabase:
             self._pool = await asyncpg.create_pool(
                 self.url, min_size=1, max_size=self._reader_count,
                 statement_cache_size=1024, init=_setup,
-                server_settings={"default_transaction_read_only": "on"},
+                server_settings={**SETTINGS, "default_transaction_read_only": "on"},
             )  # fmt: skip
         except BaseException:
             await self.close()

@@ -1,8 +1,9 @@
 """The store's connection interface over an asyncpg connection (see `pg_sql` for the SQL).
 
 Store functions call `conn.execute(sql, params)` and read the cursor, as on SQLite; here each
-statement is prepared (asyncpg caches the plan), its parameters coerced to the prepared
-types, and its rows fetched whole. Rows are asyncpg Records: like sqlite3.Row they are read
+statement's parameters are coerced to the types PostgreSQL gives them (learnt once per
+process), it runs through asyncpg's statement cache (prepared once per connection), and its
+rows are fetched whole. Rows are asyncpg Records: like sqlite3.Row they are read
 by index or by column name and have `keys()`.
 
 `run_sync(work, *args)` runs a synchronous unit of work (the inbox's, written against a
@@ -81,6 +82,14 @@ class _Statement:
         return None
 
 
+# What each statement takes and gives (its parameters' types, for coercion, and whether it
+# returns rows), learnt by preparing it once per process. asyncpg's `prepare()` bypasses its
+# statement cache: preparing every time cost a second round trip (Parse) and a fresh plan on
+# every statement, and statements run one after another inside a write transaction.
+_SHAPES: dict[str, tuple[list[str], bool]] = {}
+_MAX_SHAPES = 4096
+
+
 class PgConnection:
     dialect = "postgresql"
 
@@ -94,10 +103,21 @@ class PgConnection:
     async def run(self, sql: str, parameters: Any = ()) -> PgCursor:
         text, shape = pg_sql.compile_sql(sql)
         values = pg_sql.arguments(shape, parameters)
+        types, returns_rows = _SHAPES.get(text) or await self._learn(text)
+        arguments = pg_sql.coerce(types, values)
+        # Through asyncpg's statement cache: one round trip, and one plan per connection.
+        if returns_rows:
+            found = await self.raw.fetch(text, *arguments)
+            return PgCursor(found, len(found))
+        return PgCursor([], pg_sql.rowcount(await self.raw.execute(text, *arguments)))
+
+    async def _learn(self, text: str) -> tuple[list[str], bool]:
         statement = await self.raw.prepare(text)
-        types = [t.name for t in statement.get_parameters()]
-        found = await statement.fetch(*pg_sql.coerce(types, values))
-        return PgCursor(found, pg_sql.rowcount(statement.get_statusmsg()))
+        found = ([t.name for t in statement.get_parameters()], bool(statement.get_attributes()))
+        if len(_SHAPES) >= _MAX_SHAPES:  # statements are a fixed set; this bounds a surprise
+            _SHAPES.clear()
+        _SHAPES[text] = found
+        return found
 
     def execute(self, sql: str, parameters: Any = ()) -> _Statement:
         return _Statement(self.run(sql, parameters))
