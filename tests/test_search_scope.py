@@ -11,6 +11,7 @@ import pytest
 from feedserver.models import ReadScope
 from feedserver.store import search as search_store
 from feedserver.store.db import Database
+from tests.conftest import Api
 
 PRIVATE, ORG = "g-private-0000000000000000", "g-org-00000000000000000000"
 T = "2026-01-01T00:00:00.000000Z"
@@ -79,3 +80,22 @@ async def test_a_word_that_fills_the_window_as_typed_is_not_widened_to_its_prefi
         assert "p-longer" in await _found(db, everything, '"payro"*')  # still a prefix
     finally:
         await db.close()
+
+
+async def test_only_the_newest_window_of_matches_is_offered(
+    admin: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On either engine: ranking every match of a word in most posts cost seconds at a
+    million posts, so only the newest RANK_WINDOW matches are ranked and offered."""
+    monkeypatch.setattr(search_store, "RANK_WINDOW", 3)
+    status, _ = await admin.post("/api/v1/groups", {"name": "ops", "title": "Ops"})
+    assert status == 201
+    ids = []
+    for n in range(5):
+        post = {"kind": "tip", "title": f"Quokka rota {n}", "body": "Quokkas first."}
+        status, body = await admin.post("/api/v1/groups/ops/posts", post)
+        assert status == 201
+        ids.append(body["id"])
+    status, found = await admin.get("/api/v1/search", params={"q": "quokka", "limit": "10"})
+    assert status == 200
+    assert sorted(hit["post"]["id"] for hit in found["items"]) == sorted(ids[2:])

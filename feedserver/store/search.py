@@ -109,8 +109,9 @@ async def posts(
 ) -> list[tuple[Post, str, float]]:
     if dialect(conn) == POSTGRESQL:
         return await search_pg.posts(
-            conn, scope, match, HIT_START, HIT_END, offset=offset, limit=limit
-        )
+            conn, scope, match, HIT_START, HIT_END, window=RANK_WINDOW, offset=offset,
+            limit=limit,
+        )  # fmt: skip
     groups = await readable_groups(conn, scope)
     if groups == []:
         return []
