@@ -16,11 +16,12 @@ from feedserver.models import Evidence, ReadScope
 from feedserver.store import evidence_summary
 from feedserver.store import expertise as expertise_store
 from feedserver.store.db import Database
+from tests import two_groups
+from tests.two_groups import ORG, PRIVATE
 from tests.vm_steps import vm_steps
 
 NOW = datetime(2026, 6, 1, 9, 30, tzinfo=UTC)
 EXPERT, TOPIC = "m-expert", "payroll"
-PRIVATE, ORG = "g-private-0000000000000000", "g-org-00000000000000000000"
 READABLE = 3  # the oldest pieces, in the org group: the only ones the viewer may read
 
 
@@ -31,15 +32,7 @@ async def _database(path: Path, pieces: int) -> None:
     await db.open()
     try:
         async with db.write() as conn:
-            await conn.execute(
-                "INSERT INTO members (id, username, display_name, created_at)"
-                f" VALUES ('{EXPERT}', 'expert', 'Expert', '2020-01-01T00:00:00.000000Z')"
-            )
-            await conn.executemany(
-                "INSERT INTO groups (id, name, title, visibility, created_at)"
-                " VALUES (?, ?, ?, ?, '2020-01-01T00:00:00.000000Z')",
-                [(PRIVATE, "private", "Private", "private"), (ORG, "org", "Org", "org")],
-            )
+            await two_groups.seed(conn, EXPERT, "expert")
             await expertise_store.record(conn, [_piece(i, pieces) for i in range(pieces)])
     finally:
         await db.close()

@@ -11,9 +11,9 @@ import pytest
 from feedserver.models import ReadScope
 from feedserver.store import search as search_store
 from feedserver.store.db import Database
+from tests import two_groups
+from tests.two_groups import PRIVATE
 from tests.vm_steps import vm_steps
-
-PRIVATE, ORG = "g-private-0000000000000000", "g-org-00000000000000000000"
 
 
 async def _database(path: Path, posts: int) -> None:
@@ -21,15 +21,7 @@ async def _database(path: Path, posts: int) -> None:
     await db.open()
     try:
         async with db.write() as conn:
-            await conn.execute(
-                "INSERT INTO members (id, username, display_name, created_at)"
-                " VALUES ('m-author', 'author', 'Author', '2026-01-01T00:00:00.000000Z')"
-            )
-            await conn.executemany(
-                "INSERT INTO groups (id, name, title, visibility, created_at)"
-                " VALUES (?, ?, ?, ?, '2026-01-01T00:00:00.000000Z')",
-                [(PRIVATE, "private", "Private", "private"), (ORG, "org", "Org", "org")],
-            )
+            await two_groups.seed(conn)
             await conn.executemany(
                 "INSERT INTO posts (id, group_id, kind, author_id, title, body, body_html,"
                 " created_at, updated_at) VALUES (?, ?, 'question', 'm-author', ?, ?, '', ?, ?)",

@@ -11,25 +11,16 @@ import pytest
 from feedserver.models import ReadScope
 from feedserver.store import search as search_store
 from feedserver.store.db import Database
+from tests import two_groups
 from tests.conftest import Api
-
-PRIVATE, ORG = "g-private-0000000000000000", "g-org-00000000000000000000"
-T = "2026-01-01T00:00:00.000000Z"
+from tests.two_groups import ORG, PRIVATE, T
 
 
 async def _database(path: Path, private_posts: int) -> Database:
     db = Database(path, readers=1)
     await db.open()
     async with db.write() as conn:
-        await conn.execute(
-            "INSERT INTO members (id, username, display_name, created_at)"
-            " VALUES ('m-author', 'author', 'Author', ?)",
-            (T,),
-        )
-        await conn.executemany(
-            "INSERT INTO groups (id, name, title, visibility, created_at) VALUES (?, ?, ?, ?, ?)",
-            [(PRIVATE, "private", "Private", "private", T), (ORG, "org", "Org", "org", T)],
-        )
+        await two_groups.seed(conn)
         posts = [(f"p-org-{n}", ORG, f"payroll in the open {n}") for n in range(3)]
         posts += [(f"p-priv-{n}", PRIVATE, f"payroll secret {n}") for n in range(private_posts)]
         await conn.executemany(

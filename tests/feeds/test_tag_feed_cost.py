@@ -11,10 +11,9 @@ import pytest
 from feedserver.models import ReadScope
 from feedserver.store import feeds as feed_store
 from feedserver.store.db import Database
+from tests import two_groups
+from tests.two_groups import ORG, PRIVATE, T
 from tests.vm_steps import vm_steps
-
-PRIVATE, ORG = "g-private-0000000000000000", "g-org-00000000000000000000"
-T = "2026-01-01T00:00:00.000000Z"
 
 
 async def _database(path: Path, tagged: int) -> None:
@@ -22,16 +21,7 @@ async def _database(path: Path, tagged: int) -> None:
     await db.open()
     try:
         async with db.write() as conn:
-            await conn.execute(
-                "INSERT INTO members (id, username, display_name, created_at)"
-                " VALUES ('m-author', 'author', 'Author', ?)",
-                (T,),
-            )
-            await conn.executemany(
-                "INSERT INTO groups (id, name, title, visibility, created_at)"
-                " VALUES (?, ?, ?, ?, ?)",
-                [(PRIVATE, "private", "Private", "private", T), (ORG, "org", "Org", "org", T)],
-            )
+            await two_groups.seed(conn)
             posts = [(f"p{n:08d}", PRIVATE if n % 10 else ORG) for n in range(tagged)]
             await conn.executemany(
                 "INSERT INTO posts (id, group_id, kind, author_id, title, body, body_html, tags,"
