@@ -14,6 +14,7 @@ from feedserver import appkeys
 from feedserver.app import create_app
 from feedserver.config import Config
 from feedserver.domain import members
+from feedserver.domain.services import Services
 from tests.conftest import PASSWORD, Api
 from tests.loopback import free_port
 from tests.web.journey import CHROMIUM, LAUNCH_ARGS
@@ -72,9 +73,9 @@ async def browser_for(aiohttp_client, client: TestClient, admin: Api):
 
 
 @pytest.fixture
-async def site(aiohttp_server, config: Config) -> str:
+async def site_services(aiohttp_server, config: Config) -> tuple[str, Services]:
     """A real server on loopback whose base URL is its own (so invitation links work), with
-    an admin "admin" (Ada Admin)."""
+    an admin "admin" (Ada Admin); its base URL and its services."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     app = create_app(replace(config, base_url=base))
@@ -83,7 +84,12 @@ async def site(aiohttp_server, config: Config) -> str:
         app[appkeys.SERVICES], username="admin", display_name="Ada Admin", password=PASSWORD,
         is_admin=True,
     )  # fmt: skip
-    return base
+    return base, app[appkeys.SERVICES]
+
+
+@pytest.fixture
+def site(site_services: tuple[str, Services]) -> str:
+    return site_services[0]
 
 
 @pytest.fixture
