@@ -65,25 +65,22 @@ async def posts(
     query, query_params = tsquery(match)
     # Only the newest `window` readable matches are ranked (ranking every match of a word in
     # most posts read ~400k rows at a million posts: 2.3 s), then cut to the page; only the
-    # page's rows get a headline (it is costly). The candidates' condition carries the query
-    # itself, not the CTE's value: planned with its value (force_custom_plan), PostgreSQL
-    # knows how common the words are and walks posts newest first for a common word,
-    # reading the GIN index for a rare one (through a CTE it guessed "rare" for every query).
+    # page's rows get a headline (it is costly). The planner walks posts newest first for a
+    # common word and reads the GIN index for a rare one.
     sql = (
         f"WITH q AS (SELECT {query} AS query)"
         f" SELECT {rows.POST_COLUMNS}, hit.rank,"
         f" ts_headline({CONFIG}, p.title || ' ' || p.body, q.query, ?) AS snippet"
         f" FROM (SELECT c.seq, -ts_rank_cd({WEIGHTS}, c.search, q.query) AS rank, c.id"
-        f" FROM q, (SELECT p.seq, p.id, p.search FROM posts p"
-        f" JOIN groups g ON g.id = p.group_id WHERE p.search @@ {query} AND {where}"
+        f" FROM q, (SELECT p.seq, p.id, p.search FROM q, posts p"
+        f" JOIN groups g ON g.id = p.group_id WHERE p.search @@ q.query AND {where}"
         " ORDER BY p.seq DESC LIMIT ?) c"
         " ORDER BY rank, c.id DESC LIMIT ? OFFSET ?) hit"
         f" JOIN posts p ON p.seq = hit.seq {rows.POST_JOINS} CROSS JOIN q"
         " ORDER BY hit.rank, p.id DESC"
     )
     args = (
-        *query_params, _headline_options(hit_start, hit_end), *query_params, *params, window,
-        limit, offset,
+        *query_params, _headline_options(hit_start, hit_end), *params, window, limit, offset,
     )  # fmt: skip
     async with conn.execute(sql, args) as cur:
         return [(rows.post(r), r["snippet"], r["rank"]) for r in await cur.fetchall()]
