@@ -18,7 +18,7 @@ from feedserver.store import expertise as expertise_store
 from feedserver.store.db import Database
 from tests import two_groups
 from tests.two_groups import ORG, PRIVATE
-from tests.vm_steps import vm_steps
+from tests.vm_steps import two_sizes, vm_steps
 
 NOW = datetime(2026, 6, 1, 9, 30, tzinfo=UTC)
 EXPERT, TOPIC = "m-expert", "payroll"
@@ -49,10 +49,7 @@ def _piece(i: int, pieces: int) -> Evidence:
 
 @pytest.fixture
 async def small_and_large(tmp_path: Path) -> tuple[Path, Path]:
-    small, large = tmp_path / "small.sqlite3", tmp_path / "large.sqlite3"
-    await _database(small, 150)
-    await _database(large, 1500)
-    return small, large
+    return await two_sizes(tmp_path, _database, 150)
 
 
 async def test_an_experts_explanation_costs_the_same_at_ten_times_the_evidence(

@@ -13,7 +13,7 @@ from feedserver.store import search as search_store
 from feedserver.store.db import Database
 from tests import two_groups
 from tests.two_groups import PRIVATE
-from tests.vm_steps import vm_steps
+from tests.vm_steps import two_sizes, vm_steps
 
 
 async def _database(path: Path, posts: int) -> None:
@@ -44,10 +44,7 @@ async def _steps(path: Path, scope: ReadScope, match: str) -> tuple[int, int]:
 
 @pytest.fixture
 async def small_and_large(tmp_path: Path) -> tuple[Path, Path]:
-    small, large = tmp_path / "small.sqlite3", tmp_path / "large.sqlite3"
-    await _database(small, 150)
-    await _database(large, 1500)
-    return small, large
+    return await two_sizes(tmp_path, _database, 150)
 
 
 async def test_a_viewer_who_reads_none_of_the_matches_costs_the_same_at_any_size(

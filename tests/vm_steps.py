@@ -31,3 +31,14 @@ async def vm_steps(
     finally:
         await conn.close()
     return steps, len(found)
+
+
+async def two_sizes(
+    directory: Path, build: Callable[[Path, int], Awaitable[None]], rows: int
+) -> tuple[Path, Path]:
+    """The same database built with `rows` and with ten times as many: the two sizes a cost
+    test compares."""
+    small, large = directory / "small.sqlite3", directory / "large.sqlite3"
+    await build(small, rows)
+    await build(large, rows * 10)
+    return small, large

@@ -13,7 +13,7 @@ from feedserver.store import feeds as feed_store
 from feedserver.store.db import Database
 from tests import two_groups
 from tests.two_groups import ORG, PRIVATE, T
-from tests.vm_steps import vm_steps
+from tests.vm_steps import two_sizes, vm_steps
 
 
 async def _database(path: Path, tagged: int) -> None:
@@ -47,10 +47,7 @@ async def _steps(path: Path, scope: ReadScope) -> tuple[int, int]:
 
 @pytest.fixture
 async def small_and_large(tmp_path: Path) -> tuple[Path, Path]:
-    small, large = tmp_path / "small.sqlite3", tmp_path / "large.sqlite3"
-    await _database(small, 200)
-    await _database(large, 2000)
-    return small, large
+    return await two_sizes(tmp_path, _database, 200)
 
 
 @pytest.mark.parametrize(
