@@ -88,3 +88,19 @@ async def publish(admin: Api, pid: str, proposal_id: str) -> list[dict]:
 def pairs_of(proposal: dict) -> dict[str, str]:
     """mentee username -> mentor username."""
     return {p["mentee"]["username"]: p["mentor"]["username"] for p in proposal["pairs"]}
+
+
+async def post_in(api: Api, group: str, kind: str, title: str) -> str:
+    """A post of `kind` in `group`; its id."""
+    status, body = await api.post(
+        f"/api/v1/groups/{group}/posts", {"kind": kind, "title": title, "body": "details"}
+    )
+    assert status == 201, body
+    return str(body["id"])
+
+
+async def answer_to(api: Api, question: str) -> str:
+    """An answer to `question`; its id."""
+    status, body = await api.post(f"/api/v1/posts/{question}/replies", {"body": "try this"})
+    assert status == 201, body
+    return str(body["id"])

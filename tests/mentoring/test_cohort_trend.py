@@ -12,15 +12,16 @@ from tests.conftest import Api
 from tests.mentoring.conftest import (
     START,
     Clock,
+    answer_to,
     as_mentee,
     as_mentor,
     evidence,
     make_group,
     new_program,
+    post_in,
     propose,
     publish,
 )
-from tests.mentoring.test_oversight_report import _answer, _post
 
 NAMES = ("asker", "mia", "max", "ann", "ben", "cat", "dan", "olga")
 PERIOD = "&from=2026-02-20&to=2026-03-20"
@@ -45,9 +46,9 @@ async def test_cohort_figures_by_the_week_pairs_started(madmin: Api, clock: Cloc
     first = {x["mentee"]["username"]: x for x in await publish(
         madmin, pid, (await propose(madmin, pid))["id"])}  # fmt: skip
     group = first["ann"]["group"]
-    question = await _post(p["ann"], group, "question", "Where is the cut-off?")
-    await _post(p["ann"], group, "story", "My first payroll run")
-    answer = await _answer(p["mia"], question)
+    question = await post_in(p["ann"], group, "question", "Where is the cut-off?")
+    await post_in(p["ann"], group, "story", "My first payroll run")
+    answer = await answer_to(p["mia"], question)
     assert (await p["ann"].post(f"/api/v1/posts/{answer}/accept"))[0] == 200
     status, _ = await p["max"].post(f"/api/v1/programs/{pid}/pairings/{first['cat']['id']}/close",
                                     {"outcome": "completed"})  # fmt: skip

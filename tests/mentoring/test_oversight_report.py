@@ -9,11 +9,13 @@ import pytest
 from tests.conftest import Api
 from tests.mentoring.conftest import (
     Clock,
+    answer_to,
     as_mentee,
     as_mentor,
     evidence,
     make_group,
     new_program,
+    post_in,
     propose,
     publish,
 )
@@ -38,35 +40,21 @@ async def _cohorts(admin: Api) -> tuple[str, dict[str, Api], dict[str, dict]]:
     return pid, p, {x["mentee"]["username"]: x for x in pairings}
 
 
-async def _post(api: Api, group: str, kind: str, title: str) -> str:
-    status, body = await api.post(
-        f"/api/v1/groups/{group}/posts", {"kind": kind, "title": title, "body": "details"}
-    )
-    assert status == 201, body
-    return body["id"]
-
-
-async def _answer(api: Api, question: str) -> str:
-    status, body = await api.post(f"/api/v1/posts/{question}/replies", {"body": "try this"})
-    assert status == 201, body
-    return body["id"]
-
-
 async def test_report_counts_match_real_activity(madmin: Api) -> None:
     pid, p, pairs = await _cohorts(madmin)
     group = pairs["ann"]["group"]
-    q1 = await _post(p["ann"], group, "question", "Where is the cut-off?")
-    q2 = await _post(p["ann"], group, "question", "Who signs off?")
-    await _post(p["ann"], group, "story", "My first payroll run")
-    a1 = await _answer(p["mia"], q1)
-    await _answer(p["ben"], q1)
-    await _answer(p["mia"], q2)
+    q1 = await post_in(p["ann"], group, "question", "Where is the cut-off?")
+    q2 = await post_in(p["ann"], group, "question", "Who signs off?")
+    await post_in(p["ann"], group, "story", "My first payroll run")
+    a1 = await answer_to(p["mia"], q1)
+    await answer_to(p["ben"], q1)
+    await answer_to(p["mia"], q2)
     status, _ = await p["ann"].post(f"/api/v1/posts/{a1}/accept")
     assert status == 200
-    qb = await _post(p["ben"], group, "question", "Is overtime taxed?")
-    await _answer(p["ann"], qb)  # ann's answer is ben's help, not ann's
+    qb = await post_in(p["ben"], group, "question", "Is overtime taxed?")
+    await answer_to(p["ann"], qb)  # ann's answer is ben's help, not ann's
     # Activity elsewhere never counts.
-    await _post(p["ann"], "commons", "question", "Unrelated question")
+    await post_in(p["ann"], "commons", "question", "Unrelated question")
     status, report = await madmin.get(f"/api/v1/programs/{pid}/report")
     assert status == 200, report
     assert report["enrolled"] == {"mentors": 2, "mentees": 4}
@@ -99,9 +87,9 @@ async def test_mentor_oversight(madmin: Api, clock: Clock) -> None:
     pid, p, pairs = await _cohorts(madmin)
     group = pairs["ann"]["group"]
     clock.advance(days=20)
-    unanswered = await _post(p["ann"], group, "question", "Nobody answered me")
-    answered = await _post(p["ann"], group, "question", "Answered one")
-    await _answer(p["mia"], answered)
+    unanswered = await post_in(p["ann"], group, "question", "Nobody answered me")
+    answered = await post_in(p["ann"], group, "question", "Answered one")
+    await answer_to(p["mia"], answered)
     status, body = await p["mia"].get("/api/v1/me/mentoring", params={"silent_days": 14})
     assert status == 200, body
     [cohort] = body["cohorts"]
