@@ -22,6 +22,7 @@ from feedserver.http import (
     posts,
     programs,
     sessions,
+    shared_groups,
 )
 from feedserver.web import (
     admin_members,
@@ -74,6 +75,7 @@ def api_routes() -> list[web.RouteDef]:
         ),
         web.get(f"{API}/groups/{{name}}/posts", posts.list_posts),
         web.post(f"{API}/groups/{{name}}/posts", posts.create_post),
+        web.post(f"{API}/groups/{{name}}/replies", shared_groups.create_reply),
         web.get(f"{API}/posts/{{id}}", posts.get_post),
         web.patch(f"{API}/posts/{{id}}", posts.edit_post),
         web.delete(f"{API}/posts/{{id}}", posts.delete_post),

@@ -155,12 +155,12 @@ def may_share_with_partners(group: Group) -> bool:
 class SharedGroupAccess:
     group: CachedGroup
     can_read: bool
-    can_post: bool  # writes go to the hosting server; not offered on copies yet
+    can_post: bool  # ask, answer, reply: sent to the hosting server, which checks again
 
 
 def cached_group_access(viewer: Viewer, group: CachedGroup) -> SharedGroupAccess:
     member = viewer.member is not None and group.role is not None
-    return SharedGroupAccess(group=group, can_read=member, can_post=False)
+    return SharedGroupAccess(group=group, can_read=member, can_post=member)
 
 
 async def readable_cached_group(

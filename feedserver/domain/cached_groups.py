@@ -3,10 +3,13 @@ name@host, each read through the access policy (`access.readable_cached_group`).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from feedserver.domain import access, feed_paths, feed_tokens
+from feedserver.domain import posts as local_posts
 from feedserver.domain.access import SharedGroupAccess
 from feedserver.domain.services import Services
-from feedserver.errors import NotFound
+from feedserver.errors import Conflict, Forbidden, NotFound
 from feedserver.models import CachedGroup, CachedPost, Viewer
 from feedserver.store import cached_groups as cached_store
 from feedserver.store import feeds as feed_store
@@ -41,7 +44,47 @@ async def posts(
     name, host = split(address)
     async with services.db.read() as conn:
         found = await access.readable_cached_group(conn, viewer, name, host)
-        return found, await cached_store.posts(conn, found.group.actor_id, limit)
+        return found, await cached_store.posts(conn, found.group.actor_id, limit, viewer.member_id)
+
+
+@dataclass(frozen=True, slots=True)
+class SharedWrite:
+    """A member's post or reply for a partner's group, checked and rendered here; the
+    hosting server checks membership again and relays it back once it took it."""
+
+    group: CachedGroup
+    parent: CachedPost | None
+    kind: str
+    title: str
+    body: str
+    body_html: str
+    tags: tuple[str, ...]
+
+
+async def prepare_write(
+    services: Services, viewer: Viewer, address: str, *, kind: str, title: str, body: str,
+    tags: list[str], in_reply_to: str | None = None,
+) -> SharedWrite:  # fmt: skip
+    """A post (`kind`, `title`, `tags`) or, with `in_reply_to`, an answer or reply to one of
+    the group's posts its host relayed."""
+    found = await get(services, viewer, address)
+    if not found.can_post:
+        raise Forbidden("Only the group's members post in it")
+    clean_body = local_posts.clean_body(body)
+    html = local_posts.render_body(services, clean_body)
+    if in_reply_to is None:
+        return SharedWrite(
+            found.group, None, kind, local_posts.clean_title(title), clean_body, html,
+            local_posts.normalize_tags(tags),
+        )  # fmt: skip
+    async with services.db.read() as conn:
+        parent = await cached_store.post(conn, found.group.actor_id, in_reply_to)
+    if parent is None:
+        raise NotFound("No such post")
+    if parent.parent_id is not None:
+        raise Conflict("Reply to the thread's first post, not to a reply")
+    kind = "answer" if parent.kind == "question" else "reply"
+    return SharedWrite(found.group, parent, kind, "", clean_body, html, ())
 
 
 FEED_ENTRIES = 50

@@ -99,13 +99,14 @@ async def on_accept(
     conn: Connection, services: Services, question: Post, answer: Post, at: datetime
 ) -> None:
     """The answer's author earns evidence on the question's tags (replacing an earlier pick).
-    Accepting your own answer to your own question earns nothing."""
+    Accepting your own answer to your own question earns nothing, and a partner's member
+    earns nothing here: what they did counts on their own server's profile of them."""
     changed: set[str] = set()
     if question.accepted_answer_id:
         changed |= _members(await store.remove(
             conn, kind="accepted_answer", source_id=question.accepted_answer_id
         ))  # fmt: skip
-    if answer.author_id != question.author_id:
+    if answer.author_id != question.author_id and not answer.written_elsewhere:
         changed |= await _record(conn, [
             _event(services, member_id=answer.author_id, topic=tag, kind="accepted_answer",
                    source_id=answer.id, root_id=question.id, group_id=question.group_id, at=at)
@@ -122,7 +123,9 @@ async def on_unaccept(conn: Connection, services: Services, answer_id: str) -> N
 async def on_helpful(
     conn: Connection, services: Services, post: Post, root: Post, marker_id: str, at: datetime
 ) -> None:
-    """A helpful mark is evidence for the post's author on the thread's tags."""
+    """A helpful mark is evidence for the post's author on the thread's tags (ours only)."""
+    if post.written_elsewhere:
+        return
     await _scores_changed(conn, services, await _record(conn, [
         _event(services, member_id=post.author_id, topic=tag, kind="helpful", source_id=post.id,
                root_id=root.id, group_id=post.group_id, actor_id=marker_id, at=at)

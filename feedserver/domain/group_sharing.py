@@ -9,11 +9,22 @@ from collections.abc import Sequence
 from feedserver.domain import access
 from feedserver.domain.access import GroupAccess
 from feedserver.domain.events import SharedGroupChanged
+from feedserver.domain.ids import new_id
 from feedserver.domain.services import Services
-from feedserver.errors import Forbidden, NotFound, ValidationFailed
-from feedserver.models import Group, GroupMember, Viewer
+from feedserver.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from feedserver.models import (
+    TOP_LEVEL_KINDS,
+    Group,
+    GroupMember,
+    Member,
+    Membership,
+    Post,
+    Role,
+    Viewer,
+)
 from feedserver.store import group_sharing as sharing_store
 from feedserver.store import groups as group_store
+from feedserver.store import posts as post_store
 from feedserver.store.db import Connection
 
 MAX_PARTNERS = 50
@@ -117,3 +128,42 @@ async def _managed(conn: Connection, viewer: Viewer, name: str) -> GroupAccess:
     if not found.can_manage:
         raise Forbidden("Only the group's owners may add members or change roles")
     return found
+
+
+# --- writes from remote members (the federation layer verified who wrote it) ------------
+
+
+async def store_partner_post(
+    conn: Connection, services: Services, *, group: Group, author: Member, role: Role,
+    parent_id: str | None, kind: str, title: str, body: str, body_html: str,
+    tags: tuple[str, ...],
+) -> Post:  # fmt: skip
+    """A post or reply a remote member wrote on their own server, stored here as its host
+    (in the caller's transaction; the caller publishes PostWritten once the signed object
+    is stored). The same rules as a local member's: the policy decides from their role, a
+    reply goes to one of the group's threads and is an answer exactly when that thread is a
+    question. Their expertise counts at their home server, not here."""
+    now = services.clock()
+    found = access.decide(Viewer(author), group, Membership(group.id, author.id, role, now))
+    if not found.can_post or not access.may_share_with_partners(group):
+        raise Forbidden("Only the group's members post in it")
+    if parent_id is not None:
+        parent = await post_store.get(conn, parent_id)
+        if parent is None or parent.group_id != group.id:
+            raise NotFound("No such post")
+        if parent.parent_id is not None:
+            raise Conflict("Reply to the thread's first post, not to a reply")
+        if kind != ("answer" if parent.kind == "question" else "reply"):
+            raise ValidationFailed([{"field": "kind", "message": "not the kind of this reply"}])
+    elif kind not in TOP_LEVEL_KINDS:
+        raise ValidationFailed([{"field": "kind", "message": "not a kind of post"}])
+    post = Post(
+        id=new_id(), group_id=group.id, group_name=group.name, parent_id=parent_id,
+        kind=kind,  # type: ignore[arg-type]
+        author_id=author.id, author_username=author.username,
+        author_display_name=author.display_name, title=title if parent_id is None else "",
+        body=body, body_html=body_html, tags=tags if parent_id is None else (),
+        created_at=now, updated_at=now, revision=1,
+    )  # fmt: skip
+    await post_store.insert_post(conn, post)
+    return post

@@ -44,14 +44,14 @@ def normalize_tags(raw: list[str]) -> tuple[str, ...]:
     return tuple(tags)
 
 
-def _clean_title(title: str) -> str:
+def clean_title(title: str) -> str:
     cleaned = " ".join(clean_text(title).split())
     if not cleaned:
         raise ValidationFailed([{"field": "title", "message": "must not be empty"}])
     return cleaned
 
 
-def _clean_body(body: str) -> str:
+def clean_body(body: str) -> str:
     cleaned = clean_text(body)
     if not cleaned.strip():
         raise ValidationFailed([{"field": "body", "message": "must not be empty"}])
@@ -99,8 +99,8 @@ async def create(
     body: str,
     tags: list[str],
 ) -> Post:
-    title, body, clean_tags = _clean_title(title), _clean_body(body), normalize_tags(tags)
-    body_html = _html(services, body)  # once, at write time
+    title, body, clean_tags = clean_title(title), clean_body(body), normalize_tags(tags)
+    body_html = render_body(services, body)  # once, at write time
     post_id = new_id()
     now = services.clock()
     async with services.db.write() as conn:
@@ -122,8 +122,8 @@ async def create(
 
 
 async def reply(services: Services, viewer: Viewer, parent_id: str, *, body: str) -> Post:
-    body = _clean_body(body)
-    body_html = _html(services, body)
+    body = clean_body(body)
+    body_html = render_body(services, body)
     reply_id = new_id()
     async with services.db.write() as conn:
         parent, found = await _load(conn, viewer, parent_id)
@@ -212,14 +212,16 @@ async def edit(
         is_reply = post.parent_id is not None
         if is_reply and (title is not None or tags is not None):
             raise ValidationFailed([{"field": "title", "message": "replies have only a body"}])
-        new_title = post.title if title is None or is_reply else _clean_title(title)
-        new_body = post.body if body is None else _clean_body(body)
+        new_title = post.title if title is None or is_reply else clean_title(title)
+        new_body = post.body if body is None else clean_body(body)
         new_tags = post.tags if tags is None else normalize_tags(tags)
         if (new_title, new_body, new_tags) != (post.title, post.body, post.tags):
             assert viewer.member is not None
             await post_store.update(
                 conn, post, title=new_title, body=new_body,
-                body_html=_html(services, new_body) if new_body != post.body else post.body_html,
+                body_html=(
+                    render_body(services, new_body) if new_body != post.body else post.body_html
+                ),
                 tags=new_tags, editor_id=viewer.member.id, now=services.clock(),
             )  # fmt: skip
             if new_tags != post.tags:
@@ -326,5 +328,6 @@ async def set_helpful(services: Services, viewer: Viewer, post_id: str, *, helpf
     return updated
 
 
-def _html(services: Services, body: str) -> str:
+def render_body(services: Services, body: str) -> str:
+    """A body's HTML, rendered once at write time."""
     return render_markdown(body, services.config.public_url)  # only our own images stay images

@@ -18,8 +18,12 @@ from feedserver.domain.text import clean_text, normalize_tag, sanitize_foreign_h
 from feedserver.federation import inbox
 from feedserver.federation.client import host_of
 from feedserver.federation.context import Federation
-from feedserver.federation.errors import BadActivity, NotAPartner
+from feedserver.federation.documents import our_host
+from feedserver.federation.errors import BadActivity, InvalidProof, NotAPartner
+from feedserver.federation.keys import public_key_from_multibase
+from feedserver.federation.proofs import ProofError, check_object
 from feedserver.store import cached_groups as cached_store
+from feedserver.store import federation as fed_store
 from feedserver.store import federation_inbox as inbox_store
 from feedserver.store import members as members_store
 
@@ -74,7 +78,7 @@ def _author(attributed: str) -> str:
     return f"{username}@{host_of(base)}" if base and username else attributed
 
 
-def _post_fields(obj: dict[str, Any], url: str, own_origin: str) -> dict[str, Any]:
+def post_fields(obj: dict[str, Any], url: str, own_origin: str) -> dict[str, Any]:
     object_id, attributed = obj.get("id"), obj.get("attributedTo")
     if not isinstance(object_id, str) or not isinstance(attributed, str):
         raise BadActivity("a post needs an id and attributedTo")
@@ -118,8 +122,8 @@ async def receive(
         await inbox.verify_proof(fed, obj, host, signed.key, proven=signed.object_proven)
         group = await _group_state(fed, host, obj, url)
     elif kind in ("Create", "Update") and isinstance(obj, dict):
-        post = _post_fields(obj, url, services.config.public_url)
-        await inbox.verify_proof(fed, obj, host, signed.key, proven=signed.object_proven)
+        post = post_fields(obj, url, services.config.public_url)
+        await _verify_post(fed, obj, host, signed)
     elif kind == "Delete":
         named = obj.get("id") if isinstance(obj, dict) else obj
         if not isinstance(named, str) or host_of(named) != host:
@@ -155,6 +159,41 @@ async def receive(
 
     applied: bool = await services.db.write_grouped(apply)
     return applied
+
+
+async def _verify_post(
+    fed: Federation, obj: dict[str, Any], host: str, signed: inbox.Signed
+) -> None:
+    """A post of the host carries the host's proof. A post a member wrote on their own
+    server carries that server's: ours is checked with our own keys (the host relaying it
+    back is how we learn it took it), a partner's with its pinned key; a server we do not
+    partner with we take on the host's word (it checked the proof, and it hosts the group)."""
+    origin = host_of(str(obj.get("id", "")))
+    if origin == host:
+        await inbox.verify_proof(fed, obj, host, signed.key, proven=signed.object_proven)
+        return
+    if host_of(str(obj.get("attributedTo", ""))) != origin:
+        raise BadActivity("a post's author and id are on one server")
+    if origin == our_host(fed.services.config):
+        await _verify_own(fed, obj)
+        return
+    async with fed.services.db.read() as conn:
+        partner = await fed_store.partner(conn, origin)
+    if partner is not None:
+        await inbox.verify_proof(fed, obj, origin)
+
+
+async def _verify_own(fed: Federation, obj: dict[str, Any]) -> None:
+    try:
+        proof = check_object(obj)
+    except ProofError as exc:
+        raise InvalidProof(f"{exc.reason}: {exc}") from None
+    ours = {k.key_id: k.public_multibase for k in fed.keys.published()}
+    if proof.verification_method not in ours:
+        raise InvalidProof("unknown-key: not one of our keys")
+    key = public_key_from_multibase(ours[proof.verification_method])
+    if not await fed.verifier.verify(key, proof.signature, proof.hash_data):
+        raise InvalidProof("bad-signature: proof does not verify")
 
 
 def _shares_groups(conn: sqlite3.Connection, host: str) -> bool:

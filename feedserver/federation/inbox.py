@@ -23,7 +23,7 @@ from typing import Any
 
 from feedserver import strictjson
 from feedserver.domain.services import Services
-from feedserver.federation import group_copies, httpsig, pinned_keys
+from feedserver.federation import group_copies, group_inbox, httpsig, pinned_keys
 from feedserver.federation.client import host_of
 from feedserver.federation.context import Federation
 from feedserver.federation.digest import DigestError, verify_content_digest
@@ -212,6 +212,8 @@ async def _receive(fed: Federation, signed: Signed, body: bytes) -> bool:
     verified, key = signed.signature, signed.key
     host = key.host
     activity = _parse(body, host)
+    if group_copies.handles(activity) and group_inbox.hosts(fed, activity):
+        return await group_inbox.receive(fed, signed, activity, body)  # a write into ours
     if group_copies.handles(activity):  # a group shared with us (group_copies.py)
         return await group_copies.receive(fed, signed, activity, body)
     kind = activity["type"]

@@ -13,6 +13,7 @@ from feedserver.federation.documents import AS_CONTEXT, DI_CONTEXT, context_url,
 from feedserver.federation.proofs import sign_object
 from feedserver.models import FaqPage, Post
 from feedserver.store import federation_objects as object_store
+from feedserver.store import partner_posts as partner_store
 from feedserver.store.db import Connection
 
 OBJECT_CONTEXT = [AS_CONTEXT, DI_CONTEXT]
@@ -31,28 +32,44 @@ def post_url(services: Services, post_id: str) -> str:
     return f"{services.config.public_url}/posts/{post_id}"
 
 
-def post_object(services: Services, post: Post) -> dict[str, Any]:
-    base = services.config.public_url
+def note(
+    services: Services, *, object_id: str, kind: str, author_username: str, group_url: str,
+    title: str, body: str, html: str, tags: tuple[str, ...], published: datetime,
+    updated: datetime, in_reply_to: str | None,
+) -> dict[str, Any]:  # fmt: skip
+    """A post or reply as an object: ours, or one our member writes into a partner's group."""
     obj: dict[str, Any] = {
         "@context": object_context(services.config),
-        "id": post_url(services, post.id),
-        "type": "Question" if post.kind == "question" else "Note",
-        "attributedTo": member_url(services.config, post.author_username),
-        "audience": f"{base}/groups/{post.group_name}",
-        "content": post.body_html,
+        "id": object_id,
+        "type": "Question" if kind == "question" else "Note",
+        "attributedTo": member_url(services.config, author_username),
+        "audience": group_url,
+        "content": html,
         "mediaType": "text/html",
-        "source": {"content": post.body, "mediaType": "text/markdown"},
-        "published": _when(post.created_at),
-        "updated": _when(post.updated_at),
-        "feedserver:kind": post.kind,
+        "source": {"content": body, "mediaType": "text/markdown"},
+        "published": _when(published),
+        "updated": _when(updated),
+        "feedserver:kind": kind,
     }
-    if post.title:
-        obj["name"] = post.title
-    if post.parent_id:
-        obj["inReplyTo"] = post_url(services, post.parent_id)
-    if post.tags:
-        obj["tag"] = [{"type": "Hashtag", "name": f"#{t}"} for t in post.tags]
+    if title:
+        obj["name"] = title
+    if in_reply_to:
+        obj["inReplyTo"] = in_reply_to
+    if tags:
+        obj["tag"] = [{"type": "Hashtag", "name": f"#{t}"} for t in tags]
     return obj
+
+
+def post_object(services: Services, post: Post, parent_object: str | None = None) -> dict[str, Any]:
+    """`parent_object`: the thread's object id when a partner's member wrote it elsewhere."""
+    parent = parent_object or (post_url(services, post.parent_id) if post.parent_id else None)
+    return note(
+        services, object_id=post_url(services, post.id), kind=post.kind,
+        author_username=post.author_username,
+        group_url=f"{services.config.public_url}/groups/{post.group_name}", title=post.title,
+        body=post.body, html=post.body_html, tags=post.tags, published=post.created_at,
+        updated=post.updated_at, in_reply_to=parent,
+    )  # fmt: skip
 
 
 def sign(services: Services, obj: dict[str, Any]) -> dict[str, Any] | None:
@@ -64,8 +81,12 @@ def sign(services: Services, obj: dict[str, Any]) -> dict[str, Any] | None:
 
 
 async def store_post_proof(conn: Connection, services: Services, post: Post) -> None:
-    """Called by domain.posts inside the write transaction that created or edited `post`."""
-    signed = sign(services, post_object(services, post))
+    """Called by domain.posts inside the write transaction that created or edited `post`.
+    A post a partner's member wrote keeps the object their server signed (stored with it)."""
+    if post.written_elsewhere:
+        return
+    parent = await partner_store.object_of_post(conn, post.parent_id) if post.parent_id else None
+    signed = sign(services, post_object(services, post, parent))
     if signed is not None:
         await object_store.put_post_object(conn, post.id, signed)
 

@@ -32,6 +32,8 @@ async def list_posts(request: web.Request) -> web.Response:
 
 
 async def create_post(request: web.Request) -> web.Response:
+    if shared_groups.is_remote(request.match_info["name"]):  # a partner's group: name@host
+        return await shared_groups.create_post(request)
     viewer = await auth.signed_in(request)
     body = await read_json(request, request.app[appkeys.SCHEMAS], "post-create")
     post = await posts.create(

@@ -12,10 +12,12 @@ from feedserver.domain import cached_groups, feeds, group_sharing
 from feedserver.domain.access import SharedGroupAccess
 from feedserver.errors import NotFound, Unauthorized
 from feedserver.federation import group_sharing as sharing
+from feedserver.federation import shared_writes
 from feedserver.feeds import shared_atom
 from feedserver.http import auth
 from feedserver.http.paging import page_params, paged_response
 from feedserver.http.render import group_member, when
+from feedserver.http.validation import read_json
 from feedserver.models import CachedGroup, CachedPost
 
 
@@ -53,7 +55,38 @@ def cached_post(g: CachedGroup, p: CachedPost) -> dict[str, Any]:
         "author": {"username": p.author, "display_name": p.author},
         "created_at": when(p.published),
         "updated_at": when(p.updated),
+        "state": p.state,
     }
+
+
+async def create_post(request: web.Request) -> web.Response:
+    """A post in a partner's group: pending here until the group's host takes it."""
+    viewer = await auth.signed_in(request)
+    body = await read_json(request, request.app[appkeys.SCHEMAS], "post-create")
+    return await _written(request, await shared_writes.write(
+        request.app[appkeys.FEDERATION], viewer, request.match_info["name"],
+        kind=body["kind"], title=body["title"], body=body["body"], tags=body.get("tags", []),
+    ))  # fmt: skip
+
+
+async def create_reply(request: web.Request) -> web.Response:
+    """An answer or reply to a post of a partner's group (POST .../groups/{name@host}/replies);
+    our own groups take replies at /api/v1/posts/{id}/replies."""
+    viewer = await auth.signed_in(request)
+    if not is_remote(request.match_info["name"]):
+        raise NotFound("No such group")
+    body = await read_json(request, request.app[appkeys.SCHEMAS], "shared-reply-create")
+    return await _written(request, await shared_writes.write(
+        request.app[appkeys.FEDERATION], viewer, request.match_info["name"],
+        body=body["body"], in_reply_to=body["in_reply_to"],
+    ))  # fmt: skip
+
+
+async def _written(request: web.Request, post: CachedPost) -> web.Response:
+    services = request.app[appkeys.SERVICES]
+    viewer = await auth.signed_in(request)
+    found = await cached_groups.get(services, viewer, request.match_info["name"])
+    return web.json_response(cached_post(found.group, post), status=202)
 
 
 async def get_group(request: web.Request) -> web.Response:

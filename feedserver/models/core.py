@@ -102,6 +102,11 @@ class Post:
     helpful_count: int = 0
     reply_count: int = 0
 
+    @property
+    def written_elsewhere(self) -> bool:
+        """By a remote member of a shared group (username@host), on their own server."""
+        return "@" in self.author_username
+
 
 @dataclass(frozen=True, slots=True)
 class Revision:

@@ -29,7 +29,8 @@ class CachedGroup:
 
 @dataclass(frozen=True, slots=True)
 class CachedPost:
-    """A post of a cached group, as its host relayed it."""
+    """A post of a cached group, as its host relayed it; or one of our members wrote it
+    here and the host has not relayed it back yet (`pending`) or will not (`refused`)."""
 
     object_id: str
     group_actor: str
@@ -41,3 +42,4 @@ class CachedPost:
     tags: tuple[str, ...]
     published: datetime
     updated: datetime
+    state: str = "accepted"

@@ -78,11 +78,35 @@ def put_post(
         " group_actor = excluded.group_actor, parent_id = excluded.parent_id,"
         " kind = excluded.kind, author = excluded.author, title = excluded.title,"
         " body_html = excluded.body_html, tags = excluded.tags, published = excluded.published,"
-        " updated = excluded.updated, object = excluded.object",
+        " updated = excluded.updated, object = excluded.object, state = 'accepted'",
         (object_id, group_actor, parent_id, kind, author, title, body_html, tags, published,
          updated, json.dumps(obj, ensure_ascii=False, separators=(",", ":"))),
     )  # fmt: skip
     return True
+
+
+async def put_pending(
+    conn: Connection, *, object_id: str, group_actor: str, parent_id: str | None, kind: str,
+    author: str, title: str, body_html: str, tags: str, published: str, obj: dict[str, Any],
+    writer_id: str, activity_id: str,
+) -> None:  # fmt: skip
+    """One of our members' writes into the group, shown to them until the host relays it."""
+    await conn.execute(
+        "INSERT INTO cached_posts (object_id, group_actor, parent_id, kind, author, title,"
+        " body_html, tags, published, updated, object, state, writer_id, activity_id)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)",
+        (object_id, group_actor, parent_id, kind, author, title, body_html, tags, published,
+         published, json.dumps(obj, ensure_ascii=False, separators=(",", ":")), writer_id,
+         activity_id),
+    )  # fmt: skip
+
+
+async def refuse(conn: Connection, activity_id: str) -> None:
+    """The host will not take the write that activity carried."""
+    await conn.execute(
+        "UPDATE cached_posts SET state = 'refused' WHERE activity_id = ? AND state = 'pending'",
+        (activity_id,),
+    )
 
 
 def delete_post(conn: sqlite3.Connection, group_actor: str, object_id: str) -> None:
@@ -118,6 +142,16 @@ async def of_member(conn: Connection, member_id: str) -> list[CachedGroup]:
         return [_group(row) for row in await cur.fetchall()]
 
 
+async def post(conn: Connection, group_actor: str, object_id: str) -> CachedPost | None:
+    """A post the host relayed (only those may be answered)."""
+    async with conn.execute(
+        "SELECT * FROM cached_posts WHERE object_id = ? AND group_actor = ? AND state = 'accepted'",
+        (object_id, group_actor),
+    ) as cur:
+        row = await cur.fetchone()
+    return _post(row) if row else None
+
+
 async def by_address(
     conn: Connection, name: str, host: str, member_id: str | None
 ) -> CachedGroup | None:
@@ -134,23 +168,28 @@ def _post(row: sqlite3.Row) -> CachedPost:
         object_id=row["object_id"], group_actor=row["group_actor"], parent_id=row["parent_id"],
         kind=row["kind"], author=row["author"], title=row["title"], body_html=row["body_html"],
         tags=tuple(row["tags"].split()), published=rows.parse_ts(row["published"]),
-        updated=rows.parse_ts(row["updated"]),
+        updated=rows.parse_ts(row["updated"]), state=row["state"],
     )  # fmt: skip
 
 
-async def posts(conn: Connection, group_actor: str, limit: int) -> list[CachedPost]:
-    """The group's posts and replies, newest first."""
+async def posts(
+    conn: Connection, group_actor: str, limit: int, writer_id: str | None = None
+) -> list[CachedPost]:
+    """The group's posts and replies, newest first: those its host relayed, and those
+    `writer_id` wrote here that it has not (yet)."""
     async with conn.execute(
-        "SELECT * FROM cached_posts WHERE group_actor = ? ORDER BY published DESC, object_id"
+        "SELECT * FROM cached_posts WHERE group_actor = ?"
+        " AND (state = 'accepted' OR writer_id = ?) ORDER BY published DESC, object_id"
         " LIMIT ?",
-        (group_actor, limit),
+        (group_actor, writer_id, limit),
     ) as cur:
         return [_post(row) for row in await cur.fetchall()]
 
 
 async def count_posts(conn: Connection, group_actor: str) -> int:
     async with conn.execute(
-        "SELECT count(*) FROM cached_posts WHERE group_actor = ?", (group_actor,)
+        "SELECT count(*) FROM cached_posts WHERE group_actor = ? AND state = 'accepted'",
+        (group_actor,),
     ) as cur:
         row = await cur.fetchone()
     return int(row[0]) if row else 0

@@ -33,8 +33,13 @@ async def count(conn: Connection) -> int:
         return int(rows.aggregate(await cur.fetchone())[0])
 
 
+# A partner's member writing in our shared groups has an account here (`home_host`, named
+# username@host) that is never found by username: no sign-in, page, profile or mention.
+_LOCAL_BY_USERNAME = "SELECT * FROM members WHERE username = ? AND home_host IS NULL"
+
+
 async def by_username(conn: Connection, username: str) -> Member | None:
-    async with conn.execute("SELECT * FROM members WHERE username = ?", (username,)) as cur:
+    async with conn.execute(_LOCAL_BY_USERNAME, (username,)) as cur:
         row = await cur.fetchone()
     return rows.member(row) if row else None
 
@@ -47,7 +52,7 @@ async def by_id(conn: Connection, member_id: str) -> Member | None:
 
 async def password_hash(conn: Connection, username: str) -> tuple[Member, str | None, bool] | None:
     """The member, their password hash and whether they are suspended."""
-    async with conn.execute("SELECT * FROM members WHERE username = ?", (username,)) as cur:
+    async with conn.execute(_LOCAL_BY_USERNAME, (username,)) as cur:
         row = await cur.fetchone()
     if row is None:
         return None
@@ -60,7 +65,7 @@ async def set_password_hash(conn: Connection, member_id: str, value: str) -> Non
 
 async def list_page(conn: Connection, *, after: str | None, limit: int) -> list[Member]:
     async with conn.execute(
-        "SELECT * FROM members WHERE username > ? ORDER BY username LIMIT ?",
+        "SELECT * FROM members WHERE home_host IS NULL AND username > ? ORDER BY username LIMIT ?",
         (after or "", limit),
     ) as cur:
         return [rows.member(r) for r in await cur.fetchall()]

@@ -41,7 +41,8 @@ async def list_page(
         "deleted": "deleted_at IS NOT NULL",
     }[state]
     found = await conn.execute_fetchall(
-        f"SELECT * FROM members WHERE {condition} AND username > ? ORDER BY username LIMIT ?",
+        f"SELECT * FROM members WHERE {condition} AND home_host IS NULL AND username > ?"
+        " ORDER BY username LIMIT ?",
         (after or "", limit),
     )
     return [_standing(r) for r in found]

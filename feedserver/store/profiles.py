@@ -48,7 +48,8 @@ async def member_and_sharing(conn: Connection, username: str) -> tuple[Member, s
     timing on public discovery endpoints)."""
     async with conn.execute(
         "SELECT m.*, coalesce(p.sharing, 'org') AS sharing FROM members m"
-        " LEFT JOIN profiles p ON p.member_id = m.id WHERE m.username = ?",
+        " LEFT JOIN profiles p ON p.member_id = m.id"
+        " WHERE m.username = ? AND m.home_host IS NULL",
         (username,),
     ) as cur:
         row = await cur.fetchone()

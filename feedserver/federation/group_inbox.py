@@ -1,0 +1,117 @@
+"""Writes into our shared groups from their members on partner servers, the hosting side.
+
+A member server delivers a `Create` whose actor is its member and whose object that server
+signed (FEP-8b32). We check, before the unit of work, that the object's proof verifies with
+a pinned key of the sending server and that the actor wrote it; in the unit of work (the
+signature spent and the activity id recorded with the effect, all or nothing) that the group
+is ours, `partners`, shared with that server, which still has the groups scope, and that the
+actor is a remote member whose role lets them write what they wrote. The post is stored
+under their username@host, with the object as signed; `PostWritten` then relays that object,
+proof intact, to every server holding a copy of the group (`group_sharing.send_post`), the
+writer's own included, which is how it learns that we took it. Anything else is refused
+with nothing stored."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from feedserver.domain import group_sharing
+from feedserver.domain.events import PostWritten
+from feedserver.domain.ids import is_id, new_id
+from feedserver.domain.text import clean_text
+from feedserver.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from feedserver.federation import group_copies, inbox
+from feedserver.federation.context import Federation
+from feedserver.federation.errors import BadActivity, NotAPartner
+from feedserver.models import Group
+from feedserver.store import federation_inbox as inbox_store
+from feedserver.store import federation_objects as object_store
+from feedserver.store import group_sharing as sharing_store
+from feedserver.store import groups as group_store
+from feedserver.store import partner_posts as partner_store
+from feedserver.store.db import Connection
+
+MAX_SOURCE = 100_000  # a local post's body limit
+
+
+def hosts(fed: Federation, activity: dict[str, Any]) -> bool:
+    """Whether the activity's audience is one of our own groups."""
+    return str(activity.get("audience", "")).startswith(_groups_prefix(fed))
+
+
+def _groups_prefix(fed: Federation) -> str:
+    return f"{fed.services.config.public_url}/groups/"
+
+
+async def receive(
+    fed: Federation, signed: inbox.Signed, activity: dict[str, Any], body: bytes
+) -> bool:
+    """Store one member server's write into our group; False when applied before."""
+    del body
+    services = fed.services
+    host = signed.key.host
+    url, kind, obj = activity["audience"], activity["type"], activity.get("object")
+    if kind != "Create" or not isinstance(obj, dict):
+        raise BadActivity(f"{kind} into a shared group is not accepted")
+    # The object's id and author are on the sending server, and its proof is that server's.
+    await inbox.verify_proof(fed, obj, host, signed.key, proven=signed.object_proven)
+    if obj.get("attributedTo") != activity["actor"]:
+        raise BadActivity("a member writes only as themselves")
+    fields = group_copies.post_fields(obj, url, services.config.public_url)
+    name = url[len(_groups_prefix(fed)) :]
+    source = obj.get("source")
+    text = source.get("content") if isinstance(source, dict) else None
+    body_text = clean_text(text[:MAX_SOURCE]) if isinstance(text, str) else fields["title"]
+    now = services.clock()
+    seen_key = inbox.signature_hash(signed.signature)
+    async with services.db.write() as conn:
+        await conn.run_sync(inbox.spend_signature, signed, seen_key, host, now)
+        if not await conn.run_sync(inbox_store.record_activity, activity["id"], host, kind, now):
+            return False
+        group = await _shared_group(conn, name, host)
+        who = await partner_store.member_role(conn, group.id, host, fields["obj"]["attributedTo"])
+        if who is None:
+            raise NotAPartner("the author is not a member of the group")
+        author = await partner_store.author(
+            conn, new_id=new_id(), username=who[0], host=host, display_name=who[0], now=now
+        )
+        try:
+            post = await group_sharing.store_partner_post(
+                conn, services, group=group, author=author, role=who[1],
+                parent_id=await _parent(conn, fed, fields["parent_id"]), kind=fields["kind"],
+                title=fields["title"], body=body_text or fields["title"],
+                body_html=fields["body_html"], tags=tuple(fields["tags"].split()),
+            )  # fmt: skip
+        except Forbidden as exc:  # refused like the rest: the inbox spends its signature
+            raise NotAPartner(exc.detail) from None
+        except (NotFound, Conflict, ValidationFailed) as exc:
+            raise BadActivity(exc.detail) from None
+        await object_store.put_post_object(conn, post.id, obj)
+        await partner_store.put_origin(conn, post.id, obj["id"], host)
+        await services.events.publish(conn, PostWritten(post, created=True))
+    return True
+
+
+async def _shared_group(conn: Connection, name: str, host: str) -> Group:
+    """Our group `name`, shared with `host` under a partnership with the groups scope."""
+    group = await group_store.by_name(conn, name)
+    if group is None or group.visibility != "partners":
+        raise NotAPartner("no such group shared with you")
+    if host not in await sharing_store.partners_of(conn, group.id):
+        raise NotAPartner("no such group shared with you")
+    if not (await sharing_store.groups_partners(conn, [host]))[host]:
+        raise NotAPartner("groups are not shared in this partnership")
+    return group
+
+
+async def _parent(conn: Connection, fed: Federation, in_reply_to: str | None) -> str | None:
+    """Our post id for the object a reply answers: one of ours, or one written elsewhere."""
+    if in_reply_to is None:
+        return None
+    ours = f"{fed.services.config.public_url}/posts/"
+    if in_reply_to.startswith(ours) and is_id(in_reply_to[len(ours) :]):
+        return in_reply_to[len(ours) :]
+    found = await partner_store.post_of_object(conn, in_reply_to)
+    if found is None:
+        raise BadActivity("the post replied to is not in the group")
+    return found

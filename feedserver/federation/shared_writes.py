@@ -1,0 +1,74 @@
+"""Writes into a group shared with us, the member side: our member asks, answers or replies
+in a partner's group through our own API and pages; we sign the object (FEP-8b32) and
+deliver a `Create` to the group's host through the durable queue. The writer sees the post
+at once, marked pending; it becomes an ordinary post of the copy when the host relays it
+back (`group_copies`), and is marked refused when the delivery fails for good: the host
+answered that it will not take it, or could not be reached for `delivery_give_up_hours`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from feedserver.domain import cached_groups
+from feedserver.domain.ids import new_id
+from feedserver.errors import NotFound
+from feedserver.federation.context import Federation
+from feedserver.federation.delivery import enqueue
+from feedserver.federation.documents import member_url, our_host
+from feedserver.federation.objects import OBJECT_CONTEXT, note, post_url, sign
+from feedserver.federation.server_keys import KeysMissing
+from feedserver.models import CachedPost, Viewer
+from feedserver.store import cached_groups as cached_store
+from feedserver.store import federation as fed_store
+
+
+async def write(
+    fed: Federation, viewer: Viewer, address: str, *, kind: str = "", title: str = "",
+    body: str, tags: list[str] | None = None, in_reply_to: str | None = None,
+) -> CachedPost:  # fmt: skip
+    services = fed.services
+    prepared = await cached_groups.prepare_write(
+        services, viewer, address, kind=kind, title=title, body=body, tags=tags or [],
+        in_reply_to=in_reply_to,
+    )  # fmt: skip
+    assert viewer.member is not None
+    group, now, object_id = prepared.group, services.clock(), post_url(services, new_id())
+    author = f"{viewer.member.username}@{our_host(services.config)}"
+    obj = note(
+        services, object_id=object_id, kind=prepared.kind,
+        author_username=viewer.member.username, group_url=group.actor_id,
+        title=prepared.title, body=prepared.body, html=prepared.body_html, tags=prepared.tags,
+        published=now, updated=now,
+        in_reply_to=prepared.parent.object_id if prepared.parent else None,
+    )  # fmt: skip
+    signed = sign(services, obj)
+    if signed is None:
+        raise KeysMissing("The server's signing key is not loaded")
+    activity: dict[str, Any] = {
+        "@context": OBJECT_CONTEXT,
+        "id": f"{services.config.public_url}/activities/{new_id()}",
+        "type": "Create",
+        "actor": member_url(services.config, viewer.member.username),
+        "audience": group.actor_id,
+        "object": signed,
+    }
+    async with services.db.write() as conn:
+        partner = await fed_store.partner(conn, group.host)
+        if partner is None:
+            raise NotFound("No such group")
+        await cached_store.put_pending(
+            conn, object_id=object_id, group_actor=group.actor_id,
+            parent_id=obj.get("inReplyTo"), kind=prepared.kind,
+            author=author,
+            title=prepared.title, body_html=prepared.body_html, tags=" ".join(prepared.tags),
+            published=obj["published"], obj=signed, writer_id=viewer.member.id,
+            activity_id=activity["id"],
+        )  # fmt: skip
+        await enqueue(conn, activity, [partner], now)
+    fed.wake()
+    return CachedPost(
+        object_id=object_id, group_actor=group.actor_id, parent_id=obj.get("inReplyTo"),
+        kind=prepared.kind, author=author,
+        title=prepared.title, body_html=prepared.body_html, tags=prepared.tags, published=now,
+        updated=now, state="pending",
+    )  # fmt: skip

@@ -1,0 +1,201 @@
+"""Writes into a shared group from its members on a member server: bob and carol, on B, ask
+and answer in A's group through B's API; A checks each one, stores it and relays the object
+B signed, proof intact, to the servers holding a copy (B itself included: that is how B
+learns it was taken). Three real servers on loopback; C, a partner of A the group is not
+shared with, receives nothing."""
+
+from __future__ import annotations
+
+import json
+
+from feedserver.federation.objects import OBJECT_CONTEXT
+from feedserver.federation.proofs import sign_object
+from tests.federation.test_inbox import post, signed_post
+
+from .test_shared_group_flow import drain, dump, login, setup_group
+
+QUESTION = "How do I back-date a payroll run?"
+ANSWER = "Open the period, then rerun with the effective date"
+
+
+async def shared_group_with_bob_and_carol(a, b, c):
+    alice, bob, carol = await setup_group(a, b, c)
+    for who in ("bob", "carol"):
+        status, _ = await a.call("PUT", f"/api/v1/groups/payroll-pros/members/{who}@{b.host}",
+                                 {"role": "member"}, token=alice)  # fmt: skip
+        assert status == 200
+    await drain(a, b, c)
+    return alice, bob, carol, f"payroll-pros@{a.host}"
+
+
+async def titles(node, address, token):
+    status, body = await node.call("GET", f"/api/v1/groups/{address}/posts", token=token)
+    assert status == 200, body
+    return {(p["title"] or p["body_html"], p["state"]) for p in body["items"]}
+
+
+async def a_posts(a):
+    async with a.services.db.read() as conn:
+        found = await conn.execute_fetchall(
+            "SELECT p.kind, p.title, p.body, m.username, p.parent_id FROM posts p"
+            " JOIN members m ON m.id = p.author_id ORDER BY p.seq"
+        )
+    return [tuple(row) for row in found]
+
+
+async def test_members_on_b_ask_and_answer_in_a_group_hosted_on_a(trio):
+    a, b, c = trio
+    alice, bob, carol, address = await shared_group_with_bob_and_carol(a, b, c)
+    # bob asks on B: he sees it at once, pending; carol does not see it yet.
+    status, asked = await b.call("POST", f"/api/v1/groups/{address}/posts",
+                                 {"kind": "question", "title": QUESTION, "body": "Which screen?",
+                                  "tags": ["payroll"]}, token=bob)  # fmt: skip
+    assert status == 202, asked
+    assert asked["state"] == "pending" and asked["author"]["username"] == f"bob@{b.host}"
+    assert await titles(b, address, bob) == {(QUESTION, "pending")}
+    assert await titles(b, address, carol) == set()
+    await drain(a, b, c)
+    # A took it: alice reads it on A, under bob@B; B shows it to both, accepted.
+    assert await a_posts(a) == [("question", QUESTION, "Which screen?", f"bob@{b.host}", None)]
+    assert await titles(b, address, carol) == {(QUESTION, "accepted")}
+    status, listed = await a.call("GET", "/api/v1/groups/payroll-pros/posts", token=alice)
+    (question,) = listed["items"]
+    assert question["author"]["username"] == f"bob@{b.host}" and question["tags"] == ["payroll"]
+    # The object A relayed is the one B signed, proof intact.
+    async with b.services.db.read() as conn:
+        (row,) = await conn.execute_fetchall("SELECT object FROM cached_posts")
+    relayed = json.loads(row[0])
+    assert relayed["id"] == asked["id"] and relayed["proof"]["verificationMethod"].startswith(b.url)
+    # alice answers on A: B shows the answer under bob's question.
+    status, _ = await a.call("POST", f"/api/v1/posts/{question['id']}/replies",
+                             {"body": ANSWER}, token=alice)  # fmt: skip
+    assert status == 201
+    # carol answers bob's question from B.
+    status, answered = await b.call("POST", f"/api/v1/groups/{address}/replies",
+                                    {"in_reply_to": asked["id"], "body": "Ask payroll ops"},
+                                    token=carol)  # fmt: skip
+    assert status == 202 and answered["kind"] == "answer" and answered["state"] == "pending"
+    await drain(a, b, c)
+    status, body = await b.call("GET", f"/api/v1/groups/{address}/posts", token=bob)
+    answers = {p["author"]["username"]: p for p in body["items"] if p["kind"] == "answer"}
+    assert set(answers) == {f"alice@{a.host}", f"carol@{b.host}"}
+    assert {p["parent_id"] for p in answers.values()} == {asked["id"]}
+    assert {p["state"] for p in answers.values()} == {"accepted"}
+    on_a = await a_posts(a)
+    assert on_a[2] == ("answer", "", "Ask payroll ops", f"carol@{b.host}", question["id"])
+    # A's thread shows both answers; A's reply count is right.
+    status, thread = await a.call("GET", f"/api/v1/posts/{question['id']}", token=alice)
+    assert status == 200 and len(thread["items"]) == 2
+    # C, a partner of A the group is not shared with, received nothing of it.
+    assert "payroll" not in (text := await dump(c)) and QUESTION not in text
+    # A partner's member is not one of A's members: not in its admin list or directory,
+    # with no member page, and earning nothing here when alice accepts their answer.
+    status, body = await a.call("GET", "/api/v1/admin/members")
+    assert status == 200 and f"bob@{b.host}" not in json.dumps(body)
+    assert (await a.call("GET", f"/api/v1/members/carol@{b.host}", token=alice))[0] == 404
+    carols = [r for r in thread["items"] if r["author"]["username"] == f"carol@{b.host}"]
+    status, _ = await a.call("POST", f"/api/v1/posts/{carols[0]['id']}/accept", token=alice)
+    assert status == 200
+    status, body = await a.call("GET", "/api/v1/experts?topic=payroll", token=alice)
+    assert status == 200 and f"@{b.host}" not in json.dumps(body)
+    # Nobody can sign in as the account bob writes under on A.
+    status, _ = await a.call("POST", "/api/v1/sessions",
+                             {"username": f"bob@{b.host}", "password": ""})  # fmt: skip
+    assert status in (400, 401, 422)
+
+
+async def test_only_members_write_and_b_checks_first(trio):
+    a, b, c = trio
+    alice, bob, carol, address = await shared_group_with_bob_and_carol(a, b, c)
+    dave = await login(b, "dave")
+    # dave (on B, not in the group) cannot even see it on B.
+    status, _ = await b.call("POST", f"/api/v1/groups/{address}/posts",
+                             {"kind": "tip", "title": "Hi", "body": "x"}, token=dave)  # fmt: skip
+    assert status == 404
+    # A reply must name a post of the group B holds.
+    status, _ = await b.call("POST", f"/api/v1/groups/{address}/replies",
+                             {"in_reply_to": f"{a.url}/posts/nope", "body": "x"},
+                             token=bob)  # fmt: skip
+    assert status == 404
+    # Our own groups take replies at /api/v1/posts/{id}/replies.
+    status, _ = await b.call("POST", "/api/v1/groups/payroll-pros/replies",
+                             {"in_reply_to": "x", "body": "x"}, token=bob)  # fmt: skip
+    assert status == 404
+    assert await b.count("cached_posts") == 0 and await b.count("deliveries") == 0
+
+
+def member_write(sender, group_url, author, n, key_node=None, attributed=None):
+    key_node = key_node or sender
+    obj = {
+        "@context": OBJECT_CONTEXT, "id": f"{sender.url}/posts/hostile-{n}", "type": "Note",
+        "attributedTo": attributed or f"{sender.url}/users/{author}", "audience": group_url,
+        "content": "<p>Buy now</p>", "name": f"Hostile {n}", "published": "2026-01-01T00:00:00Z",
+        "updated": "2026-01-01T00:00:00Z", "feedserver:kind": "tip",
+        "source": {"content": "Buy now", "mediaType": "text/markdown"},
+    }  # fmt: skip
+    return {
+        "@context": OBJECT_CONTEXT, "id": f"{sender.url}/activities/hostile-{n}",
+        "type": "Create", "actor": f"{sender.url}/users/{author}", "audience": group_url,
+        "object": sign_object(obj, key_node.key, key_node.key_id),
+    }  # fmt: skip
+
+
+async def test_hostile_member_servers_are_refused_and_nothing_is_stored(trio):
+    a, b, c = trio
+    alice, bob, carol, address = await shared_group_with_bob_and_carol(a, b, c)
+    await login(b, "dave")
+    url = f"{a.url}/groups/payroll-pros"
+    before = await a.count("posts"), await a.count("members")
+    # B writes as dave, who is not a member: refused.
+    status, _, text = await post(a, *signed_post(b, a, member_write(b, url, "dave", 1)))
+    assert status == 403, text
+    # C, a partner of A the group is not shared with, writes as its own member.
+    await login(c, "erin")
+    status, _, _ = await post(a, *signed_post(c, a, member_write(c, url, "erin", 2)))
+    assert status == 403
+    # B claims bob wrote what dave sends (the actor writes only as themselves).
+    forged = member_write(b, url, "dave", 3, attributed=f"{b.url}/users/bob")
+    status, _, _ = await post(a, *signed_post(b, a, forged))
+    assert status == 422
+    # C signs an object of B's, delivered by B: the proof is not B's.
+    status, _, _ = await post(a, *signed_post(b, a, member_write(b, url, "bob", 4, key_node=c)))
+    assert status in (403, 422)
+    # B writes as bob into a group of A's not shared with it.
+    status, _ = await a.call("POST", "/api/v1/groups", {"name": "payroll-team", "title": "P",
+                             "visibility": "private"}, token=alice)  # fmt: skip
+    other = f"{a.url}/groups/payroll-team"
+    status, _, _ = await post(a, *signed_post(b, a, member_write(b, other, "bob", 5)))
+    assert status == 403
+    assert (await a.count("posts"), await a.count("members")) == before
+    # A genuine write of bob's, then its replay: stored once.
+    headers, body = signed_post(b, a, member_write(b, url, "bob", 6))
+    assert (await post(a, headers, body))[0] in (200, 202)
+    assert (await post(a, headers, body))[0] == 401
+    assert await a.count("posts") == before[0] + 1
+
+
+async def test_a_write_the_host_refuses_is_marked_refused_for_its_writer(trio):
+    a, b, c = trio
+    alice, bob, carol, address = await shared_group_with_bob_and_carol(a, b, c)
+    status, question = await a.call("POST", "/api/v1/groups/payroll-pros/posts",
+                                    {"kind": "question", "title": QUESTION, "body": "?"},
+                                    token=alice)  # fmt: skip
+    await drain(a, b)
+    status, body = await b.call("GET", f"/api/v1/groups/{address}/posts", token=bob)
+    (copy,) = body["items"]
+    status, answered = await b.call("POST", f"/api/v1/groups/{address}/replies",
+                                    {"in_reply_to": copy["id"], "body": ANSWER},
+                                    token=bob)  # fmt: skip
+    assert status == 202
+    # The question is gone on A before bob's answer reaches it, and A's Delete has not reached
+    # B yet (removed in A's database directly, so that no Delete is queued for B).
+    async with a.services.db.write() as conn:
+        await conn.execute("DELETE FROM posts WHERE id = ?", (question["id"],))
+    await drain(b)
+    status, body = await b.call("GET", f"/api/v1/groups/{address}/posts", token=bob)
+    (mine,) = [p for p in body["items"] if p["kind"] == "answer"]
+    assert ANSWER in mine["body_html"] and mine["state"] == "refused"
+    # Only bob sees his refused answer.
+    status, body = await b.call("GET", f"/api/v1/groups/{address}/posts", token=carol)
+    assert ANSWER not in json.dumps(body)
+    assert await a.count("posts") == 0
