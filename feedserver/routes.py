@@ -76,6 +76,7 @@ def api_routes() -> list[web.RouteDef]:
         web.get(f"{API}/groups/{{name}}/posts", posts.list_posts),
         web.post(f"{API}/groups/{{name}}/posts", posts.create_post),
         web.post(f"{API}/groups/{{name}}/replies", shared_groups.create_reply),
+        web.post(f"{API}/groups/{{name}}/accept", shared_groups.accept_answer),
         web.get(f"{API}/posts/{{id}}", posts.get_post),
         web.patch(f"{API}/posts/{{id}}", posts.edit_post),
         web.delete(f"{API}/posts/{{id}}", posts.delete_post),

@@ -4,8 +4,9 @@ name@host, each read through the access policy (`access.readable_cached_group`).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
-from feedserver.domain import access, feed_paths, feed_tokens
+from feedserver.domain import access, expertise, feed_paths, feed_tokens
 from feedserver.domain import posts as local_posts
 from feedserver.domain.access import SharedGroupAccess
 from feedserver.domain.services import Services
@@ -13,6 +14,7 @@ from feedserver.errors import Conflict, Forbidden, NotFound
 from feedserver.models import CachedGroup, CachedPost, Viewer
 from feedserver.store import cached_groups as cached_store
 from feedserver.store import feeds as feed_store
+from feedserver.store.db import Connection
 
 
 def split(address: str) -> tuple[str, str]:
@@ -107,3 +109,45 @@ async def feed(
         name, host = split(address)
         group = await access.readable_cached_group(conn, Viewer(found[0]), name, host)
         return group.group, await cached_store.posts(conn, group.group.actor_id, FEED_ENTRIES)
+
+
+async def check_accept(
+    services: Services, viewer: Viewer, address: str, answer_id: str
+) -> CachedGroup:
+    """May the viewer accept this answer of the group? The asker (one of our members) or a
+    mentor or owner of the group may; the group's host checks again."""
+    found = await get(services, viewer, address)
+    async with services.db.read() as conn:
+        answer = await cached_store.post(conn, found.group.actor_id, answer_id)
+        question = None
+        if answer is not None and answer.kind == "answer" and answer.parent_id:
+            question = await cached_store.post(conn, found.group.actor_id, answer.parent_id)
+    if answer is None or question is None:
+        raise NotFound("No such answer")
+    asker = question.writer_id is not None and question.writer_id == viewer.member_id
+    if not (asker or found.group.role in ("owner", "mentor")):
+        raise Forbidden("Only the asker, a mentor or an owner accepts an answer")
+    return found.group
+
+
+async def answer_accepted(
+    conn: Connection, services: Services, group_actor: str, question_id: str,
+    answer_id: str | None, at: datetime,
+) -> None:  # fmt: skip
+    """The group's host says `answer_id` (None: no answer) is the accepted answer of the
+    question `question_id`: the copy shows it, and an answer one of our members wrote earns
+    them the evidence here (`expertise.on_partner_accept`). Nothing for a thread we do not
+    hold, or an answer not in it."""
+    question = await cached_store.post(conn, group_actor, question_id)
+    if question is None or question.parent_id is not None:
+        return
+    answer = await cached_store.post(conn, group_actor, answer_id) if answer_id else None
+    if answer_id is not None and (answer is None or answer.parent_id != question_id):
+        return
+    await cached_store.set_accepted(conn, question_id, answer_id)
+    writer = answer.writer_id if answer is not None else None
+    await expertise.on_partner_accept(
+        conn, services, member_id=None if writer == question.writer_id else writer,
+        question_id=question_id, answer_id=answer_id, previous_id=question.accepted_answer,
+        tags=question.tags, at=at,
+    )  # fmt: skip

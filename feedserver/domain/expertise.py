@@ -115,6 +115,28 @@ async def on_accept(
     await _scores_changed(conn, services, changed)
 
 
+async def on_partner_accept(
+    conn: Connection, services: Services, *, member_id: str | None, question_id: str,
+    answer_id: str | None, previous_id: str | None, tags: tuple[str, ...], at: datetime,
+) -> None:  # fmt: skip
+    """An answer accepted in a partner's group, as its host told us: `member_id`, our member
+    who wrote it, earns the evidence here, on their own profile, replacing the previous pick's.
+    It belongs to no group of ours, so like mentoring it counts toward the score and names
+    its topic only to admins (`access.groupless_kinds`); the ids are the objects' URLs."""
+    changed: set[str] = set()
+    if previous_id and previous_id != answer_id:
+        changed |= _members(await store.remove(
+            conn, kind="accepted_answer", source_id=previous_id
+        ))  # fmt: skip
+    if answer_id and member_id:
+        changed |= await _record(conn, [
+            _event(services, member_id=member_id, topic=tag, kind="accepted_answer",
+                   source_id=answer_id, root_id=question_id, group_id=None, at=at)
+            for tag in tags
+        ])  # fmt: skip
+    await _scores_changed(conn, services, changed)
+
+
 async def on_unaccept(conn: Connection, services: Services, answer_id: str) -> None:
     removed = await store.remove(conn, kind="accepted_answer", source_id=answer_id)
     await _scores_changed(conn, services, _members(removed))

@@ -5,8 +5,9 @@ federation layer's job (WebFinger on that partner); the rules are here."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
-from feedserver.domain import access
+from feedserver.domain import access, posts
 from feedserver.domain.access import GroupAccess
 from feedserver.domain.events import SharedGroupChanged
 from feedserver.domain.ids import new_id
@@ -144,8 +145,8 @@ async def store_partner_post(
     reply goes to one of the group's threads and is an answer exactly when that thread is a
     question. Their expertise counts at their home server, not here."""
     now = services.clock()
-    found = access.decide(Viewer(author), group, Membership(group.id, author.id, role, now))
-    if not found.can_post or not access.may_share_with_partners(group):
+    found = partner_access(group, author, role, now)
+    if not found.can_post:
         raise Forbidden("Only the group's members post in it")
     if parent_id is not None:
         parent = await post_store.get(conn, parent_id)
@@ -167,3 +168,23 @@ async def store_partner_post(
     )  # fmt: skip
     await post_store.insert_post(conn, post)
     return post
+
+
+def partner_access(group: Group, author: Member, role: Role, now: datetime) -> GroupAccess:
+    """What a remote member of a shared group may do in it: the policy, from their role."""
+    found = access.decide(Viewer(author), group, Membership(group.id, author.id, role, now))
+    if not access.may_share_with_partners(group):
+        raise Forbidden("The group is not shared")
+    return found
+
+
+async def accept_for_partner(
+    conn: Connection, services: Services, *, group: Group, author: Member, role: Role,
+    answer_id: str,
+) -> Post:  # fmt: skip
+    """A remote member (the asker, or a mentor or owner) accepts an answer in the group."""
+    answer = await post_store.get(conn, answer_id)
+    if answer is None or answer.group_id != group.id:
+        raise NotFound("No such post")
+    found = partner_access(group, author, role, services.clock())
+    return await posts.accept_in(conn, services, Viewer(author), found, answer)

@@ -261,24 +261,33 @@ async def accept(services: Services, viewer: Viewer, answer_id: str) -> Post:
     """Accept an answer (replacing any earlier choice); returns the question."""
     async with services.db.write() as conn:
         answer, found = await _load(conn, viewer, answer_id)
-        if answer.kind != "answer" or answer.parent_id is None:
-            raise Conflict("Only an answer to a question can be accepted")
-        question = await post_store.get(conn, answer.parent_id)
-        assert question is not None
-        if not access.may_accept(viewer, found, question):
-            raise Forbidden("Only the asker, a mentor or an owner accepts an answer")
-        if question.accepted_answer_id != answer.id:
-            now = services.clock()
-            await expertise.on_accept(conn, services, question, answer, now)  # Expertise
-            await post_store.set_accepted(conn, question, answer.id, now)
-            # Feeds: both answers' entries changed (title, content), after the question's.
-            previous = [question.accepted_answer_id] if question.accepted_answer_id else []
-            await feed_entries.mark_changed(conn, [answer.id, *previous], now)
-            assert viewer.member is not None
-            await services.events.publish(conn, AnswerAccepted(
-                question, answer.id, question.accepted_answer_id, viewer.member.id
-            ))  # fmt: skip
-        updated = await post_store.get(conn, question.id)
+        return await accept_in(conn, services, viewer, found, answer)
+
+
+async def accept_in(
+    conn: Connection, services: Services, viewer: Viewer, found: access.GroupAccess,
+    answer: Post,
+) -> Post:  # fmt: skip
+    """`accept` in the caller's transaction, with the access the caller decided (a partner's
+    member's, from their role: `group_sharing.accept_for_partner`)."""
+    if answer.kind != "answer" or answer.parent_id is None:
+        raise Conflict("Only an answer to a question can be accepted")
+    question = await post_store.get(conn, answer.parent_id)
+    assert question is not None
+    if not access.may_accept(viewer, found, question):
+        raise Forbidden("Only the asker, a mentor or an owner accepts an answer")
+    if question.accepted_answer_id != answer.id:
+        now = services.clock()
+        await expertise.on_accept(conn, services, question, answer, now)  # Expertise
+        await post_store.set_accepted(conn, question, answer.id, now)
+        # Feeds: both answers' entries changed (title, content), after the question's.
+        previous = [question.accepted_answer_id] if question.accepted_answer_id else []
+        await feed_entries.mark_changed(conn, [answer.id, *previous], now)
+        assert viewer.member is not None
+        await services.events.publish(conn, AnswerAccepted(
+            question, answer.id, question.accepted_answer_id, viewer.member.id
+        ))  # fmt: skip
+    updated = await post_store.get(conn, question.id)
     assert updated is not None
     return updated
 

@@ -14,6 +14,7 @@ import re
 import sqlite3
 from typing import Any
 
+from feedserver.domain import cached_groups
 from feedserver.domain.text import clean_text, normalize_tag, sanitize_foreign_html
 from feedserver.federation import inbox
 from feedserver.federation.client import host_of
@@ -124,10 +125,14 @@ async def receive(
     elif kind in ("Create", "Update") and isinstance(obj, dict):
         post = post_fields(obj, url, services.config.public_url)
         await _verify_post(fed, obj, host, signed)
+    elif kind in ("Accept", "Undo"):
+        return await _accepted(fed, signed, activity)
     elif kind == "Delete":
         named = obj.get("id") if isinstance(obj, dict) else obj
-        if not isinstance(named, str) or host_of(named) != host:
-            raise BadActivity("Delete needs the id of an object on the sending server")
+        if not isinstance(named, str):
+            raise BadActivity("Delete needs the id of an object")
+        # The group itself, or one of its posts (written on the host or by a member on their
+        # own server): the host speaks for its group, and only for its group (delete_post).
         deleted = named
     else:
         raise BadActivity(f"{kind} is not accepted for a shared group")
@@ -159,6 +164,33 @@ async def receive(
 
     applied: bool = await services.db.write_grouped(apply)
     return applied
+
+
+async def _accepted(fed: Federation, signed: inbox.Signed, activity: dict[str, Any]) -> bool:
+    """The host says which answer a thread accepted (`Accept` of the answer, the question its
+    `target`) or that none is now (`Undo` of that `Accept`). An answer our member wrote
+    earns them the evidence here, on their own profile (`cached_groups.answer_accepted`)."""
+    services, host, url = fed.services, signed.key.host, activity["audience"]
+    target, obj = activity.get("target"), activity.get("object")
+    if activity["type"] == "Accept":
+        answer: str | None = obj if isinstance(obj, str) else None
+        if answer is None:
+            raise BadActivity("Accept names the accepted answer's id")
+    else:
+        answer = None
+    if not isinstance(target, str):
+        raise BadActivity("Accept and Undo name the question as their target")
+    now = services.clock()
+    seen_key = inbox.signature_hash(signed.signature)
+    async with services.db.write() as conn:
+        await conn.run_sync(inbox.spend_signature, signed, seen_key, host, now)
+        if not await conn.run_sync(_shares_groups, host):
+            raise NotAPartner("groups are not shared in this partnership")
+        record = inbox_store.record_activity
+        if not await conn.run_sync(record, activity["id"], host, activity["type"], now):
+            return False
+        await cached_groups.answer_accepted(conn, services, url, target, answer, now)
+    return True
 
 
 async def _verify_post(

@@ -23,7 +23,7 @@ from feedserver.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from feedserver.federation import group_copies, inbox
 from feedserver.federation.context import Federation
 from feedserver.federation.errors import BadActivity, NotAPartner
-from feedserver.models import Group
+from feedserver.models import Group, Member, Role
 from feedserver.store import federation_inbox as inbox_store
 from feedserver.store import federation_objects as object_store
 from feedserver.store import group_sharing as sharing_store
@@ -46,22 +46,22 @@ def _groups_prefix(fed: Federation) -> str:
 async def receive(
     fed: Federation, signed: inbox.Signed, activity: dict[str, Any], body: bytes
 ) -> bool:
-    """Store one member server's write into our group; False when applied before."""
+    """Apply one member server's write into our group; False when applied before."""
     del body
     services = fed.services
     host = signed.key.host
     url, kind, obj = activity["audience"], activity["type"], activity.get("object")
-    if kind != "Create" or not isinstance(obj, dict):
+    if kind == "Create" and isinstance(obj, dict):
+        # The object's id and author are on the sending server, its proof that server's.
+        await inbox.verify_proof(fed, obj, host, signed.key, proven=signed.object_proven)
+        if obj.get("attributedTo") != activity["actor"]:
+            raise BadActivity("a member writes only as themselves")
+        fields = group_copies.post_fields(obj, url, services.config.public_url)
+    elif kind == "Accept" and isinstance(obj, str):  # the answer the actor accepts
+        fields = {}
+    else:
         raise BadActivity(f"{kind} into a shared group is not accepted")
-    # The object's id and author are on the sending server, and its proof is that server's.
-    await inbox.verify_proof(fed, obj, host, signed.key, proven=signed.object_proven)
-    if obj.get("attributedTo") != activity["actor"]:
-        raise BadActivity("a member writes only as themselves")
-    fields = group_copies.post_fields(obj, url, services.config.public_url)
     name = url[len(_groups_prefix(fed)) :]
-    source = obj.get("source")
-    text = source.get("content") if isinstance(source, dict) else None
-    body_text = clean_text(text[:MAX_SOURCE]) if isinstance(text, str) else fields["title"]
     now = services.clock()
     seen_key = inbox.signature_hash(signed.signature)
     async with services.db.write() as conn:
@@ -69,27 +69,46 @@ async def receive(
         if not await conn.run_sync(inbox_store.record_activity, activity["id"], host, kind, now):
             return False
         group = await _shared_group(conn, name, host)
-        who = await partner_store.member_role(conn, group.id, host, fields["obj"]["attributedTo"])
+        who = await partner_store.member_role(conn, group.id, host, activity["actor"])
         if who is None:
             raise NotAPartner("the author is not a member of the group")
         author = await partner_store.author(
             conn, new_id=new_id(), username=who[0], host=host, display_name=who[0], now=now
         )
         try:
-            post = await group_sharing.store_partner_post(
-                conn, services, group=group, author=author, role=who[1],
-                parent_id=await _parent(conn, fed, fields["parent_id"]), kind=fields["kind"],
-                title=fields["title"], body=body_text or fields["title"],
-                body_html=fields["body_html"], tags=tuple(fields["tags"].split()),
-            )  # fmt: skip
+            if fields:
+                await _store_post(conn, fed, group, author, who[1], fields)
+            else:
+                answer = await _our_post(conn, fed, str(obj))
+                await group_sharing.accept_for_partner(
+                    conn, services, group=group, author=author, role=who[1], answer_id=answer
+                )
         except Forbidden as exc:  # refused like the rest: the inbox spends its signature
             raise NotAPartner(exc.detail) from None
         except (NotFound, Conflict, ValidationFailed) as exc:
             raise BadActivity(exc.detail) from None
-        await object_store.put_post_object(conn, post.id, obj)
-        await partner_store.put_origin(conn, post.id, obj["id"], host)
-        await services.events.publish(conn, PostWritten(post, created=True))
     return True
+
+
+async def _store_post(
+    conn: Connection, fed: Federation, group: Group, author: Member, role: Role,
+    fields: dict[str, Any],
+) -> None:  # fmt: skip
+    services = fed.services
+    obj = fields["obj"]
+    source = obj.get("source")
+    text = source.get("content") if isinstance(source, dict) else None
+    body_text = clean_text(text[:MAX_SOURCE]) if isinstance(text, str) else ""
+    parent = fields["parent_id"]
+    post = await group_sharing.store_partner_post(
+        conn, services, group=group, author=author, role=role,
+        parent_id=None if parent is None else await _our_post(conn, fed, parent),
+        kind=fields["kind"], title=fields["title"], body=body_text or fields["title"],
+        body_html=fields["body_html"], tags=tuple(fields["tags"].split()),
+    )  # fmt: skip
+    await object_store.put_post_object(conn, post.id, obj)
+    await partner_store.put_origin(conn, post.id, obj["id"], author.username.split("@")[1])
+    await services.events.publish(conn, PostWritten(post, created=True))
 
 
 async def _shared_group(conn: Connection, name: str, host: str) -> Group:
@@ -104,14 +123,12 @@ async def _shared_group(conn: Connection, name: str, host: str) -> Group:
     return group
 
 
-async def _parent(conn: Connection, fed: Federation, in_reply_to: str | None) -> str | None:
-    """Our post id for the object a reply answers: one of ours, or one written elsewhere."""
-    if in_reply_to is None:
-        return None
+async def _our_post(conn: Connection, fed: Federation, object_id: str) -> str:
+    """Our post id for a post's object id: one of ours, or one written elsewhere."""
     ours = f"{fed.services.config.public_url}/posts/"
-    if in_reply_to.startswith(ours) and is_id(in_reply_to[len(ours) :]):
-        return in_reply_to[len(ours) :]
-    found = await partner_store.post_of_object(conn, in_reply_to)
+    if object_id.startswith(ours) and is_id(object_id[len(ours) :]):
+        return object_id[len(ours) :]
+    found = await partner_store.post_of_object(conn, object_id)
     if found is None:
-        raise BadActivity("the post replied to is not in the group")
+        raise BadActivity("no such post in the group")
     return found

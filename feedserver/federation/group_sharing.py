@@ -15,7 +15,12 @@ import re
 from typing import Any
 
 from feedserver.domain import group_sharing
-from feedserver.domain.events import PostDeleted, PostWritten, SharedGroupChanged
+from feedserver.domain.events import (
+    AnswerAccepted,
+    PostDeleted,
+    PostWritten,
+    SharedGroupChanged,
+)
 from feedserver.domain.ids import new_id
 from feedserver.domain.services import Services
 from feedserver.errors import NotFound
@@ -29,6 +34,7 @@ from feedserver.store import federation as fed_store
 from feedserver.store import federation_objects as object_store
 from feedserver.store import group_sharing as sharing_store
 from feedserver.store import groups as group_store
+from feedserver.store import partner_posts as partner_store
 from feedserver.store.db import Connection
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
@@ -156,12 +162,41 @@ async def send_post(conn: Connection, services: Services, post: Post, deleted: b
     if not held:
         return False
     if deleted:
-        activity = _activity(services, url, "Delete", post_url(services, post.id))
+        activity = _activity(services, url, "Delete", await object_id(conn, services, post.id))
     else:
         obj = await object_store.post_object(conn, post.id)
         if obj is None:
             return False
         activity = _activity(services, url, "Create", obj)
+    partners = await _partners(conn, held)
+    await enqueue(conn, activity, list(partners.values()), services.clock())
+    return bool(partners)
+
+
+async def object_id(conn: Connection, services: Services, post_id: str) -> str:
+    """The id of a post's object: ours, or the one its author's server gave it."""
+    return await partner_store.object_of_post(conn, post_id) or post_url(services, post_id)
+
+
+async def send_accepted(conn: Connection, services: Services, event: AnswerAccepted) -> bool:
+    """Tell every copy which answer the thread accepted (an `Accept` of the answer, the
+    question its `target`), or that none is now (an `Undo` of the previous `Accept`)."""
+    question = event.question
+    url = group_url(services, question.group_name)
+    held = await sharing_store.copies(conn, url)
+    if not held:
+        return False
+    target = await object_id(conn, services, question.id)
+    if event.answer_id is not None:
+        activity = _activity(
+            services, url, "Accept", await object_id(conn, services, event.answer_id)
+        )
+    elif event.previous_id is not None:
+        previous = await object_id(conn, services, event.previous_id)
+        activity = _activity(services, url, "Undo", {"type": "Accept", "object": previous})
+    else:
+        return False
+    activity["target"] = target
     partners = await _partners(conn, held)
     await enqueue(conn, activity, list(partners.values()), services.clock())
     return bool(partners)
@@ -184,6 +219,11 @@ def subscribe(fed: Federation) -> None:
         if await send_post(conn, services, event.post, deleted=True):
             fed.wake()
 
+    async def on_accepted(conn: Connection, event: AnswerAccepted) -> None:
+        if await send_accepted(conn, services, event):
+            fed.wake()
+
     services.events.subscribe(SharedGroupChanged, on_shared)
+    services.events.subscribe(AnswerAccepted, on_accepted)
     services.events.subscribe(PostWritten, on_post)
     services.events.subscribe(PostDeleted, on_deleted)

@@ -72,3 +72,25 @@ async def write(
         title=prepared.title, body_html=prepared.body_html, tags=prepared.tags, published=now,
         updated=now, state="pending",
     )  # fmt: skip
+
+
+async def accept(fed: Federation, viewer: Viewer, address: str, answer_id: str) -> None:
+    """Our member accepts an answer in a partner's group: an `Accept` of it goes to the
+    group's host, whose relay of it marks the copy (`group_copies`)."""
+    services = fed.services
+    group = await cached_groups.check_accept(services, viewer, address, answer_id)
+    assert viewer.member is not None
+    activity: dict[str, Any] = {
+        "@context": OBJECT_CONTEXT,
+        "id": f"{services.config.public_url}/activities/{new_id()}",
+        "type": "Accept",
+        "actor": member_url(services.config, viewer.member.username),
+        "audience": group.actor_id,
+        "object": answer_id,
+    }
+    async with services.db.write() as conn:
+        partner = await fed_store.partner(conn, group.host)
+        if partner is None:
+            raise NotFound("No such group")
+        await enqueue(conn, activity, [partner], services.clock())
+    fed.wake()

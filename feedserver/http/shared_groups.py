@@ -56,6 +56,7 @@ def cached_post(g: CachedGroup, p: CachedPost) -> dict[str, Any]:
         "created_at": when(p.published),
         "updated_at": when(p.updated),
         "state": p.state,
+        "accepted_answer_id": p.accepted_answer,
     }
 
 
@@ -80,6 +81,19 @@ async def create_reply(request: web.Request) -> web.Response:
         request.app[appkeys.FEDERATION], viewer, request.match_info["name"],
         body=body["body"], in_reply_to=body["in_reply_to"],
     ))  # fmt: skip
+
+
+async def accept_answer(request: web.Request) -> web.Response:
+    """POST .../groups/{name@host}/accept: the answer goes to the group's host, and the copy
+    shows it accepted once the host relays it."""
+    viewer = await auth.signed_in(request)
+    if not is_remote(request.match_info["name"]):
+        raise NotFound("No such group")
+    body = await read_json(request, request.app[appkeys.SCHEMAS], "shared-accept")
+    await shared_writes.accept(
+        request.app[appkeys.FEDERATION], viewer, request.match_info["name"], body["answer_id"]
+    )
+    return web.json_response({"answer_id": body["answer_id"], "state": "pending"}, status=202)
 
 
 async def _written(request: web.Request, post: CachedPost) -> web.Response:

@@ -43,3 +43,5 @@ class CachedPost:
     published: datetime
     updated: datetime
     state: str = "accepted"
+    writer_id: str | None = None  # our member who wrote it here
+    accepted_answer: str | None = None  # a question's, as its host told us

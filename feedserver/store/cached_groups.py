@@ -101,6 +101,12 @@ async def put_pending(
     )  # fmt: skip
 
 
+async def set_accepted(conn: Connection, question_id: str, answer_id: str | None) -> None:
+    await conn.execute(
+        "UPDATE cached_posts SET accepted_answer = ? WHERE object_id = ?", (answer_id, question_id)
+    )
+
+
 async def refuse(conn: Connection, activity_id: str) -> None:
     """The host will not take the write that activity carried."""
     await conn.execute(
@@ -168,7 +174,8 @@ def _post(row: sqlite3.Row) -> CachedPost:
         object_id=row["object_id"], group_actor=row["group_actor"], parent_id=row["parent_id"],
         kind=row["kind"], author=row["author"], title=row["title"], body_html=row["body_html"],
         tags=tuple(row["tags"].split()), published=rows.parse_ts(row["published"]),
-        updated=rows.parse_ts(row["updated"]), state=row["state"],
+        updated=rows.parse_ts(row["updated"]), state=row["state"], writer_id=row["writer_id"],
+        accepted_answer=row["accepted_answer"],
     )  # fmt: skip
 
 

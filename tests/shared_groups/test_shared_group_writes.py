@@ -199,3 +199,79 @@ async def test_a_write_the_host_refuses_is_marked_refused_for_its_writer(trio):
     status, body = await b.call("GET", f"/api/v1/groups/{address}/posts", token=carol)
     assert ANSWER not in json.dumps(body)
     assert await a.count("posts") == 0
+
+
+async def topics(node, username, token=None):
+    status, body = await node.call("GET", f"/api/v1/members/{username}/profile", token=token)
+    assert status == 200, body
+    return {t["topic"]: t["score"] for t in body["topics"]}
+
+
+async def copy_posts(node, address, token):
+    status, body = await node.call("GET", f"/api/v1/groups/{address}/posts", token=token)
+    assert status == 200, body
+    return body["items"]
+
+
+async def test_answers_accepted_across_servers_count_where_their_authors_live(trio):
+    """The whole flow: bob (B) asks, alice (A) answers, bob accepts on B and alice earns the
+    evidence on A; carol (B) answers alice's question, alice accepts on A and carol earns it
+    on B. Narrowed to private, the group leaves nothing readable on B."""
+    a, b, c = trio
+    alice, bob, carol, address = await shared_group_with_bob_and_carol(a, b, c)
+    status, asked = await b.call("POST", f"/api/v1/groups/{address}/posts",
+                                 {"kind": "question", "title": QUESTION, "body": "?",
+                                  "tags": ["payroll"]}, token=bob)  # fmt: skip
+    await drain(a, b)
+    status, listed = await a.call("GET", "/api/v1/groups/payroll-pros/posts", token=alice)
+    question_on_a = listed["items"][0]["id"]
+    status, answer_on_a = await a.call("POST", f"/api/v1/posts/{question_on_a}/replies",
+                                       {"body": ANSWER}, token=alice)  # fmt: skip
+    await drain(a, b)
+    (alices,) = [p for p in await copy_posts(b, address, bob) if p["kind"] == "answer"]
+    # carol (not the asker, a plain member) may not accept it; bob, the asker, may.
+    accept = f"/api/v1/groups/{address}/accept"
+    status, _ = await b.call("POST", accept, {"answer_id": alices["id"]}, token=carol)
+    assert status == 403
+    assert "payroll" not in await topics(a, "alice", alice)
+    status, body = await b.call("POST", accept, {"answer_id": alices["id"]}, token=bob)
+    assert status == 202, body
+    await drain(a, b)
+    status, thread = await a.call("GET", f"/api/v1/posts/{question_on_a}", token=alice)
+    assert thread["post"]["accepted_answer_id"] == answer_on_a["id"]
+    assert "payroll" in await topics(a, "alice", alice)  # alice's expertise, on A
+    (question,) = [p for p in await copy_posts(b, address, bob) if p["kind"] == "question"]
+    assert question["accepted_answer_id"] == alices["id"]
+    # carol answers alice's question from B; alice accepts it on A.
+    status, second = await a.call("POST", "/api/v1/groups/payroll-pros/posts",
+                                  {"kind": "question", "title": "Which payroll calendar?",
+                                   "body": "?", "tags": ["payroll"]}, token=alice)  # fmt: skip
+    await drain(a, b)
+    second_copy = f"{a.url}/posts/{second['id']}"
+    status, _ = await b.call("POST", f"/api/v1/groups/{address}/replies",
+                             {"in_reply_to": second_copy, "body": "The 2026 one"},
+                             token=carol)  # fmt: skip
+    assert status == 202
+    await drain(a, b)
+    assert "payroll" not in await topics(b, "carol")
+    status, thread = await a.call("GET", f"/api/v1/posts/{second['id']}", token=alice)
+    (carols,) = thread["items"]
+    status, _ = await a.call("POST", f"/api/v1/posts/{carols['id']}/accept", token=alice)
+    assert status == 200
+    await drain(a, b)
+    # carol's expertise, on B (her own server), and none for her account on A. It is tied to
+    # no group of B's, so it names its topic to B's admins only (and counts for everyone).
+    assert "payroll" in await topics(b, "carol")
+    status, body = await a.call("GET", "/api/v1/experts?topic=payroll", token=alice)
+    assert f"carol@{b.host}" not in json.dumps(body)
+    # The choice withdrawn on A: the evidence on B goes with it.
+    status, _ = await a.call("DELETE", f"/api/v1/posts/{carols['id']}/accept", token=alice)
+    assert status == 200
+    await drain(a, b)
+    assert "payroll" not in await topics(b, "carol")
+    # C saw nothing of it; narrowed to private, B keeps nothing of it.
+    assert QUESTION not in await dump(c)
+    status, _ = await a.call("PATCH", "/api/v1/groups/payroll-pros", {"visibility": "private"},
+                             token=alice)  # fmt: skip
+    await drain(a, b)
+    assert await b.count("cached_posts") == 0 and QUESTION not in await dump(b)
