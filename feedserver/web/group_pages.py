@@ -108,6 +108,8 @@ async def _group_page(
 
 
 async def post_create(request: web.Request) -> web.StreamResponse:
+    if "@" in request.match_info["name"]:  # a partner's group: the post goes to its host
+        return await shared_group_pages.post_create(request)
     viewer = await session.signed_in(request)
     form = await forms.fields(request)
     kind = form.get("kind", "")

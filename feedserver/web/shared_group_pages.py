@@ -1,6 +1,7 @@
 """The page of a partner's group held here (/groups/{name}@{host}): for our members who are
 its members, like every other read through the access policy; everyone else gets the 404 of
-a group that does not exist."""
+a group that does not exist. Its members ask, answer and accept here; each write goes to
+the group's host and shows as pending until the host relays it back."""
 
 from __future__ import annotations
 
@@ -8,18 +9,79 @@ from aiohttp import web
 
 from feedserver import appkeys
 from feedserver.domain import cached_groups
-from feedserver.web import feed_links, render, session
+from feedserver.errors import ValidationFailed
+from feedserver.federation import shared_writes
+from feedserver.models import TOP_LEVEL_KINDS, CachedPost
+from feedserver.web import feed_links, forms, render, session
 
-POSTS_SHOWN = 50
+POSTS_SHOWN = 200  # posts and replies, newest first
 
 
-async def group_page(request: web.Request) -> web.Response:
+def threads(posts: list[CachedPost]) -> list[tuple[CachedPost, list[CachedPost]]]:
+    """Each top-level post (newest first) with its answers and replies (oldest first)."""
+    replies: dict[str, list[CachedPost]] = {}
+    for post in posts:
+        if post.parent_id is not None:
+            replies.setdefault(post.parent_id, []).insert(0, post)
+    return [(p, replies.get(p.object_id, [])) for p in posts if p.parent_id is None]
+
+
+async def group_page(
+    request: web.Request, *, status: int = 200, ask: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+) -> web.Response:  # fmt: skip
     viewer = await session.signed_in(request)
     found, posts = await cached_groups.posts(
         request.app[appkeys.SERVICES], viewer, request.match_info["name"], POSTS_SHOWN
     )
     group = found.group
     links = await feed_links.shared_group(request, viewer, group)
+    shown = threads(posts)
+    # Which questions the viewer may pick an answer for (the host checks again).
+    moderator = group.role in ("owner", "mentor")
+    acceptable = {q.object_id for q, _ in shown if moderator or q.writer_id == viewer.member_id}
     return await render.page(
-        request, "shared_group.html", group=group, posts=posts, feed_links=links
-    )
+        request, "shared_group.html", status=status, group=group, access=found,
+        threads=shown, feed_links=links, ask=ask or {}, errors=errors or {},
+        compose_to=group.address, acceptable=acceptable,
+    )  # fmt: skip
+
+
+async def post_create(request: web.Request) -> web.StreamResponse:
+    viewer = await session.signed_in(request)
+    form = await forms.fields(request)
+    values = {k: form.get(k, "") for k in ("kind", "title", "body", "tags")}
+    try:
+        if values["kind"] not in TOP_LEVEL_KINDS:
+            raise ValidationFailed([{"field": "kind", "message": "pick a kind of post"}])
+        await shared_writes.write(
+            request.app[appkeys.FEDERATION], viewer, request.match_info["name"],
+            kind=values["kind"], title=values["title"], body=values["body"],
+            tags=forms.tag_list(values["tags"]),
+        )  # fmt: skip
+    except ValidationFailed as error:  # the form again with what was typed: nothing is lost
+        return await group_page(request, status=422, ask=values, errors=forms.field_errors(error))
+    raise render.redirect(f"/groups/{request.match_info['name']}")
+
+
+async def reply(request: web.Request) -> web.StreamResponse:
+    viewer = await session.signed_in(request)
+    form = await forms.fields(request)
+    try:
+        await shared_writes.write(
+            request.app[appkeys.FEDERATION], viewer, request.match_info["name"],
+            body=form.get("body", ""), in_reply_to=form.get("in_reply_to", ""),
+        )  # fmt: skip
+    except ValidationFailed as error:
+        return await group_page(request, status=422, errors=forms.field_errors(error))
+    raise render.redirect(f"/groups/{request.match_info['name']}")
+
+
+async def accept(request: web.Request) -> web.StreamResponse:
+    viewer = await session.signed_in(request)
+    form = await forms.fields(request)
+    await shared_writes.accept(
+        request.app[appkeys.FEDERATION], viewer, request.match_info["name"],
+        form.get("answer_id", ""),
+    )  # fmt: skip
+    raise render.redirect(f"/groups/{request.match_info['name']}")
