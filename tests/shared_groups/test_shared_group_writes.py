@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import json
 
+import aiohttp
+
 from feedserver.federation.objects import OBJECT_CONTEXT
 from feedserver.federation.proofs import sign_object
 from tests.federation.test_inbox import post, signed_post
+from tests.feeds.test_newsboat import NEWSBOAT, _unread
 
 from .test_shared_group_flow import drain, dump, login, setup_group
 
@@ -213,15 +216,20 @@ async def copy_posts(node, address, token):
     return body["items"]
 
 
-async def test_answers_accepted_across_servers_count_where_their_authors_live(trio):
+async def test_answers_accepted_across_servers_count_where_their_authors_live(trio, tmp_path):
     """The whole flow: bob (B) asks, alice (A) answers, bob accepts on B and alice earns the
-    evidence on A; carol (B) answers alice's question, alice accepts on A and carol earns it
-    on B. Narrowed to private, the group leaves nothing readable on B."""
+    evidence on A; newsboat reads the thread in B's feed of the group; carol (B) answers
+    alice's question, alice accepts on A and carol earns it on B. Narrowed to private, the
+    group leaves nothing readable on B."""
     a, b, c = trio
     alice, bob, carol, address = await shared_group_with_bob_and_carol(a, b, c)
     status, asked = await b.call("POST", f"/api/v1/groups/{address}/posts",
                                  {"kind": "question", "title": QUESTION, "body": "?",
                                   "tags": ["payroll"]}, token=bob)  # fmt: skip
+    status, group = await b.call("GET", f"/api/v1/groups/{address}", token=bob)
+    feed_url = group["feed_url"]
+    async with aiohttp.ClientSession() as session, session.get(feed_url) as resp:
+        assert QUESTION not in await resp.text()  # pending: not in the group's feed yet
     await drain(a, b)
     status, listed = await a.call("GET", "/api/v1/groups/payroll-pros/posts", token=alice)
     question_on_a = listed["items"][0]["id"]
@@ -229,6 +237,13 @@ async def test_answers_accepted_across_servers_count_where_their_authors_live(tr
                                        {"body": ANSWER}, token=alice)  # fmt: skip
     await drain(a, b)
     (alices,) = [p for p in await copy_posts(b, address, bob) if p["kind"] == "answer"]
+    async with aiohttp.ClientSession() as session, session.get(feed_url) as resp:
+        text = await resp.text()
+    assert QUESTION in text and ANSWER in text
+    if NEWSBOAT is not None:  # a real reader sees the thread: the question and its answer
+        reader = tmp_path / "newsboat"
+        reader.mkdir()
+        assert await _unread(reader, feed_url) == 2
     # carol (not the asker, a plain member) may not accept it; bob, the asker, may.
     accept = f"/api/v1/groups/{address}/accept"
     status, _ = await b.call("POST", accept, {"answer_id": alices["id"]}, token=carol)
