@@ -10,7 +10,10 @@ Steps, so a search costs what its page holds, not what the server holds:
 2. the last word is a prefix (search-as-you-type), and FTS5 builds a prefix's whole list of
    rows before it yields one (~80 ms for a word in every post at a million posts, against
    ~4 ms for the word itself, read lazily newest first). So the word as typed is tried first,
-   and when it alone fills the window the prefix adds nothing to the page;
+   and when it alone fills the window the prefix adds nothing to the page. Otherwise the
+   longer words the prefix stands for are looked up in the index's term list (one seek
+   each) and, when they are few, read as whole words: a prefix that is no word (`lore`) or
+   that no longer word shares costs what its words' pages cost, not a list of every row;
 3. rank: bm25 over the candidates. FTS5's bm25 counts every row of each word first (its
    IDF): for a word in most posts that alone is ~50 ms at a million posts, and bm25 tells
    such posts apart by little more than length. So a broad query (more candidates than the
@@ -20,6 +23,8 @@ Steps, so a search costs what its page holds, not what the server holds:
 """
 
 from __future__ import annotations
+
+import re
 
 from feedserver.models import Post, ReadScope
 from feedserver.store import rows, search_pg
@@ -36,8 +41,13 @@ RANK_WINDOW = 2000
 BROAD_WORD = 5000
 # Rows of the user's words up to which they are read whole and kept by group (see above).
 FEW = 200
+# Longer words a typed prefix may stand for and still be read as whole words (see above).
+PREFIX_TERMS = 8
 # The columns user text is matched in: never `grp`.
 _TEXT_COLUMNS = "{title body tags}"
+# A last word typed as a prefix, of ASCII letters and digits only: the tokenizer folds these
+# to lower case and nothing more, so the term list is looked up with what was indexed.
+_ASCII_PREFIX = re.compile(r'"([A-Za-z0-9]+)"\*$')
 
 
 def _text(words: str) -> str:
@@ -58,8 +68,10 @@ async def ranked(
     words = match.removesuffix("*")  # the last word as typed
     candidates = await _candidates(conn, _text(words), groups)
     if words != match and len(candidates) <= RANK_WINDOW:
-        words = match  # and as a prefix, when the word alone does not fill the window
-        candidates = await _candidates(conn, _text(words), groups)
+        wider = await _prefix(conn, match)  # when the word alone does not fill the window
+        if wider != words:
+            words = wider
+            candidates = await _candidates(conn, _text(words), groups)
     text = _text(words)
     if not candidates:
         return text, []
@@ -75,6 +87,35 @@ async def ranked(
     )
     hits = [(r[0], r[1]) for r in found if r[0] in wanted]
     return text, hits[offset : offset + limit]
+
+
+async def _prefix(conn: Connection, match: str) -> str:
+    """`match` with its last word as a prefix: the word and the longer words it stands for
+    as alternatives, or FTS5's own prefix when they are many or the word is not plain ASCII."""
+    last = _ASCII_PREFIX.search(match)
+    longer = await _longer_words(conn, last.group(1).lower()) if last else None
+    if last is None or longer is None:
+        return match
+    words = " OR ".join(f'"{word}"' for word in [last.group(1), *longer])
+    return match[: last.start()] + (f"({words})" if longer else f'"{last.group(1)}"')
+
+
+async def _longer_words(conn: Connection, word: str) -> list[str] | None:
+    """The index's terms that start with `word` and are longer, one seek each in its term
+    list; None when there are more than PREFIX_TERMS."""
+    terms: list[str] = []
+    after = word
+    while len(terms) <= PREFIX_TERMS:
+        # The least term after `after` (no token holds a byte below "\x01").
+        found = await conn.execute_fetchall(
+            "SELECT term FROM posts_fts_terms WHERE term >= ? LIMIT 1", (after + "\x01",)
+        )
+        term = next((str(r[0]) for r in found), None)
+        if term is None or not term.startswith(word):
+            return terms
+        terms.append(term)
+        after = term
+    return None
 
 
 async def _candidates(conn: Connection, text: str, groups: list[str] | None) -> list[int]:
