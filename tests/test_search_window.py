@@ -1,0 +1,57 @@
+"""Search on either engine: the newest window of matches the viewer may read, whether they
+are met while walking the newest posts or read from the index past them; and a typed prefix
+read as the words it stands for, including words first written after the index was made."""
+
+from __future__ import annotations
+
+import pytest
+
+from feedserver.store import search as search_store
+from tests.conftest import Api
+
+
+async def _post(author: Api, group: str, title: str) -> str:
+    status, body = await author.post(
+        f"/api/v1/groups/{group}/posts", {"kind": "tip", "title": title, "body": "Notes."}
+    )
+    assert status == 201
+    return str(body["id"])
+
+
+async def _found(viewer: Api, q: str) -> set[str]:
+    status, found = await viewer.get("/api/v1/search", params={"q": q, "limit": "50"})
+    assert status == 200
+    return {hit["post"]["id"] for hit in found["items"]}
+
+
+async def test_matches_older_than_the_walk_are_read_from_the_index_within_the_scope(
+    admin: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A window of 2: PostgreSQL walks the newest 4 posts, finds no match there, and reads
+    the rest from the index; only the viewer's groups count, before the window is cut."""
+    monkeypatch.setattr(search_store, "RANK_WINDOW", 2)
+    owner, outsider = await admin.add_member("olive"), await admin.add_member("otto")
+    for name, visibility in (("open", "org"), ("vault", "private")):
+        body = {"name": name, "title": name.title(), "visibility": visibility}
+        assert (await owner.post("/api/v1/groups", body))[0] == 201
+    assert (await owner.put("/api/v1/groups/open/members/otto", {"role": "member"}))[0] == 200
+    in_org = [await _post(owner, "open", f"Quokka rota {n}") for n in range(2)]
+    in_vault = [await _post(owner, "vault", f"Quokka payroll {n}") for n in range(2)]
+    for n in range(10):
+        await _post(owner, "open", f"Wombat notes {n}")
+    assert await _found(outsider, "quokka") == set(in_org)  # the vault's are newer
+    assert await _found(owner, "quokka") == set(in_vault)  # the newest 2 it may read
+    assert await _found(outsider, "payroll") == set()
+
+
+async def test_a_prefix_finds_words_first_written_or_edited_in_later(admin: Api) -> None:
+    """PostgreSQL keeps its list of words (for prefixes) in the posts' write transaction."""
+    assert (await admin.post("/api/v1/groups", {"name": "ops", "title": "Ops"}))[0] == 201
+    first = await _post(admin, "ops", "Quokkaburger rota")
+    second = await _post(admin, "ops", "Wombat notes")
+    assert await _found(admin, "quokkab") == {first}
+    assert await _found(admin, "wombatis") == set()
+    status, _ = await admin.patch(f"/api/v1/posts/{second}", {"title": "Wombatish notes"})
+    assert status == 200
+    assert await _found(admin, "wombatis") == {second}
+    assert await _found(admin, "quokka") == {first}  # a prefix that is no word itself
