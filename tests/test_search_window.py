@@ -45,13 +45,17 @@ async def test_matches_older_than_the_walk_are_read_from_the_index_within_the_sc
 
 
 async def test_a_prefix_finds_words_first_written_or_edited_in_later(admin: Api) -> None:
-    """PostgreSQL keeps its list of words (for prefixes) in the posts' write transaction."""
-    assert (await admin.post("/api/v1/groups", {"name": "ops", "title": "Ops"}))[0] == 201
+    """PostgreSQL keeps its list of which words each group holds (for prefixes, and to
+    search only the groups that hold the words) in the posts' write transaction."""
+    reader = await admin.add_member("otto")  # reads the org group, not an admin
+    body = {"name": "ops", "title": "Ops", "visibility": "org"}
+    assert (await admin.post("/api/v1/groups", body))[0] == 201
     first = await _post(admin, "ops", "Quokkaburger rota")
     second = await _post(admin, "ops", "Wombat notes")
-    assert await _found(admin, "quokkab") == {first}
-    assert await _found(admin, "wombatis") == set()
+    assert await _found(reader, "quokkab") == {first}
+    assert await _found(reader, "quokka") == {first}  # a prefix that is no word itself
+    assert await _found(reader, "wombatis") == set()
     status, _ = await admin.patch(f"/api/v1/posts/{second}", {"title": "Wombatish notes"})
     assert status == 200
-    assert await _found(admin, "wombatis") == {second}
-    assert await _found(admin, "quokka") == {first}  # a prefix that is no word itself
+    assert await _found(reader, "wombatis") == {second}
+    assert await _found(reader, "wombatish notes") == {second}

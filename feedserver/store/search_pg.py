@@ -18,21 +18,17 @@ from typing import Any
 from feedserver.models import FaqPage, Post, ReadScope
 from feedserver.store import rows
 from feedserver.store.scope import group_condition, readable_groups
+from feedserver.store.search_pg_terms import CONFIG, holding, longer_words
 
-CONFIG = "'feedserver'::regconfig"
 WEIGHTS = "'{0.1, 0.25, 0.5, 1.0}'::float4[]"  # D, C (body), B (tags), A (title)
 # A match read from the GIN index costs about this many posts walked (a heap row fetched, in a
 # bitmap that turns lossy for many matches, against a row's tsvector tested in order).
 MATCH_COST = 5
-# Lexemes a typed prefix may stand for and still be read as those lexemes (see `_longer`).
-PREFIX_TERMS = 8
-_PREFIX = re.compile(r"'([^'\\]+)':\*")  # one plain lexeme as a prefix, as tsquery prints it
 _TERM = re.compile(r'"((?:[^"]|"")*)"(\*?)|(\bOR\b)')
 
 
-def tsquery(match: str, longer: list[str] | None = None) -> tuple[str, list[str]]:
-    """A tsquery expression (SQL, with `?` for its parameters) for FTS5 query text; with
-    `longer`, the prefix word is those lexemes (see `_longer`) rather than a prefix."""
+def parse(match: str) -> tuple[list[str], list[str], bool]:
+    """FTS5 query text's whole words, prefix words, and whether any word may match (OR)."""
     words: list[str] = []
     prefixes: list[str] = []
     any_word = False
@@ -42,6 +38,13 @@ def tsquery(match: str, longer: list[str] | None = None) -> tuple[str, list[str]
             continue
         word = quoted.replace('""', '"')
         (prefixes if star else words).append(word)
+    return words, prefixes, any_word
+
+
+def tsquery(match: str, longer: list[str] | None = None) -> tuple[str, list[str]]:
+    """A tsquery expression (SQL, with `?` for its parameters) for FTS5 query text; with
+    `longer`, the prefix word is those lexemes (search_pg_terms.longer_words), not a prefix."""
+    words, prefixes, any_word = parse(match)
     parts: list[str] = []
     params: list[str] = []
     if words:
@@ -79,14 +82,18 @@ async def posts(
     # most posts read ~400k rows at a million posts: 2.3 s), then cut to the page; only the
     # page's rows get a headline (it is costly). The last word is tried as typed first, as
     # on SQLite: when it fills the window, its prefix adds nothing to it.
-    words = match.removesuffix("*")
-    query, query_params = tsquery(words)
-    found = await _newest(conn, query, query_params, groups, window)
-    if words != match and len(found) < window:
-        longer = await _longer(conn, match)
+    # Only the viewer's groups that hold every word are searched (search_terms).
+    typed = match.removesuffix("*")
+    words, prefixes, any_word = parse(match)
+    query, query_params = tsquery(typed)
+    held = await holding(conn, groups, words + prefixes, any_word)
+    found = await _newest(conn, query, query_params, held, window)
+    if typed != match and len(found) < window:
+        longer = await longer_words(conn, prefixes[-1])
         if longer != []:  # [] : no longer word, the prefix adds nothing
             query, query_params = tsquery(match, longer)
-            found = await _newest(conn, query, query_params, groups, window)
+            held = await holding(conn, groups, words, any_word, longer)
+            found = await _newest(conn, query, query_params, held, window)
     found.sort(key=lambda r: (r["rank"], _Descending(r["id"])))
     page = [r["seq"] for r in found[offset : offset + limit]]
     if not page:
@@ -108,35 +115,6 @@ async def posts(
         for seq in page
         if seq in by_seq
     ]
-
-
-async def _longer(conn: Any, match: str) -> list[str] | None:
-    """The lexemes the last word of `match`, a prefix, stands for (the word as typed and the
-    longer ones, from the search_terms table, migration 0173); [] when no longer one exists
-    (the prefix adds nothing to the word as typed); None, to leave it a prefix, when there
-    are more than PREFIX_TERMS or it is not one plain lexeme."""
-    prefix = _TERM.findall(match)[-1][0].replace('""', '"')
-    found = await conn.execute_fetchall(
-        f"SELECT to_tsquery({CONFIG}, ?)::text",
-        ("'" + prefix.replace("\\", "\\\\").replace("'", "''") + "':*",),
-    )
-    normal = _PREFIX.fullmatch(str(next(iter(found))[0]))
-    if normal is None:
-        return None
-    stem = normal.group(1)
-    read = 4 * (PREFIX_TERMS + 1)  # a lexeme may be held twice (see 0173)
-    found = await conn.execute_fetchall(
-        "SELECT lexeme FROM search_terms WHERE lexeme >= ? ORDER BY lexeme LIMIT ?",
-        (stem, read),
-    )
-    lexemes = [str(r[0]) for r in found]
-    longer = list(dict.fromkeys(lexeme for lexeme in lexemes if lexeme.startswith(stem)))
-    longer = [lexeme for lexeme in longer if lexeme != stem]  # the word as typed: tried
-    if len(longer) > PREFIX_TERMS or (len(lexemes) == read and lexemes[-1].startswith(stem)):
-        return None
-    if any("'" in lexeme or "\\" in lexeme for lexeme in longer):
-        return None
-    return [stem, *longer] if longer else []
 
 
 class _Descending:
@@ -162,6 +140,8 @@ async def _newest(
     costs the matches (each a heap row) rather than the rows: with the composite index on
     (group_id, search) (migration 0172, btree_gin) only matches in the viewer's groups, so a
     word common only in groups the viewer cannot read is not walked to the first post."""
+    if groups == []:
+        return []
     found_top = await conn.execute_fetchall("SELECT max(seq) FROM posts")
     top = int(next(iter(found_top))[0] or 0)
     upper, chunk = top + 1, 2 * window
