@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from feedserver.store import search as search_store
+from feedserver.store import search_pg
 from tests.conftest import Api
 
 
@@ -24,12 +25,15 @@ async def _found(viewer: Api, q: str) -> set[str]:
     return {hit["post"]["id"] for hit in found["items"]}
 
 
+@pytest.mark.parametrize("group_scans", [0, 4], ids=["words-index", "group-index"])
 async def test_matches_older_than_the_walk_are_read_from_the_index_within_the_scope(
-    admin: Api, monkeypatch: pytest.MonkeyPatch
+    admin: Api, monkeypatch: pytest.MonkeyPatch, group_scans: int
 ) -> None:
     """A window of 2: PostgreSQL walks the newest 4 posts, finds no match there, and reads
-    the rest from the index; only the viewer's groups count, before the window is cut."""
+    the rest from an index (its groups' own, or the words' with other groups' rows dropped);
+    only the viewer's groups count, before the window is cut."""
     monkeypatch.setattr(search_store, "RANK_WINDOW", 2)
+    monkeypatch.setattr(search_pg, "GROUP_SCANS", group_scans)
     owner, outsider = await admin.add_member("olive"), await admin.add_member("otto")
     for name, visibility in (("open", "org"), ("vault", "private")):
         body = {"name": name, "title": name.title(), "visibility": visibility}
