@@ -82,9 +82,9 @@ async def posts(
         return []
     # Only the newest `window` readable matches are ranked (ranking every match of a word in
     # most posts read ~400k rows at a million posts: 2.3 s), then cut to the page; only the
-    # page's rows get a headline (it is costly). The last word is tried as typed first, as
-    # on SQLite: when it fills the window, its prefix adds nothing to it.
-    # Only the viewer's groups that hold every word are searched (search_terms).
+    # page's rows get a headline (it is costly). Only the viewer's groups that hold every
+    # word are searched (search_terms). The last word is tried as typed first, as on
+    # SQLite: when it fills the window, its prefix adds nothing to it.
     typed = match.removesuffix("*")
     words, prefixes, any_word = parse(match)
     query, query_params = tsquery(typed)
@@ -138,10 +138,9 @@ async def _newest(
 
     Posts are walked newest first, in seq ranges that double (the first twice the window):
     a common word fills the window after a few thousand rows, whatever the data holds. When
-    the matches seen so far are sparse, the rest is read from the GIN index instead, which
-    costs the matches (each a heap row) rather than the rows: with the composite index on
-    (group_id, search) (migration 0172, btree_gin) only matches in the viewer's groups, so a
-    word common only in groups the viewer cannot read is not walked to the first post."""
+    the matches seen so far are sparse, the rest is read from a GIN index instead, which
+    costs the matches (each a heap row) rather than the rows (see `_indexed`), so a word
+    rare in the viewer's groups is not walked to the first post."""
     if groups == []:
         return []
     found_top = await conn.execute_fetchall("SELECT max(seq) FROM posts")
