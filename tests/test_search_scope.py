@@ -150,3 +150,24 @@ async def test_a_prefix_of_many_words_or_of_other_letters_is_left_to_fts5(
             assert found == {f"p{n}" for n in wanted}, typed
     finally:
         await db.close()
+
+
+async def test_a_word_none_of_the_viewers_groups_holds_runs_no_full_text_query(
+    tmp_path: Path,
+) -> None:
+    """FTS5 intersects a word's rows with the viewer's groups' rows, empty only at its end
+    (~50 ms for a word in a third of the posts at a million): the groups that hold each word
+    are looked up first (posts_fts_groups), and here none of the viewer's does."""
+    db = await _database(tmp_path / "db.sqlite3", search_store.FEW + 50)
+    try:
+        outsider = ReadScope(member_id="m-nobody", org_groups=True)  # reads the org group only
+        async with db.read() as conn:
+            recording = _Recording(conn)
+            hits = await search_store.posts(recording, outsider, '"secret"*', offset=0, limit=50)
+            org = await search_store.posts(
+                recording, outsider, '"payroll" "open"*', offset=0, limit=50
+            )
+        assert hits == [] and recording.matches[:1] == ['{title body tags} : ("payroll" "open")']
+        assert {post.id for post, _, _ in org} == {f"p-org-{n}" for n in range(3)}
+    finally:
+        await db.close()

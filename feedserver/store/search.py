@@ -4,9 +4,11 @@ Steps, so a search costs what its page holds, not what the server holds:
 1. candidates: the newest RANK_WINDOW + 1 matching row ids the viewer may read. A rare query
    (at most FEW rows) is read whole and its rows kept by group; any other has the read scope
    inside the FTS query (the index's `grp` column holds each post's group), so rows the
-   viewer may not read are never touched, and a viewer who reads none of the matches costs
-   one empty lookup. Merging the `grp` lists of a member's groups costs more than a rare
-   word's few rows: ~25 ms for 33 groups at a million posts;
+   viewer may not read are never touched. Merging the `grp` lists of a member's groups
+   costs more than a rare word's few rows: ~25 ms for 33 groups at a million posts. And
+   only the viewer's groups that hold every word are searched (store/search_groups.py), so
+   a word common only in groups the viewer cannot read costs a few lookups, not an
+   intersection that is empty only at its end (~50 ms at a million posts);
 2. the last word is a prefix (search-as-you-type), and FTS5 builds a prefix's whole list of
    rows before it yields one (~80 ms for a word in every post at a million posts, against
    ~4 ms for the word itself, read lazily newest first). So the word as typed is tried first,
@@ -31,6 +33,7 @@ from feedserver.store import rows, search_pg
 from feedserver.store.db import Connection
 from feedserver.store.dialect import POSTGRESQL, dialect
 from feedserver.store.scope import group_condition, readable_groups
+from feedserver.store.search_groups import holding
 
 # Private-use characters mark the hit in a snippet, so the caller can escape the text first
 # and only then turn the markers into <mark>: user text never reaches the page unescaped.
@@ -66,12 +69,13 @@ async def ranked(
     """The user's words that found them (`match`, or the same without the last word's
     prefix), and (rowid, rank) of one page of the matches the groups hold, best first."""
     words = match.removesuffix("*")  # the last word as typed
-    candidates = await _candidates(conn, _text(words), groups)
+    candidates = await _candidates(conn, _text(words), await holding(conn, groups, words))
     if words != match and len(candidates) <= RANK_WINDOW:
         wider = await _prefix(conn, match)  # when the word alone does not fill the window
         if wider != words:
             words = wider
-            candidates = await _candidates(conn, _text(words), groups)
+            held = await holding(conn, groups, words)
+            candidates = await _candidates(conn, _text(words), held)
     text = _text(words)
     if not candidates:
         return text, []
@@ -120,6 +124,8 @@ async def _longer_words(conn: Connection, word: str) -> list[str] | None:
 
 async def _candidates(conn: Connection, text: str, groups: list[str] | None) -> list[int]:
     """The newest RANK_WINDOW + 1 rowids matching `text` in the groups (None: every row)."""
+    if groups == []:  # none of the viewer's groups holds the words (search_groups)
+        return []
     newest = "SELECT rowid FROM posts_fts WHERE posts_fts MATCH ? ORDER BY rowid DESC LIMIT ?"
     if groups is not None:
         few = [r[0] for r in await conn.execute_fetchall(newest, (text, FEW + 1))]
