@@ -142,6 +142,9 @@ async def measure(
         calls["search private word, reads none"] = lambda: search.posts_and_pages(
             services, OUTSIDER, data.PRIVATE_WORD, cursor=None, limit=20
         )
+        calls["search prefix of no word, member"] = lambda: search.posts_and_pages(
+            services, MEMBER, data.EVERY[:4], cursor=None, limit=20
+        )  # `lore`: FTS5 merged the rows of every word it begins
         results = {name: await _time(call, seconds, db_cpu) for name, call in calls.items()}
         results["post list while 8 searches run"] = await _under_searches(
             services, calls["post list"], seconds, db_cpu

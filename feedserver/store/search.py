@@ -4,13 +4,18 @@ Steps, so a search costs what its page holds, not what the server holds:
 1. candidates: the newest RANK_WINDOW + 1 matching row ids the viewer may read. A rare query
    (at most FEW rows) is read whole and its rows kept by group; any other has the read scope
    inside the FTS query (the index's `grp` column holds each post's group), so rows the
-   viewer may not read are never touched, and a viewer who reads none of the matches costs
-   one empty lookup. Merging the `grp` lists of a member's groups costs more than a rare
-   word's few rows: ~25 ms for 33 groups at a million posts;
+   viewer may not read are never touched. Merging the `grp` lists of a member's groups
+   costs more than a rare word's few rows: ~25 ms for 33 groups at a million posts. And
+   only the viewer's groups that hold every word are searched (store/search_groups.py), so
+   a word common only in groups the viewer cannot read costs a few lookups, not an
+   intersection that is empty only at its end (~50 ms at a million posts);
 2. the last word is a prefix (search-as-you-type), and FTS5 builds a prefix's whole list of
    rows before it yields one (~80 ms for a word in every post at a million posts, against
    ~4 ms for the word itself, read lazily newest first). So the word as typed is tried first,
-   and when it alone fills the window the prefix adds nothing to the page;
+   and when it alone fills the window the prefix adds nothing to the page. Otherwise the
+   longer words the prefix stands for are looked up in the index's term list (one seek
+   each) and, when they are few, read as whole words: a prefix that is no word (`lore`) or
+   that no longer word shares costs what its words' pages cost, not a list of every row;
 3. rank: bm25 over the candidates. FTS5's bm25 counts every row of each word first (its
    IDF): for a word in most posts that alone is ~50 ms at a million posts, and bm25 tells
    such posts apart by little more than length. So a broad query (more candidates than the
@@ -21,11 +26,14 @@ Steps, so a search costs what its page holds, not what the server holds:
 
 from __future__ import annotations
 
+import re
+
 from feedserver.models import Post, ReadScope
 from feedserver.store import rows, search_pg
 from feedserver.store.db import Connection
 from feedserver.store.dialect import POSTGRESQL, dialect
 from feedserver.store.scope import group_condition, readable_groups
+from feedserver.store.search_groups import holding
 
 # Private-use characters mark the hit in a snippet, so the caller can escape the text first
 # and only then turn the markers into <mark>: user text never reaches the page unescaped.
@@ -36,8 +44,13 @@ RANK_WINDOW = 2000
 BROAD_WORD = 5000
 # Rows of the user's words up to which they are read whole and kept by group (see above).
 FEW = 200
+# Longer words a typed prefix may stand for and still be read as whole words (see above).
+PREFIX_TERMS = 8
 # The columns user text is matched in: never `grp`.
 _TEXT_COLUMNS = "{title body tags}"
+# A last word typed as a prefix, of ASCII letters and digits only: the tokenizer folds these
+# to lower case and nothing more, so the term list is looked up with what was indexed.
+_ASCII_PREFIX = re.compile(r'"([A-Za-z0-9]+)"\*$')
 
 
 def _text(words: str) -> str:
@@ -56,10 +69,13 @@ async def ranked(
     """The user's words that found them (`match`, or the same without the last word's
     prefix), and (rowid, rank) of one page of the matches the groups hold, best first."""
     words = match.removesuffix("*")  # the last word as typed
-    candidates = await _candidates(conn, _text(words), groups)
+    candidates = await _candidates(conn, _text(words), await holding(conn, groups, words))
     if words != match and len(candidates) <= RANK_WINDOW:
-        words = match  # and as a prefix, when the word alone does not fill the window
-        candidates = await _candidates(conn, _text(words), groups)
+        wider = await _prefix(conn, match)  # when the word alone does not fill the window
+        if wider != words:
+            words = wider
+            held = await holding(conn, groups, words)
+            candidates = await _candidates(conn, _text(words), held)
     text = _text(words)
     if not candidates:
         return text, []
@@ -77,8 +93,39 @@ async def ranked(
     return text, hits[offset : offset + limit]
 
 
+async def _prefix(conn: Connection, match: str) -> str:
+    """`match` with its last word as a prefix: the word and the longer words it stands for
+    as alternatives, or FTS5's own prefix when they are many or the word is not plain ASCII."""
+    last = _ASCII_PREFIX.search(match)
+    longer = await _longer_words(conn, last.group(1).lower()) if last else None
+    if last is None or longer is None:
+        return match
+    words = " OR ".join(f'"{word}"' for word in [last.group(1), *longer])
+    return match[: last.start()] + (f"({words})" if longer else f'"{last.group(1)}"')
+
+
+async def _longer_words(conn: Connection, word: str) -> list[str] | None:
+    """The index's terms that start with `word` and are longer, one seek each in its term
+    list; None when there are more than PREFIX_TERMS."""
+    terms: list[str] = []
+    after = word
+    while len(terms) <= PREFIX_TERMS:
+        # The least term after `after` (no token holds a byte below "\x01").
+        found = await conn.execute_fetchall(
+            "SELECT term FROM posts_fts_terms WHERE term >= ? LIMIT 1", (after + "\x01",)
+        )
+        term = next((str(r[0]) for r in found), None)
+        if term is None or not term.startswith(word):
+            return terms
+        terms.append(term)
+        after = term
+    return None
+
+
 async def _candidates(conn: Connection, text: str, groups: list[str] | None) -> list[int]:
     """The newest RANK_WINDOW + 1 rowids matching `text` in the groups (None: every row)."""
+    if groups == []:  # none of the viewer's groups holds the words (search_groups)
+        return []
     newest = "SELECT rowid FROM posts_fts WHERE posts_fts MATCH ? ORDER BY rowid DESC LIMIT ?"
     if groups is not None:
         few = [r[0] for r in await conn.execute_fetchall(newest, (text, FEW + 1))]
