@@ -118,7 +118,6 @@ async def receive(
         raise NotAPartner("a partner speaks only for the groups it hosts")
     group: dict[str, Any] | None = None
     post: dict[str, Any] | None = None
-    deleted = ""
     if kind == "Update" and isinstance(obj, dict) and obj.get("type") == "Group":
         await inbox.verify_proof(fed, obj, host, signed.key, proven=signed.object_proven)
         group = await _group_state(fed, host, obj, url)
@@ -133,7 +132,8 @@ async def receive(
             raise BadActivity("Delete needs the id of an object")
         # The group itself, or one of its posts (written on the host or by a member on their
         # own server): the host speaks for its group, and only for its group (delete_post).
-        deleted = named
+        if named != url:
+            return await _post_deleted(fed, signed, activity, named)
     else:
         raise BadActivity(f"{kind} is not accepted for a shared group")
     now = services.clock()
@@ -156,10 +156,8 @@ async def receive(
             if cached_store.group_host(conn, url) != host:
                 raise BadActivity("no such group shared with us")
             cached_store.put_post(conn, **post)
-        elif deleted == url:
+        else:  # a Delete of the group itself (one of its posts: `_post_deleted`)
             cached_store.delete_group(conn, host, url)
-        else:
-            cached_store.delete_post(conn, url, deleted)
         return True
 
     applied: bool = await services.db.write_grouped(apply)
@@ -190,6 +188,27 @@ async def _accepted(fed: Federation, signed: inbox.Signed, activity: dict[str, A
         if not await conn.run_sync(record, activity["id"], host, activity["type"], now):
             return False
         await cached_groups.answer_accepted(conn, services, url, target, answer, now)
+    return True
+
+
+async def _post_deleted(
+    fed: Federation, signed: inbox.Signed, activity: dict[str, Any], object_id: str
+) -> bool:
+    """The host deleted one of its group's posts: the copy loses it and its replies, and
+    whatever it was evidence of here goes with it (`cached_groups.post_deleted`)."""
+    services, host, url = fed.services, signed.key.host, activity["audience"]
+    now = services.clock()
+    seen_key = inbox.signature_hash(signed.signature)
+    async with services.db.write() as conn:
+        await conn.run_sync(inbox.spend_signature, signed, seen_key, host, now)
+        if not await conn.run_sync(_shares_groups, host):
+            raise NotAPartner("groups are not shared in this partnership")
+        if not await conn.run_sync(
+            inbox_store.record_activity, activity["id"], host, "Delete", now
+        ):
+            return False
+        await cached_groups.post_deleted(conn, services, url, object_id)
+        await conn.run_sync(cached_store.delete_post, url, object_id)
     return True
 
 

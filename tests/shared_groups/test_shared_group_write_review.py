@@ -4,8 +4,16 @@ member server, the same object delivered twice, and writes that never reach the 
 
 from __future__ import annotations
 
+from tests.federation.test_inbox import post, signed_post
+
 from .test_shared_group_flow import drain
-from .test_shared_group_writes import shared_group_with_bob_and_carol
+from .test_shared_group_writes import (
+    ANSWER,
+    QUESTION,
+    copy_posts,
+    shared_group_with_bob_and_carol,
+    topics,
+)
 
 
 async def test_admins_on_the_host_cannot_reach_a_partner_members_account(trio):
@@ -31,3 +39,69 @@ async def test_admins_on_the_host_cannot_reach_a_partner_members_account(trio):
         )
     assert [tuple(r) for r in found] == [(0, None)]
     assert await a.count("posts") == 1
+
+
+async def test_an_accepted_answer_deleted_on_the_host_is_no_longer_evidence_on_b(trio):
+    """carol (B) answers alice's question, alice accepts it and carol earns the evidence on
+    B; alice then deletes the answer (or the thread) on A: as on A, a deleted post is
+    evidence of nothing, and a Delete for a post of another group removes nothing."""
+    a, b, c = trio
+    alice, bob, carol, address = await shared_group_with_bob_and_carol(a, b, c)
+    asked = []
+    for title in (QUESTION, "Which payroll calendar?"):
+        status, body = await a.call("POST", "/api/v1/groups/payroll-pros/posts",
+                                    {"kind": "question", "title": title, "body": "?",
+                                     "tags": ["payroll"]}, token=alice)  # fmt: skip
+        asked.append(body["id"])
+    await drain(a, b)
+    for question in asked:
+        status, _ = await b.call("POST", f"/api/v1/groups/{address}/replies",
+                                 {"in_reply_to": f"{a.url}/posts/{question}", "body": ANSWER},
+                                 token=carol)  # fmt: skip
+        assert status == 202
+    await drain(a, b)
+    for question in asked:
+        status, thread = await a.call("GET", f"/api/v1/posts/{question}", token=alice)
+        (answer,) = thread["items"]
+        status, _ = await a.call("POST", f"/api/v1/posts/{answer['id']}/accept", token=alice)
+        assert status == 200
+    await drain(a, b)
+    assert await b.count("expertise_evidence") == 2
+    # The first answer deleted on A: its evidence on B goes with it.
+    status, thread = await a.call("GET", f"/api/v1/posts/{asked[0]}", token=alice)
+    assert (await a.call("DELETE", f"/api/v1/posts/{thread['items'][0]['id']}",
+                         token=alice))[0] == 204  # fmt: skip
+    await drain(a, b)
+    assert await b.count("expertise_evidence") == 1
+    assert "payroll" in await topics(b, "carol")
+    # The second thread deleted on A: nothing of it counts any more.
+    assert (await a.call("DELETE", f"/api/v1/posts/{asked[1]}", token=alice))[0] == 204
+    await drain(a, b)
+    assert await b.count("expertise_evidence") == 0
+    assert "payroll" not in await topics(b, "carol")
+    assert [p for p in await copy_posts(b, address, bob) if p["kind"] == "answer"] == []
+
+
+async def test_a_delete_from_a_host_removes_only_evidence_of_its_own_group(trio):
+    """A Delete names any object id; the evidence it removes on B is only that of a post of
+    the group the host speaks for, never B's own."""
+    a, b, c = trio
+    alice, bob, carol, address = await shared_group_with_bob_and_carol(a, b, c)
+    status, _ = await b.call("POST", "/api/v1/groups", {"name": "b-team", "title": "B team",
+                             "visibility": "org"}, token=bob)  # fmt: skip
+    assert status == 201
+    status, story = await b.call("POST", "/api/v1/groups/b-team/posts",
+                                 {"kind": "story", "title": "Our cutover", "body": "x",
+                                  "tags": ["payroll"]}, token=bob)  # fmt: skip
+    assert status == 201
+    before = await b.count("expertise_evidence")
+    assert before == 1
+    activity = {
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": f"{a.url}/groups/payroll-pros#activity-forged-delete", "type": "Delete",
+        "actor": f"{a.url}/actor", "audience": f"{a.url}/groups/payroll-pros",
+        "object": f"{b.url}/posts/{story['id']}",
+    }  # fmt: skip
+    status, _, text = await post(b, *signed_post(a, b, activity))
+    assert status in (200, 202), text
+    assert await b.count("expertise_evidence") == before
