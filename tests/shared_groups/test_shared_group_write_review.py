@@ -11,6 +11,7 @@ from .test_shared_group_writes import (
     ANSWER,
     QUESTION,
     copy_posts,
+    member_write,
     shared_group_with_bob_and_carol,
     topics,
 )
@@ -105,3 +106,19 @@ async def test_a_delete_from_a_host_removes_only_evidence_of_its_own_group(trio)
     status, _, text = await post(b, *signed_post(a, b, activity))
     assert status in (200, 202), text
     assert await b.count("expertise_evidence") == before
+
+
+async def test_the_same_object_in_a_second_activity_is_refused_with_a_problem(trio):
+    """A member server delivering an object A already took, under a new activity id: a 4xx
+    problem (not a 500 that it would retry for days), and nothing stored twice."""
+    a, b, c = trio
+    await shared_group_with_bob_and_carol(a, b, c)
+    url = f"{a.url}/groups/payroll-pros"
+    first = member_write(b, url, "bob", 1)
+    assert (await post(a, *signed_post(b, a, first)))[0] in (200, 202)
+    posts, objects = await a.count("posts"), await a.count("partner_posts")
+    again = dict(first, id=f"{b.url}/activities/again-1")
+    status, content_type, text = await post(a, *signed_post(b, a, again))
+    assert 400 <= status < 500, (status, text)
+    assert content_type == "application/problem+json"
+    assert (await a.count("posts"), await a.count("partner_posts")) == (posts, objects)
