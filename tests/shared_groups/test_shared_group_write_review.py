@@ -4,6 +4,8 @@ member server, the same object delivered twice, and writes that never reach the 
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from tests.federation.test_inbox import post, signed_post
 
 from .test_shared_group_flow import drain
@@ -122,3 +124,24 @@ async def test_the_same_object_in_a_second_activity_is_refused_with_a_problem(tr
     assert 400 <= status < 500, (status, text)
     assert content_type == "application/problem+json"
     assert (await a.count("posts"), await a.count("partner_posts")) == (posts, objects)
+
+
+async def test_writes_behind_one_given_up_are_marked_refused_too(trio):
+    """A is down for longer than B keeps trying: the first write's delivery is given up, and
+    the ones queued behind it with it; every one of them shows refused to its writer, none
+    pending for ever."""
+    a, b, c = trio
+    alice, bob, carol, address = await shared_group_with_bob_and_carol(a, b, c)
+    await a.server.close()
+    for n in range(3):
+        status, _ = await b.call("POST", f"/api/v1/groups/{address}/posts",
+                                 {"kind": "tip", "title": f"Tip {n}", "body": "x"},
+                                 token=bob)  # fmt: skip
+        assert status == 202
+    now = b.services.clock()
+    hours = b.config.delivery_give_up_hours
+    await b.fed.worker.run_once(now)
+    assert await b.fed.worker.run_once(now + timedelta(hours=hours, minutes=1)) == 0
+    assert await b.count("deliveries WHERE state = 'pending'") == 0
+    states = {p["title"]: p["state"] for p in await copy_posts(b, address, bob)}
+    assert states == {"Tip 0": "refused", "Tip 1": "refused", "Tip 2": "refused"}
