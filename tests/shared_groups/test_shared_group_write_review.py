@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from tests.federation.test_inbox import post, signed_post
 
-from .test_shared_group_flow import drain
+from .test_shared_group_flow import drain, dump, login
 from .test_shared_group_writes import (
     ANSWER,
     QUESTION,
@@ -145,3 +145,29 @@ async def test_writes_behind_one_given_up_are_marked_refused_too(trio):
     assert await b.count("deliveries WHERE state = 'pending'") == 0
     states = {p["title"]: p["state"] for p in await copy_posts(b, address, bob)}
     assert states == {"Tip 0": "refused", "Tip 1": "refused", "Tip 2": "refused"}
+
+
+async def test_a_member_deleted_with_their_posts_takes_them_off_every_copy(trio):
+    """An admin on A deletes alice and her posts: they go from A and, as when she deletes
+    them herself, from the copies on member servers too (a Delete for each)."""
+    a, b, c = trio
+    alice, bob, carol, address = await shared_group_with_bob_and_carol(a, b, c)
+    dave = await login(a, "dave")
+    status, _ = await a.call("PUT", "/api/v1/groups/payroll-pros/members/dave",
+                             {"role": "member"}, token=alice)  # fmt: skip
+    assert status == 200
+    status, asked = await a.call("POST", "/api/v1/groups/payroll-pros/posts",
+                                 {"kind": "question", "title": QUESTION, "body": "?"},
+                                 token=dave)  # fmt: skip
+    status, _ = await a.call("POST", f"/api/v1/posts/{asked['id']}/replies",
+                             {"body": "Ask the payroll desk"}, token=alice)  # fmt: skip
+    assert status == 201
+    status, _ = await a.call("POST", "/api/v1/groups/payroll-pros/posts",
+                             {"kind": "tip", "title": "Payroll tip", "body": "x"},
+                             token=dave)  # fmt: skip
+    await drain(a, b)
+    assert len(await copy_posts(b, address, bob)) == 3
+    assert (await a.call("DELETE", "/api/v1/admin/members/dave?content=remove"))[0] == 200
+    await drain(a, b)
+    assert await copy_posts(b, address, bob) == []
+    assert QUESTION not in await dump(b) and "payroll desk" not in await dump(b)
