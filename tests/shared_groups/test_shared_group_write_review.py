@@ -1,11 +1,14 @@
 """Writes into a shared group, the edges: what a partner's member's account on the host may
 not become, a post the host deletes taking the evidence its accepted answer earned on the
-member server, the same object delivered twice, and writes that never reach the host."""
+member server, a member deleted with their posts taking them off the copies, the same
+object delivered twice, a post with no title or body, and writes that never reach the
+host."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
+from feedserver.federation.proofs import sign_object
 from tests.federation.test_inbox import post, signed_post
 
 from .test_shared_group_flow import drain, dump, login
@@ -171,3 +174,27 @@ async def test_a_member_deleted_with_their_posts_takes_them_off_every_copy(trio)
     await drain(a, b)
     assert await copy_posts(b, address, bob) == []
     assert QUESTION not in await dump(b) and "payroll desk" not in await dump(b)
+
+
+async def test_a_post_without_a_title_or_a_reply_without_a_body_is_refused(trio):
+    """The host's rules for a post are its own members' rules: a post needs a title, a
+    reply a body; a member server's write without one is a 422, and nothing is stored."""
+    a, b, c = trio
+    await shared_group_with_bob_and_carol(a, b, c)
+    url = f"{a.url}/groups/payroll-pros"
+    untitled = member_write(b, url, "bob", 1)
+    del untitled["object"]["proof"], untitled["object"]["name"]
+    untitled["object"] = sign_object(untitled["object"], b.key, b.key_id)
+    status, _, text = await post(a, *signed_post(b, a, untitled))
+    assert status == 422, text
+    assert (await post(a, *signed_post(b, a, member_write(b, url, "bob", 2))))[0] == 202
+    async with a.services.db.read() as conn:
+        (tip,) = await conn.execute_fetchall("SELECT object_id FROM partner_posts")
+    empty = member_write(b, url, "bob", 3)
+    obj = {k: v for k, v in empty["object"].items() if k not in ("proof", "name")}
+    obj.update({"inReplyTo": tip[0], "feedserver:kind": "reply", "content": " ",
+                "source": {"content": " \n", "mediaType": "text/markdown"}})  # fmt: skip
+    empty["object"] = sign_object(obj, b.key, b.key_id)
+    status, _, text = await post(a, *signed_post(b, a, empty))
+    assert status == 422, text
+    assert await a.count("posts") == 1
