@@ -124,6 +124,7 @@ async def receive(
     elif kind in ("Create", "Update") and isinstance(obj, dict):
         post = post_fields(obj, url, services.config.public_url)
         await _verify_post(fed, obj, host, signed)
+        post["writer_id"] = await _our_writer(fed, obj)
     elif kind in ("Accept", "Undo"):
         return await _accepted(fed, signed, activity)
     elif kind == "Delete":
@@ -232,6 +233,20 @@ async def _verify_post(
         partner = await fed_store.partner(conn, origin)
     if partner is not None:
         await inbox.verify_proof(fed, obj, origin)
+
+
+async def _our_writer(fed: Federation, obj: dict[str, Any]) -> str | None:
+    """Our member who wrote a post we signed (its proof checked by `_verify_post`): known
+    from the object itself, so a copy rebuilt from the host's backfill, with no pending post
+    of theirs left, still knows whose question it is and whose answer earns the evidence."""
+    config = fed.services.config
+    ours = f"{config.public_url}/users/"
+    attributed = str(obj.get("attributedTo", ""))
+    if host_of(str(obj.get("id", ""))) != our_host(config) or not attributed.startswith(ours):
+        return None
+    async with fed.services.db.read() as conn:
+        member = await members_store.by_username(conn, attributed[len(ours) :])
+    return member.id if member is not None else None
 
 
 async def _verify_own(fed: Federation, obj: dict[str, Any]) -> None:

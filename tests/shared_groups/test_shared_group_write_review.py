@@ -198,3 +198,38 @@ async def test_a_post_without_a_title_or_a_reply_without_a_body_is_refused(trio)
     status, _, text = await post(a, *signed_post(b, a, empty))
     assert status == 422, text
     assert await a.count("posts") == 1
+
+
+async def test_a_copy_rebuilt_still_knows_which_posts_its_members_wrote(trio):
+    """B's copy goes (none of B's members left in the group) and comes back (bob added
+    again, the group's posts backfilled): bob still accepts an answer to the question he
+    asked from B, and carol's accepted answer still earns her the evidence on B."""
+    a, b, c = trio
+    alice, bob, carol, address = await shared_group_with_bob_and_carol(a, b, c)
+    status, asked = await b.call("POST", f"/api/v1/groups/{address}/posts",
+                                 {"kind": "question", "title": QUESTION, "body": "?",
+                                  "tags": ["payroll"]}, token=bob)  # fmt: skip
+    await drain(a, b)
+    status, _ = await b.call("POST", f"/api/v1/groups/{address}/replies",
+                             {"in_reply_to": asked["id"], "body": ANSWER},
+                             token=carol)  # fmt: skip
+    await drain(a, b)
+    for who in ("bob", "carol"):
+        status, _ = await a.call("DELETE", f"/api/v1/groups/payroll-pros/members/{who}@{b.host}",
+                                 token=alice)  # fmt: skip
+        assert status == 204
+    await drain(a, b)
+    assert await b.count("cached_posts") == 0
+    for who in ("bob", "carol"):
+        status, _ = await a.call("PUT", f"/api/v1/groups/payroll-pros/members/{who}@{b.host}",
+                                 {"role": "member"}, token=alice)  # fmt: skip
+        assert status == 200
+    await drain(a, b)
+    (answer,) = [p for p in await copy_posts(b, address, bob) if p["kind"] == "answer"]
+    status, body = await b.call("POST", f"/api/v1/groups/{address}/accept",
+                                {"answer_id": answer["id"]}, token=bob)  # fmt: skip
+    assert status == 202, body
+    await drain(a, b)
+    (question,) = [p for p in await copy_posts(b, address, bob) if p["kind"] == "question"]
+    assert question["accepted_answer_id"] == answer["id"]
+    assert "payroll" in await topics(b, "carol")
