@@ -1,13 +1,14 @@
 """Writes into a shared group, the edges: what a partner's member's account on the host may
 not become, a post the host deletes taking the evidence its accepted answer earned on the
-member server, a member deleted with their posts taking them off the copies, the same
-object delivered twice, a post with no title or body, and writes that never reach the
-host."""
+member server, a member deleted with their posts taking them off the copies, a copy
+rebuilt from the backfill, the same object delivered twice, a post with no title or body
+or too many tags, and writes that never reach the host."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
+from feedserver.domain.posts import MAX_TAGS
 from feedserver.federation.proofs import sign_object
 from tests.federation.test_inbox import post, signed_post
 
@@ -233,3 +234,16 @@ async def test_a_copy_rebuilt_still_knows_which_posts_its_members_wrote(trio):
     (question,) = [p for p in await copy_posts(b, address, bob) if p["kind"] == "question"]
     assert question["accepted_answer_id"] == answer["id"]
     assert "payroll" in await topics(b, "carol")
+
+
+async def test_a_post_with_more_tags_than_a_local_one_may_have_is_refused(trio):
+    """MAX_TAGS holds for a member server's post as for a local one's (tag pages, feeds)."""
+    a, b, c = trio
+    await shared_group_with_bob_and_carol(a, b, c)
+    tagged = member_write(b, f"{a.url}/groups/payroll-pros", "bob", 1)
+    obj = {k: v for k, v in tagged["object"].items() if k != "proof"}
+    obj["tag"] = [{"type": "Hashtag", "name": f"#topic-{n}"} for n in range(MAX_TAGS + 1)]
+    tagged["object"] = sign_object(obj, b.key, b.key_id)
+    status, _, text = await post(a, *signed_post(b, a, tagged))
+    assert status == 422, text
+    assert await a.count("posts") == 0
