@@ -247,3 +247,40 @@ async def test_a_post_with_more_tags_than_a_local_one_may_have_is_refused(trio):
     status, _, text = await post(a, *signed_post(b, a, tagged))
     assert status == 422, text
     assert await a.count("posts") == 0
+
+
+async def test_a_copy_backfilled_shows_the_accepted_answers_and_keeps_evidence_right(trio):
+    """A copy built from the backfill is told which answers its threads accepted, so it
+    shows them, and a later choice on the host withdraws the evidence the earlier one
+    earned on B."""
+    a, b, c = trio
+    alice, bob, carol, address = await shared_group_with_bob_and_carol(a, b, c)
+    status, asked = await a.call("POST", "/api/v1/groups/payroll-pros/posts",
+                                 {"kind": "question", "title": QUESTION, "body": "?",
+                                  "tags": ["payroll"]}, token=alice)  # fmt: skip
+    await drain(a, b)
+    status, _ = await b.call("POST", f"/api/v1/groups/{address}/replies",
+                             {"in_reply_to": f"{a.url}/posts/{asked['id']}", "body": ANSWER},
+                             token=carol)  # fmt: skip
+    await drain(a, b)
+    status, thread = await a.call("GET", f"/api/v1/posts/{asked['id']}", token=alice)
+    (carols,) = thread["items"]
+    assert (await a.call("POST", f"/api/v1/posts/{carols['id']}/accept", token=alice))[0] == 200
+    await drain(a, b)
+    assert "payroll" in await topics(b, "carol")
+    members = "/api/v1/groups/payroll-pros/members"
+    for who in ("bob", "carol"):
+        await a.call("DELETE", f"{members}/{who}@{b.host}", token=alice)
+    await drain(a, b)
+    for who in ("bob", "carol"):
+        await a.call("PUT", f"{members}/{who}@{b.host}", {"role": "member"}, token=alice)
+    await drain(a, b)
+    (question,) = [p for p in await copy_posts(b, address, bob) if p["kind"] == "question"]
+    (answer,) = [p for p in await copy_posts(b, address, bob) if p["kind"] == "answer"]
+    assert question["accepted_answer_id"] == answer["id"]
+    # alice answers too and accepts her own answer: carol's evidence goes, on B as on A.
+    status, own = await a.call("POST", f"/api/v1/posts/{asked['id']}/replies",
+                               {"body": "Or ask me"}, token=alice)  # fmt: skip
+    assert (await a.call("POST", f"/api/v1/posts/{own['id']}/accept", token=alice))[0] == 200
+    await drain(a, b)
+    assert "payroll" not in await topics(b, "carol")
