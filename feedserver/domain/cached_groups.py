@@ -151,3 +151,14 @@ async def answer_accepted(
         question_id=question_id, answer_id=answer_id, previous_id=question.accepted_answer,
         tags=question.tags, at=at,
     )  # fmt: skip
+
+
+async def post_deleted(
+    conn: Connection, services: Services, group_actor: str, object_id: str
+) -> None:
+    """The group's host deleted one of its posts (the copy drops it with its replies): what
+    it was evidence of here goes too (an answer of our member's that its thread accepted),
+    as a deleted post's does on its host. Only for a post of that group we hold: a Delete
+    may name any id, and a host speaks for its own group only."""
+    if await cached_store.post(conn, group_actor, object_id) is not None:
+        await expertise.on_deleted(conn, services, object_id)

@@ -158,12 +158,16 @@ async def store_partner_post(
             raise ValidationFailed([{"field": "kind", "message": "not the kind of this reply"}])
     elif kind not in TOP_LEVEL_KINDS:
         raise ValidationFailed([{"field": "kind", "message": "not a kind of post"}])
+    # A body and, for a post, a title and at most MAX_TAGS tags: as a local member's.
+    body = posts.clean_body(body)
+    title = posts.clean_title(title) if parent_id is None else ""
+    tags = posts.normalize_tags(list(tags)) if parent_id is None else ()
     post = Post(
         id=new_id(), group_id=group.id, group_name=group.name, parent_id=parent_id,
         kind=kind,  # type: ignore[arg-type]
         author_id=author.id, author_username=author.username,
-        author_display_name=author.display_name, title=title if parent_id is None else "",
-        body=body, body_html=body_html, tags=tags if parent_id is None else (),
+        author_display_name=author.display_name, title=title,
+        body=body, body_html=body_html, tags=tags,
         created_at=now, updated_at=now, revision=1,
     )  # fmt: skip
     await post_store.insert_post(conn, post)

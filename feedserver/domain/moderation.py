@@ -18,6 +18,7 @@ from collections.abc import Awaitable, Callable
 from typing import Literal
 
 from feedserver.domain import access, expertise
+from feedserver.domain.events import PostDeleted
 from feedserver.domain.passwords import hash_password
 from feedserver.domain.services import Services
 from feedserver.errors import Conflict, NotFound, ValidationFailed
@@ -191,6 +192,10 @@ async def delete(
                     continue
                 await expertise.on_deleted(conn, services, post.id)
                 removed += len(await post_store.delete(conn, post, now))
+                # As the author deleting it: its notifications go, and the copies of a group
+                # shared with partner servers are sent its Delete.
+                deleted_by = by.member_id if by is not None else None
+                await services.events.publish(conn, PostDeleted(post, deleted_by or member.id))
         sharing, _ = await profile_store.sharing_and_cap(
             conn, member.id, services.config.expertise_default_ask_cap
         )

@@ -260,7 +260,11 @@ class DeliveryWorker:
             overdue = await queue_store.give_up_overdue(
                 conn, d.host, now - give_up_hours, f"{reason} (not sent: the host was failing)"
             )
-        log.info("delivery %s to %s given up (%d more overdue): %s", d.id, d.host, overdue, error)
+            for activity_id in overdue:
+                await cached_store.refuse(conn, activity_id)
+        log.info(
+            "delivery %s to %s given up (%d more overdue): %s", d.id, d.host, len(overdue), error
+        )
         return TRANSIENT
 
     async def prune_inbox(self, now: datetime) -> None:

@@ -118,13 +118,13 @@ async def receive(
         raise NotAPartner("a partner speaks only for the groups it hosts")
     group: dict[str, Any] | None = None
     post: dict[str, Any] | None = None
-    deleted = ""
     if kind == "Update" and isinstance(obj, dict) and obj.get("type") == "Group":
         await inbox.verify_proof(fed, obj, host, signed.key, proven=signed.object_proven)
         group = await _group_state(fed, host, obj, url)
     elif kind in ("Create", "Update") and isinstance(obj, dict):
         post = post_fields(obj, url, services.config.public_url)
         await _verify_post(fed, obj, host, signed)
+        post["writer_id"] = await _our_writer(fed, obj)
     elif kind in ("Accept", "Undo"):
         return await _accepted(fed, signed, activity)
     elif kind == "Delete":
@@ -133,7 +133,8 @@ async def receive(
             raise BadActivity("Delete needs the id of an object")
         # The group itself, or one of its posts (written on the host or by a member on their
         # own server): the host speaks for its group, and only for its group (delete_post).
-        deleted = named
+        if named != url:
+            return await _post_deleted(fed, signed, activity, named)
     else:
         raise BadActivity(f"{kind} is not accepted for a shared group")
     now = services.clock()
@@ -156,10 +157,8 @@ async def receive(
             if cached_store.group_host(conn, url) != host:
                 raise BadActivity("no such group shared with us")
             cached_store.put_post(conn, **post)
-        elif deleted == url:
+        else:  # a Delete of the group itself (one of its posts: `_post_deleted`)
             cached_store.delete_group(conn, host, url)
-        else:
-            cached_store.delete_post(conn, url, deleted)
         return True
 
     applied: bool = await services.db.write_grouped(apply)
@@ -193,6 +192,27 @@ async def _accepted(fed: Federation, signed: inbox.Signed, activity: dict[str, A
     return True
 
 
+async def _post_deleted(
+    fed: Federation, signed: inbox.Signed, activity: dict[str, Any], object_id: str
+) -> bool:
+    """The host deleted one of its group's posts: the copy loses it and its replies, and
+    whatever it was evidence of here goes with it (`cached_groups.post_deleted`)."""
+    services, host, url = fed.services, signed.key.host, activity["audience"]
+    now = services.clock()
+    seen_key = inbox.signature_hash(signed.signature)
+    async with services.db.write() as conn:
+        await conn.run_sync(inbox.spend_signature, signed, seen_key, host, now)
+        if not await conn.run_sync(_shares_groups, host):
+            raise NotAPartner("groups are not shared in this partnership")
+        if not await conn.run_sync(
+            inbox_store.record_activity, activity["id"], host, "Delete", now
+        ):
+            return False
+        await cached_groups.post_deleted(conn, services, url, object_id)
+        await conn.run_sync(cached_store.delete_post, url, object_id)
+    return True
+
+
 async def _verify_post(
     fed: Federation, obj: dict[str, Any], host: str, signed: inbox.Signed
 ) -> None:
@@ -213,6 +233,20 @@ async def _verify_post(
         partner = await fed_store.partner(conn, origin)
     if partner is not None:
         await inbox.verify_proof(fed, obj, origin)
+
+
+async def _our_writer(fed: Federation, obj: dict[str, Any]) -> str | None:
+    """Our member who wrote a post we signed (its proof checked by `_verify_post`): known
+    from the object itself, so a copy rebuilt from the host's backfill, with no pending post
+    of theirs left, still knows whose question it is and whose answer earns the evidence."""
+    config = fed.services.config
+    ours = f"{config.public_url}/users/"
+    attributed = str(obj.get("attributedTo", ""))
+    if host_of(str(obj.get("id", ""))) != our_host(config) or not attributed.startswith(ours):
+        return None
+    async with fed.services.db.read() as conn:
+        member = await members_store.by_username(conn, attributed[len(ours) :])
+    return member.id if member is not None else None
 
 
 async def _verify_own(fed: Federation, obj: dict[str, Any]) -> None:

@@ -96,6 +96,10 @@ async def _store_post(
 ) -> None:  # fmt: skip
     services = fed.services
     obj = fields["obj"]
+    if await partner_store.post_of_object(conn, obj["id"]) is not None:
+        # The same object again under another activity id: one post per object (its id is
+        # what replies, accepts and deletes name).
+        raise BadActivity("this post was delivered before")
     source = obj.get("source")
     text = source.get("content") if isinstance(source, dict) else None
     body_text = clean_text(text[:MAX_SOURCE]) if isinstance(text, str) else ""

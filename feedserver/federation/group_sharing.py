@@ -153,6 +153,12 @@ async def _backfill(
         if obj is not None:
             activity = _activity(services, url, "Create", obj)
             await enqueue(conn, activity, [partner], services.clock())
+    # Then which answers the threads accepted, as `send_accepted` tells every copy: the copy
+    # shows them, and replaces (with its evidence) the choice when the thread changes it.
+    for question_id, answer_id in await sharing_store.accepted_answers(conn, ids):
+        activity = _activity(services, url, "Accept", await object_id(conn, services, answer_id))
+        activity["target"] = await object_id(conn, services, question_id)
+        await enqueue(conn, activity, [partner], services.clock())
 
 
 async def send_post(conn: Connection, services: Services, post: Post, deleted: bool) -> bool:

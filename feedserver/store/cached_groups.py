@@ -63,9 +63,10 @@ def group_host(conn: sqlite3.Connection, actor_id: str) -> str | None:
 def put_post(
     conn: sqlite3.Connection, *, object_id: str, group_actor: str, parent_id: str | None,
     kind: str, author: str, title: str, body_html: str, tags: str, published: str,
-    updated: str, obj: dict[str, Any],
+    updated: str, obj: dict[str, Any], writer_id: str | None = None,
 ) -> bool:  # fmt: skip
-    """Insert or replace a post unless the one held is newer."""
+    """Insert or replace a post unless the one held is newer; `writer_id`: our member who
+    wrote it, when we signed it."""
     row = conn.execute(
         "SELECT updated, group_actor FROM cached_posts WHERE object_id = ?", (object_id,)
     ).fetchone()
@@ -73,14 +74,15 @@ def put_post(
         return False
     conn.execute(
         "INSERT INTO cached_posts (object_id, group_actor, parent_id, kind, author,"
-        " title, body_html, tags, published, updated, object)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (object_id) DO UPDATE SET"
+        " title, body_html, tags, published, updated, object, writer_id)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (object_id) DO UPDATE SET"
         " group_actor = excluded.group_actor, parent_id = excluded.parent_id,"
         " kind = excluded.kind, author = excluded.author, title = excluded.title,"
         " body_html = excluded.body_html, tags = excluded.tags, published = excluded.published,"
-        " updated = excluded.updated, object = excluded.object, state = 'accepted'",
+        " updated = excluded.updated, object = excluded.object, state = 'accepted',"
+        " writer_id = coalesce(cached_posts.writer_id, excluded.writer_id)",
         (object_id, group_actor, parent_id, kind, author, title, body_html, tags, published,
-         updated, json.dumps(obj, ensure_ascii=False, separators=(",", ":"))),
+         updated, json.dumps(obj, ensure_ascii=False, separators=(",", ":")), writer_id),
     )  # fmt: skip
     return True
 

@@ -146,3 +146,16 @@ async def post_ids(conn: Connection, group_id: str, limit: int) -> list[str]:
         (group_id, limit),
     ) as cur:
         return [row[0] for row in await cur.fetchall()]
+
+
+async def accepted_answers(conn: Connection, post_ids: list[str]) -> list[tuple[str, str]]:
+    """(question id, accepted answer id) of those of `post_ids` that accepted one."""
+    if not post_ids:
+        return []
+    marks = ", ".join("?" for _ in post_ids)
+    async with conn.execute(
+        f"SELECT id, accepted_answer_id FROM posts WHERE id IN ({marks})"
+        " AND accepted_answer_id IS NOT NULL ORDER BY seq",
+        post_ids,
+    ) as cur:
+        return [(row[0], row[1]) for row in await cur.fetchall()]

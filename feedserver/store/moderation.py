@@ -20,8 +20,13 @@ def _standing(row: sqlite3.Row) -> MemberStanding:
 
 
 async def standing(conn: Connection, username: str) -> MemberStanding | None:
+    """A local member by username: a partner's member's account (`home_host`, the name
+    username@host it writes under in our shared groups) is not ours to promote, suspend,
+    reset or delete; the group's owners remove them from the group instead."""
     found = list(
-        await conn.execute_fetchall("SELECT * FROM members WHERE username = ?", (username,))
+        await conn.execute_fetchall(
+            "SELECT * FROM members WHERE username = ? AND home_host IS NULL", (username,)
+        )
     )
     return _standing(found[0]) if found else None
 

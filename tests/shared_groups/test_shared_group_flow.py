@@ -23,13 +23,15 @@ async def login(node, username):
 async def drain(*nodes):
     """Run each server's delivery worker until nothing is due (a bounded number of passes).
     A post wakes the worker's own loop too: each pass waits until that loop is idle, so no
-    host is held by a run of its while this one looks."""
-    for _ in range(5):
+    host is held by a run of its while this one looks. A server's loop woken after its turn
+    in a pass (B's own loop delivering a member's write to A, whose relay wakes A's loop)
+    is not idle at the end of the pass, so the next pass waits for it."""
+    for _ in range(10):
         sent = 0
         for node in nodes:
             await asyncio.wait_for(node.fed.worker.idle.wait(), 60)
             sent += await node.fed.worker.run_once()
-        if not sent:
+        if not sent and all(node.fed.worker.idle.is_set() for node in nodes):
             return
     raise AssertionError("deliveries kept coming")
 
