@@ -43,11 +43,8 @@ def _groups_prefix(fed: Federation) -> str:
     return f"{fed.services.config.public_url}/groups/"
 
 
-async def receive(
-    fed: Federation, signed: inbox.Signed, activity: dict[str, Any], body: bytes
-) -> bool:
+async def receive(fed: Federation, signed: inbox.Signed, activity: dict[str, Any]) -> bool:
     """Apply one member server's write into our group; False when applied before."""
-    del body
     services = fed.services
     host = signed.key.host
     url, kind, obj = activity["audience"], activity["type"], activity.get("object")
@@ -73,11 +70,11 @@ async def receive(
         if who is None:
             raise NotAPartner("the author is not a member of the group")
         author = await partner_store.author(
-            conn, new_id=new_id(), username=who[0], host=host, display_name=who[0], now=now
+            conn, new_id=new_id(), username=who[0], host=host, display_name="", now=now
         )
         try:
             if fields:
-                await _store_post(conn, fed, group, author, who[1], fields)
+                await _store_post(conn, fed, group, author, who[1], host, fields)
             else:
                 answer = await _our_post(conn, fed, str(obj))
                 await group_sharing.accept_for_partner(
@@ -91,7 +88,7 @@ async def receive(
 
 
 async def _store_post(
-    conn: Connection, fed: Federation, group: Group, author: Member, role: Role,
+    conn: Connection, fed: Federation, group: Group, author: Member, role: Role, host: str,
     fields: dict[str, Any],
 ) -> None:  # fmt: skip
     services = fed.services
@@ -111,7 +108,7 @@ async def _store_post(
         body_html=fields["body_html"], tags=tuple(fields["tags"].split()),
     )  # fmt: skip
     await object_store.put_post_object(conn, post.id, obj)
-    await partner_store.put_origin(conn, post.id, obj["id"], author.username.split("@")[1])
+    await partner_store.put_origin(conn, post.id, obj["id"], host)
     await services.events.publish(conn, PostWritten(post, created=True))
 
 

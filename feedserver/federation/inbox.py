@@ -213,7 +213,7 @@ async def _receive(fed: Federation, signed: Signed, body: bytes) -> bool:
     host = key.host
     activity = _parse(body, host)
     if group_copies.handles(activity) and group_inbox.hosts(fed, activity):
-        return await group_inbox.receive(fed, signed, activity, body)  # a write into ours
+        return await group_inbox.receive(fed, signed, activity)  # a write into ours
     if group_copies.handles(activity):  # a group shared with us (group_copies.py)
         return await group_copies.receive(fed, signed, activity, body)
     kind = activity["type"]
