@@ -130,6 +130,24 @@ async def check_accept(
     return found.group
 
 
+async def check_delete(
+    services: Services, viewer: Viewer, address: str, post_id: str
+) -> tuple[CachedGroup, CachedPost]:
+    """May the viewer remove this post of the group? Its writer (one of our members) or a
+    mentor or owner of the group may; the group's host checks again."""
+    found = await get(services, viewer, address)
+    async with services.db.read() as conn:
+        post = await cached_store.post_of_writer(
+            conn, found.group.actor_id, post_id, viewer.member_id
+        )
+    if post is None:
+        raise NotFound("No such post")
+    mine = post.writer_id is not None and post.writer_id == viewer.member_id
+    if not (mine or found.group.role in ("owner", "mentor")):
+        raise Forbidden("Only the author, a mentor or an owner removes a post")
+    return found.group, post
+
+
 async def answer_accepted(
     conn: Connection, services: Services, group_actor: str, question_id: str,
     answer_id: str | None, at: datetime,

@@ -192,3 +192,20 @@ async def accept_for_partner(
         raise NotFound("No such post")
     found = partner_access(group, author, role, services.clock())
     return await posts.accept_in(conn, services, Viewer(author), found, answer)
+
+
+async def delete_for_partner(
+    conn: Connection,
+    services: Services,
+    *,
+    group: Group,
+    author: Member,
+    role: Role,
+    post_id: str,
+) -> None:
+    """A remote member removes a post of the group (their own; any, as a mentor or owner)."""
+    post = await post_store.get(conn, post_id)
+    if post is None or post.group_id != group.id:
+        raise NotFound("No such post")
+    found = partner_access(group, author, role, services.clock())
+    await posts.delete_in(conn, services, Viewer(author), found, post)

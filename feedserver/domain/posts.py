@@ -245,16 +245,22 @@ async def revisions(services: Services, viewer: Viewer, post_id: str) -> list[Re
 async def delete(services: Services, viewer: Viewer, post_id: str) -> None:
     async with services.db.write() as conn:
         post, found = await _load(conn, viewer, post_id)
-        if not access.may_delete(viewer, found, post):
-            raise Forbidden("Only the author, a mentor or an owner removes a post")
-        await expertise.on_deleted(
-            conn, services, post.id
-        )  # Expertise: the post is no longer evidence
-        now = services.clock()
-        await feed_entries.remember_tags(conn, post, now)  # Feeds: tag feeds' tombstones
-        await post_store.delete(conn, post, now)
-        assert viewer.member is not None
-        await services.events.publish(conn, PostDeleted(post, viewer.member.id))
+        await delete_in(conn, services, viewer, found, post)
+
+
+async def delete_in(
+    conn: Connection, services: Services, viewer: Viewer, found: access.GroupAccess, post: Post
+) -> None:
+    """`delete` in the caller's transaction, with the access the caller decided (a partner's
+    member's, from their role: `group_sharing.delete_for_partner`)."""
+    if not access.may_delete(viewer, found, post):
+        raise Forbidden("Only the author, a mentor or an owner removes a post")
+    await expertise.on_deleted(conn, services, post.id)  # Expertise: no longer evidence
+    now = services.clock()
+    await feed_entries.remember_tags(conn, post, now)  # Feeds: tag feeds' tombstones
+    await post_store.delete(conn, post, now)
+    assert viewer.member is not None
+    await services.events.publish(conn, PostDeleted(post, viewer.member.id))
 
 
 async def accept(services: Services, viewer: Viewer, answer_id: str) -> Post:

@@ -8,8 +8,10 @@ is ours, `partners`, shared with that server, which still has the groups scope, 
 actor is a remote member whose role lets them write what they wrote. The post is stored
 under their username@host, with the object as signed; `PostWritten` then relays that object,
 proof intact, to every server holding a copy of the group (`group_sharing.send_post`), the
-writer's own included, which is how it learns that we took it. Anything else is refused
-with nothing stored."""
+writer's own included, which is how it learns that we took it. An `Accept` of an answer
+and a `Delete` of a post (their object the post's id) are the remote member's choice under
+the same policy as a local member's (`posts.accept_in`, `posts.delete_in`), relayed like
+one. Anything else is refused with nothing stored."""
 
 from __future__ import annotations
 
@@ -54,7 +56,7 @@ async def receive(fed: Federation, signed: inbox.Signed, activity: dict[str, Any
         if obj.get("attributedTo") != activity["actor"]:
             raise BadActivity("a member writes only as themselves")
         fields = group_copies.post_fields(obj, url, services.config.public_url)
-    elif kind == "Accept" and isinstance(obj, str):  # the answer the actor accepts
+    elif kind in ("Accept", "Delete") and isinstance(obj, str):  # the answer, the post
         fields = {}
     else:
         raise BadActivity(f"{kind} into a shared group is not accepted")
@@ -75,10 +77,15 @@ async def receive(fed: Federation, signed: inbox.Signed, activity: dict[str, Any
         try:
             if fields:
                 await _store_post(conn, fed, group, author, who[1], host, fields)
-            else:
+            elif kind == "Accept":
                 answer = await _our_post(conn, fed, str(obj))
                 await group_sharing.accept_for_partner(
                     conn, services, group=group, author=author, role=who[1], answer_id=answer
+                )
+            else:
+                post_id = await _our_post(conn, fed, str(obj))
+                await group_sharing.delete_for_partner(
+                    conn, services, group=group, author=author, role=who[1], post_id=post_id
                 )
         except Forbidden as exc:  # refused like the rest: the inbox spends its signature
             raise NotAPartner(exc.detail) from None

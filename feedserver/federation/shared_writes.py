@@ -17,7 +17,7 @@ from feedserver.federation.delivery import enqueue
 from feedserver.federation.documents import member_url, our_host
 from feedserver.federation.objects import OBJECT_CONTEXT, note, post_url, sign
 from feedserver.federation.server_keys import KeysMissing
-from feedserver.models import CachedPost, Viewer
+from feedserver.models import CachedGroup, CachedPost, Viewer
 from feedserver.store import cached_groups as cached_store
 from feedserver.store import federation as fed_store
 
@@ -77,16 +77,37 @@ async def write(
 async def accept(fed: Federation, viewer: Viewer, address: str, answer_id: str) -> None:
     """Our member accepts an answer in a partner's group: an `Accept` of it goes to the
     group's host, whose relay of it marks the copy (`group_copies`)."""
+    group = await cached_groups.check_accept(fed.services, viewer, address, answer_id)
+    await _send(fed, viewer, group, "Accept", answer_id)
+
+
+async def delete(fed: Federation, viewer: Viewer, address: str, post_id: str) -> str:
+    """Our member removes a post of a partner's group (theirs, or any as a mentor or owner):
+    a `Delete` of it goes to the group's host, whose relay of it removes it from the copy.
+    A write the host refused never left here: it goes at once. Returns "pending" or
+    "deleted"."""
+    group, post = await cached_groups.check_delete(fed.services, viewer, address, post_id)
+    if post.state == "refused":
+        async with fed.services.db.write() as conn:
+            await cached_store.forget_refused(conn, post.object_id)
+        return "deleted"
+    await _send(fed, viewer, group, "Delete", post.object_id)
+    return "pending"
+
+
+async def _send(
+    fed: Federation, viewer: Viewer, group: CachedGroup, kind: str, object_id: str
+) -> None:
+    """Queue our member's `kind` of a post (its id) to the group's host, and wake the worker."""
     services = fed.services
-    group = await cached_groups.check_accept(services, viewer, address, answer_id)
     assert viewer.member is not None
     activity: dict[str, Any] = {
         "@context": OBJECT_CONTEXT,
         "id": f"{services.config.public_url}/activities/{new_id()}",
-        "type": "Accept",
+        "type": kind,
         "actor": member_url(services.config, viewer.member.username),
         "audience": group.actor_id,
-        "object": answer_id,
+        "object": object_id,
     }
     async with services.db.write() as conn:
         partner = await fed_store.partner(conn, group.host)

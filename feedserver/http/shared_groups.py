@@ -96,6 +96,19 @@ async def accept_answer(request: web.Request) -> web.Response:
     return web.json_response({"answer_id": body["answer_id"], "state": "pending"}, status=202)
 
 
+async def delete_post(request: web.Request) -> web.Response:
+    """POST .../groups/{name@host}/deletions: the post's removal goes to the group's host, and
+    the copy drops it once the host relays it (a write the host refused goes at once)."""
+    viewer = await auth.signed_in(request)
+    if not is_remote(request.match_info["name"]):
+        raise NotFound("No such group")
+    body = await read_json(request, request.app[appkeys.SCHEMAS], "shared-delete")
+    state = await shared_writes.delete(
+        request.app[appkeys.FEDERATION], viewer, request.match_info["name"], body["post_id"]
+    )
+    return web.json_response({"post_id": body["post_id"], "state": state}, status=202)
+
+
 async def _written(request: web.Request, post: CachedPost) -> web.Response:
     services = request.app[appkeys.SERVICES]
     viewer = await auth.signed_in(request)

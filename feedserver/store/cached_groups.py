@@ -160,6 +160,26 @@ async def post(conn: Connection, group_actor: str, object_id: str) -> CachedPost
     return _post(row) if row else None
 
 
+async def post_of_writer(
+    conn: Connection, group_actor: str, object_id: str, writer_id: str | None
+) -> CachedPost | None:
+    """A post the host relayed, or one `writer_id` wrote here that it has not (yet)."""
+    async with conn.execute(
+        "SELECT * FROM cached_posts WHERE object_id = ? AND group_actor = ?"
+        " AND (state = 'accepted' OR writer_id = ?)",
+        (object_id, group_actor, writer_id),
+    ) as cur:
+        row = await cur.fetchone()
+    return _post(row) if row else None
+
+
+async def forget_refused(conn: Connection, object_id: str) -> None:
+    """A write its host refused, removed by its writer: it never left here."""
+    await conn.execute(
+        "DELETE FROM cached_posts WHERE object_id = ? AND state = 'refused'", (object_id,)
+    )
+
+
 async def by_address(
     conn: Connection, name: str, host: str, member_id: str | None
 ) -> CachedGroup | None:

@@ -40,10 +40,12 @@ async def group_page(
     # Which questions the viewer may pick an answer for (the host checks again).
     moderator = group.role in ("owner", "mentor")
     acceptable = {q.object_id for q, _ in shown if moderator or q.writer_id == viewer.member_id}
+    # And which posts they may remove (their own; any, as a mentor or owner).
+    removable = {p.object_id for p in posts if moderator or p.writer_id == viewer.member_id}
     return await render.page(
         request, "shared_group.html", status=status, group=group, access=found,
         threads=shown, feed_links=links, ask=ask or {}, errors=errors or {},
-        compose_to=group.address, acceptable=acceptable,
+        compose_to=group.address, acceptable=acceptable, removable=removable,
     )  # fmt: skip
 
 
@@ -83,5 +85,15 @@ async def accept(request: web.Request) -> web.StreamResponse:
     await shared_writes.accept(
         request.app[appkeys.FEDERATION], viewer, request.match_info["name"],
         form.get("answer_id", ""),
+    )  # fmt: skip
+    raise render.redirect(f"/groups/{request.match_info['name']}")
+
+
+async def delete(request: web.Request) -> web.StreamResponse:
+    viewer = await session.signed_in(request)
+    form = await forms.fields(request)
+    await shared_writes.delete(
+        request.app[appkeys.FEDERATION], viewer, request.match_info["name"],
+        form.get("post_id", ""),
     )  # fmt: skip
     raise render.redirect(f"/groups/{request.match_info['name']}")

@@ -198,9 +198,13 @@ async def test_a_write_the_host_refuses_is_marked_refused_for_its_writer(trio):
     status, body = await b.call("GET", f"/api/v1/groups/{address}/posts", token=bob)
     (mine,) = [p for p in body["items"] if p["kind"] == "answer"]
     assert ANSWER in mine["body_html"] and mine["state"] == "refused"
-    # Only bob sees his refused answer.
+    # Only bob sees his refused answer; he removes it, at once (it never left B).
     status, body = await b.call("GET", f"/api/v1/groups/{address}/posts", token=carol)
     assert ANSWER not in json.dumps(body)
+    status, body = await b.call("POST", f"/api/v1/groups/{address}/deletions",
+                                {"post_id": mine["id"]}, token=bob)  # fmt: skip
+    assert status == 202 and body["state"] == "deleted"
+    assert ANSWER not in json.dumps(await copy_posts(b, address, bob))
     assert await a.count("posts") == 0
 
 
@@ -290,3 +294,39 @@ async def test_answers_accepted_across_servers_count_where_their_authors_live(tr
                              token=alice)  # fmt: skip
     await drain(a, b)
     assert await b.count("cached_posts") == 0 and QUESTION not in await dump(b)
+
+
+async def test_members_on_b_remove_posts_through_the_host(trio):
+    a, b, c = trio
+    alice, bob, carol, address = await shared_group_with_bob_and_carol(a, b, c)
+    status, asked = await b.call("POST", f"/api/v1/groups/{address}/posts",
+                                 {"kind": "question", "title": QUESTION, "body": "?"},
+                                 token=bob)  # fmt: skip
+    await drain(a, b)
+    status, answered = await b.call("POST", f"/api/v1/groups/{address}/replies",
+                                    {"in_reply_to": asked["id"], "body": ANSWER},
+                                    token=carol)  # fmt: skip
+    await drain(a, b)
+    assert await a.count("posts") == 2
+    deletions = f"/api/v1/groups/{address}/deletions"
+    # carol, a plain member, may not remove bob's question: B says so, and so would A.
+    status, _ = await b.call("POST", deletions, {"post_id": asked["id"]}, token=carol)
+    assert status == 403
+    forged = {
+        "@context": OBJECT_CONTEXT, "id": f"{b.url}/activities/forged-delete", "type": "Delete",
+        "actor": f"{b.url}/users/carol", "audience": f"{a.url}/groups/payroll-pros",
+        "object": asked["id"],
+    }  # fmt: skip
+    status, _, _ = await post(a, *signed_post(b, a, forged))
+    assert status == 403 and await a.count("posts") == 2
+    # carol removes her own answer; bob his question: A removes each, and B's copy follows.
+    status, body = await b.call("POST", deletions, {"post_id": answered["id"]}, token=carol)
+    assert status == 202 and body["state"] == "pending"
+    await drain(a, b)
+    assert await a.count("posts") == 1
+    assert [p["kind"] for p in await copy_posts(b, address, bob)] == ["question"]
+    status, _ = await b.call("POST", deletions, {"post_id": asked["id"]}, token=bob)
+    assert status == 202
+    await drain(a, b)
+    assert await a.count("posts") == 0 and await copy_posts(b, address, bob) == []
+    assert QUESTION not in await dump(b)
