@@ -130,6 +130,20 @@ async def check_accept(
     return found.group
 
 
+async def check_helpful(
+    services: Services, viewer: Viewer, address: str, post_id: str
+) -> CachedGroup:
+    """May the viewer mark this post helpful? A member of the group, not its writer."""
+    found = await get(services, viewer, address)
+    async with services.db.read() as conn:
+        post = await cached_store.post(conn, found.group.actor_id, post_id)
+    if post is None:
+        raise NotFound("No such post")
+    if post.writer_id is not None and post.writer_id == viewer.member_id:
+        raise Conflict("You cannot mark your own post helpful")
+    return found.group
+
+
 async def check_delete(
     services: Services, viewer: Viewer, address: str, post_id: str
 ) -> tuple[CachedGroup, CachedPost]:

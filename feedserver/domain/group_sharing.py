@@ -209,3 +209,21 @@ async def delete_for_partner(
         raise NotFound("No such post")
     found = partner_access(group, author, role, services.clock())
     await posts.delete_in(conn, services, Viewer(author), found, post)
+
+
+async def helpful_for_partner(
+    conn: Connection,
+    services: Services,
+    *,
+    group: Group,
+    author: Member,
+    role: Role,
+    post_id: str,
+    helpful: bool,
+) -> None:
+    """A remote member marks a post of the group helpful, or takes the mark back."""
+    post = await post_store.get(conn, post_id)
+    if post is None or post.group_id != group.id:
+        raise NotFound("No such post")
+    found = partner_access(group, author, role, services.clock())
+    await posts.set_helpful_in(conn, services, Viewer(author), found, post, helpful=helpful)

@@ -322,23 +322,32 @@ async def unaccept(services: Services, viewer: Viewer, answer_id: str) -> Post:
 async def set_helpful(services: Services, viewer: Viewer, post_id: str, *, helpful: bool) -> Post:
     async with services.db.write() as conn:
         post, found = await _load(conn, viewer, post_id)
-        if not found.can_post:
-            raise Forbidden("Join the group to mark posts helpful")
-        assert viewer.member is not None
-        if post.author_id == viewer.member.id:
-            raise Conflict("You cannot mark your own post helpful")
-        now = services.clock()
-        if helpful:
-            if await post_store.mark_helpful(conn, post, viewer.member.id, now):
-                # Expertise: evidence for the author on the thread's tags.
-                root = await post_store.get(conn, post.parent_id) if post.parent_id else post
-                assert root is not None
-                await expertise.on_helpful(conn, services, post, root, viewer.member.id, now)
-                await services.events.publish(conn, HelpfulMarked(post, viewer.member.id, True))
-        elif await post_store.unmark_helpful(conn, post, viewer.member.id):
-            await expertise.on_unhelpful(conn, services, post, viewer.member.id)
-            await services.events.publish(conn, HelpfulMarked(post, viewer.member.id, False))
-        updated = await post_store.get(conn, post.id)
+        return await set_helpful_in(conn, services, viewer, found, post, helpful=helpful)
+
+
+async def set_helpful_in(
+    conn: Connection, services: Services, viewer: Viewer, found: access.GroupAccess,
+    post: Post, *, helpful: bool,
+) -> Post:  # fmt: skip
+    """`set_helpful` in the caller's transaction, with the access the caller decided (a
+    partner's member's, from their role: `group_sharing.helpful_for_partner`)."""
+    if not found.can_post:
+        raise Forbidden("Join the group to mark posts helpful")
+    assert viewer.member is not None
+    if post.author_id == viewer.member.id:
+        raise Conflict("You cannot mark your own post helpful")
+    now = services.clock()
+    if helpful:
+        if await post_store.mark_helpful(conn, post, viewer.member.id, now):
+            # Expertise: evidence for the author on the thread's tags.
+            root = await post_store.get(conn, post.parent_id) if post.parent_id else post
+            assert root is not None
+            await expertise.on_helpful(conn, services, post, root, viewer.member.id, now)
+            await services.events.publish(conn, HelpfulMarked(post, viewer.member.id, True))
+    elif await post_store.unmark_helpful(conn, post, viewer.member.id):
+        await expertise.on_unhelpful(conn, services, post, viewer.member.id)
+        await services.events.publish(conn, HelpfulMarked(post, viewer.member.id, False))
+    updated = await post_store.get(conn, post.id)
     assert updated is not None
     return updated
 

@@ -8,10 +8,10 @@ is ours, `partners`, shared with that server, which still has the groups scope, 
 actor is a remote member whose role lets them write what they wrote. The post is stored
 under their username@host, with the object as signed; `PostWritten` then relays that object,
 proof intact, to every server holding a copy of the group (`group_sharing.send_post`), the
-writer's own included, which is how it learns that we took it. An `Accept` of an answer
-and a `Delete` of a post (their object the post's id) are the remote member's choice under
-the same policy as a local member's (`posts.accept_in`, `posts.delete_in`), relayed like
-one. Anything else is refused with nothing stored."""
+writer's own included, which is how it learns that we took it. An `Accept` of an answer,
+a `Delete` of a post and a `Like` (a helpful mark) or its `Undo` (their object the post's
+id) are the remote member's choice under the same policy as a local member's
+(`posts.accept_in`, `delete_in`, `set_helpful_in`). Anything else is refused with nothing stored."""
 
 from __future__ import annotations
 
@@ -56,8 +56,12 @@ async def receive(fed: Federation, signed: inbox.Signed, activity: dict[str, Any
         if obj.get("attributedTo") != activity["actor"]:
             raise BadActivity("a member writes only as themselves")
         fields = group_copies.post_fields(obj, url, services.config.public_url)
-    elif kind in ("Accept", "Delete") and isinstance(obj, str):  # the answer, the post
+    elif kind in ("Accept", "Delete", "Like") and isinstance(obj, str):  # a post's id
         fields = {}
+    elif kind == "Undo" and isinstance(obj, dict) and obj.get("type") == "Like":
+        fields, obj = {}, obj.get("object")  # a helpful mark taken back
+        if not isinstance(obj, str):
+            raise BadActivity("Undo of a Like names the post")
     else:
         raise BadActivity(f"{kind} into a shared group is not accepted")
     name = url[len(_groups_prefix(fed)) :]
@@ -82,11 +86,17 @@ async def receive(fed: Federation, signed: inbox.Signed, activity: dict[str, Any
                 await group_sharing.accept_for_partner(
                     conn, services, group=group, author=author, role=who[1], answer_id=answer
                 )
-            else:
+            elif kind == "Delete":
                 post_id = await _our_post(conn, fed, str(obj))
                 await group_sharing.delete_for_partner(
                     conn, services, group=group, author=author, role=who[1], post_id=post_id
                 )
+            else:  # Like, or Undo of one
+                post_id = await _our_post(conn, fed, str(obj))
+                await group_sharing.helpful_for_partner(
+                    conn, services, group=group, author=author, role=who[1], post_id=post_id,
+                    helpful=kind == "Like",
+                )  # fmt: skip
         except Forbidden as exc:  # refused like the rest: the inbox spends its signature
             raise NotAPartner(exc.detail) from None
         except (NotFound, Conflict, ValidationFailed) as exc:

@@ -95,8 +95,18 @@ async def delete(fed: Federation, viewer: Viewer, address: str, post_id: str) ->
     return "pending"
 
 
+async def helpful(
+    fed: Federation, viewer: Viewer, address: str, post_id: str, *, marked: bool
+) -> None:
+    """Our member marks a post of a partner's group helpful (a `Like` to its host), or takes
+    the mark back (an `Undo` of it); the host keeps the marks and the evidence they earn."""
+    group = await cached_groups.check_helpful(fed.services, viewer, address, post_id)
+    await _send(fed, viewer, group, "Like" if marked else "Undo",
+                post_id if marked else {"type": "Like", "object": post_id})  # fmt: skip
+
+
 async def _send(
-    fed: Federation, viewer: Viewer, group: CachedGroup, kind: str, object_id: str
+    fed: Federation, viewer: Viewer, group: CachedGroup, kind: str, object_id: Any
 ) -> None:
     """Queue our member's `kind` of a post (its id) to the group's host, and wake the worker."""
     services = fed.services

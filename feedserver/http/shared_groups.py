@@ -109,6 +109,22 @@ async def delete_post(request: web.Request) -> web.Response:
     return web.json_response({"post_id": body["post_id"], "state": state}, status=202)
 
 
+async def mark_helpful(request: web.Request) -> web.Response:
+    """POST .../groups/{name@host}/helpful: the mark (or, with "helpful": false, taking it
+    back) goes to the group's host, which keeps the marks."""
+    viewer = await auth.signed_in(request)
+    if not is_remote(request.match_info["name"]):
+        raise NotFound("No such group")
+    body = await read_json(request, request.app[appkeys.SCHEMAS], "shared-helpful")
+    marked = body.get("helpful", True)
+    await shared_writes.helpful(
+        request.app[appkeys.FEDERATION], viewer, request.match_info["name"], body["post_id"],
+        marked=marked,
+    )  # fmt: skip
+    doc = {"post_id": body["post_id"], "helpful": marked, "state": "pending"}
+    return web.json_response(doc, status=202)
+
+
 async def _written(request: web.Request, post: CachedPost) -> web.Response:
     services = request.app[appkeys.SERVICES]
     viewer = await auth.signed_in(request)

@@ -46,6 +46,7 @@ async def group_page(
         request, "shared_group.html", status=status, group=group, access=found,
         threads=shown, feed_links=links, ask=ask or {}, errors=errors or {},
         compose_to=group.address, acceptable=acceptable, removable=removable,
+        me_id=viewer.member_id,
     )  # fmt: skip
 
 
@@ -95,5 +96,15 @@ async def delete(request: web.Request) -> web.StreamResponse:
     await shared_writes.delete(
         request.app[appkeys.FEDERATION], viewer, request.match_info["name"],
         form.get("post_id", ""),
+    )  # fmt: skip
+    raise render.redirect(f"/groups/{request.match_info['name']}")
+
+
+async def helpful(request: web.Request) -> web.StreamResponse:
+    viewer = await session.signed_in(request)
+    form = await forms.fields(request)
+    await shared_writes.helpful(
+        request.app[appkeys.FEDERATION], viewer, request.match_info["name"],
+        form.get("post_id", ""), marked=form.get("undo") != "1",
     )  # fmt: skip
     raise render.redirect(f"/groups/{request.match_info['name']}")

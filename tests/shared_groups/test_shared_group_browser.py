@@ -1,6 +1,6 @@
-"""bob, a member on B of a group hosted on A, asks, reads alice's answer and accepts it in a
-real headless browser on B's pages (Playwright driving Debian's Chromium; skips where it is
-missing, and `.ci/run` installs it). Three real servers on loopback."""
+"""bob, a member on B of a group hosted on A, asks, reads alice's answer, marks it helpful and
+accepts it, in a real headless browser on B's pages (Playwright driving Debian's Chromium;
+skips where it is missing, and `.ci/run` installs it). Three real servers on loopback."""
 
 from __future__ import annotations
 
@@ -40,6 +40,8 @@ async def test_bob_asks_and_accepts_on_b_pages(trio, browser):  # noqa: F811
     await person.goto(f"/groups/{address}")
     main = await page.inner_text("main")
     assert ANSWER in main and "pending" not in main.lower()
+    await page.get_by_role("button", name="Mark this answer helpful").click()
+    await page.wait_for_url(f"{b.url}/groups/{address}")
     await page.get_by_role("button", name="Accept this answer").click()
     await page.wait_for_url(f"{b.url}/groups/{address}")
     await drain(a, b)
@@ -48,5 +50,6 @@ async def test_bob_asks_and_accepts_on_b_pages(trio, browser):  # noqa: F811
     await person.check("shared group, accepted answer")
     status, thread = await a.call("GET", f"/api/v1/posts/{question['id']}", token=alice)
     assert thread["post"]["accepted_answer_id"] == thread["items"][0]["id"]
+    assert thread["items"][0]["helpful_count"] == 1
     assert person.errors == [] and person.csp_violations == []
     await person.context.close()

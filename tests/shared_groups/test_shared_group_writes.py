@@ -330,3 +330,32 @@ async def test_members_on_b_remove_posts_through_the_host(trio):
     await drain(a, b)
     assert await a.count("posts") == 0 and await copy_posts(b, address, bob) == []
     assert QUESTION not in await dump(b)
+
+
+async def test_members_on_b_mark_posts_helpful_through_the_host(trio):
+    a, b, c = trio
+    alice, bob, carol, address = await shared_group_with_bob_and_carol(a, b, c)
+    status, tip = await a.call("POST", "/api/v1/groups/payroll-pros/posts",
+                               {"kind": "tip", "title": "Close the period first", "body": "x",
+                                "tags": ["payroll"]}, token=alice)  # fmt: skip
+    await drain(a, b)
+    (copy,) = await copy_posts(b, address, bob)
+    helpful = f"/api/v1/groups/{address}/helpful"
+    status, body = await b.call("POST", helpful, {"post_id": copy["id"]}, token=bob)
+    assert status == 202 and body == {"post_id": copy["id"], "helpful": True, "state": "pending"}
+    await drain(a, b)
+    status, shown = await a.call("GET", f"/api/v1/posts/{tip['id']}", token=alice)
+    assert shown["post"]["helpful_count"] == 1
+    assert "payroll" in await topics(a, "alice", alice)  # evidence for alice, on A
+    status, _ = await b.call("POST", helpful, {"post_id": copy["id"], "helpful": False},
+                             token=bob)  # fmt: skip
+    await drain(a, b)
+    status, shown = await a.call("GET", f"/api/v1/posts/{tip['id']}", token=alice)
+    assert shown["post"]["helpful_count"] == 0
+    # Nobody marks their own post helpful: B says so before sending anything.
+    status, mine = await b.call("POST", f"/api/v1/groups/{address}/posts",
+                                {"kind": "tip", "title": "Mine", "body": "x"},
+                                token=bob)  # fmt: skip
+    await drain(a, b)
+    status, _ = await b.call("POST", helpful, {"post_id": mine["id"]}, token=bob)
+    assert status == 409
