@@ -80,6 +80,7 @@ def api_routes() -> list[web.RouteDef]:
         web.post(f"{API}/groups/{{name}}/accept", shared_groups.accept_answer),
         web.post(f"{API}/groups/{{name}}/deletions", shared_groups.delete_post),
         web.post(f"{API}/groups/{{name}}/helpful", shared_groups.mark_helpful),
+        web.post(f"{API}/groups/{{name}}/edits", shared_groups.edit_post),
         web.get(f"{API}/posts/{{id}}", posts.get_post),
         web.patch(f"{API}/posts/{{id}}", posts.edit_post),
         web.delete(f"{API}/posts/{{id}}", posts.delete_post),

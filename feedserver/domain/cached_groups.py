@@ -10,7 +10,7 @@ from feedserver.domain import access, expertise, feed_paths, feed_tokens
 from feedserver.domain import posts as local_posts
 from feedserver.domain.access import SharedGroupAccess
 from feedserver.domain.services import Services
-from feedserver.errors import Conflict, Forbidden, NotFound
+from feedserver.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from feedserver.models import CachedGroup, CachedPost, Viewer
 from feedserver.store import cached_groups as cached_store
 from feedserver.store import feeds as feed_store
@@ -109,6 +109,32 @@ async def feed(
         name, host = split(address)
         group = await access.readable_cached_group(conn, Viewer(found[0]), name, host)
         return group.group, await cached_store.posts(conn, group.group.actor_id, FEED_ENTRIES)
+
+
+async def prepare_edit(
+    services: Services, viewer: Viewer, address: str, post_id: str, *, title: str | None,
+    body: str | None, tags: list[str] | None,
+) -> tuple[SharedWrite, CachedPost]:  # fmt: skip
+    """A new version of the viewer's own post of the group (a reply has only a body), checked
+    and rendered here; the group's host checks again that its author sent it."""
+    found = await get(services, viewer, address)
+    async with services.db.read() as conn:
+        post = await cached_store.post(conn, found.group.actor_id, post_id)
+    if post is None:
+        raise NotFound("No such post")
+    if post.writer_id is None or post.writer_id != viewer.member_id:
+        raise Forbidden("Only the author edits a post")
+    if post.parent_id is not None and (title is not None or tags is not None):
+        raise ValidationFailed([{"field": "title", "message": "replies have only a body"}])
+    async with services.db.read() as conn:
+        source = await cached_store.source(conn, post.object_id)
+    new_body = local_posts.clean_body(source if body is None else body)
+    return SharedWrite(
+        found.group, None, post.kind,
+        post.title if title is None else local_posts.clean_title(title), new_body,
+        local_posts.render_body(services, new_body),
+        post.tags if tags is None else local_posts.normalize_tags(tags),
+    ), post  # fmt: skip
 
 
 async def check_accept(

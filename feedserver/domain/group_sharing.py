@@ -227,3 +227,18 @@ async def helpful_for_partner(
         raise NotFound("No such post")
     found = partner_access(group, author, role, services.clock())
     await posts.set_helpful_in(conn, services, Viewer(author), found, post, helpful=helpful)
+
+
+async def edit_for_partner(
+    conn: Connection, services: Services, *, group: Group, author: Member, role: Role,
+    post_id: str, title: str | None, body: str, tags: list[str] | None, html: str,
+) -> None:  # fmt: skip
+    """A remote member edits their post of the group (only its author does)."""
+    post = await post_store.get(conn, post_id)
+    if post is None or post.group_id != group.id:
+        raise NotFound("No such post")
+    found = partner_access(group, author, role, services.clock())
+    await posts.edit_in(
+        conn, services, Viewer(author), found, post, title=title, body=body, tags=tags,
+        html=html,
+    )  # fmt: skip

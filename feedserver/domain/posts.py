@@ -207,33 +207,42 @@ async def edit(
 ) -> Post:
     async with services.db.write() as conn:
         post, found = await _load(conn, viewer, post_id)
-        if not access.may_edit(viewer, found, post):
-            raise Forbidden("Only the author edits a post")
-        is_reply = post.parent_id is not None
-        if is_reply and (title is not None or tags is not None):
-            raise ValidationFailed([{"field": "title", "message": "replies have only a body"}])
-        new_title = post.title if title is None or is_reply else clean_title(title)
-        new_body = post.body if body is None else clean_body(body)
-        new_tags = post.tags if tags is None else normalize_tags(tags)
-        if (new_title, new_body, new_tags) != (post.title, post.body, post.tags):
-            assert viewer.member is not None
-            await post_store.update(
-                conn, post, title=new_title, body=new_body,
-                body_html=(
-                    render_body(services, new_body) if new_body != post.body else post.body_html
-                ),
-                tags=new_tags, editor_id=viewer.member.id, now=services.clock(),
-            )  # fmt: skip
-            if new_tags != post.tags:
-                # Expertise: the thread's evidence follows its tags.
-                await expertise.on_retag(
-                    conn, services, post.id, new_tags, expertise.authored_evidence(services, post)
-                )
-            edited = await post_store.get(conn, post.id)
-            assert edited is not None
-            await services.events.publish(conn, PostWritten(edited, created=False))
-            return edited
-    return post
+        return await edit_in(conn, services, viewer, found, post, title=title, body=body, tags=tags)
+
+
+async def edit_in(
+    conn: Connection, services: Services, viewer: Viewer, found: access.GroupAccess, post: Post,
+    *, title: str | None, body: str | None, tags: list[str] | None, html: str | None = None,
+) -> Post:  # fmt: skip
+    """`edit` in the caller's transaction, with the access the caller decided (a partner's
+    member's: `group_sharing.edit_for_partner`). `html`: the new body's HTML when it was
+    rendered elsewhere (by their server; sanitized by the caller)."""
+    if not access.may_edit(viewer, found, post):
+        raise Forbidden("Only the author edits a post")
+    is_reply = post.parent_id is not None
+    if is_reply and (title is not None or tags is not None):
+        raise ValidationFailed([{"field": "title", "message": "replies have only a body"}])
+    new_title = post.title if title is None or is_reply else clean_title(title)
+    new_body = post.body if body is None else clean_body(body)
+    new_tags = post.tags if tags is None else normalize_tags(tags)
+    if html is None:
+        html = render_body(services, new_body) if new_body != post.body else post.body_html
+    if (new_title, new_body, new_tags, html) == (post.title, post.body, post.tags, post.body_html):
+        return post
+    assert viewer.member is not None
+    await post_store.update(
+        conn, post, title=new_title, body=new_body, body_html=html, tags=new_tags,
+        editor_id=viewer.member.id, now=services.clock(),
+    )  # fmt: skip
+    if new_tags != post.tags:
+        # Expertise: the thread's evidence follows its tags.
+        await expertise.on_retag(
+            conn, services, post.id, new_tags, expertise.authored_evidence(services, post)
+        )
+    edited = await post_store.get(conn, post.id)
+    assert edited is not None
+    await services.events.publish(conn, PostWritten(edited, created=False))
+    return edited
 
 
 async def revisions(services: Services, viewer: Viewer, post_id: str) -> list[Revision]:

@@ -8,10 +8,11 @@ is ours, `partners`, shared with that server, which still has the groups scope, 
 actor is a remote member whose role lets them write what they wrote. The post is stored
 under their username@host, with the object as signed; `PostWritten` then relays that object,
 proof intact, to every server holding a copy of the group (`group_sharing.send_post`), the
-writer's own included, which is how it learns that we took it. An `Accept` of an answer,
-a `Delete` of a post and a `Like` (a helpful mark) or its `Undo` (their object the post's
-id) are the remote member's choice under the same policy as a local member's
-(`posts.accept_in`, `delete_in`, `set_helpful_in`). Anything else is refused with nothing stored."""
+writer's own included, which is how it learns that we took it. An `Update` of a post (its
+author's new version, newer than ours), an `Accept` of an answer, a `Delete` of a post, a
+`Like` (a helpful mark) or its `Undo` are the remote member's choice under the same policy
+as a local member's (`posts.edit_in`, `accept_in`, `delete_in`, `set_helpful_in`) and are
+relayed like one. Anything else is refused with nothing stored."""
 
 from __future__ import annotations
 
@@ -50,7 +51,7 @@ async def receive(fed: Federation, signed: inbox.Signed, activity: dict[str, Any
     services = fed.services
     host = signed.key.host
     url, kind, obj = activity["audience"], activity["type"], activity.get("object")
-    if kind == "Create" and isinstance(obj, dict):
+    if kind in ("Create", "Update") and isinstance(obj, dict):
         # The object's id and author are on the sending server, its proof that server's.
         await inbox.verify_proof(fed, obj, host, signed.key, proven=signed.object_proven)
         if obj.get("attributedTo") != activity["actor"]:
@@ -79,8 +80,10 @@ async def receive(fed: Federation, signed: inbox.Signed, activity: dict[str, Any
             conn, new_id=new_id(), username=who[0], host=host, display_name="", now=now
         )
         try:
-            if fields:
+            if kind == "Create":
                 await _store_post(conn, fed, group, author, who[1], host, fields)
+            elif kind == "Update":
+                await _edit_post(conn, fed, group, author, who[1], fields)
             elif kind == "Accept":
                 answer = await _our_post(conn, fed, str(obj))
                 await group_sharing.accept_for_partner(
@@ -114,9 +117,7 @@ async def _store_post(
         # The same object again under another activity id: one post per object (its id is
         # what replies, accepts and deletes name).
         raise BadActivity("this post was delivered before")
-    source = obj.get("source")
-    text = source.get("content") if isinstance(source, dict) else None
-    body_text = clean_text(text[:MAX_SOURCE]) if isinstance(text, str) else ""
+    body_text = _source(obj)
     parent = fields["parent_id"]
     post = await group_sharing.store_partner_post(
         conn, services, group=group, author=author, role=role,
@@ -127,6 +128,34 @@ async def _store_post(
     await object_store.put_post_object(conn, post.id, obj)
     await partner_store.put_origin(conn, post.id, obj["id"], host)
     await services.events.publish(conn, PostWritten(post, created=True))
+
+
+async def _edit_post(
+    conn: Connection, fed: Federation, group: Group, author: Member, role: Role,
+    fields: dict[str, Any],
+) -> None:  # fmt: skip
+    """A new version of a post written elsewhere: its author's, and newer than ours."""
+    obj = fields["obj"]
+    post_id = await partner_store.post_of_object(conn, obj["id"])
+    if post_id is None:
+        raise BadActivity("no such post in the group")
+    held = await object_store.post_object(conn, post_id)
+    if held is not None and str(held.get("updated", "")) >= fields["updated"]:
+        return  # a late or repeated older version changes nothing
+    await object_store.put_post_object(conn, post_id, obj)  # what PostWritten relays
+    top_level = fields["parent_id"] is None
+    await group_sharing.edit_for_partner(
+        conn, fed.services, group=group, author=author, role=role, post_id=post_id,
+        title=fields["title"] if top_level else None, body=_source(obj) or fields["title"],
+        tags=fields["tags"].split() if top_level else None, html=fields["body_html"],
+    )  # fmt: skip
+
+
+def _source(obj: dict[str, Any]) -> str:
+    """The Markdown its author wrote (what search, mentions and mail read)."""
+    source = obj.get("source")
+    text = source.get("content") if isinstance(source, dict) else None
+    return clean_text(text[:MAX_SOURCE]) if isinstance(text, str) else ""
 
 
 async def _shared_group(conn: Connection, name: str, host: str) -> Group:

@@ -7,6 +7,7 @@ answered that it will not take it, or could not be reached for `delivery_give_up
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from feedserver.domain import cached_groups
@@ -72,6 +73,36 @@ async def write(
         title=prepared.title, body_html=prepared.body_html, tags=prepared.tags, published=now,
         updated=now, state="pending",
     )  # fmt: skip
+
+
+async def edit(
+    fed: Federation,
+    viewer: Viewer,
+    address: str,
+    post_id: str,
+    *,
+    title: str | None = None,
+    body: str | None = None,
+    tags: list[str] | None = None,
+) -> None:
+    """Our member's new version of their post: the same object, signed again with a later
+    `updated`, goes to the group's host as an `Update`; its relay updates the copy."""
+    services = fed.services
+    prepared, post = await cached_groups.prepare_edit(
+        services, viewer, address, post_id, title=title, body=body, tags=tags
+    )
+    assert viewer.member is not None
+    # Stamps are to the second and only a newer one applies: never the same as the last.
+    updated = max(services.clock(), post.updated + timedelta(seconds=1))
+    signed = sign(services, note(
+        services, object_id=post.object_id, kind=post.kind,
+        author_username=viewer.member.username, group_url=prepared.group.actor_id,
+        title=prepared.title, body=prepared.body, html=prepared.body_html, tags=prepared.tags,
+        published=post.published, updated=updated, in_reply_to=post.parent_id,
+    ))  # fmt: skip
+    if signed is None:
+        raise KeysMissing("The server's signing key is not loaded")
+    await _send(fed, viewer, prepared.group, "Update", signed)
 
 
 async def accept(fed: Federation, viewer: Viewer, address: str, answer_id: str) -> None:

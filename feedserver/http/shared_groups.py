@@ -125,6 +125,20 @@ async def mark_helpful(request: web.Request) -> web.Response:
     return web.json_response(doc, status=202)
 
 
+async def edit_post(request: web.Request) -> web.Response:
+    """POST .../groups/{name@host}/edits: the author's new version goes to the group's host,
+    and the copy shows it once the host relays it."""
+    viewer = await auth.signed_in(request)
+    if not is_remote(request.match_info["name"]):
+        raise NotFound("No such group")
+    body = await read_json(request, request.app[appkeys.SCHEMAS], "shared-edit")
+    await shared_writes.edit(
+        request.app[appkeys.FEDERATION], viewer, request.match_info["name"], body["post_id"],
+        title=body.get("title"), body=body.get("body"), tags=body.get("tags"),
+    )  # fmt: skip
+    return web.json_response({"post_id": body["post_id"], "state": "pending"}, status=202)
+
+
 async def _written(request: web.Request, post: CachedPost) -> web.Response:
     services = request.app[appkeys.SERVICES]
     viewer = await auth.signed_in(request)

@@ -173,6 +173,17 @@ async def post_of_writer(
     return _post(row) if row else None
 
 
+async def source(conn: Connection, object_id: str) -> str:
+    """The Markdown a post's object carries (our own members' posts carry theirs)."""
+    async with conn.execute(
+        "SELECT object FROM cached_posts WHERE object_id = ?", (object_id,)
+    ) as cur:
+        row = await cur.fetchone()
+    found = json.loads(row[0]).get("source") if row else None
+    text = found.get("content") if isinstance(found, dict) else None
+    return text if isinstance(text, str) else ""
+
+
 async def forget_refused(conn: Connection, object_id: str) -> None:
     """A write its host refused, removed by its writer: it never left here."""
     await conn.execute(

@@ -359,3 +359,59 @@ async def test_members_on_b_mark_posts_helpful_through_the_host(trio):
     await drain(a, b)
     status, _ = await b.call("POST", helpful, {"post_id": mine["id"]}, token=bob)
     assert status == 409
+
+
+async def test_members_on_b_edit_their_posts_through_the_host(trio):
+    a, b, c = trio
+    alice, bob, carol, address = await shared_group_with_bob_and_carol(a, b, c)
+    status, asked = await b.call("POST", f"/api/v1/groups/{address}/posts",
+                                 {"kind": "question", "title": QUESTION, "body": "?",
+                                  "tags": ["payroll"]}, token=bob)  # fmt: skip
+    await drain(a, b)
+    status, answered = await b.call("POST", f"/api/v1/groups/{address}/replies",
+                                    {"in_reply_to": asked["id"], "body": ANSWER},
+                                    token=carol)  # fmt: skip
+    await drain(a, b)
+    edits = f"/api/v1/groups/{address}/edits"
+    # Only the author edits; a reply has only a body.
+    status, _ = await b.call("POST", edits, {"post_id": asked["id"], "body": "x"}, token=carol)
+    assert status == 403
+    status, _ = await b.call("POST", edits, {"post_id": answered["id"], "title": "T"},
+                             token=carol)  # fmt: skip
+    assert status == 422
+    # B signing carol's new version of bob's question: A refuses it.
+    obj = dict(asked_object := (await copy_objects(b))[asked["id"]])
+    obj.pop("proof")
+    obj.update(attributedTo=f"{b.url}/users/carol", name="Hijacked", updated="2030-01-01T00:00:00Z")
+    forged = {
+        "@context": OBJECT_CONTEXT, "id": f"{b.url}/activities/forged-update", "type": "Update",
+        "actor": f"{b.url}/users/carol", "audience": asked_object["audience"],
+        "object": sign_object(obj, b.key, b.key_id),
+    }  # fmt: skip
+    status, _, _ = await post(a, *signed_post(b, a, forged))
+    assert status == 403
+    # bob's new version: A keeps the revision, B's copy shows it.
+    status, body = await b.call("POST", edits, {"post_id": asked["id"],
+                                "title": "How do I back-date a run?", "body": "Which menu?",
+                                "tags": ["payroll", "deadlines"]}, token=bob)  # fmt: skip
+    assert status == 202 and body["state"] == "pending"
+    status, _ = await b.call("POST", edits, {"post_id": answered["id"], "body": "Ask ops"},
+                             token=carol)  # fmt: skip
+    assert status == 202
+    await drain(a, b)
+    on_a = await a_posts(a)
+    assert on_a[0][:4] == ("question", "How do I back-date a run?", "Which menu?", f"bob@{b.host}")
+    assert on_a[1][2] == "Ask ops"
+    question_id = on_a[1][4]
+    status, revisions = await a.call("GET", f"/api/v1/posts/{question_id}/revisions", token=alice)
+    assert status == 200 and len(revisions["items"]) == 2
+    shown = {p["kind"]: p for p in await copy_posts(b, address, bob)}
+    assert shown["question"]["title"] == "How do I back-date a run?"
+    assert shown["question"]["tags"] == ["payroll", "deadlines"]
+    assert "Ask ops" in shown["answer"]["body_html"]
+
+
+async def copy_objects(node):
+    async with node.services.db.read() as conn:
+        found = await conn.execute_fetchall("SELECT object_id, object FROM cached_posts")
+    return {row[0]: json.loads(row[1]) for row in found}
