@@ -41,13 +41,12 @@ async def _terminate_listeners(url: str) -> int:
         await conn.close()
 
 
-async def _closed_seen(client: TestClient) -> None:
+async def _closed_seen(listener: asyncpg.Connection) -> None:
     """Waits (with a deadline) until this worker's end of the socket saw it closed, as it
-    does when its event loop next reads the socket."""
-    db = client.app[appkeys.SERVICES].db
-    listener = db._listener
+    does when its event loop next reads the socket. The listener is the one taken before it
+    was ended: by now the worker may already listen again on a new one."""
     deadline = asyncio.get_running_loop().time() + 10
-    while listener is not None and not listener.is_closed():
+    while not listener.is_closed():
         assert asyncio.get_running_loop().time() < deadline, "the listener never saw its end"
         await asyncio.sleep(0.02)
 
@@ -69,8 +68,10 @@ async def test_a_worker_that_lost_its_listener_remembers_no_private_feed(
     answers = client.app[appkeys.FEED_CACHE].answers
     hits = answers.hits
 
+    listener = client.app[appkeys.SERVICES].db._listener
+    assert listener is not None
     assert await _terminate_listeners(config.database_url) >= 1
-    await _closed_seen(client)
+    await _closed_seen(listener)
 
     # The other worker removes bob from the group.
     status, _ = await Api(other, owner.token).delete("/api/v1/groups/pay/members/bob")
