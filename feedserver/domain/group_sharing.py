@@ -182,63 +182,14 @@ def partner_access(group: Group, author: Member, role: Role, now: datetime) -> G
     return found
 
 
-async def accept_for_partner(
+async def partner_post(
     conn: Connection, services: Services, *, group: Group, author: Member, role: Role,
-    answer_id: str,
-) -> Post:  # fmt: skip
-    """A remote member (the asker, or a mentor or owner) accepts an answer in the group."""
-    answer = await post_store.get(conn, answer_id)
-    if answer is None or answer.group_id != group.id:
-        raise NotFound("No such post")
-    found = partner_access(group, author, role, services.clock())
-    return await posts.accept_in(conn, services, Viewer(author), found, answer)
-
-
-async def delete_for_partner(
-    conn: Connection,
-    services: Services,
-    *,
-    group: Group,
-    author: Member,
-    role: Role,
     post_id: str,
-) -> None:
-    """A remote member removes a post of the group (their own; any, as a mentor or owner)."""
+) -> tuple[Viewer, GroupAccess, Post]:  # fmt: skip
+    """A post of the group a remote member acts on (accepts, edits, removes, marks helpful),
+    with what they may do in the group: the caller passes both to the same `posts.*_in` a
+    local member's action goes through."""
     post = await post_store.get(conn, post_id)
     if post is None or post.group_id != group.id:
         raise NotFound("No such post")
-    found = partner_access(group, author, role, services.clock())
-    await posts.delete_in(conn, services, Viewer(author), found, post)
-
-
-async def helpful_for_partner(
-    conn: Connection,
-    services: Services,
-    *,
-    group: Group,
-    author: Member,
-    role: Role,
-    post_id: str,
-    helpful: bool,
-) -> None:
-    """A remote member marks a post of the group helpful, or takes the mark back."""
-    post = await post_store.get(conn, post_id)
-    if post is None or post.group_id != group.id:
-        raise NotFound("No such post")
-    found = partner_access(group, author, role, services.clock())
-    await posts.set_helpful_in(conn, services, Viewer(author), found, post, helpful=helpful)
-
-
-async def edit_for_partner(
-    conn: Connection, services: Services, *, group: Group, author: Member, role: Role,
-    post_id: str, title: str | None, body: str, tags: list[str] | None, html: str,
-) -> None:  # fmt: skip
-    """A remote member edits their post of the group (only its author does)."""
-    post = await post_store.get(conn, post_id)
-    if post is None or post.group_id != group.id:
-        raise NotFound("No such post")
-    found = partner_access(group, author, role, services.clock())
-    await posts.edit_in(
-        conn, services, Viewer(author), found, post, title=title, body=body, tags=tags,
-        html=html,
-    )  # fmt: skip
+    return Viewer(author), partner_access(group, author, role, services.clock()), post

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from feedserver.domain import group_sharing
+from feedserver.domain import group_sharing, posts
 from feedserver.domain.events import PostWritten
 from feedserver.domain.ids import is_id, new_id
 from feedserver.domain.text import clean_text
@@ -84,22 +84,17 @@ async def receive(fed: Federation, signed: inbox.Signed, activity: dict[str, Any
                 await _store_post(conn, fed, group, author, who[1], host, fields)
             elif kind == "Update":
                 await _edit_post(conn, fed, group, author, who[1], fields)
-            elif kind == "Accept":
-                answer = await _our_post(conn, fed, str(obj))
-                await group_sharing.accept_for_partner(
-                    conn, services, group=group, author=author, role=who[1], answer_id=answer
-                )
-            elif kind == "Delete":
-                post_id = await _our_post(conn, fed, str(obj))
-                await group_sharing.delete_for_partner(
-                    conn, services, group=group, author=author, role=who[1], post_id=post_id
-                )
-            else:  # Like, or Undo of one
-                post_id = await _our_post(conn, fed, str(obj))
-                await group_sharing.helpful_for_partner(
-                    conn, services, group=group, author=author, role=who[1], post_id=post_id,
-                    helpful=kind == "Like",
+            else:
+                acting = await group_sharing.partner_post(
+                    conn, services, group=group, author=author, role=who[1],
+                    post_id=await _our_post(conn, fed, str(obj)),
                 )  # fmt: skip
+                if kind == "Accept":
+                    await posts.accept_in(conn, services, *acting)
+                elif kind == "Delete":
+                    await posts.delete_in(conn, services, *acting)
+                else:  # a Like, or the Undo of one
+                    await posts.set_helpful_in(conn, services, *acting, helpful=kind == "Like")
         except Forbidden as exc:  # refused like the rest: the inbox spends its signature
             raise NotAPartner(exc.detail) from None
         except (NotFound, Conflict, ValidationFailed) as exc:
@@ -144,9 +139,12 @@ async def _edit_post(
         return  # a late or repeated older version changes nothing
     await object_store.put_post_object(conn, post_id, obj)  # what PostWritten relays
     top_level = fields["parent_id"] is None
-    await group_sharing.edit_for_partner(
-        conn, fed.services, group=group, author=author, role=role, post_id=post_id,
-        title=fields["title"] if top_level else None, body=_source(obj) or fields["title"],
+    acting = await group_sharing.partner_post(
+        conn, fed.services, group=group, author=author, role=role, post_id=post_id
+    )
+    await posts.edit_in(
+        conn, fed.services, *acting, title=fields["title"] if top_level else None,
+        body=_source(obj) or fields["title"],
         tags=fields["tags"].split() if top_level else None, html=fields["body_html"],
     )  # fmt: skip
 

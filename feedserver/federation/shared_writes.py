@@ -127,7 +127,7 @@ async def delete(fed: Federation, viewer: Viewer, address: str, post_id: str) ->
 
 
 async def helpful(
-    fed: Federation, viewer: Viewer, address: str, post_id: str, *, marked: bool
+    fed: Federation, viewer: Viewer, address: str, post_id: str, *, marked: bool = True
 ) -> None:
     """Our member marks a post of a partner's group helpful (a `Like` to its host), or takes
     the mark back (an `Undo` of it); the host keeps the marks and the evidence they earn."""

@@ -5,6 +5,8 @@ the group's host and shows as pending until the host relays it back."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from aiohttp import web
 
 from feedserver import appkeys
@@ -81,30 +83,24 @@ async def reply(request: web.Request) -> web.StreamResponse:
 
 
 async def accept(request: web.Request) -> web.StreamResponse:
-    viewer = await session.signed_in(request)
-    form = await forms.fields(request)
-    await shared_writes.accept(
-        request.app[appkeys.FEDERATION], viewer, request.match_info["name"],
-        form.get("answer_id", ""),
-    )  # fmt: skip
-    raise render.redirect(f"/groups/{request.match_info['name']}")
+    return await _act(request, "answer_id", shared_writes.accept)
 
 
 async def delete(request: web.Request) -> web.StreamResponse:
-    viewer = await session.signed_in(request)
-    form = await forms.fields(request)
-    await shared_writes.delete(
-        request.app[appkeys.FEDERATION], viewer, request.match_info["name"],
-        form.get("post_id", ""),
-    )  # fmt: skip
-    raise render.redirect(f"/groups/{request.match_info['name']}")
+    return await _act(request, "post_id", shared_writes.delete)
 
 
 async def helpful(request: web.Request) -> web.StreamResponse:
+    return await _act(request, "post_id", shared_writes.helpful)
+
+
+async def _act(
+    request: web.Request, field: str, action: Callable[..., Awaitable[object]]
+) -> web.StreamResponse:
+    """A button on a post: `action` on the post its form names, then the page again."""
     viewer = await session.signed_in(request)
     form = await forms.fields(request)
-    await shared_writes.helpful(
-        request.app[appkeys.FEDERATION], viewer, request.match_info["name"],
-        form.get("post_id", ""), marked=form.get("undo") != "1",
-    )  # fmt: skip
+    await action(
+        request.app[appkeys.FEDERATION], viewer, request.match_info["name"], form.get(field, "")
+    )
     raise render.redirect(f"/groups/{request.match_info['name']}")
