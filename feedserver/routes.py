@@ -205,6 +205,7 @@ def web_routes() -> list[web.AbstractRouteDef]:
         web.post("/groups/{name}/accept", shared_group_pages.accept, name="web.shared.accept"),
         web.post("/groups/{name}/deletions", shared_group_pages.delete, name="web.shared.delete"),
         web.post("/groups/{name}/helpful", shared_group_pages.helpful, name="web.shared.helpful"),
+        web.post("/groups/{name}/edits", shared_group_pages.edit, name="web.shared.edit"),
         web.post("/groups/{name}/join", group_pages.join_group, name="web.group.join"),
         web.get("/groups/{name}/requested", group_pages.requested, name="web.group.requested"),
         web.post("/groups/{name}/leave", group_pages.leave_group, name="web.group.leave"),

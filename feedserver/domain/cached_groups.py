@@ -49,6 +49,18 @@ async def posts(
         return found, await cached_store.posts(conn, found.group.actor_id, limit, viewer.member_id)
 
 
+async def own_sources(
+    services: Services, viewer: Viewer, found: SharedGroupAccess, limit: int
+) -> dict[str, str]:
+    """The Markdown of the viewer's own posts in a copy they read (`found`), to edit."""
+    if viewer.member is None or not found.can_post:
+        return {}
+    async with services.db.read() as conn:
+        return await cached_store.sources_of_writer(
+            conn, found.group.actor_id, viewer.member.id, limit
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class SharedWrite:
     """A member's post or reply for a partner's group, checked and rendered here; the

@@ -184,6 +184,24 @@ async def source(conn: Connection, object_id: str) -> str:
     return text if isinstance(text, str) else ""
 
 
+async def sources_of_writer(
+    conn: Connection, group_actor: str, writer_id: str, limit: int
+) -> dict[str, str]:
+    """{object id: Markdown} of the newest `limit` posts `writer_id` wrote in the group that
+    its host took: what their edit forms start from."""
+    async with conn.execute(
+        "SELECT object_id, object FROM cached_posts WHERE group_actor = ? AND writer_id = ?"
+        " AND state = 'accepted' ORDER BY published DESC LIMIT ?",
+        (group_actor, writer_id, limit),
+    ) as cur:
+        found = {row[0]: json.loads(row[1]).get("source") for row in await cur.fetchall()}
+    return {
+        object_id: source["content"]
+        for object_id, source in found.items()
+        if isinstance(source, dict) and isinstance(source.get("content"), str)
+    }
+
+
 async def forget_refused(conn: Connection, object_id: str) -> None:
     """A write its host refused, removed by its writer: it never left here."""
     await conn.execute(

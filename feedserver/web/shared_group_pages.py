@@ -49,6 +49,9 @@ async def group_page(
         threads=shown, feed_links=links, ask=ask or {}, errors=errors or {},
         compose_to=group.address, acceptable=acceptable, removable=removable,
         me_id=viewer.member_id,
+        sources=await cached_groups.own_sources(
+            request.app[appkeys.SERVICES], viewer, found, POSTS_SHOWN
+        ),
     )  # fmt: skip
 
 
@@ -76,6 +79,21 @@ async def reply(request: web.Request) -> web.StreamResponse:
         await shared_writes.write(
             request.app[appkeys.FEDERATION], viewer, request.match_info["name"],
             body=form.get("body", ""), in_reply_to=form.get("in_reply_to", ""),
+        )  # fmt: skip
+    except ValidationFailed as error:
+        return await group_page(request, status=422, errors=forms.field_errors(error))
+    raise render.redirect(f"/groups/{request.match_info['name']}")
+
+
+async def edit(request: web.Request) -> web.StreamResponse:
+    """The author's new version of their post (a reply's form has only a body)."""
+    viewer = await session.signed_in(request)
+    form = await forms.fields(request)
+    try:
+        await shared_writes.edit(
+            request.app[appkeys.FEDERATION], viewer, request.match_info["name"],
+            form.get("post_id", ""), title=form.get("title"), body=form.get("body", ""),
+            tags=forms.tag_list(form["tags"]) if "tags" in form else None,
         )  # fmt: skip
     except ValidationFailed as error:
         return await group_page(request, status=422, errors=forms.field_errors(error))
