@@ -12,6 +12,7 @@ from typing import Any
 
 from feedserver.domain import cached_groups
 from feedserver.domain.ids import new_id
+from feedserver.domain.services import Services
 from feedserver.errors import NotFound
 from feedserver.federation.context import Federation
 from feedserver.federation.delivery import enqueue
@@ -21,6 +22,7 @@ from feedserver.federation.server_keys import KeysMissing
 from feedserver.models import CachedGroup, CachedPost, Viewer
 from feedserver.store import cached_groups as cached_store
 from feedserver.store import federation as fed_store
+from feedserver.store.db import Connection
 
 
 async def write(
@@ -45,18 +47,8 @@ async def write(
     signed = sign(services, obj)
     if signed is None:
         raise KeysMissing("The server's signing key is not loaded")
-    activity: dict[str, Any] = {
-        "@context": OBJECT_CONTEXT,
-        "id": f"{services.config.public_url}/activities/{new_id()}",
-        "type": "Create",
-        "actor": member_url(services.config, viewer.member.username),
-        "audience": group.actor_id,
-        "object": signed,
-    }
+    activity = _activity(services, viewer, group, "Create", signed)
     async with services.db.write() as conn:
-        partner = await fed_store.partner(conn, group.host)
-        if partner is None:
-            raise NotFound("No such group")
         await cached_store.put_pending(
             conn, object_id=object_id, group_actor=group.actor_id,
             parent_id=obj.get("inReplyTo"), kind=prepared.kind,
@@ -65,7 +57,7 @@ async def write(
             published=obj["published"], obj=signed, writer_id=viewer.member.id,
             activity_id=activity["id"],
         )  # fmt: skip
-        await enqueue(conn, activity, [partner], now)
+        await _queue(conn, services, group, activity)
     fed.wake()
     return CachedPost(
         object_id=object_id, group_actor=group.actor_id, parent_id=obj.get("inReplyTo"),
@@ -136,23 +128,34 @@ async def helpful(
                 post_id if marked else {"type": "Like", "object": post_id})  # fmt: skip
 
 
-async def _send(
-    fed: Federation, viewer: Viewer, group: CachedGroup, kind: str, object_id: Any
-) -> None:
-    """Queue our member's `kind` of a post (its id) to the group's host, and wake the worker."""
-    services = fed.services
+async def _send(fed: Federation, viewer: Viewer, group: CachedGroup, kind: str, obj: Any) -> None:
+    """Queue our member's `kind` of `obj` to the group's host, and wake the worker."""
+    activity = _activity(fed.services, viewer, group, kind, obj)
+    async with fed.services.db.write() as conn:
+        await _queue(conn, fed.services, group, activity)
+    fed.wake()
+
+
+def _activity(
+    services: Services, viewer: Viewer, group: CachedGroup, kind: str, obj: Any
+) -> dict[str, Any]:
+    """Our member's `kind` of `obj` in the group: they are its actor, the group its audience."""
     assert viewer.member is not None
-    activity: dict[str, Any] = {
+    return {
         "@context": OBJECT_CONTEXT,
         "id": f"{services.config.public_url}/activities/{new_id()}",
         "type": kind,
         "actor": member_url(services.config, viewer.member.username),
         "audience": group.actor_id,
-        "object": object_id,
+        "object": obj,
     }
-    async with services.db.write() as conn:
-        partner = await fed_store.partner(conn, group.host)
-        if partner is None:
-            raise NotFound("No such group")
-        await enqueue(conn, activity, [partner], services.clock())
-    fed.wake()
+
+
+async def _queue(
+    conn: Connection, services: Services, group: CachedGroup, activity: dict[str, Any]
+) -> None:
+    """Into the durable queue for the group's host, in the caller's transaction."""
+    partner = await fed_store.partner(conn, group.host)
+    if partner is None:
+        raise NotFound("No such group")
+    await enqueue(conn, activity, [partner], services.clock())
