@@ -16,6 +16,7 @@ from .test_shared_group_flow import drain, dump, login
 from .test_shared_group_writes import (
     ANSWER,
     QUESTION,
+    bob_asks_carol_answers,
     copy_posts,
     member_write,
     shared_group_with_bob_and_carol,
@@ -207,14 +208,7 @@ async def test_a_copy_rebuilt_still_knows_which_posts_its_members_wrote(trio):
     asked from B, and carol's accepted answer still earns her the evidence on B."""
     a, b, c = trio
     alice, bob, carol, address = await shared_group_with_bob_and_carol(a, b, c)
-    status, asked = await b.call("POST", f"/api/v1/groups/{address}/posts",
-                                 {"kind": "question", "title": QUESTION, "body": "?",
-                                  "tags": ["payroll"]}, token=bob)  # fmt: skip
-    await drain(a, b)
-    status, _ = await b.call("POST", f"/api/v1/groups/{address}/replies",
-                             {"in_reply_to": asked["id"], "body": ANSWER},
-                             token=carol)  # fmt: skip
-    await drain(a, b)
+    asked, _ = await bob_asks_carol_answers(a, b, address, bob, carol)
     for who in ("bob", "carol"):
         status, _ = await a.call("DELETE", f"/api/v1/groups/payroll-pros/members/{who}@{b.host}",
                                  token=alice)  # fmt: skip

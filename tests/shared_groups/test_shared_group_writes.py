@@ -31,6 +31,21 @@ async def shared_group_with_bob_and_carol(a, b, c):
     return alice, bob, carol, f"payroll-pros@{a.host}"
 
 
+async def bob_asks_carol_answers(a, b, address, bob, carol):
+    """From B: bob asks a question tagged payroll, carol answers it; A takes both."""
+    status, asked = await b.call("POST", f"/api/v1/groups/{address}/posts",
+                                 {"kind": "question", "title": QUESTION, "body": "?",
+                                  "tags": ["payroll"]}, token=bob)  # fmt: skip
+    assert status == 202, asked
+    await drain(a, b)
+    status, answered = await b.call("POST", f"/api/v1/groups/{address}/replies",
+                                    {"in_reply_to": asked["id"], "body": ANSWER},
+                                    token=carol)  # fmt: skip
+    assert status == 202, answered
+    await drain(a, b)
+    return asked, answered
+
+
 async def titles(node, address, token):
     status, body = await node.call("GET", f"/api/v1/groups/{address}/posts", token=token)
     assert status == 200, body
@@ -299,14 +314,7 @@ async def test_answers_accepted_across_servers_count_where_their_authors_live(tr
 async def test_members_on_b_remove_posts_through_the_host(trio):
     a, b, c = trio
     alice, bob, carol, address = await shared_group_with_bob_and_carol(a, b, c)
-    status, asked = await b.call("POST", f"/api/v1/groups/{address}/posts",
-                                 {"kind": "question", "title": QUESTION, "body": "?"},
-                                 token=bob)  # fmt: skip
-    await drain(a, b)
-    status, answered = await b.call("POST", f"/api/v1/groups/{address}/replies",
-                                    {"in_reply_to": asked["id"], "body": ANSWER},
-                                    token=carol)  # fmt: skip
-    await drain(a, b)
+    asked, answered = await bob_asks_carol_answers(a, b, address, bob, carol)
     assert await a.count("posts") == 2
     deletions = f"/api/v1/groups/{address}/deletions"
     # carol, a plain member, may not remove bob's question: B says so, and so would A.
@@ -364,14 +372,7 @@ async def test_members_on_b_mark_posts_helpful_through_the_host(trio):
 async def test_members_on_b_edit_their_posts_through_the_host(trio):
     a, b, c = trio
     alice, bob, carol, address = await shared_group_with_bob_and_carol(a, b, c)
-    status, asked = await b.call("POST", f"/api/v1/groups/{address}/posts",
-                                 {"kind": "question", "title": QUESTION, "body": "?",
-                                  "tags": ["payroll"]}, token=bob)  # fmt: skip
-    await drain(a, b)
-    status, answered = await b.call("POST", f"/api/v1/groups/{address}/replies",
-                                    {"in_reply_to": asked["id"], "body": ANSWER},
-                                    token=carol)  # fmt: skip
-    await drain(a, b)
+    asked, answered = await bob_asks_carol_answers(a, b, address, bob, carol)
     edits = f"/api/v1/groups/{address}/edits"
     # Only the author edits; a reply has only a body.
     status, _ = await b.call("POST", edits, {"post_id": asked["id"], "body": "x"}, token=carol)
