@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from feedserver.errors import Forbidden, NotFound, Unauthorized
 from feedserver.models import (
     CachedGroup,
+    CachedPost,
     Group,
     Membership,
     Post,
@@ -161,6 +162,21 @@ class SharedGroupAccess:
 def cached_group_access(viewer: Viewer, group: CachedGroup) -> SharedGroupAccess:
     member = viewer.member is not None and group.role is not None
     return SharedGroupAccess(group=group, can_read=member, can_post=member)
+
+
+MODERATORS = ("owner", "mentor")
+
+
+def wrote_in_copy(viewer: Viewer, post: CachedPost) -> bool:
+    """Whether the viewer wrote this post of a copy here (the host checks again)."""
+    return post.writer_id is not None and post.writer_id == viewer.member_id
+
+
+def may_moderate_copy(found: SharedGroupAccess, viewer: Viewer, post: CachedPost) -> bool:
+    """Accept an answer to this question, or remove this post, in a copy: its writer, or a
+    mentor or owner of the group (the same rule as `may_accept`/`may_delete`; the host
+    decides again from the role it holds)."""
+    return found.can_post and (wrote_in_copy(viewer, post) or found.group.role in MODERATORS)
 
 
 async def readable_cached_group(

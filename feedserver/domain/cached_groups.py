@@ -134,7 +134,7 @@ async def prepare_edit(
         post = await cached_store.post(conn, found.group.actor_id, post_id)
     if post is None:
         raise NotFound("No such post")
-    if post.writer_id is None or post.writer_id != viewer.member_id:
+    if not access.wrote_in_copy(viewer, post):
         raise Forbidden("Only the author edits a post")
     if post.parent_id is not None and (title is not None or tags is not None):
         raise ValidationFailed([{"field": "title", "message": "replies have only a body"}])
@@ -162,8 +162,7 @@ async def check_accept(
             question = await cached_store.post(conn, found.group.actor_id, answer.parent_id)
     if answer is None or question is None:
         raise NotFound("No such answer")
-    asker = question.writer_id is not None and question.writer_id == viewer.member_id
-    if not (asker or found.group.role in ("owner", "mentor")):
+    if not access.may_moderate_copy(found, viewer, question):
         raise Forbidden("Only the asker, a mentor or an owner accepts an answer")
     return found.group
 
@@ -177,7 +176,7 @@ async def check_helpful(
         post = await cached_store.post(conn, found.group.actor_id, post_id)
     if post is None:
         raise NotFound("No such post")
-    if post.writer_id is not None and post.writer_id == viewer.member_id:
+    if access.wrote_in_copy(viewer, post):
         raise Conflict("You cannot mark your own post helpful")
     return found.group
 
@@ -194,8 +193,7 @@ async def check_delete(
         )
     if post is None:
         raise NotFound("No such post")
-    mine = post.writer_id is not None and post.writer_id == viewer.member_id
-    if not (mine or found.group.role in ("owner", "mentor")):
+    if not access.may_moderate_copy(found, viewer, post):
         raise Forbidden("Only the author, a mentor or an owner removes a post")
     return found.group, post
 

@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from feedserver import appkeys
-from feedserver.domain import cached_groups
+from feedserver.domain import access, cached_groups
 from feedserver.errors import ValidationFailed
 from feedserver.federation import shared_writes
 from feedserver.models import TOP_LEVEL_KINDS, CachedPost
@@ -40,10 +40,9 @@ async def group_page(
     links = await feed_links.shared_group(request, viewer, group)
     shown = threads(posts)
     # Which questions the viewer may pick an answer for (the host checks again).
-    moderator = group.role in ("owner", "mentor")
-    acceptable = {q.object_id for q, _ in shown if moderator or q.writer_id == viewer.member_id}
+    acceptable = {q.object_id for q, _ in shown if access.may_moderate_copy(found, viewer, q)}
     # And which posts they may remove (their own; any, as a mentor or owner).
-    removable = {p.object_id for p in posts if moderator or p.writer_id == viewer.member_id}
+    removable = {p.object_id for p in posts if access.may_moderate_copy(found, viewer, p)}
     return await render.page(
         request, "shared_group.html", status=status, group=group, access=found,
         threads=shown, feed_links=links, ask=ask or {}, errors=errors or {},
