@@ -67,7 +67,8 @@ class Config:
     write_burst: int = _f(
         60,
         "Writes (POST, PUT, PATCH, DELETE) a member may make in a burst before being slowed"
-        " to write_rate_per_minute; 429 with Retry-After beyond. 0 turns the limit off.",
+        " to write_rate_per_minute; 429 with Retry-After beyond. 0 turns the limit off. A"
+        " partner's member writing into a shared group here has the same limit.",
     )
     write_rate_per_minute: int = _f(60, "Writes per minute a member regains, steadily.")
     session_days: int = _f(30, "How long a login token lasts without use.")

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from feedserver.domain.rate_limit import TokenBucket
 from feedserver.domain.services import Services
 from feedserver.federation.client import OutgoingClient
 from feedserver.federation.pinned_keys import PinnedKeys
@@ -25,6 +26,9 @@ class Federation:
     pinned: PinnedKeys = field(default_factory=PinnedKeys)
     # The inbox's Ed25519 verifications, in worker processes started on first use.
     verifier: Verifier = field(default_factory=lambda: Verifier(0))
+    # Writes into our shared groups by partners' members: the same limit as a local
+    # member's, per remote member (group_inbox), so one partner cannot flood a group.
+    partner_writes: TokenBucket = field(default_factory=lambda: TokenBucket(0, 0))
 
     @classmethod
     def build(cls, services: Services) -> Federation:
@@ -34,7 +38,10 @@ class Federation:
         )
         config = services.config
         client = OutgoingClient(keys, config.fetch_timeout_seconds, config.fetch_max_bytes)
-        return cls(services, keys, client, verifier=Verifier(config.verify_workers))
+        return cls(
+            services, keys, client, verifier=Verifier(config.verify_workers),
+            partner_writes=TokenBucket(config.write_burst, config.write_rate_per_minute / 60),
+        )  # fmt: skip
 
     async def open(self) -> None:
         if not self.keys.loaded:

@@ -12,7 +12,8 @@ writer's own included, which is how it learns that we took it. An `Update` of a 
 author's new version, newer than ours), an `Accept` of an answer, a `Delete` of a post, a
 `Like` (a helpful mark) or its `Undo` are the remote member's choice under the same policy
 as a local member's (`posts.edit_in`, `accept_in`, `delete_in`, `set_helpful_in`) and are
-relayed like one. Anything else is refused with nothing stored."""
+relayed like one. Anything else is refused with nothing stored. Each remote member has the
+write limit a local member has (429 with Retry-After: their server retries later)."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from feedserver.domain import group_sharing, posts
 from feedserver.domain.events import PostWritten
 from feedserver.domain.ids import is_id, new_id
 from feedserver.domain.text import clean_text
-from feedserver.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from feedserver.errors import Conflict, Forbidden, NotFound, TooManyRequests, ValidationFailed
 from feedserver.federation import group_copies, inbox
 from feedserver.federation.context import Federation
 from feedserver.federation.errors import BadActivity, NotAPartner
@@ -65,6 +66,10 @@ async def receive(fed: Federation, signed: inbox.Signed, activity: dict[str, Any
             raise BadActivity("Undo of a Like names the post")
     else:
         raise BadActivity(f"{kind} into a shared group is not accepted")
+    if wait := fed.partner_writes.take(str(activity["actor"])):
+        # Before the unit of work: the signature is not spent, so the member server's
+        # delivery retries after Retry-After (delivery.py) and the write is late, not lost.
+        raise TooManyRequests("Too many writes by this member in a short time", retry_after=wait)
     name = url[len(_groups_prefix(fed)) :]
     now = services.clock()
     seen_key = inbox.signature_hash(signed.signature)
