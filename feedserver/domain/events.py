@@ -126,6 +126,17 @@ class MatchPublished:
 
 
 @dataclass(frozen=True, slots=True)
+class PartnerWriteRefused:
+    """The host of a partner's group would not take what `member_id`, our member, wrote or
+    did there (`what`: question, answer, reply, edit, accept, removal, helpful), or could
+    not be reached for good; `address` is the group's name@host."""
+
+    member_id: str
+    address: str
+    what: str
+
+
+@dataclass(frozen=True, slots=True)
 class EvidenceChanged:
     """The expertise evidence of these members changed (up or down), or what of it may be
     named changed (a group's visibility): their scores and explanations are different."""
@@ -147,6 +158,7 @@ Event = (
     | JoinRequested
     | JoinApproved
     | MatchPublished
+    | PartnerWriteRefused
 )
 E = TypeVar("E", bound=Event)
 Subscriber = Callable[[Connection, Any], Awaitable[None]]

@@ -44,6 +44,9 @@ def headline(n: Notification, *, with_text: bool = True) -> str:
         return f"{who} changed the FAQ page {page} in {group}"
     if n.kind == "match_published":
         return f"Mentoring ({n.subject}): you were paired with {who}"
+    if n.kind == "write_refused":
+        what, address = _refused(n)
+        return f"Your {_REFUSED.get(what, what)} in {address} was refused by the group's host"
     if n.kind == "new_post":
         return f"{who} posted in {thread} in {group}"
     return f"Something happened in {group}"
@@ -62,6 +65,18 @@ def link_path(n: Notification, *, with_text: bool = True) -> str:
         return f"/groups/{n.group_name}/pages/{quote(n.subject)}"
     if n.kind == "match_published":
         return "/mentoring"
+    if n.kind == "write_refused":
+        return f"/groups/{quote(_refused(n)[1], safe='@:')}"
     if n.group_name:
         return f"/groups/{n.group_name}"
     return "/notifications"
+
+
+# A write into a partner's group that its host refused: the subject is "what name@host".
+_REFUSED = {"accept": "choice of an accepted answer", "removal": "removal of a post",
+            "helpful": "helpful mark"}  # fmt: skip
+
+
+def _refused(n: Notification) -> tuple[str, str]:
+    what, _, address = n.subject.partition(" ")
+    return what, address

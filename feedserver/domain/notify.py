@@ -23,6 +23,7 @@ from feedserver.domain.events import (
     MatchPublished,
     MembershipChanged,
     PageRevised,
+    PartnerWriteRefused,
     PostDeleted,
     PostWritten,
     QuestionRouted,
@@ -41,7 +42,7 @@ from feedserver.store.db import Connection
 # marks, new posts in watched groups) shows in the app and the daily digest only.
 MAILED_AT_ONCE = frozenset(
     {"answer", "reply", "accepted", "asked", "mention", "join_request", "join_approved",
-     "page_changed", "match_published"}
+     "page_changed", "match_published", "write_refused"}
 )  # fmt: skip
 # Kinds a muted group still sends: they are about membership, not its posts.
 UNMUTED = frozenset({"join_request", "join_approved", "match_published"})
@@ -209,6 +210,12 @@ class Notifier:
                     "match_published", group, actor_id=other, subject=event.program_name
                 ))  # fmt: skip
 
+    async def partner_write_refused(self, conn: Connection, event: PartnerWriteRefused) -> None:
+        # About a partner's group, none of ours: the subject names what and where.
+        await self.notify(conn, event.member_id, About(
+            "write_refused", None, subject=f"{event.what} {event.address}"
+        ))  # fmt: skip
+
 
 def subscribe(events: EventRegistry, notifier: Notifier) -> None:
     events.subscribe(PostWritten, notifier.post_written)
@@ -221,3 +228,4 @@ def subscribe(events: EventRegistry, notifier: Notifier) -> None:
     events.subscribe(JoinRequested, notifier.join_requested)
     events.subscribe(JoinApproved, notifier.join_approved)
     events.subscribe(MatchPublished, notifier.match_published)
+    events.subscribe(PartnerWriteRefused, notifier.partner_write_refused)

@@ -30,11 +30,11 @@ from typing import Any
 
 from feedserver.domain.ids import new_id
 from feedserver.domain.services import Services
+from feedserver.federation import write_refusals
 from feedserver.federation.context import Federation
 from feedserver.federation.errors import PartnerUnreachable
 from feedserver.federation.freshness import replayable_since
 from feedserver.models import Delivery, Page, Partner
-from feedserver.store import cached_groups as cached_store
 from feedserver.store import federation as fed_store
 from feedserver.store import federation_queue as queue_store
 from feedserver.store.db import Connection
@@ -237,7 +237,7 @@ class DeliveryWorker:
             )  # fmt: skip
             if not transient:
                 await queue_store.give_up(conn, d.id, status, error)
-                await cached_store.refuse(conn, d.activity_id)  # a member's write it carried
+                await write_refusals.refused(conn, services, d.activity_id, d.body)
                 log.info("delivery %s to %s failed for good: %s", d.id, d.host, error)
                 return FINAL
             # The partner's Retry-After is honoured up to our own longest backoff.
@@ -254,14 +254,14 @@ class DeliveryWorker:
                 return TRANSIENT
             reason = f"gave up after {config.delivery_give_up_hours} h: {error}"
             await queue_store.give_up(conn, d.id, status, reason)
-            await cached_store.refuse(conn, d.activity_id)
+            await write_refusals.refused(conn, services, d.activity_id, d.body)
             # Behind it, the host's deliveries already past their give-up time fail too
             # rather than each waiting (paused host) for its own turn to fail.
             overdue = await queue_store.give_up_overdue(
                 conn, d.host, now - give_up_hours, f"{reason} (not sent: the host was failing)"
             )
-            for activity_id in overdue:
-                await cached_store.refuse(conn, activity_id)
+            for activity_id, body in overdue:
+                await write_refusals.refused(conn, services, activity_id, body)
         log.info(
             "delivery %s to %s given up (%d more overdue): %s", d.id, d.host, len(overdue), error
         )

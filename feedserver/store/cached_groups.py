@@ -109,12 +109,16 @@ async def set_accepted(conn: Connection, question_id: str, answer_id: str | None
     )
 
 
-async def refuse(conn: Connection, activity_id: str) -> None:
-    """The host will not take the write that activity carried."""
-    await conn.execute(
-        "UPDATE cached_posts SET state = 'refused' WHERE activity_id = ? AND state = 'pending'",
+async def refuse(conn: Connection, activity_id: str) -> str | None:
+    """The host will not take the write that activity carried: the kind of the post it
+    marks refused, if it carried one still pending."""
+    async with conn.execute(
+        "UPDATE cached_posts SET state = 'refused' WHERE activity_id = ? AND state = 'pending'"
+        " RETURNING kind",
         (activity_id,),
-    )
+    ) as cur:
+        row = await cur.fetchone()
+    return None if row is None else str(row[0])
 
 
 def delete_post(conn: sqlite3.Connection, group_actor: str, object_id: str) -> None:
@@ -140,6 +144,13 @@ _GROUP_SELECT = (
     " JOIN partners p ON p.host = cg.host"
     " LEFT JOIN cached_group_members cm ON cm.group_actor = cg.actor_id AND cm.member_id = ?"
 )
+
+
+async def by_actor(conn: Connection, actor_id: str, member_id: str) -> CachedGroup | None:
+    """The cached group, with `member_id`'s role in it."""
+    async with conn.execute(_GROUP_SELECT + " WHERE cg.actor_id = ?", (member_id, actor_id)) as cur:
+        row = await cur.fetchone()
+    return _group(row) if row else None
 
 
 async def of_member(conn: Connection, member_id: str) -> list[CachedGroup]:

@@ -161,18 +161,18 @@ async def _forget_superseded(conn: Connection, delivery_id: str) -> None:
 
 async def give_up_overdue(
     conn: Connection, host: str, queued_before: datetime, error: str
-) -> list[str]:
+) -> list[tuple[str, str]]:
     """Fail, without another attempt, a host's pending deliveries queued before
     `queued_before` (past their give-up time) once the host failed again: behind a head that
     failed, each would otherwise wait its turn to fail. A bounded batch; returns their
-    activity ids (a member's write into a shared group they carried is refused)."""
+    activity ids and bodies (a member's write into a shared group they carried is refused)."""
     async with conn.execute(
         "UPDATE deliveries SET state = 'failed', locked_until = NULL, last_error = ?"
         " WHERE id IN (SELECT id FROM deliveries WHERE host = ? AND state = 'pending'"
-        " AND created_at < ? ORDER BY created_at, id LIMIT ?) RETURNING activity_id",
+        " AND created_at < ? ORDER BY created_at, id LIMIT ?) RETURNING activity_id, body",
         (error[:500], host, rows.ts(queued_before), PRUNE_BATCH),
     ) as cur:
-        return [row[0] for row in await cur.fetchall()]
+        return [(row[0], row[1]) for row in await cur.fetchall()]
 
 
 async def release(conn: Connection, delivery_ids: Collection[str]) -> None:
