@@ -219,11 +219,13 @@ def may_name_topic(declared: bool, readable_evidence: int) -> bool:
 
 
 # Evidence recorded with no group (group_id NULL), and what it may name. Evidence from a group
-# is read where its group is read (read_scope, partner_read_scope). Two kinds have no group,
+# is read where its group is read (read_scope, partner_read_scope). Three kinds have no group,
 # and they differ:
 # - an endorsement: the endorser typed the topic on the member's profile, where everyone who
 #   may see the profile sees it (its count is shown there). It is as open as the profile, so
 #   it may name its topic to anyone the profile is shown to, partners included;
+# - an answer accepted in a partner's group: read by the members of that group's copy here
+#   (copy_evidence_reader), counted for everyone else;
 # - mentoring: the topic is a mentee's goal (#performance-improvement-plan), which only the
 #   pairing's mentee and mentor and the program's managers see. It counts toward the score and
 #   is counted in `hidden`, but never names a topic by itself: the topic is named only through
@@ -237,6 +239,15 @@ def groupless_kinds(scope: ReadScope) -> tuple[str, ...] | None:
     """The kinds of evidence with no group that `scope` may read (and so name the topic of);
     None for every kind. Pass it with the scope wherever evidence is read."""
     return None if scope.everything else OPEN_GROUPLESS_KINDS
+
+
+def copy_evidence_reader(scope: ReadScope) -> str | None:
+    """Evidence a member earned in a partner's group (an answer accepted there; no group of
+    ours) is read, and may name its topic and that group, by whoever reads the group's copy
+    here: our members who are members of that group (cached_group_access). Pass the member
+    whose copies count, or None: admins read every groupless piece already (without the
+    titles), partners never."""
+    return None if scope.everything else scope.member_id
 
 
 def may_discover_member(sharing: str) -> bool:

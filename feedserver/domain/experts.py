@@ -65,12 +65,20 @@ async def explained(
             by_topic[entry.topic].append(entry.member_id)
     scope = access.read_scope(viewer)
     groupless = access.groupless_kinds(scope)
+    copies_of = access.copy_evidence_reader(scope)
     days = services.config.expertise_recent_days
     since = now - timedelta(days=days)
     seen = {}
     for topic, ids in by_topic.items():
         found = await evidence_summary.summaries(
-            conn, scope, topic, ids, groupless=groupless, since=since, listed=MAX_LISTED
+            conn,
+            scope,
+            topic,
+            ids,
+            groupless=groupless,
+            since=since,
+            listed=MAX_LISTED,
+            copies_of=copies_of,
         )
         seen.update({(member_id, topic): summary for member_id, summary in found.items()})
     experts = []

@@ -23,6 +23,8 @@ def evidence(e: EvidenceSeen) -> dict[str, Any]:
                            "title": e.title}  # fmt: skip
     if e.page_slug:
         doc["page"] = f"/api/v1/groups/{e.group_name}/pages/{e.page_slug}"
+    elif e.group_name and "@" in e.group_name:  # a partner's group: read in its copy's posts
+        doc["post"] = f"/api/v1/groups/{e.group_name}/posts"
     elif e.root_id:
         doc["post"] = f"/api/v1/posts/{e.root_id}"
         if e.source_id and e.source_id != e.root_id:

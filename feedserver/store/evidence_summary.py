@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from feedserver.models import EvidenceSeen, ReadScope
-from feedserver.store import rows
+from feedserver.store import evidence_copies, rows
 from feedserver.store.db import Connection
 from feedserver.store.directory import groupless_condition
 from feedserver.store.evidence_counts import ENDORSEMENT, day
@@ -41,9 +41,12 @@ class EvidenceSummary:
 async def summaries(
     conn: Connection, scope: ReadScope, topic: str, member_ids: list[str], *,
     groupless: tuple[str, ...] | None, since: datetime, listed: int,
+    copies_of: str | None = None,
 ) -> dict[str, EvidenceSummary]:  # fmt: skip
     """Per member: counts by kind, recent counts, hidden count, and the newest `listed`
-    readable pieces of work (not endorsements) in a group, with their titles."""
+    readable pieces of work (not endorsements) in a group, with their titles. `copies_of`:
+    the member whose copies of partners' groups make the evidence earned there readable
+    (access.copy_evidence_reader)."""
     found = {member_id: EvidenceSummary() for member_id in member_ids}
     if not member_ids:
         return found
@@ -51,6 +54,7 @@ async def summaries(
     await _by_kind(conn, found, topic, marks, groupless)
     await _by_group(conn, found, scope, topic, marks)
     await _recent(conn, found, topic, marks, rows.ts(since))
+    in_copies = await _in_copies(conn, found, copies_of, topic)
     if listed:
         in_group, params = group_condition(scope, "e.group_id", "g.visibility")
         for member_id, summary in found.items():
@@ -58,7 +62,23 @@ async def summaries(
                 summary.listed = await _newest_readable(
                     conn, in_group, params, topic, member_id, summary, listed
                 )
+            if in_copies.get(member_id) and copies_of is not None:
+                more = await evidence_copies.newest(conn, copies_of, topic, member_id, listed)
+                both = sorted([*summary.listed, *more], key=lambda e: e.created_at, reverse=True)
+                summary.listed = both[:listed]
     return found
+
+
+async def _in_copies(
+    conn: Connection, found: dict[str, EvidenceSummary], reader_id: str | None, topic: str
+) -> dict[str, int]:
+    """Evidence earned in partners' groups the reader reads here: no longer hidden."""
+    if reader_id is None:
+        return {}
+    counted = await evidence_copies.counts(conn, reader_id, topic, list(found))
+    for member_id, n in counted.items():
+        found[member_id].hidden = max(0, found[member_id].hidden - n)
+    return counted
 
 
 async def _by_kind(

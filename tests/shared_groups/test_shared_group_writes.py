@@ -294,7 +294,8 @@ async def test_answers_accepted_across_servers_count_where_their_authors_live(tr
     assert status == 200
     await drain(a, b)
     # carol's expertise, on B (her own server), and none for her account on A. It is tied to
-    # no group of B's, so it names its topic to B's admins only (and counts for everyone).
+    # no group of B's: it names its topic to B's admins and the group's members on B
+    # (test_shared_group_evidence.py), and counts for everyone.
     assert "payroll" in await topics(b, "carol")
     status, body = await a.call("GET", "/api/v1/experts?topic=payroll", token=alice)
     assert f"carol@{b.host}" not in json.dumps(body)
