@@ -13,6 +13,7 @@ from feedserver.domain.services import Services
 from feedserver.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from feedserver.models import CachedGroup, CachedPost, Viewer
 from feedserver.store import cached_groups as cached_store
+from feedserver.store import cached_marks
 from feedserver.store import feeds as feed_store
 from feedserver.store.db import Connection
 
@@ -219,6 +220,37 @@ async def answer_accepted(
         question_id=question_id, answer_id=answer_id, previous_id=question.accepted_answer,
         tags=question.tags, at=at,
     )  # fmt: skip
+
+
+async def marked(
+    conn: Connection, services: Services, group_actor: str, object_id: str, mark_id: str,
+    helpful: bool, at: datetime,
+) -> None:  # fmt: skip
+    """The group's host says a member marked a post helpful (or took the mark back): the
+    copy counts it, and a post our member wrote earns them the evidence here, on its
+    thread's tags. Nothing for a post of that group we do not hold."""
+    post = await cached_store.post(conn, group_actor, object_id)
+    if post is None:
+        return
+    changed = await (cached_marks.put if helpful else cached_marks.drop)(conn, mark_id, object_id)
+    if not changed or post.writer_id is None:
+        return
+    root = post if post.parent_id is None else await cached_store.post(
+        conn, group_actor, post.parent_id
+    )  # fmt: skip
+    await expertise.on_partner_helpful(
+        conn, services, member_id=post.writer_id, post_id=object_id,
+        root_id=root.object_id if root else object_id, mark_id=mark_id, helpful=helpful,
+        tags=root.tags if root else (), at=at,
+    )  # fmt: skip
+
+
+async def retagged(
+    conn: Connection, services: Services, object_id: str, tags: tuple[str, ...]
+) -> None:
+    """The host retagged a thread we hold: the evidence it earned our members here (accepted
+    answers, helpful marks) moves to its new topics, as a local thread's does."""
+    await expertise.on_retag(conn, services, object_id, tags)
 
 
 async def post_deleted(

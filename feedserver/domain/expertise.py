@@ -137,6 +137,24 @@ async def on_partner_accept(
     await _scores_changed(conn, services, changed)
 
 
+async def on_partner_helpful(
+    conn: Connection, services: Services, *, member_id: str, post_id: str, root_id: str,
+    mark_id: str, helpful: bool, tags: tuple[str, ...], at: datetime,
+) -> None:  # fmt: skip
+    """A helpful mark on a post our member wrote in a partner's group, as its host relayed
+    it (`mark_id` names the mark, not who made it), or the mark taken back: evidence here,
+    on their own profile, with no group of ours (like on_partner_accept)."""
+    if not helpful:
+        removed = await store.remove(conn, kind="helpful", source_id=post_id, actor_id=mark_id)
+        await _scores_changed(conn, services, _members(removed))
+        return
+    await _scores_changed(conn, services, await _record(conn, [
+        _event(services, member_id=member_id, topic=tag, kind="helpful", source_id=post_id,
+               root_id=root_id, group_id=None, actor_id=mark_id, at=at)
+        for tag in tags
+    ]))  # fmt: skip
+
+
 async def on_unaccept(conn: Connection, services: Services, answer_id: str) -> None:
     removed = await store.remove(conn, kind="accepted_answer", source_id=answer_id)
     await _scores_changed(conn, services, _members(removed))

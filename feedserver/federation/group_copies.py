@@ -10,13 +10,14 @@ replay cache and the activity id are recorded with the effect, all or nothing.""
 
 from __future__ import annotations
 
+import functools
 import re
 import sqlite3
 from typing import Any
 
 from feedserver.domain import cached_groups
 from feedserver.domain.text import clean_text, normalize_tag, sanitize_foreign_html
-from feedserver.federation import inbox
+from feedserver.federation import copy_marks, copy_units, inbox
 from feedserver.federation.client import host_of
 from feedserver.federation.context import Federation
 from feedserver.federation.documents import our_host
@@ -25,7 +26,6 @@ from feedserver.federation.keys import public_key_from_multibase
 from feedserver.federation.proofs import ProofError, check_object
 from feedserver.store import cached_groups as cached_store
 from feedserver.store import federation as fed_store
-from feedserver.store import federation_inbox as inbox_store
 from feedserver.store import members as members_store
 
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,63}$")
@@ -125,8 +125,12 @@ async def receive(
         post = post_fields(obj, url, services.config.public_url)
         await _verify_post(fed, obj, host, signed)
         post["writer_id"] = await _our_writer(fed, obj)
+        if post["parent_id"] is None and await _tags_change(fed, post):
+            return await _retagged(fed, signed, activity, post)
     elif kind in ("Accept", "Undo"):
         return await _accepted(fed, signed, activity)
+    elif kind == "Announce":  # a member's helpful mark, or its Undo, as the host tells it
+        return await copy_marks.receive(fed, signed, activity)
     elif kind == "Delete":
         named = obj.get("id") if isinstance(obj, dict) else obj
         if not isinstance(named, str):
@@ -138,13 +142,9 @@ async def receive(
     else:
         raise BadActivity(f"{kind} is not accepted for a shared group")
     now = services.clock()
-    seen_key = inbox.signature_hash(signed.signature)
 
     def apply(conn: sqlite3.Connection) -> bool:  # on the writer's thread: no awaits
-        inbox.spend_signature(conn, signed, seen_key, host, now)
-        if not _shares_groups(conn, host):
-            raise NotAPartner("groups are not shared in this partnership")
-        if not inbox_store.record_activity(conn, activity["id"], host, kind, now):
+        if not copy_units.begin(conn, signed, activity, now):
             return False
         if group is not None:
             if cached_store.holds_newer(conn, url, group["version"]):
@@ -165,11 +165,34 @@ async def receive(
     return applied
 
 
+async def _tags_change(fed: Federation, post: dict[str, Any]) -> bool:
+    async with fed.services.db.read() as conn:
+        held = await cached_store.tags_of(conn, post["object_id"])
+    return held is not None and held != post["tags"]
+
+
+async def _retagged(
+    fed: Federation, signed: inbox.Signed, activity: dict[str, Any], post: dict[str, Any]
+) -> bool:
+    """A thread's first post, newer and with other tags: what it earned our members here
+    moves to the new topics in the same unit of work (`cached_groups.retagged`)."""
+    services, url = fed.services, post["group_actor"]
+    async with services.db.write() as conn:
+        if not await conn.run_sync(copy_units.begin, signed, activity, services.clock()):
+            return False
+        if await conn.run_sync(cached_store.group_host, url) != signed.key.host:
+            raise BadActivity("no such group shared with us")
+        if await conn.run_sync(functools.partial(cached_store.put_post, **post)):
+            tags = tuple(post["tags"].split())
+            await cached_groups.retagged(conn, services, post["object_id"], tags)
+    return True
+
+
 async def _accepted(fed: Federation, signed: inbox.Signed, activity: dict[str, Any]) -> bool:
     """The host says which answer a thread accepted (`Accept` of the answer, the question its
     `target`) or that none is now (`Undo` of that `Accept`). An answer our member wrote
     earns them the evidence here, on their own profile (`cached_groups.answer_accepted`)."""
-    services, host, url = fed.services, signed.key.host, activity["audience"]
+    services, url = fed.services, activity["audience"]
     target, obj = activity.get("target"), activity.get("object")
     if activity["type"] == "Accept":
         answer: str | None = obj if isinstance(obj, str) else None
@@ -179,16 +202,10 @@ async def _accepted(fed: Federation, signed: inbox.Signed, activity: dict[str, A
         answer = None
     if not isinstance(target, str):
         raise BadActivity("Accept and Undo name the question as their target")
-    now = services.clock()
-    seen_key = inbox.signature_hash(signed.signature)
     async with services.db.write() as conn:
-        await conn.run_sync(inbox.spend_signature, signed, seen_key, host, now)
-        if not await conn.run_sync(_shares_groups, host):
-            raise NotAPartner("groups are not shared in this partnership")
-        record = inbox_store.record_activity
-        if not await conn.run_sync(record, activity["id"], host, activity["type"], now):
+        if not await conn.run_sync(copy_units.begin, signed, activity, services.clock()):
             return False
-        await cached_groups.answer_accepted(conn, services, url, target, answer, now)
+        await cached_groups.answer_accepted(conn, services, url, target, answer, services.clock())
     return True
 
 
@@ -197,16 +214,9 @@ async def _post_deleted(
 ) -> bool:
     """The host deleted one of its group's posts: the copy loses it and its replies, and
     whatever it was evidence of here goes with it (`cached_groups.post_deleted`)."""
-    services, host, url = fed.services, signed.key.host, activity["audience"]
-    now = services.clock()
-    seen_key = inbox.signature_hash(signed.signature)
+    services, url = fed.services, activity["audience"]
     async with services.db.write() as conn:
-        await conn.run_sync(inbox.spend_signature, signed, seen_key, host, now)
-        if not await conn.run_sync(_shares_groups, host):
-            raise NotAPartner("groups are not shared in this partnership")
-        if not await conn.run_sync(
-            inbox_store.record_activity, activity["id"], host, "Delete", now
-        ):
+        if not await conn.run_sync(copy_units.begin, signed, activity, services.clock()):
             return False
         await cached_groups.post_deleted(conn, services, url, object_id)
         await conn.run_sync(cached_store.delete_post, url, object_id)
@@ -260,8 +270,3 @@ async def _verify_own(fed: Federation, obj: dict[str, Any]) -> None:
     key = public_key_from_multibase(ours[proof.verification_method])
     if not await fed.verifier.verify(key, proof.signature, proof.hash_data):
         raise InvalidProof("bad-signature: proof does not verify")
-
-
-def _shares_groups(conn: sqlite3.Connection, host: str) -> bool:
-    row = conn.execute("SELECT groups FROM partners WHERE host = ?", (host,)).fetchone()
-    return bool(row and row[0])

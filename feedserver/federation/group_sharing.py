@@ -5,18 +5,21 @@ A member server holds a copy while the group is `partners`, lists it, its partne
 the groups scope and one of its members belongs to the group. Each change sends it the
 group's signed state (`Update` of the `Group`, with that server's members only: the rest of
 the member list is not its business), each post its signed object as written (`Create`),
-each deletion a `Delete`; a server that stops qualifying is sent a `Delete` of the group and
+each deletion a `Delete`, each helpful mark (or its withdrawal) an `Announce` of a `Like`
+naming the mark, not its maker; a server that stops qualifying is sent a `Delete` of the group and
 forgets it. Everything goes through the durable queue, in order per host, in the write
 transaction that caused it."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 from typing import Any
 
 from feedserver.domain import group_sharing
 from feedserver.domain.events import (
     AnswerAccepted,
+    HelpfulMarked,
     PostDeleted,
     PostWritten,
     SharedGroupChanged,
@@ -159,6 +162,9 @@ async def _backfill(
         activity = _activity(services, url, "Accept", await object_id(conn, services, answer_id))
         activity["target"] = await object_id(conn, services, question_id)
         await enqueue(conn, activity, [partner], services.clock())
+    for post_id, member_id in await sharing_store.helpful_marks(conn, ids):
+        activity = await _mark_activity(conn, services, url, post_id, member_id, True)
+        await enqueue(conn, activity, [partner], services.clock())
 
 
 async def send_post(conn: Connection, services: Services, post: Post, deleted: bool) -> bool:
@@ -208,6 +214,38 @@ async def send_accepted(conn: Connection, services: Services, event: AnswerAccep
     return bool(partners)
 
 
+def mark_id(url: str, member_id: str, post_id: str) -> str:
+    """Our name for one member's helpful mark on a post, for the copies: stable (its Undo
+    names it) and naming no one (a digest: marks by one member are not linkable)."""
+    digest = hashlib.sha256(f"{member_id}:{post_id}".encode()).hexdigest()[:32]
+    return f"{url}#mark-{digest}"
+
+
+async def _mark_activity(
+    conn: Connection, services: Services, url: str, post_id: str, member_id: str, helpful: bool
+) -> dict[str, Any]:
+    like = {"id": mark_id(url, member_id, post_id), "type": "Like",
+            "object": await object_id(conn, services, post_id)}  # fmt: skip
+    return _activity(
+        services, url, "Announce", like if helpful else {"type": "Undo", "object": like}
+    )
+
+
+async def send_mark(conn: Connection, services: Services, event: HelpfulMarked) -> bool:
+    """Tell every copy of a post's group that it was marked helpful, or the mark taken
+    back, so that copies show the count and its author's server the evidence."""
+    url = group_url(services, event.post.group_name)
+    held = await sharing_store.copies(conn, url)
+    if not held:
+        return False
+    activity = await _mark_activity(
+        conn, services, url, event.post.id, event.by_member_id, event.helpful
+    )
+    partners = await _partners(conn, held)
+    await enqueue(conn, activity, list(partners.values()), services.clock())
+    return bool(partners)
+
+
 def subscribe(fed: Federation) -> None:
     """Wired after `subscribers.subscribe` (a post's signed object is stored first)."""
     services = fed.services
@@ -230,6 +268,12 @@ def subscribe(fed: Federation) -> None:
             fed.wake()
 
     services.events.subscribe(SharedGroupChanged, on_shared)
+
+    async def on_marked(conn: Connection, event: HelpfulMarked) -> None:
+        if await send_mark(conn, services, event):
+            fed.wake()
+
     services.events.subscribe(AnswerAccepted, on_accepted)
+    services.events.subscribe(HelpfulMarked, on_marked)
     services.events.subscribe(PostWritten, on_post)
     services.events.subscribe(PostDeleted, on_deleted)

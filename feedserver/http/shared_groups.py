@@ -57,6 +57,7 @@ def cached_post(g: CachedGroup, p: CachedPost) -> dict[str, Any]:
         "updated_at": when(p.updated),
         "state": p.state,
         "accepted_answer_id": p.accepted_answer,
+        "helpful_count": p.helpful_count,
     }
 
 

@@ -45,3 +45,4 @@ class CachedPost:
     state: str = "accepted"
     writer_id: str | None = None  # our member who wrote it here
     accepted_answer: str | None = None  # a question's, as its host told us
+    helpful_count: int = 0  # marks its host relayed (lists only)

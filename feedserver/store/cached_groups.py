@@ -161,6 +161,15 @@ async def of_member(conn: Connection, member_id: str) -> list[CachedGroup]:
         return [_group(row) for row in await cur.fetchall()]
 
 
+async def tags_of(conn: Connection, object_id: str) -> str | None:
+    """The tags a held post carries (space-separated); None when we hold no such post."""
+    async with conn.execute(
+        "SELECT tags FROM cached_posts WHERE object_id = ?", (object_id,)
+    ) as cur:
+        row = await cur.fetchone()
+    return None if row is None else str(row[0])
+
+
 async def post(conn: Connection, group_actor: str, object_id: str) -> CachedPost | None:
     """A post the host relayed (only those may be answered)."""
     async with conn.execute(
@@ -231,13 +240,13 @@ async def by_address(
     return _group(row) if row else None
 
 
-def _post(row: sqlite3.Row) -> CachedPost:
+def _post(row: sqlite3.Row, helpful: int = 0) -> CachedPost:
     return CachedPost(
         object_id=row["object_id"], group_actor=row["group_actor"], parent_id=row["parent_id"],
         kind=row["kind"], author=row["author"], title=row["title"], body_html=row["body_html"],
         tags=tuple(row["tags"].split()), published=rows.parse_ts(row["published"]),
         updated=rows.parse_ts(row["updated"]), state=row["state"], writer_id=row["writer_id"],
-        accepted_answer=row["accepted_answer"],
+        accepted_answer=row["accepted_answer"], helpful_count=helpful,
     )  # fmt: skip
 
 
@@ -247,12 +256,13 @@ async def posts(
     """The group's posts and replies, newest first: those its host relayed, and those
     `writer_id` wrote here that it has not (yet)."""
     async with conn.execute(
-        "SELECT * FROM cached_posts WHERE group_actor = ?"
-        " AND (state = 'accepted' OR writer_id = ?) ORDER BY published DESC, object_id"
+        "SELECT p.*, (SELECT count(*) FROM cached_marks m WHERE m.object_id = p.object_id)"
+        " AS helpful_count FROM cached_posts p WHERE p.group_actor = ?"
+        " AND (p.state = 'accepted' OR p.writer_id = ?) ORDER BY p.published DESC, p.object_id"
         " LIMIT ?",
         (group_actor, writer_id, limit),
     ) as cur:
-        return [_post(row) for row in await cur.fetchall()]
+        return [_post(row, row["helpful_count"]) for row in await cur.fetchall()]
 
 
 async def count_posts(conn: Connection, group_actor: str) -> int:

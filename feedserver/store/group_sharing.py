@@ -159,3 +159,16 @@ async def accepted_answers(conn: Connection, post_ids: list[str]) -> list[tuple[
         post_ids,
     ) as cur:
         return [(row[0], row[1]) for row in await cur.fetchall()]
+
+
+async def helpful_marks(conn: Connection, post_ids: list[str]) -> list[tuple[str, str]]:
+    """(post id, marking member id) of the helpful marks on `post_ids`, oldest first."""
+    if not post_ids:
+        return []
+    marks = ", ".join("?" for _ in post_ids)
+    async with conn.execute(
+        f"SELECT post_id, member_id FROM helpful_marks WHERE post_id IN ({marks})"
+        " ORDER BY created_at, post_id, member_id",
+        post_ids,
+    ) as cur:
+        return [(row[0], row[1]) for row in await cur.fetchall()]

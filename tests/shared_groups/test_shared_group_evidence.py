@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import json
 
-from .test_shared_group_flow import drain, login
+from tests.federation.test_inbox import post, signed_post
+
+from .test_shared_group_flow import drain, login, setup_group
 from .test_shared_group_pages import page_as
-from .test_shared_group_writes import shared_group_with_bob_and_carol
+from .test_shared_group_writes import shared_group_with_bob_and_carol, topics
 
 QUESTION = "Which payroll calendar?"
 
@@ -73,3 +75,110 @@ async def test_evidence_from_a_partners_group_is_named_to_its_members_only(trio)
     await drain(a, b)
     topic, text = await payroll(b, bob)
     assert topic is None and QUESTION not in text
+
+
+async def helpful_counts(node, address, token):
+    status, body = await node.call("GET", f"/api/v1/groups/{address}/posts", token=token)
+    assert status == 200, body
+    return {p["title"] or p["body_html"]: p["helpful_count"] for p in body["items"]}
+
+
+async def test_helpful_marks_show_on_copies_and_count_where_their_author_lives(trio):
+    """carol (B) shares a tip in A's group: alice (A) and bob (B) mark it helpful. The copy
+    on B counts both marks, carol's profile on B earns the evidence (her account on A earns
+    none), the page shows the count; a mark taken back goes from both."""
+    a, b, c = trio
+    alice, bob, carol, address = await shared_group_with_bob_and_carol(a, b, c)
+    status, tip = await b.call("POST", f"/api/v1/groups/{address}/posts",
+                               {"kind": "tip", "title": "Close the period first", "body": "x",
+                                "tags": ["payroll"]}, token=carol)  # fmt: skip
+    assert status == 202
+    await drain(a, b)
+    async with a.services.db.read() as conn:
+        ((on_a,),) = await conn.execute_fetchall("SELECT id FROM posts WHERE kind = 'tip'")
+    status, _ = await a.call("PUT", f"/api/v1/posts/{on_a}/helpful", token=alice)
+    assert status == 200
+    status, _ = await b.call("POST", f"/api/v1/groups/{address}/helpful",
+                             {"post_id": tip["id"]}, token=bob)  # fmt: skip
+    assert status == 202
+    await drain(a, b)
+
+    assert await helpful_counts(b, address, bob) == {"Close the period first": 2}
+    topic, _ = await payroll(b, bob)
+    assert topic["explanation"]["counts"].get("helpful") == 2
+    status, page = await page_as(b, "bob", f"/groups/{address}")
+    assert "2 found this helpful" in page
+    status, body = await a.call("GET", "/api/v1/experts?topic=payroll", token=alice)
+    assert f"carol@{b.host}" not in json.dumps(body)  # none on A for a partner's member
+
+    # alice takes her mark back: one left, on the copy and on carol's profile.
+    status, _ = await a.call("DELETE", f"/api/v1/posts/{on_a}/helpful", token=alice)
+    assert status == 200
+    await drain(a, b)
+    assert await helpful_counts(b, address, bob) == {"Close the period first": 1}
+    topic, _ = await payroll(b, bob)
+    assert topic["explanation"]["counts"].get("helpful") == 1
+
+
+async def test_a_server_new_to_the_group_is_told_the_marks_with_the_posts(trio):
+    a, b, c = trio
+    alice, bob, _ = await setup_group(a, b, c)
+    dave = await login(a, "dave")
+    status, _ = await a.call("PUT", "/api/v1/groups/payroll-pros/members/dave",
+                             {"role": "member"}, token=alice)  # fmt: skip
+    status, tip = await a.call("POST", "/api/v1/groups/payroll-pros/posts",
+                               {"kind": "tip", "title": "Close the period first", "body": "x"},
+                               token=alice)  # fmt: skip
+    status, _ = await a.call("PUT", f"/api/v1/posts/{tip['id']}/helpful", token=dave)
+    assert status == 200
+    status, _ = await a.call("PUT", f"/api/v1/groups/payroll-pros/members/bob@{b.host}",
+                             {"role": "member"}, token=alice)  # fmt: skip
+    assert status == 200
+    await drain(a, b)
+    address = f"payroll-pros@{a.host}"
+    assert await helpful_counts(b, address, bob) == {"Close the period first": 1}
+
+
+async def test_marks_are_only_the_hosts_to_announce(trio):
+    """A mark named on another server, or announced by a server that does not host the
+    group, is refused and changes no count."""
+    a, b, c = trio
+    alice, bob, carol, address = await shared_group_with_bob_and_carol(a, b, c)
+    status, tip = await a.call("POST", "/api/v1/groups/payroll-pros/posts",
+                               {"kind": "tip", "title": "Close the period first", "body": "x"},
+                               token=alice)  # fmt: skip
+    await drain(a, b)
+    group = f"{a.url}/groups/payroll-pros"
+    post_id = f"{a.url}/posts/{tip['id']}"
+
+    def announce(sender, mark_host, n):
+        return {"@context": "https://www.w3.org/ns/activitystreams",
+                "id": f"{sender.url}/activities/mark-{n}", "type": "Announce",
+                "actor": f"{sender.url}/actor", "audience": group,
+                "object": {"id": f"{mark_host.url}/marks/{n}", "type": "Like",
+                           "object": post_id}}  # fmt: skip
+
+    for sender, mark_host, n in ((a, c, 1), (c, c, 2)):
+        status, _, _ = await post(b, *signed_post(sender, b, announce(sender, mark_host, n)))
+        assert 400 <= status < 500
+    assert await helpful_counts(b, address, bob) == {"Close the period first": 0}
+    status, _, _ = await post(b, *signed_post(a, b, announce(a, a, 3)))
+    assert status == 202  # the host may
+    assert await helpful_counts(b, address, bob) == {"Close the period first": 1}
+
+
+async def test_a_thread_retagged_on_the_host_moves_the_evidence_it_earned_here(trio):
+    a, b, c = trio
+    alice, bob, carol, address = await shared_group_with_bob_and_carol(a, b, c)
+    await carol_answers_and_alice_accepts(a, b, alice, carol, address)
+    assert "payroll" in await topics(b, "carol")
+    async with a.services.db.read() as conn:
+        ((question,),) = await conn.execute_fetchall(
+            "SELECT id FROM posts WHERE title = ?", (QUESTION,)
+        )
+    status, body = await a.call("PATCH", f"/api/v1/posts/{question}", {"tags": ["tax"]},
+                                token=alice)  # fmt: skip
+    assert status == 200, body
+    await drain(a, b)
+    found = await topics(b, "carol")
+    assert "tax" in found and "payroll" not in found
