@@ -9,6 +9,7 @@ from datetime import datetime
 from feedserver.domain import access, expertise, feed_paths, feed_tokens
 from feedserver.domain import posts as local_posts
 from feedserver.domain.access import SharedGroupAccess
+from feedserver.domain.events import CopyAnswerAccepted, CopyPostArrived
 from feedserver.domain.services import Services
 from feedserver.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from feedserver.models import CachedGroup, CachedPost, Viewer
@@ -214,6 +215,8 @@ async def answer_accepted(
     if answer_id is not None and (answer is None or answer.parent_id != question_id):
         return
     await cached_store.set_accepted(conn, question_id, answer_id)
+    if answer is not None and answer_id != question.accepted_answer:
+        await services.events.publish(conn, CopyAnswerAccepted(group_actor, question, answer))
     writer = answer.writer_id if answer is not None else None
     await expertise.on_partner_accept(
         conn, services, member_id=None if writer == question.writer_id else writer,
@@ -243,6 +246,13 @@ async def marked(
         root_id=root.object_id if root else object_id, mark_id=mark_id, helpful=helpful,
         tags=root.tags if root else (), at=at,
     )  # fmt: skip
+
+
+async def arrived(conn: Connection, services: Services, group_actor: str, object_id: str) -> None:
+    """A new post of the group arrived from its host (notifications: `CopyPostArrived`)."""
+    post = await cached_store.post(conn, group_actor, object_id)
+    if post is not None:
+        await services.events.publish(conn, CopyPostArrived(group_actor, post))
 
 
 async def retagged(

@@ -18,7 +18,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from feedserver.models import FaqPage, Post, Profile
+from feedserver.models import CachedPost, FaqPage, Post, Profile
 from feedserver.store.db import Connection
 
 
@@ -126,12 +126,30 @@ class MatchPublished:
 
 
 @dataclass(frozen=True, slots=True)
+class CopyPostArrived:
+    """A new post of a partner's group (`group_actor`) arrived in our copy from its host."""
+
+    group_actor: str
+    post: CachedPost
+
+
+@dataclass(frozen=True, slots=True)
+class CopyAnswerAccepted:
+    """The host of a partner's group says `answer` is the accepted answer of `question`."""
+
+    group_actor: str
+    question: CachedPost
+    answer: CachedPost
+
+
+@dataclass(frozen=True, slots=True)
 class PartnerWriteRefused:
     """The host of a partner's group would not take what `member_id`, our member, wrote or
     did there (`what`: question, answer, reply, edit, accept, removal, helpful), or could
     not be reached for good; `address` is the group's name@host."""
 
     member_id: str
+    group_actor: str
     address: str
     what: str
 
@@ -159,6 +177,8 @@ Event = (
     | JoinApproved
     | MatchPublished
     | PartnerWriteRefused
+    | CopyPostArrived
+    | CopyAnswerAccepted
 )
 E = TypeVar("E", bound=Event)
 Subscriber = Callable[[Connection, Any], Awaitable[None]]

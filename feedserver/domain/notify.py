@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from feedserver.domain import access, mentions
 from feedserver.domain.events import (
     AnswerAccepted,
+    CopyAnswerAccepted,
+    CopyPostArrived,
     EventRegistry,
     HelpfulMarked,
     JoinApproved,
@@ -31,6 +33,7 @@ from feedserver.domain.events import (
 from feedserver.domain.ids import new_id
 from feedserver.domain.services import Services
 from feedserver.models import Group, Post, Viewer
+from feedserver.store import cached_groups as cached_store
 from feedserver.store import groups as group_store
 from feedserver.store import mail_outbox
 from feedserver.store import notification_settings as settings_store
@@ -56,6 +59,8 @@ class About:
     thread_id: str | None = None
     actor_id: str | None = None
     subject: str = ""
+    copy: str | None = None  # a copy of a partner's group (its actor id), not a group of ours
+    copy_post: str | None = None  # a post of that copy (its object id)
 
 
 class Notifier:
@@ -73,6 +78,10 @@ class Notifier:
         if found is None:
             return False
         member, membership, level, mode, email = found
+        if about.copy is not None:
+            copy = await cached_store.by_actor(conn, about.copy, member_id)
+            if copy is None or not access.cached_group_access(Viewer(member), copy).can_read:
+                return False
         if about.group is not None:
             if not access.decide(Viewer(member), about.group, membership).can_read:
                 return False
@@ -86,7 +95,8 @@ class Notifier:
             conn, member_id=member_id, kind=about.kind,
             group_id=about.group.id if about.group else None, post_id=about.post_id,
             thread_id=about.thread_id, actor_id=about.actor_id, subject=about.subject,
-            now=now, digest=mode == "digest", count=count,
+            now=now, digest=mode == "digest", count=count, cached_group=about.copy,
+            cached_post=about.copy_post,
         )  # fmt: skip
         if (
             mode == "immediately"
@@ -210,10 +220,33 @@ class Notifier:
                     "match_published", group, actor_id=other, subject=event.program_name
                 ))  # fmt: skip
 
+    # -- copies of partners' groups ----------------------------------------------------------
+
     async def partner_write_refused(self, conn: Connection, event: PartnerWriteRefused) -> None:
-        # About a partner's group, none of ours: the subject names what and where.
+        # The subject names what and where (the copy may be gone by the time it is read).
         await self.notify(conn, event.member_id, About(
-            "write_refused", None, subject=f"{event.what} {event.address}"
+            "write_refused", None, subject=f"{event.what} {event.address}",
+            copy=event.group_actor,
+        ))  # fmt: skip
+
+    async def copy_post_arrived(self, conn: Connection, event: CopyPostArrived) -> None:
+        """An answer or reply to a post our member wrote in a partner's group."""
+        post = event.post
+        if post.parent_id is None:
+            return
+        parent = await cached_store.post(conn, event.group_actor, post.parent_id)
+        if parent is None or parent.writer_id is None or parent.writer_id == post.writer_id:
+            return
+        await self.notify(conn, parent.writer_id, About(
+            post.kind, None, copy=event.group_actor, copy_post=post.object_id
+        ))  # fmt: skip
+
+    async def copy_answer_accepted(self, conn: Connection, event: CopyAnswerAccepted) -> None:
+        writer = event.answer.writer_id
+        if writer is None or writer == event.question.writer_id:
+            return  # not our member's, or they accepted their own
+        await self.notify(conn, writer, About(
+            "accepted", None, copy=event.group_actor, copy_post=event.answer.object_id
         ))  # fmt: skip
 
 
@@ -229,3 +262,5 @@ def subscribe(events: EventRegistry, notifier: Notifier) -> None:
     events.subscribe(JoinApproved, notifier.join_approved)
     events.subscribe(MatchPublished, notifier.match_published)
     events.subscribe(PartnerWriteRefused, notifier.partner_write_refused)
+    events.subscribe(CopyPostArrived, notifier.copy_post_arrived)
+    events.subscribe(CopyAnswerAccepted, notifier.copy_answer_accepted)

@@ -125,8 +125,9 @@ async def receive(
         post = post_fields(obj, url, services.config.public_url)
         await _verify_post(fed, obj, host, signed)
         post["writer_id"] = await _our_writer(fed, obj)
-        if post["parent_id"] is None and await _tags_change(fed, post):
-            return await _retagged(fed, signed, activity, post)
+        retag, arrives = await _effects(fed, post)
+        if retag or arrives:
+            return await _with_effects(fed, signed, activity, post, retag=retag)
     elif kind in ("Accept", "Undo"):
         return await _accepted(fed, signed, activity)
     elif kind == "Announce":  # a member's helpful mark, or its Undo, as the host tells it
@@ -165,26 +166,39 @@ async def receive(
     return applied
 
 
-async def _tags_change(fed: Federation, post: dict[str, Any]) -> bool:
+async def _effects(fed: Federation, post: dict[str, Any]) -> tuple[bool, bool]:
+    """Whether applying the post has effects beyond the copy, which need a unit of work of
+    their own (not the grouped one): a thread's first post retagged (the evidence it earned
+    our members moves), or a new answer or reply to a post our member wrote (they hear of
+    it). Read before the unit: only the host sends a post's versions, in order."""
     async with fed.services.db.read() as conn:
         held = await cached_store.tags_of(conn, post["object_id"])
-    return held is not None and held != post["tags"]
+        parent = post["parent_id"]
+        ours = parent is not None and await cached_store.writer_of(conn, parent) is not None
+    if parent is None:
+        return held is not None and held != post["tags"], False
+    return False, held is None and ours
 
 
-async def _retagged(
-    fed: Federation, signed: inbox.Signed, activity: dict[str, Any], post: dict[str, Any]
-) -> bool:
-    """A thread's first post, newer and with other tags: what it earned our members here
-    moves to the new topics in the same unit of work (`cached_groups.retagged`)."""
+async def _with_effects(
+    fed: Federation, signed: inbox.Signed, activity: dict[str, Any], post: dict[str, Any], *,
+    retag: bool,
+) -> bool:  # fmt: skip
+    """The post applied with its effects in one unit of work (`cached_groups.retagged`,
+    `cached_groups.arrived`)."""
     services, url = fed.services, post["group_actor"]
     async with services.db.write() as conn:
         if not await conn.run_sync(copy_units.begin, signed, activity, services.clock()):
             return False
         if await conn.run_sync(cached_store.group_host, url) != signed.key.host:
             raise BadActivity("no such group shared with us")
-        if await conn.run_sync(functools.partial(cached_store.put_post, **post)):
+        if not await conn.run_sync(functools.partial(cached_store.put_post, **post)):
+            return True
+        if retag:
             tags = tuple(post["tags"].split())
             await cached_groups.retagged(conn, services, post["object_id"], tags)
+        else:
+            await cached_groups.arrived(conn, services, url, post["object_id"])
     return True
 
 

@@ -38,7 +38,9 @@ async def refused(conn: Connection, services: Services, activity_id: str, body: 
     if group is None or not access.cached_group_access(Viewer(member), group).can_read:
         return  # nothing to say about a group they no longer read
     what = post_kind or _WHAT.get(str(activity.get("type")), "write")
-    await services.events.publish(conn, PartnerWriteRefused(member.id, group.address, what))
+    await services.events.publish(
+        conn, PartnerWriteRefused(member.id, group.actor_id, group.address, what)
+    )
 
 
 # What a write that created no post was, by its activity type (a Create created one).

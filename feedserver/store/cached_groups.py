@@ -170,6 +170,15 @@ async def tags_of(conn: Connection, object_id: str) -> str | None:
     return None if row is None else str(row[0])
 
 
+async def writer_of(conn: Connection, object_id: str) -> str | None:
+    """Our member who wrote a held post, if one of ours did."""
+    async with conn.execute(
+        "SELECT writer_id FROM cached_posts WHERE object_id = ?", (object_id,)
+    ) as cur:
+        row = await cur.fetchone()
+    return None if row is None or row[0] is None else str(row[0])
+
+
 async def post(conn: Connection, group_actor: str, object_id: str) -> CachedPost | None:
     """A post the host relayed (only those may be answered)."""
     async with conn.execute(

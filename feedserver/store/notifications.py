@@ -9,20 +9,30 @@ from datetime import datetime
 from feedserver.models import Notification, ReadScope
 from feedserver.store import rows
 from feedserver.store.db import Connection
-from feedserver.store.scope import group_condition
+from feedserver.store.scope import copy_condition, group_condition
 
 EXCERPT_CHARS = 280
 
+# About a copy of a partner's group (cached_group): the group is name@host, shared with
+# partners; the post is the cached one, its thread's title its first post's, and who wrote
+# an answer or reply is its author there (username@host).
 _SELECT = (
     "SELECT n.seq, n.kind, n.post_id, n.thread_id, n.subject, n.count, n.created_at, n.read_at,"
-    " g.name AS group_name, g.title AS group_title, g.visibility AS group_visibility,"
-    " a.username AS actor_username, a.display_name AS actor_display_name,"
-    " coalesce(t.title, '') AS thread_title, substr(coalesce(p.body, ''), 1, ?) AS excerpt"
+    " coalesce(g.name, cg.name || '@' || cg.host) AS group_name,"
+    " coalesce(g.title, cg.title) AS group_title,"
+    " coalesce(g.visibility, CASE WHEN cg.actor_id IS NULL THEN NULL ELSE 'partners' END)"
+    " AS group_visibility, a.username AS actor_username,"
+    " coalesce(a.display_name, CASE WHEN n.kind IN ('answer', 'reply') THEN cp.author END)"
+    " AS actor_display_name, coalesce(t.title, ct.title, '') AS thread_title,"
+    " substr(coalesce(p.body, ''), 1, ?) AS excerpt"
     " FROM notifications n"
     " LEFT JOIN groups g ON g.id = n.group_id"
     " LEFT JOIN members a ON a.id = n.actor_id"
     " LEFT JOIN posts t ON t.id = n.thread_id"
     " LEFT JOIN posts p ON p.id = n.post_id"
+    " LEFT JOIN cached_groups cg ON cg.actor_id = n.cached_group"
+    " LEFT JOIN cached_posts cp ON cp.object_id = n.cached_post"
+    " LEFT JOIN cached_posts ct ON ct.object_id = coalesce(cp.parent_id, cp.object_id)"
 )
 
 
@@ -30,7 +40,7 @@ def _visible(scope: ReadScope, moderators_only: tuple[str, ...]) -> tuple[str, l
     """Rows of groups the scope reads (or of no group); `moderators_only` kinds also need
     the member to be an owner or mentor of the group still."""
     where, params = group_condition(scope, "n.group_id", "g.visibility")
-    sql = f"(n.group_id IS NULL OR {where})"
+    sql = f"(n.group_id IS NULL OR {where}) AND {copy_condition('n.cached_group', 'n.member_id')}"
     if moderators_only:
         marks = ", ".join("?" for _ in moderators_only)
         sql += (
@@ -56,15 +66,15 @@ def _row(r: sqlite3.Row) -> Notification:
 async def insert(
     conn: Connection, *, member_id: str, kind: str, group_id: str | None, post_id: str | None,
     thread_id: str | None, actor_id: str | None, subject: str, now: datetime, digest: bool,
-    count: int = 1,
+    count: int = 1, cached_group: str | None = None, cached_post: str | None = None,
 ) -> int:  # fmt: skip
     # RETURNING, not lastrowid: PostgreSQL has no rowid to report.
     async with conn.execute(
         "INSERT INTO notifications (member_id, kind, group_id, post_id, thread_id, actor_id,"
-        " subject, count, created_at, digest) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-        " RETURNING seq",
+        " subject, count, created_at, digest, cached_group, cached_post)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq",
         (member_id, kind, group_id, post_id, thread_id, actor_id, subject, count,
-         rows.ts(now), int(digest)),
+         rows.ts(now), int(digest), cached_group, cached_post),
     ) as cur:  # fmt: skip
         row = await cur.fetchone()
     assert row is not None

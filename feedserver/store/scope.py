@@ -32,6 +32,15 @@ def group_condition(
     return "(" + " OR ".join(clauses) + ")", params
 
 
+def copy_condition(copy_column: str, member_column: str) -> str:
+    """True for rows about no copy of a partner's group, or about one the member still
+    belongs to: access.cached_group_access (a copy is read by its members here) in SQL."""
+    return (
+        f"({copy_column} IS NULL OR EXISTS (SELECT 1 FROM cached_group_members cgm"
+        f" WHERE cgm.group_actor = {copy_column} AND cgm.member_id = {member_column}))"
+    )
+
+
 async def readable_groups(conn: Connection, scope: ReadScope) -> list[str] | None:
     """The ids of the groups a scope reads, sorted; None when it reads every group. For
     queries that read each group's own index range (a cost of groups x page, and nothing at
