@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
 
-from feedserver.domain import access, expertise, feed_paths, feed_tokens
+from feedserver.domain import access, expertise, feed_paths, feed_tokens, mentions
 from feedserver.domain import posts as local_posts
 from feedserver.domain.access import SharedGroupAccess
 from feedserver.domain.events import CopyAnswerAccepted, CopyPostArrived
@@ -248,11 +250,26 @@ async def marked(
     )  # fmt: skip
 
 
-async def arrived(conn: Connection, services: Services, group_actor: str, object_id: str) -> None:
-    """A new post of the group arrived from its host (notifications: `CopyPostArrived`)."""
-    post = await cached_store.post(conn, group_actor, object_id)
+def mentioned(services: Services, obj: dict[str, Any]) -> list[str]:
+    """Our members a post of a partner's group mentions (`@name@our-host`), from the text its
+    author wrote (its Markdown source, else its title and HTML)."""
+    source = obj.get("source")
+    text = source.get("content") if isinstance(source, dict) else None
+    if not isinstance(text, str):
+        text = f"{obj.get('name', '')}\n{obj.get('content', '')}"
+    # Our host as partners write it: with its port, as in username@host everywhere else.
+    return mentions.usernames_at(text, urlsplit(services.config.public_url).netloc.lower())
+
+
+async def arrived(
+    conn: Connection, services: Services, group_actor: str, obj: dict[str, Any]
+) -> None:
+    """A new post of the group arrived from its host, as `obj` (notifications:
+    `CopyPostArrived`)."""
+    post = await cached_store.post(conn, group_actor, str(obj["id"]))
     if post is not None:
-        await services.events.publish(conn, CopyPostArrived(group_actor, post))
+        named = tuple(mentioned(services, obj))
+        await services.events.publish(conn, CopyPostArrived(group_actor, post, named))
 
 
 async def retagged(

@@ -127,10 +127,12 @@ class MatchPublished:
 
 @dataclass(frozen=True, slots=True)
 class CopyPostArrived:
-    """A new post of a partner's group (`group_actor`) arrived in our copy from its host."""
+    """A new post of a partner's group (`group_actor`) arrived in our copy from its host;
+    `mentioned`: the usernames of ours it mentions."""
 
     group_actor: str
     post: CachedPost
+    mentioned: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

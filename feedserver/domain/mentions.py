@@ -1,7 +1,8 @@
 """`@username` mentions in a post's text, and `@username@host` for members of other servers.
 
-Only local mentions notify today; a remote one is parsed (so shared groups can deliver it
-later) and otherwise ignored. A mention inside code (`...` or a fenced block) is not one.
+A local mention notifies; in a copy of a partner's group, where a bare `@name` is a member
+of the group's host, only `@name@our-host` names one of ours (`usernames_at`). A mention
+inside code (`...` or a fenced block) is not one.
 """
 
 from __future__ import annotations
@@ -44,3 +45,9 @@ def parse(text: str) -> list[Mention]:
 def local_usernames(text: str, own_host: str | None) -> list[str]:
     """Usernames of this server's members mentioned (`@name`, or `@name@our-host`)."""
     return [m.username for m in parse(text) if m.host is None or m.host == own_host]
+
+
+def usernames_at(text: str, host: str | None) -> list[str]:
+    """Usernames mentioned as `@name@host` only: in a post of a partner's group a bare
+    `@name` is a member of the group's host, not one of ours."""
+    return [m.username for m in parse(text) if host is not None and m.host == host]

@@ -230,16 +230,23 @@ class Notifier:
         ))  # fmt: skip
 
     async def copy_post_arrived(self, conn: Connection, event: CopyPostArrived) -> None:
-        """An answer or reply to a post our member wrote in a partner's group."""
-        post = event.post
-        if post.parent_id is None:
-            return
-        parent = await cached_store.post(conn, event.group_actor, post.parent_id)
-        if parent is None or parent.writer_id is None or parent.writer_id == post.writer_id:
-            return
-        await self.notify(conn, parent.writer_id, About(
-            post.kind, None, copy=event.group_actor, copy_post=post.object_id
-        ))  # fmt: skip
+        """A post of a partner's group that answers or replies to one our member wrote there,
+        or mentions our members (`@name@our-host`); the first reason wins, as locally."""
+        post, group = event.post, event.group_actor
+        told = {post.writer_id} if post.writer_id else set()
+        if post.parent_id is not None:
+            parent = await cached_store.post(conn, group, post.parent_id)
+            if parent is not None and parent.writer_id and parent.writer_id not in told:
+                told.add(parent.writer_id)
+                await self.notify(conn, parent.writer_id, About(
+                    post.kind, None, copy=group, copy_post=post.object_id
+                ))  # fmt: skip
+        for member in await settings_store.active_by_usernames(conn, list(event.mentioned)):
+            if member.id not in told:
+                told.add(member.id)
+                await self.notify(
+                    conn, member.id, About("mention", None, copy=group, copy_post=post.object_id)
+                )
 
     async def copy_answer_accepted(self, conn: Connection, event: CopyAnswerAccepted) -> None:
         writer = event.answer.writer_id

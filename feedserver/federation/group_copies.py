@@ -169,15 +169,16 @@ async def receive(
 async def _effects(fed: Federation, post: dict[str, Any]) -> tuple[bool, bool]:
     """Whether applying the post has effects beyond the copy, which need a unit of work of
     their own (not the grouped one): a thread's first post retagged (the evidence it earned
-    our members moves), or a new answer or reply to a post our member wrote (they hear of
-    it). Read before the unit: only the host sends a post's versions, in order."""
+    our members moves), or a new post that answers or replies to one our member wrote, or
+    mentions one of ours (they hear of it). Read before the unit: only the host sends a
+    post's versions, in order."""
+    parent = post["parent_id"]
     async with fed.services.db.read() as conn:
         held = await cached_store.tags_of(conn, post["object_id"])
-        parent = post["parent_id"]
         ours = parent is not None and await cached_store.writer_of(conn, parent) is not None
-    if parent is None:
-        return held is not None and held != post["tags"], False
-    return False, held is None and ours
+    if held is not None:
+        return parent is None and held != post["tags"], False
+    return False, ours or bool(cached_groups.mentioned(fed.services, post["obj"]))
 
 
 async def _with_effects(
@@ -198,7 +199,7 @@ async def _with_effects(
             tags = tuple(post["tags"].split())
             await cached_groups.retagged(conn, services, post["object_id"], tags)
         else:
-            await cached_groups.arrived(conn, services, url, post["object_id"])
+            await cached_groups.arrived(conn, services, url, post["obj"])
     return True
 
 

@@ -15,14 +15,15 @@ EXCERPT_CHARS = 280
 
 # About a copy of a partner's group (cached_group): the group is name@host, shared with
 # partners; the post is the cached one, its thread's title its first post's, and who wrote
-# an answer or reply is its author there (username@host).
+# an answer, a reply or a mention is its author there (username@host).
 _SELECT = (
     "SELECT n.seq, n.kind, n.post_id, n.thread_id, n.subject, n.count, n.created_at, n.read_at,"
     " coalesce(g.name, cg.name || '@' || cg.host) AS group_name,"
     " coalesce(g.title, cg.title) AS group_title,"
     " coalesce(g.visibility, CASE WHEN cg.actor_id IS NULL THEN NULL ELSE 'partners' END)"
     " AS group_visibility, a.username AS actor_username,"
-    " coalesce(a.display_name, CASE WHEN n.kind IN ('answer', 'reply') THEN cp.author END)"
+    " coalesce(a.display_name,"
+    " CASE WHEN n.kind IN ('answer', 'reply', 'mention') THEN cp.author END)"
     " AS actor_display_name, coalesce(t.title, ct.title, '') AS thread_title,"
     " substr(coalesce(p.body, ''), 1, ?) AS excerpt"
     " FROM notifications n"

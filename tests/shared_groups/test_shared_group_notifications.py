@@ -8,7 +8,7 @@ import json
 
 from .test_shared_group_evidence import QUESTION as CALENDAR
 from .test_shared_group_evidence import carol_answers_and_alice_accepts
-from .test_shared_group_flow import drain
+from .test_shared_group_flow import drain, login
 from .test_shared_group_pages import page_as
 from .test_shared_group_refusals import notices
 from .test_shared_group_writes import ANSWER, QUESTION, shared_group_with_bob_and_carol
@@ -55,3 +55,24 @@ async def test_answers_and_accepts_in_a_partners_group_reach_their_members(trio)
     await drain(a, b)
     assert await notices(b, carol) == []
     assert await b.count("notifications") == 0
+
+
+async def test_a_mention_of_our_member_in_a_partners_group_reaches_them(trio):
+    """`@carol@B` in a post of A's group reaches carol on B; a bare `@carol` names A's own
+    carol, and `@dave@B` names someone not in the group: nothing for them."""
+    a, b, c = trio
+    alice, bob, carol, address = await shared_group_with_bob_and_carol(a, b, c)
+    await login(b, "dave")
+    body = f"Ask @carol@{b.host} or @dave@{b.host}; @bob knows too"
+    status, _ = await a.call("POST", "/api/v1/groups/payroll-pros/posts",
+                             {"kind": "tip", "title": "Payroll help", "body": body},
+                             token=alice)  # fmt: skip
+    assert status == 201
+    await drain(a, b)
+    (told,) = await notices(b, carol)
+    assert told[:2] == (
+        "mention",
+        f"alice@{a.host} mentioned you in “Payroll help” in Payroll pros",
+    )
+    assert await notices(b, bob) == []
+    assert await b.count("notifications") == 1  # none for dave, who cannot read it
