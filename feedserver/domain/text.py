@@ -7,8 +7,9 @@ import re
 import unicodedata
 from urllib.parse import urlsplit
 
+import cmarkgfm
 import nh3
-from markdown_it import MarkdownIt
+from cmarkgfm.cmark import Options
 
 # C0/C1 controls (but tab, newline, carriage return), lone surrogates and the two XML
 # non-characters: none of them belongs in a post, and each would break an Atom feed.
@@ -20,9 +21,18 @@ _TAG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 # nh3's allow-list, which drops scripts (with their content), event handlers, styles and any
 # URL scheme but http, https and mailto. The sanitizer is the one gate, so a renderer quirk
 # cannot become an XSS.
-_markdown = MarkdownIt("commonmark", {"html": True, "linkify": False}).enable(
-    ["table", "strikethrough"]
-)
+# CommonMark with GitHub's tables and ~~strikethrough~~ (two tildes, as before), no
+# autolinking and no smart quotes; raw HTML passes through (UNSAFE) to the sanitizer.
+_CMARK_OPTIONS = Options.CMARK_OPT_UNSAFE | Options.CMARK_OPT_STRIKETHROUGH_DOUBLE_TILDE
+_CMARK_EXTENSIONS = ["table", "strikethrough"]
+
+
+def _markdown(source: str) -> str:
+    html: str = cmarkgfm.markdown_to_html_with_extensions(
+        source, options=_CMARK_OPTIONS, extensions=_CMARK_EXTENSIONS
+    )
+    return html
+
 
 _ALLOWED_TAGS = {
     "a", "p", "br", "hr", "em", "strong", "del", "s", "code", "pre", "blockquote",
@@ -47,7 +57,7 @@ def render_markdown(source: str, own_origin: str) -> str:
     """Sanitized HTML for `source`. Images from anywhere but `own_origin` (our public URL)
     become links: a feed reader or API client would load them, telling a third party who
     read a private group, and when (pages have a CSP against it; feeds and the API do not)."""
-    html = _markdown.render(source)
+    html = _markdown(source)
     clean = nh3.clean(
         html,
         tags=_ALLOWED_TAGS,
