@@ -213,6 +213,17 @@ async def sources_of_writer(
     }
 
 
+async def writes_of(conn: Connection, writer_id: str) -> list[CachedPost]:
+    """Every post `writer_id` wrote here into partners' groups, in any state, replies first
+    (a reply goes with its thread)."""
+    async with conn.execute(
+        "SELECT * FROM cached_posts WHERE writer_id = ?"
+        " ORDER BY parent_id IS NULL, published, object_id",
+        (writer_id,),
+    ) as cur:
+        return [_post(row) for row in await cur.fetchall()]
+
+
 async def forget_refused(conn: Connection, object_id: str) -> None:
     """A write its host refused, removed by its writer: it never left here."""
     await conn.execute(

@@ -16,7 +16,7 @@ from tests import pgtest
 from tests.federation.test_inbox import post, signed_post
 from tests.feeds.test_feed_validator import problems
 
-from .test_shared_group_flow import drain
+from .test_shared_group_flow import drain, login
 from .test_shared_group_pages import page_as
 from .test_shared_group_writes import (
     ANSWER,
@@ -135,3 +135,90 @@ async def test_a_post_removed_from_b_leaves_tombstones_for_it_and_its_replies(tr
         assert text not in await everything(b) and text.encode() not in body
     # A keeps its own tombstones of both, as for any deletion.
     assert await a.count("tombstones") == 2 and await a.count("posts") == 0
+
+
+async def test_a_member_anonymized_on_the_host_is_anonymous_in_every_copy(trio):
+    """An admin on A deletes dana, keeping her posts: A signs each of them again under her
+    new name and B's copy shows that name, in its rows, in the object it keeps, on its page
+    and in its feed; what others wrote stays theirs."""
+    a, b, c = trio
+    alice, bob, carol, address = await shared_group_with_bob_and_carol(a, b, c)
+    dana = await login(a, "danavossberg")
+    status, _ = await a.call("PUT", "/api/v1/groups/payroll-pros/members/danavossberg",
+                             {"role": "member"}, token=alice)  # fmt: skip
+    assert status == 200
+    status, asked = await a.call("POST", "/api/v1/groups/payroll-pros/posts",
+                                 {"kind": "question", "title": QUESTION, "body": "?"},
+                                 token=dana)  # fmt: skip
+    assert status == 201, asked
+    status, _ = await a.call("POST", f"/api/v1/posts/{asked['id']}/replies",
+                             {"body": "Ask the payroll desk"}, token=alice)  # fmt: skip
+    assert status == 201
+    await drain(a, b)
+    question_id = f"{a.url}/posts/{asked['id']}"
+    status, _ = await b.call("POST", f"/api/v1/groups/{address}/replies",
+                             {"in_reply_to": question_id, "body": ANSWER}, token=bob)  # fmt: skip
+    assert status == 202
+    tip_doc = {"kind": "tip", "title": TIP, "body": TIP_BODY}
+    status, _ = await a.call("POST", "/api/v1/groups/payroll-pros/posts", tip_doc, token=dana)
+    await drain(a, b)
+    url, before = await feed_of(b, address, bob)
+    assert before.count(b"danavossberg@") == 2
+    status, gone = await a.call("DELETE", "/api/v1/admin/members/danavossberg?content=anonymize")
+    assert status == 200, gone
+    await drain(a, b)
+    new_name = f"{gone['username']}@{a.host}"
+    assert new_name.startswith("deleted-")
+    shown = {p["title"] or p["body_html"]: p for p in await copy_posts(b, address, bob)}
+    authors = {key: p["author"]["username"] for key, p in shown.items()}
+    assert authors[QUESTION] == authors[TIP] == new_name
+    assert set(authors.values()) == {new_name, f"alice@{a.host}", f"bob@{b.host}"}
+    url, body = await feed_of(b, address, bob)
+    read_feed(url, body)
+    status, html = await page_as(b, "bob", f"/groups/{address}")
+    assert status == 200 and new_name in html and QUESTION in html
+    for where in (body.decode(), html, await everything(b)):
+        assert "danavossberg" not in where
+    # The entries moved, so feed readers show the new name too.
+    root = etree.fromstring(body)
+    updated = {e.findtext(f"{ATOM}id"): e.findtext(f"{ATOM}updated")
+               for e in root.findall(f"{ATOM}entry")}  # fmt: skip
+    old = {e.findtext(f"{ATOM}id"): e.findtext(f"{ATOM}updated")
+           for e in etree.fromstring(before).findall(f"{ATOM}entry")}  # fmt: skip
+    assert updated[question_id] > old[question_id]
+    # A server that joins the group later gets the new name in its backfill too.
+    async with a.services.db.read() as conn:
+        signed = await object_store.post_object(conn, asked["id"])
+    assert signed is not None and signed["attributedTo"] == f"{a.url}/users/{gone['username']}"
+
+
+async def test_a_member_deleted_on_b_with_their_posts_leaves_every_server(trio):
+    """B's admin deletes bob with his posts: they leave B's copy at once, with tombstones,
+    and A is sent a Delete of each in his name; A removes them (a question with its answers)
+    and relays the deletions. What others wrote elsewhere stays."""
+    a, b, c = trio
+    alice, bob, carol, address = await shared_group_with_bob_and_carol(a, b, c)
+    tip_doc = {"kind": "tip", "title": TIP, "body": TIP_BODY}
+    status, tip = await a.call("POST", "/api/v1/groups/payroll-pros/posts", tip_doc, token=alice)
+    await drain(a, b)
+    tip_id = f"{a.url}/posts/{tip['id']}"
+    status, reply = await b.call("POST", f"/api/v1/groups/{address}/replies",
+                                 {"in_reply_to": tip_id, "body": "Bob's own remark"},
+                                 token=bob)  # fmt: skip
+    assert status == 202
+    asked, answered = await bob_asks_carol_answers(a, b, address, bob, carol)
+    assert await a.count("posts") == 4
+    status, _ = await b.call("DELETE", "/api/v1/admin/members/bob?content=remove")
+    assert status == 200
+    # At once on B, before A answers: nothing of his is left in the copy.
+    assert {p["title"] for p in await copy_posts(b, address, carol)} == {TIP}
+    await drain(a, b)
+    async with a.services.db.read() as conn:
+        left = await conn.execute_fetchall("SELECT title, body FROM posts")
+    assert [tuple(r) for r in left] == [(TIP, TIP_BODY)]
+    assert await a.count("tombstones") == 3
+    url, body = await feed_of(b, address, carol)
+    entries, dead = read_feed(url, body)
+    assert entries == [tip_id] and set(dead) == {reply["id"], asked["id"], answered["id"]}
+    for text in (QUESTION, ANSWER, "Bob's own remark"):
+        assert text not in await everything(b) and text not in await everything(a)
