@@ -35,6 +35,7 @@ from feedserver.federation.objects import OBJECT_CONTEXT, post_object, sign
 from feedserver.store import cached_groups as cached_store
 from feedserver.store import federation as fed_store
 from feedserver.store import federation_objects as object_store
+from feedserver.store import group_sharing as sharing_store
 from feedserver.store import moderation as moderation_store
 from feedserver.store import partner_posts as partner_store
 from feedserver.store import posts as post_store
@@ -57,6 +58,9 @@ async def resend_renamed(conn: Connection, services: Services, member_id: str) -
         post = await post_store.get(conn, post_id)
         if post is None or post.written_elsewhere:
             continue
+        url = group_sharing.group_url(services, post.group_name)
+        if not await sharing_store.copies(conn, url):
+            continue  # no partner holds its group: nothing to sign again
         # Later than the version the copies hold: they apply only a newer one, and a feed
         # reader refreshes an entry (its author) only when its `updated` moves.
         stamp = max(now, post.updated_at + timedelta(seconds=1))
@@ -66,7 +70,6 @@ async def resend_renamed(conn: Connection, services: Services, member_id: str) -
         signed = sign(services, post_object(services, replace(post, updated_at=stamp), parent))
         if signed is None:
             continue
-        url = group_sharing.group_url(services, post.group_name)
         if await group_sharing.send_to_copies(conn, services, url, "Update", signed):
             await object_store.put_post_object(conn, post.id, signed)  # what a backfill sends
             sent = True

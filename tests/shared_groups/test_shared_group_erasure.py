@@ -5,6 +5,12 @@ B; a copy deleted as a whole takes its tombstones with it. Real servers on loopb
 
 from __future__ import annotations
 
+import asyncio
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import aiohttp
 from lxml import etree
 
@@ -26,6 +32,7 @@ from .test_shared_group_writes import (
     shared_group_with_bob_and_carol,
 )
 
+REPO = Path(__file__).resolve().parents[2]
 TIP = "Freeze the ledger before the cutover"
 TIP_BODY = "Ask treasury for the zebra-kestrel sign-off"
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -222,3 +229,30 @@ async def test_a_member_deleted_on_b_with_their_posts_leaves_every_server(trio):
     assert entries == [tip_id] and set(dead) == {reply["id"], asked["id"], answered["id"]}
     for text in (QUESTION, ANSWER, "Bob's own remark"):
         assert text not in await everything(b) and text not in await everything(a)
+
+
+async def test_a_member_deleted_from_the_command_line_is_anonymous_in_every_copy(trio):
+    """The operator's `feedserver user delete` (a separate process, on A's data) reaches the
+    copies as the admin's API does: the server's worker sends what it queued."""
+    a, b, c = trio
+    alice, bob, carol, address = await shared_group_with_bob_and_carol(a, b, c)
+    dana = await login(a, "danavossberg")
+    status, _ = await a.call("PUT", "/api/v1/groups/payroll-pros/members/danavossberg",
+                             {"role": "member"}, token=alice)  # fmt: skip
+    tip_doc = {"kind": "tip", "title": TIP, "body": TIP_BODY}
+    status, _ = await a.call("POST", "/api/v1/groups/payroll-pros/posts", tip_doc, token=dana)
+    assert status == 201
+    await drain(a, b)
+    env = {**os.environ, "FEEDSERVER_BASE_URL": a.config.public_url, "FEEDSERVER_SCRYPT_N": "1024"}
+    if a.config.database_url:
+        env["FEEDSERVER_DATABASE_URL"] = a.config.database_url
+    command = [sys.executable, "-m", "feedserver", "--data", str(a.config.data_dir),
+               "user", "delete", "danavossberg", "--content", "anonymize"]  # fmt: skip
+    done = await asyncio.to_thread(
+        subprocess.run, command, capture_output=True, text=True, cwd=REPO, timeout=60, env=env
+    )
+    assert done.returncode == 0, done.stderr
+    await drain(a, b)
+    (tip,) = await copy_posts(b, address, bob)
+    assert tip["title"] == TIP and tip["author"]["username"].startswith("deleted-")
+    assert "danavossberg" not in await everything(b)
