@@ -243,6 +243,10 @@ def _run(args: argparse.Namespace, config: Config) -> int:
             return 0
 
         return asyncio.run(_with_services(config, change))
+    if args.command == "user" and args.user_command == "delete":
+        # With federation's subscribers: the copies of groups shared with partners follow
+        # (each removed post's Delete, or the posts signed again under the new name).
+        return asyncio.run(_with_federation(config, lambda fed: _moderate(args, fed.services)))
     if args.command == "user" or args.command == "audit":
         return asyncio.run(_with_services(config, lambda services: _moderate(args, services)))
     if args.command == "token":

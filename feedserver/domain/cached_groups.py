@@ -4,7 +4,7 @@ name@host, each read through the access policy (`access.readable_cached_group`).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -14,7 +14,8 @@ from feedserver.domain.access import SharedGroupAccess
 from feedserver.domain.events import CopyAnswerAccepted, CopyPostArrived
 from feedserver.domain.services import Services
 from feedserver.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from feedserver.models import CachedGroup, CachedPost, Viewer
+from feedserver.models import CachedGroup, CachedPost, CachedTombstone, Viewer
+from feedserver.models.feeds import PAGE_SIZE, TOMBSTONE_DAYS
 from feedserver.store import cached_groups as cached_store
 from feedserver.store import cached_marks
 from feedserver.store import feeds as feed_store
@@ -105,17 +106,26 @@ async def prepare_write(
     return SharedWrite(found.group, parent, kind, "", clean_body, html, ())
 
 
-FEED_ENTRIES = 50
+FEED_ENTRIES = PAGE_SIZE
 
 
-async def feed(
-    services: Services, token: str | None, address: str
-) -> tuple[CachedGroup, list[CachedPost]]:
+@dataclass(frozen=True, slots=True)
+class CopyFeed:
+    """What a copy's feed shows: its newest posts, and the tombstones of those its host
+    deleted, kept as long as our own groups' (`TOMBSTONE_DAYS`, a page's worth at most)."""
+
+    group: CachedGroup
+    posts: list[CachedPost]
+    tombstones: list[CachedTombstone]
+
+
+async def feed(services: Services, token: str | None, address: str) -> CopyFeed:
     """The group's feed for the member the token names (same token rules as our own group
     feeds: a token for this path, the policy asked on every fetch); NotFound otherwise."""
     parsed = feed_tokens.parse(token)
     if parsed is None:
         raise NotFound("No such feed")
+    since = services.clock() - timedelta(days=TOMBSTONE_DAYS)
     async with services.db.read() as conn:
         found = await feed_store.member_by_key(conn, parsed.key_id)
         if found is None or not feed_tokens.verify(
@@ -123,8 +133,11 @@ async def feed(
         ):
             raise NotFound("No such feed")
         name, host = split(address)
-        group = await access.readable_cached_group(conn, Viewer(found[0]), name, host)
-        return group.group, await cached_store.posts(conn, group.group.actor_id, FEED_ENTRIES)
+        group = (await access.readable_cached_group(conn, Viewer(found[0]), name, host)).group
+        return CopyFeed(
+            group, await cached_store.posts(conn, group.actor_id, FEED_ENTRIES),
+            await cached_store.tombstones(conn, group.actor_id, since, FEED_ENTRIES),
+        )  # fmt: skip
 
 
 async def prepare_edit(

@@ -37,6 +37,18 @@ class PostDeleted:
 
 
 @dataclass(frozen=True, slots=True)
+class MemberDeleted:
+    """An admin deleted a member, renamed from `old_username` to `new_username`: their posts
+    removed (`content` "remove") or kept under the new name ("anonymize"). Published after
+    the rename, in its transaction."""
+
+    member_id: str
+    old_username: str
+    new_username: str
+    content: str
+
+
+@dataclass(frozen=True, slots=True)
 class AnswerAccepted:
     """`answer_id` became the accepted answer of `question` (None: the choice was withdrawn,
     `previous_id` was the accepted one)."""
@@ -167,6 +179,7 @@ class EvidenceChanged:
 Event = (
     PostWritten
     | PostDeleted
+    | MemberDeleted
     | AnswerAccepted
     | HelpfulMarked
     | QuestionRouted

@@ -18,7 +18,7 @@ from collections.abc import Awaitable, Callable
 from typing import Literal
 
 from feedserver.domain import access, expertise
-from feedserver.domain.events import PostDeleted
+from feedserver.domain.events import MemberDeleted, PostDeleted
 from feedserver.domain.passwords import hash_password
 from feedserver.domain.services import Services
 from feedserver.errors import Conflict, NotFound, ValidationFailed
@@ -173,7 +173,8 @@ async def delete(
     author deleting them would; a question goes with its answers); `anonymize` keeps them
     under a new name. Either way the member is renamed, stripped of everything personal and
     can never log in; a profile shared with partners is withdrawn from them (a queued
-    `Delete`). FAQ pages are the group's documents and stay, credited to the new name."""
+    `Delete`), and `MemberDeleted` carries the rest to partners' copies and groups. FAQ
+    pages are the group's documents and stay, credited to the new name."""
     actor = _actor(by)
     if content not in CONTENT_CHOICES:
         raise ValidationFailed([{"field": "content", "message": "remove or anonymize"}])
@@ -207,6 +208,11 @@ async def delete(
         await store.strip_member(
             conn, member.id, username=new_name, display_name=DELETED_NAME, now=now
         )
+        # Federation follows: copies of shared groups show the new name, and the posts they
+        # wrote in partners' groups are withdrawn with them (federation/erasure.py).
+        await services.events.publish(
+            conn, MemberDeleted(member.id, username, new_name, content)
+        )  # fmt: skip
         await store.audit(conn, at=now, actor=actor, action="delete", subject=username,
                           detail=f"content={content} posts_removed={removed}"
                                  f" renamed={new_name}")  # fmt: skip

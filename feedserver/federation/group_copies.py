@@ -227,14 +227,16 @@ async def _accepted(fed: Federation, signed: inbox.Signed, activity: dict[str, A
 async def _post_deleted(
     fed: Federation, signed: inbox.Signed, activity: dict[str, Any], object_id: str
 ) -> bool:
-    """The host deleted one of its group's posts: the copy loses it and its replies, and
-    whatever it was evidence of here goes with it (`cached_groups.post_deleted`)."""
+    """The host deleted one of its group's posts: the copy loses it and its replies, each
+    leaving a tombstone for the copy's feed, and whatever it was evidence of here goes with
+    it (`cached_groups.post_deleted`)."""
     services, url = fed.services, activity["audience"]
+    now = services.clock()
     async with services.db.write() as conn:
-        if not await conn.run_sync(copy_units.begin, signed, activity, services.clock()):
+        if not await conn.run_sync(copy_units.begin, signed, activity, now):
             return False
         await cached_groups.post_deleted(conn, services, url, object_id)
-        await conn.run_sync(cached_store.delete_post, url, object_id)
+        await conn.run_sync(cached_store.delete_post, url, object_id, now)
     return True
 
 

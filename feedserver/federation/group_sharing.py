@@ -185,6 +185,18 @@ async def send_post(conn: Connection, services: Services, post: Post, deleted: b
     return bool(partners)
 
 
+async def send_to_copies(
+    conn: Connection, services: Services, group: str, kind: str, obj: Any
+) -> bool:
+    """Queue our `kind` of `obj` to every server holding a copy of the group (its URL);
+    whether any does."""
+    partners = await _partners(conn, await sharing_store.copies(conn, group))
+    if partners:
+        activity = _activity(services, group, kind, obj)
+        await enqueue(conn, activity, list(partners.values()), services.clock())
+    return bool(partners)
+
+
 async def object_id(conn: Connection, services: Services, post_id: str) -> str:
     """The id of a post's object: ours, or the one its author's server gave it."""
     return await partner_store.object_of_post(conn, post_id) or post_url(services, post_id)

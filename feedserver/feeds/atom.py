@@ -116,6 +116,18 @@ class _FeedExtras(BaseExtension):  # type: ignore[misc]  # feedgen is untyped: A
         return feed
 
 
+class _NoEntryExtras(BaseEntryExtension):  # type: ignore[misc]  # feedgen is untyped: Any base
+    """For a feed that adds only tombstones: its entries stay as feedgen writes them."""
+
+
+def add_tombstones(fg: FeedGenerator, deleted: list[tuple[str, datetime]]) -> None:
+    """RFC 6721 at:deleted-entry elements (entry id, when deleted) on a feed rendered
+    elsewhere (a partner's group's copy, feeds/shared_atom.py), written as our own feeds
+    write theirs. Call once, after its entries are added."""
+    fg.register_extension("feedserver", _FeedExtras, _NoEntryExtras, atom=True, rss=False)
+    fg.feedserver.deleted = deleted
+
+
 class _EntryExtras(BaseEntryExtension):  # type: ignore[misc]  # feedgen is untyped: Any base
     """feedgen 1.0.0 drops `rel` and `type` from entry links (feedgen issue 135): put them
     back (the first link is the post's web page). Adds `xml:base` (the post's page, where its

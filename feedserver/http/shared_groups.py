@@ -161,10 +161,12 @@ async def group_feed(request: web.Request) -> web.Response:
     services = request.app[appkeys.SERVICES]
     token = request.query.get("token")
     try:
-        group, posts = await cached_groups.feed(services, token, request.match_info["name"])
+        found = await cached_groups.feed(services, token, request.match_info["name"])
     except (NotFound, Unauthorized):
         return web.Response(status=404, headers={"Cache-Control": "no-store"})
-    body = shared_atom.render(group, posts, services.config.public_url, token or "")
+    body = shared_atom.render(
+        found.group, found.posts, found.tombstones, services.config.public_url, token or ""
+    )
     return web.Response(
         body=body, content_type="application/atom+xml", charset="utf-8",
         headers={"Cache-Control": "private, no-cache"},

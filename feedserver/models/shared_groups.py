@@ -46,3 +46,12 @@ class CachedPost:
     writer_id: str | None = None  # our member who wrote it here
     accepted_answer: str | None = None  # a question's, as its host told us
     helpful_count: int = 0  # marks its host relayed (lists only)
+
+
+@dataclass(frozen=True, slots=True)
+class CachedTombstone:
+    """A post of a cached group its host deleted: what a feed's at:deleted-entry names."""
+
+    object_id: str
+    parent_id: str | None
+    deleted_at: datetime

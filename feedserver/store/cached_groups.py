@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from feedserver.models import CachedGroup, CachedPost
+from feedserver.models import CachedGroup, CachedPost, CachedTombstone
 from feedserver.store import rows
 from feedserver.store.db import Connection
 
@@ -51,7 +51,8 @@ def holds_newer(conn: sqlite3.Connection, actor_id: str, version: int) -> bool:
 
 
 def delete_group(conn: sqlite3.Connection, host: str, actor_id: str) -> None:
-    """The group, its members here and its posts (cascade)."""
+    """The group, its members here, its posts and their tombstones (cascade): nothing of
+    it stays readable."""
     conn.execute("DELETE FROM cached_groups WHERE actor_id = ? AND host = ?", (actor_id, host))
 
 
@@ -65,8 +66,10 @@ def put_post(
     kind: str, author: str, title: str, body_html: str, tags: str, published: str,
     updated: str, obj: dict[str, Any], writer_id: str | None = None,
 ) -> bool:  # fmt: skip
-    """Insert or replace a post unless the one held is newer; `writer_id`: our member who
-    wrote it, when we signed it."""
+    """Insert or replace a post unless the one held is newer, or it was deleted (a late relay
+    of it brings nothing back); `writer_id`: our member who wrote it, when we signed it."""
+    if conn.execute("SELECT 1 FROM cached_tombstones WHERE object_id = ?", (object_id,)).fetchone():
+        return False
     row = conn.execute(
         "SELECT updated, group_actor FROM cached_posts WHERE object_id = ?", (object_id,)
     ).fetchone()
@@ -121,7 +124,15 @@ async def refuse(conn: Connection, activity_id: str) -> str | None:
     return None if row is None else str(row[0])
 
 
-def delete_post(conn: sqlite3.Connection, group_actor: str, object_id: str) -> None:
+def delete_post(conn: sqlite3.Connection, group_actor: str, object_id: str, now: datetime) -> None:
+    """The post and its replies go; each leaves a tombstone (its id, thread and `now`)."""
+    conn.execute(
+        "INSERT INTO cached_tombstones (object_id, group_actor, parent_id, deleted_at)"
+        " SELECT object_id, group_actor, parent_id, ? FROM cached_posts"
+        " WHERE group_actor = ? AND (object_id = ? OR parent_id = ?)"
+        " ON CONFLICT (object_id) DO NOTHING",
+        (rows.ts(now), group_actor, object_id, object_id),
+    )
     conn.execute(
         "DELETE FROM cached_posts WHERE group_actor = ? AND (object_id = ? OR parent_id = ?)",
         (group_actor, object_id, object_id),
@@ -231,6 +242,17 @@ async def sources_of_writer(
     }
 
 
+async def writes_of(conn: Connection, writer_id: str) -> list[CachedPost]:
+    """Every post `writer_id` wrote here into partners' groups, in any state, replies first
+    (a reply goes with its thread)."""
+    async with conn.execute(
+        "SELECT * FROM cached_posts WHERE writer_id = ?"
+        " ORDER BY parent_id IS NULL, published, object_id",
+        (writer_id,),
+    ) as cur:
+        return [_post(row) for row in await cur.fetchall()]
+
+
 async def forget_refused(conn: Connection, object_id: str) -> None:
     """A write its host refused, removed by its writer: it never left here."""
     await conn.execute(
@@ -272,6 +294,21 @@ async def posts(
         (group_actor, writer_id, limit),
     ) as cur:
         return [_post(row, row["helpful_count"]) for row in await cur.fetchall()]
+
+
+async def tombstones(
+    conn: Connection, group_actor: str, since: datetime, limit: int
+) -> list[CachedTombstone]:
+    """The group's posts and replies deleted since `since`, newest first."""
+    async with conn.execute(
+        "SELECT object_id, parent_id, deleted_at FROM cached_tombstones"
+        " WHERE group_actor = ? AND deleted_at >= ? ORDER BY deleted_at DESC, object_id"
+        " LIMIT ?",
+        (group_actor, rows.ts(since), limit),
+    ) as cur:
+        return [
+            CachedTombstone(row[0], row[1], rows.parse_ts(row[2])) for row in await cur.fetchall()
+        ]
 
 
 async def count_posts(conn: Connection, group_actor: str) -> int:
