@@ -19,6 +19,7 @@ from feedserver.http import (
     moderation,
     notifications,
     pages,
+    partner_groups,
     posts,
     programs,
     sessions,
@@ -74,6 +75,7 @@ def api_routes() -> list[web.RouteDef]:
         web.post(
             f"{API}/groups/{{name}}/join-requests/{{username}}/reject", groups.reject_join_request
         ),
+        web.get(f"{API}/partner-groups", partner_groups.list_partner_groups),
         web.get(f"{API}/groups/{{name}}/posts", posts.list_posts),
         web.post(f"{API}/groups/{{name}}/posts", posts.create_post),
         web.post(f"{API}/groups/{{name}}/replies", shared_groups.create_reply),
@@ -160,6 +162,7 @@ def federation_routes() -> list[web.RouteDef]:
         web.get(federation.CONTEXT_PATH, federation.context_document),
         web.post("/inbox", federation.post_inbox),
         web.post("/federation/handshake", federation.post_handshake),
+        web.get("/shared-groups", federation.shared_groups_offered),
         web.get(f"{API}/admin/partners", federation_admin.list_partners),
         web.post(f"{API}/admin/partners", federation_admin.accept_invite),
         web.delete(f"{API}/admin/partners/{{host}}", federation_admin.remove_partner),

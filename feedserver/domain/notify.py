@@ -23,6 +23,7 @@ from feedserver.domain.events import (
     MatchPublished,
     MembershipChanged,
     PageRevised,
+    PartnerJoinDeclined,
     PostDeleted,
     PostWritten,
     QuestionRouted,
@@ -41,10 +42,10 @@ from feedserver.store.db import Connection
 # marks, new posts in watched groups) shows in the app and the daily digest only.
 MAILED_AT_ONCE = frozenset(
     {"answer", "reply", "accepted", "asked", "mention", "join_request", "join_approved",
-     "page_changed", "match_published"}
+     "join_declined", "page_changed", "match_published"}
 )  # fmt: skip
 # Kinds a muted group still sends: they are about membership, not its posts.
-UNMUTED = frozenset({"join_request", "join_approved", "match_published"})
+UNMUTED = frozenset({"join_request", "join_approved", "join_declined", "match_published"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,6 +202,12 @@ class Notifier:
             conn, event.member_id, About("join_approved", group, actor_id=event.by_member_id)
         )
 
+    async def partner_join_declined(self, conn: Connection, event: PartnerJoinDeclined) -> None:
+        """A partner's group (not one of ours: no group row) declined our member's ask."""
+        await self.notify(conn, event.member_id, About(
+            "join_declined", None, subject=f"{event.title} ({event.address})"
+        ))  # fmt: skip
+
     async def match_published(self, conn: Connection, event: MatchPublished) -> None:
         for mentor_id, mentee_id, group_id in event.pairs:
             group = await self._group(conn, group_id)
@@ -220,4 +227,5 @@ def subscribe(events: EventRegistry, notifier: Notifier) -> None:
     events.subscribe(MembershipChanged, notifier.membership_changed)
     events.subscribe(JoinRequested, notifier.join_requested)
     events.subscribe(JoinApproved, notifier.join_approved)
+    events.subscribe(PartnerJoinDeclined, notifier.partner_join_declined)
     events.subscribe(MatchPublished, notifier.match_published)

@@ -37,6 +37,7 @@ from feedserver.models import Delivery, Page, Partner
 from feedserver.store import cached_groups as cached_store
 from feedserver.store import federation as fed_store
 from feedserver.store import federation_queue as queue_store
+from feedserver.store import partner_joins as join_store
 from feedserver.store.db import Connection
 
 log = logging.getLogger(__name__)
@@ -238,6 +239,7 @@ class DeliveryWorker:
             if not transient:
                 await queue_store.give_up(conn, d.id, status, error)
                 await cached_store.refuse(conn, d.activity_id)  # a member's write it carried
+                await join_store.refuse(conn, d.activity_id, now)  # or a member's Join
                 log.info("delivery %s to %s failed for good: %s", d.id, d.host, error)
                 return FINAL
             # The partner's Retry-After is honoured up to our own longest backoff.
@@ -255,6 +257,7 @@ class DeliveryWorker:
             reason = f"gave up after {config.delivery_give_up_hours} h: {error}"
             await queue_store.give_up(conn, d.id, status, reason)
             await cached_store.refuse(conn, d.activity_id)
+            await join_store.refuse(conn, d.activity_id, now)
             # Behind it, the host's deliveries already past their give-up time fail too
             # rather than each waiting (paused host) for its own turn to fail.
             overdue = await queue_store.give_up_overdue(
@@ -262,6 +265,7 @@ class DeliveryWorker:
             )
             for activity_id in overdue:
                 await cached_store.refuse(conn, activity_id)
+                await join_store.refuse(conn, activity_id, now)
         log.info(
             "delivery %s to %s given up (%d more overdue): %s", d.id, d.host, len(overdue), error
         )

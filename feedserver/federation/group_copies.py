@@ -16,7 +16,7 @@ from typing import Any
 
 from feedserver.domain import cached_groups
 from feedserver.domain.text import clean_text, normalize_tag, sanitize_foreign_html
-from feedserver.federation import inbox
+from feedserver.federation import inbox, partner_groups
 from feedserver.federation.client import host_of
 from feedserver.federation.context import Federation
 from feedserver.federation.documents import our_host
@@ -125,6 +125,8 @@ async def receive(
         post = post_fields(obj, url, services.config.public_url)
         await _verify_post(fed, obj, host, signed)
         post["writer_id"] = await _our_writer(fed, obj)
+    elif partner_groups.answers_join(activity):  # the host answers our member's Join
+        return await partner_groups.answered(fed, signed, activity)
     elif kind in ("Accept", "Undo"):
         return await _accepted(fed, signed, activity)
     elif kind == "Delete":

@@ -23,7 +23,7 @@ from feedserver.domain.events import PostWritten
 from feedserver.domain.ids import is_id, new_id
 from feedserver.domain.text import clean_text
 from feedserver.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from feedserver.federation import group_copies, inbox
+from feedserver.federation import group_copies, group_joins, inbox
 from feedserver.federation.context import Federation
 from feedserver.federation.errors import BadActivity, NotAPartner
 from feedserver.models import Group, Member, Role
@@ -51,6 +51,8 @@ async def receive(fed: Federation, signed: inbox.Signed, activity: dict[str, Any
     services = fed.services
     host = signed.key.host
     url, kind, obj = activity["audience"], activity["type"], activity.get("object")
+    if kind == "Join":  # a partner's member asks to join the group (group_joins.py)
+        return await group_joins.receive(fed, signed, activity)
     if kind in ("Create", "Update") and isinstance(obj, dict):
         # The object's id and author are on the sending server, its proof that server's.
         await inbox.verify_proof(fed, obj, host, signed.key, proven=signed.object_proven)
