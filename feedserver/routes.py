@@ -38,6 +38,7 @@ from feedserver.web import (
     mentoring_pages,
     mentoring_review,
     notification_pages,
+    partner_group_pages,
     people_pages,
     post_pages,
     search_pages,
@@ -202,6 +203,9 @@ def web_routes() -> list[web.AbstractRouteDef]:
         web.get("/insights", insights_pages.insights_page, name="web.insights"),
         web.get("/groups", group_pages.group_list, name="web.groups"),
         web.post("/groups", group_pages.group_create, name="web.groups.create"),
+        web.get(
+            "/partner-groups", partner_group_pages.partner_groups_page, name="web.partner_groups"
+        ),
         web.get("/groups/{name}", group_pages.group_page, name="web.group"),
         web.post("/groups/{name}/posts", group_pages.post_create, name="web.group.post"),
         web.post("/groups/{name}/replies", shared_group_pages.reply, name="web.shared.reply"),
