@@ -12,7 +12,8 @@ writer's own included, which is how it learns that we took it. An `Update` of a 
 author's new version, newer than ours), an `Accept` of an answer, a `Delete` of a post, a
 `Like` (a helpful mark) or its `Undo` are the remote member's choice under the same policy
 as a local member's (`posts.edit_in`, `accept_in`, `delete_in`, `set_helpful_in`) and are
-relayed like one. Anything else is refused with nothing stored."""
+relayed like one. A `Join` (a partner's member asking to join) goes to `group_joins`.
+Anything else is refused with nothing stored."""
 
 from __future__ import annotations
 

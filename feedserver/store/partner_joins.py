@@ -101,8 +101,10 @@ async def put_pending(
 
 async def pending(conn: Connection, group_id: str, limit: int) -> list[PartnerJoinRequest]:
     async with conn.execute(
-        "SELECT * FROM partner_join_requests WHERE group_id = ? AND state = 'pending'"
-        " ORDER BY requested_at, host, username LIMIT ?",
+        "SELECT * FROM partner_join_requests r WHERE r.group_id = ? AND r.state = 'pending'"
+        # a partner the group is no longer shared with cannot be let in: not listed
+        " AND r.host IN (SELECT gp.host FROM group_partners gp WHERE gp.group_id = r.group_id)"
+        " ORDER BY r.requested_at, r.host, r.username LIMIT ?",
         (group_id, limit),
     ) as cur:
         return [_request(r) for r in await cur.fetchall()]
