@@ -69,6 +69,7 @@ def api_routes() -> list[web.RouteDef]:
         web.delete(f"{API}/groups/{{name}}/members/{{username}}", groups.remove_member),
         web.post(f"{API}/groups/{{name}}/join-requests", groups.request_to_join),
         web.get(f"{API}/groups/{{name}}/join-requests", groups.list_join_requests),
+        web.delete(f"{API}/groups/{{name}}/join-requests", partner_groups.withdraw),
         web.post(
             f"{API}/groups/{{name}}/join-requests/{{username}}/approve",
             groups.approve_join_request,
@@ -214,6 +215,9 @@ def web_routes() -> list[web.AbstractRouteDef]:
         web.post("/groups/{name}/helpful", shared_group_pages.helpful, name="web.shared.helpful"),
         web.post("/groups/{name}/edits", shared_group_pages.edit, name="web.shared.edit"),
         web.post("/groups/{name}/join", group_pages.join_group, name="web.group.join"),
+        web.post(
+            "/groups/{name}/join/withdraw", partner_group_pages.withdraw, name="web.shared.withdraw"
+        ),
         web.get("/groups/{name}/requested", group_pages.requested, name="web.group.requested"),
         web.post("/groups/{name}/leave", group_pages.leave_group, name="web.group.leave"),
         web.post("/groups/{name}/members", group_pages.put_member, name="web.group.add"),

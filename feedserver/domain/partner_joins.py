@@ -76,6 +76,14 @@ async def record(
     return True
 
 
+async def withdraw(
+    conn: Connection, group: Group, *, host: str, actor_id: str, activity_id: str
+) -> None:
+    """Their server takes back their request (in the inbox's unit of work): only a pending
+    one, and only the `Join` it names (an older one, answered or replaced, changes nothing)."""
+    await store.withdraw(conn, group.id, host, actor_id, activity_id)
+
+
 async def pending(conn: Connection, group_id: str, limit: int) -> list[JoinRequest]:
     """Pending requests from partners' members, named username@host."""
     return [

@@ -12,7 +12,8 @@
   (`partner_joins.record`, which also bounds repeats). Anything refused stores nothing.
 - **Answering.** Approving goes through `group_sharing.add_remote_member` (their server is
   sent the group's state, then an `Accept` of their `Join`); declining sends a `Reject` of it.
-  Both are queued in the decision's transaction (`PartnerJoinDecided`).
+  Both are queued in the decision's transaction (`PartnerJoinDecided`). An `Undo` of their
+  `Join` from their server withdraws a pending request.
 
 `Join` rather than `Follow` (which FEP-1b12 groups such as Lemmy's use): a `Follow` asks to
 receive the group's activities and is accepted by default, while this asks for membership
@@ -114,6 +115,26 @@ async def receive(fed: Federation, signed: inbox.Signed, activity: dict[str, Any
             raise NotAPartner(exc.detail) from None
         except Conflict as exc:
             raise BadActivity(exc.detail) from None
+    return True
+
+
+async def withdrawn(fed: Federation, signed: inbox.Signed, activity: dict[str, Any]) -> bool:
+    """A partner's member takes back their pending request (an `Undo` of their `Join`)."""
+    services = fed.services
+    host, url, actor = signed.key.host, activity["audience"], activity["actor"]
+    obj = activity["object"]
+    name = url[len(f"{services.config.public_url}/groups/") :]
+    if obj.get("object") != url or obj.get("actor") != actor or not NAME_RE.match(name):
+        raise BadActivity("an Undo of a Join names the member's Join of the group")
+    now = services.clock()
+    seen_key = inbox.signature_hash(signed.signature)
+    async with services.db.write() as conn:
+        await conn.run_sync(inbox.spend_signature, signed, seen_key, host, now)
+        if not await conn.run_sync(inbox_store.record_activity, activity["id"], host, "Undo", now):
+            return False
+        group = await _offered(conn, name, host)
+        await partner_joins.withdraw(conn, group, host=host, actor_id=actor,
+                                     activity_id=str(obj.get("id")))  # fmt: skip
     return True
 
 

@@ -6,7 +6,8 @@ shared with us: name, title, description), at most `FETCH_CONCURRENCY` at once, 
 that does not answer well simply left out. Asking sends the host a `Join` of the group, our
 member its actor, through the durable queue; the ask is kept here as `pending` until the
 host's `Accept` (the group's state, sent before it, makes the copy) or `Reject` (the member
-is told) comes back, and marked `refused` when its delivery fails for good."""
+is told) comes back, and marked `refused` when its delivery fails for good. A pending ask
+may be withdrawn (an `Undo` of the `Join`)."""
 
 from __future__ import annotations
 
@@ -127,6 +128,34 @@ async def ask(fed: Federation, viewer: Viewer, address: str) -> str:
         await enqueue(conn, activity, [partner], services.clock())
     fed.wake()
     return "requested"
+
+
+async def withdraw(fed: Federation, viewer: Viewer, address: str) -> None:
+    """Our member takes back their pending ask: an `Undo` of their `Join` goes to the host,
+    and the ask is gone here at once (an answer that crosses it changes nothing here)."""
+    services = fed.services
+    access.require_member(viewer)
+    assert viewer.member is not None
+    name, _, host = address.rpartition("@")
+    async with services.db.write() as conn:
+        partner = await fed_store.partner(conn, host.lower())
+        asks = await store.asks_of(conn, viewer.member.id)
+        held = next((a for a in asks if a.host == host.lower() and a.name == name), None)
+        if partner is None or held is None or held.state != "pending":
+            raise NotFound("No pending request to join that group")
+        actor = member_url(services.config, viewer.member.username)
+        undo = {
+            "@context": OBJECT_CONTEXT,
+            "id": f"{services.config.public_url}/activities/{new_id()}",
+            "type": "Undo",
+            "actor": actor,
+            "audience": held.group_actor,
+            "object": {"id": held.activity_id, "type": "Join", "actor": actor,
+                       "object": held.group_actor},
+        }  # fmt: skip
+        await store.delete_ask(conn, viewer.member.id, held.group_actor)
+        await enqueue(conn, undo, [partner], services.clock())
+    fed.wake()
 
 
 def answers_join(activity: dict[str, Any]) -> bool:

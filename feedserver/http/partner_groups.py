@@ -1,7 +1,8 @@
 """Asking to join a group shared with us by partners, and partners' members asking to join
 ours: the list of partners' groups offered to us (GET /api/v1/partner-groups), our member's
-ask (POST .../groups/{name@host}/join-requests), and on the hosting server an owner's or
-mentor's answer to a partner's member (.../join-requests/{username@host}/approve|reject)."""
+ask (POST .../groups/{name@host}/join-requests; DELETE withdraws it), and on the hosting
+server an owner's or mentor's answer to a partner's member
+(.../join-requests/{username@host}/approve|reject)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from aiohttp import web
 
 from feedserver import appkeys
 from feedserver.domain.partner_asks import PartnerGroup
+from feedserver.errors import NotFound
 from feedserver.federation import group_joins, partner_groups
 from feedserver.http import auth
 
@@ -39,6 +41,17 @@ async def ask(request: web.Request) -> web.Response:
         request.app[appkeys.FEDERATION], viewer, request.match_info["name"]
     )
     return web.json_response({"status": status}, status=202)
+
+
+async def withdraw(request: web.Request) -> web.Response:
+    """DELETE .../groups/{name@host}/join-requests: our member takes back a pending ask."""
+    viewer = await auth.signed_in(request)
+    if "@" not in request.match_info["name"]:  # local requests are not withdrawn
+        raise NotFound("No pending request to join that group")
+    await partner_groups.withdraw(
+        request.app[appkeys.FEDERATION], viewer, request.match_info["name"]
+    )
+    return web.Response(status=204)
 
 
 async def decide(request: web.Request, *, approve: bool) -> web.Response:

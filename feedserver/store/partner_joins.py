@@ -125,6 +125,16 @@ async def delete_request(conn: Connection, group_id: str, host: str, username: s
     )
 
 
+async def withdraw(
+    conn: Connection, group_id: str, host: str, actor_id: str, activity_id: str
+) -> None:
+    await conn.execute(
+        "DELETE FROM partner_join_requests WHERE group_id = ? AND host = ? AND actor_id = ?"
+        " AND activity_id = ? AND state = 'pending'",
+        (group_id, host, actor_id, activity_id),
+    )
+
+
 # --- member side -------------------------------------------------------------------------
 
 
@@ -183,6 +193,13 @@ async def answer_ask(conn: Connection, activity_id: str, state: str | None, now:
         "UPDATE partner_join_asks SET state = ?, decided_at = ?"
         " WHERE activity_id = ? AND state = 'pending'",
         (state, rows.ts(now), activity_id),
+    )
+
+
+async def delete_ask(conn: Connection, member_id: str, group_actor: str) -> None:
+    await conn.execute(
+        "DELETE FROM partner_join_asks WHERE member_id = ? AND group_actor = ?",
+        (member_id, group_actor),
     )
 
 

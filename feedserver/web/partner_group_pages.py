@@ -35,6 +35,15 @@ async def ask(request: web.Request) -> web.StreamResponse:
     raise render.redirect("/partner-groups")  # post/redirect/get: it shows as pending
 
 
+async def withdraw(request: web.Request) -> web.StreamResponse:
+    """POST /groups/{name@host}/join/withdraw: a pending ask is taken back."""
+    viewer = await session.signed_in(request)
+    await partner_groups.withdraw(
+        request.app[appkeys.FEDERATION], viewer, request.match_info["name"]
+    )
+    raise render.redirect("/partner-groups")
+
+
 async def decide(request: web.Request) -> web.StreamResponse:
     """POST /groups/{name}/requests/{username@host}/approve|reject, on the hosting server."""
     viewer = await session.signed_in(request)

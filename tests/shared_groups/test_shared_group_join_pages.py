@@ -46,6 +46,12 @@ async def test_ask_on_b_page_and_approve_on_a_page(trio):
         await signed_in(session, b, "bob")
         status, url, html = await press(session, b, "/partner-groups", f"/groups/{address}/join")
         assert status == 200 and url.endswith("/partner-groups") and "Request pending" in html
+        # Withdrawn, then asked again, from the page.
+        withdraw = f"/groups/{address}/join/withdraw"
+        status, url, html = await press(session, b, "/partner-groups", withdraw)
+        assert status == 200 and "Request pending" not in html and "Ask to join" in html
+        status, url, html = await press(session, b, "/partner-groups", f"/groups/{address}/join")
+        assert status == 200 and "Request pending" in html
     await drain(a, b)
     request_path = f"/groups/payroll-pros/requests/bob@{b.host}/approve"
     status, html = await page_as(a, "pete", "/groups/payroll-pros")

@@ -130,3 +130,29 @@ async def test_mentor_approves_owner_declines_and_bob_is_told(trio):
     status, _ = await b.call("POST", f"/api/v1/groups/{address}/join-requests", token=erin)
     assert status == 409
     assert await kinds(b, bob) == []
+
+
+async def test_bob_withdraws_his_pending_request(trio):
+    a, b, c = trio
+    carol, _, _ = await a_with_groups(a, b, c)
+    bob = await login(b, "bob")
+    address = f"payroll-pros@{a.host}"
+    path = f"/api/v1/groups/{address}/join-requests"
+    # Nothing to withdraw yet; a local group's request is not withdrawn this way.
+    assert (await b.call("DELETE", path, token=bob))[0] == 404
+    assert (await a.call("DELETE", "/api/v1/groups/payroll-pros/join-requests",
+                         token=carol))[0] == 404  # fmt: skip
+    assert (await b.call("POST", path, token=bob))[0] == 202
+    await drain(a, b)
+    assert await requests_on_a(a, carol) == (200, [f"bob@{b.host}"])
+    assert (await b.call("DELETE", path, token=bob))[0] == 204
+    assert (await offered(b, bob))[address]["state"] is None
+    await drain(a, b)
+    assert await requests_on_a(a, carol) == (200, [])
+    assert await a.count("partner_join_requests") == 0
+    # Approving it now finds nothing; bob may ask again, and that one is pending.
+    approve = f"/api/v1/groups/payroll-pros/join-requests/bob@{b.host}/approve"
+    assert (await a.call("POST", approve, token=carol))[0] == 404
+    assert (await b.call("POST", path, token=bob))[0] == 202
+    await drain(a, b)
+    assert await requests_on_a(a, carol) == (200, [f"bob@{b.host}"])
