@@ -156,3 +156,23 @@ async def test_bob_withdraws_his_pending_request(trio):
     assert (await b.call("POST", path, token=bob))[0] == 202
     await drain(a, b)
     assert await requests_on_a(a, carol) == (200, [f"bob@{b.host}"])
+
+
+async def test_a_join_the_host_will_not_take_is_marked_refused(trio):
+    """carol adds bob directly, and bob asks from B before B hears of it (A's worker runs
+    only when the test drives it): A refuses his Join (a member already), and B marks his
+    ask refused when its delivery fails for good."""
+    a, b, c = trio
+    carol, _, _ = await a_with_groups(a, b, c)
+    bob = await login(b, "bob")
+    address = f"payroll-pros@{a.host}"
+    status, _ = await a.call("PUT", f"/api/v1/groups/payroll-pros/members/bob@{b.host}",
+                             {"role": "member"}, token=carol)  # fmt: skip
+    assert status == 200
+    assert (await b.call("POST", f"/api/v1/groups/{address}/join-requests", token=bob))[0] == 202
+    await drain(a, b)
+    async with b.services.db.read() as conn:
+        found = await conn.execute_fetchall("SELECT state FROM partner_join_asks")
+    assert [tuple(r) for r in found] == [("refused",)]
+    assert await a.count("partner_join_requests") == 0
+    assert (await offered(b, bob))[address]["state"] == "member"
