@@ -19,6 +19,7 @@ from feedserver.http import (
     moderation,
     notifications,
     pages,
+    partner_groups,
     posts,
     programs,
     sessions,
@@ -37,6 +38,7 @@ from feedserver.web import (
     mentoring_pages,
     mentoring_review,
     notification_pages,
+    partner_group_pages,
     people_pages,
     post_pages,
     search_pages,
@@ -67,6 +69,7 @@ def api_routes() -> list[web.RouteDef]:
         web.delete(f"{API}/groups/{{name}}/members/{{username}}", groups.remove_member),
         web.post(f"{API}/groups/{{name}}/join-requests", groups.request_to_join),
         web.get(f"{API}/groups/{{name}}/join-requests", groups.list_join_requests),
+        web.delete(f"{API}/groups/{{name}}/join-requests", partner_groups.withdraw),
         web.post(
             f"{API}/groups/{{name}}/join-requests/{{username}}/approve",
             groups.approve_join_request,
@@ -74,6 +77,7 @@ def api_routes() -> list[web.RouteDef]:
         web.post(
             f"{API}/groups/{{name}}/join-requests/{{username}}/reject", groups.reject_join_request
         ),
+        web.get(f"{API}/partner-groups", partner_groups.list_partner_groups),
         web.get(f"{API}/groups/{{name}}/posts", posts.list_posts),
         web.post(f"{API}/groups/{{name}}/posts", posts.create_post),
         web.post(f"{API}/groups/{{name}}/replies", shared_groups.create_reply),
@@ -160,6 +164,7 @@ def federation_routes() -> list[web.RouteDef]:
         web.get(federation.CONTEXT_PATH, federation.context_document),
         web.post("/inbox", federation.post_inbox),
         web.post("/federation/handshake", federation.post_handshake),
+        web.get("/shared-groups", federation.shared_groups_offered),
         web.get(f"{API}/admin/partners", federation_admin.list_partners),
         web.post(f"{API}/admin/partners", federation_admin.accept_invite),
         web.delete(f"{API}/admin/partners/{{host}}", federation_admin.remove_partner),
@@ -199,6 +204,9 @@ def web_routes() -> list[web.AbstractRouteDef]:
         web.get("/insights", insights_pages.insights_page, name="web.insights"),
         web.get("/groups", group_pages.group_list, name="web.groups"),
         web.post("/groups", group_pages.group_create, name="web.groups.create"),
+        web.get(
+            "/partner-groups", partner_group_pages.partner_groups_page, name="web.partner_groups"
+        ),
         web.get("/groups/{name}", group_pages.group_page, name="web.group"),
         web.post("/groups/{name}/posts", group_pages.post_create, name="web.group.post"),
         web.post("/groups/{name}/replies", shared_group_pages.reply, name="web.shared.reply"),
@@ -207,6 +215,9 @@ def web_routes() -> list[web.AbstractRouteDef]:
         web.post("/groups/{name}/helpful", shared_group_pages.helpful, name="web.shared.helpful"),
         web.post("/groups/{name}/edits", shared_group_pages.edit, name="web.shared.edit"),
         web.post("/groups/{name}/join", group_pages.join_group, name="web.group.join"),
+        web.post(
+            "/groups/{name}/join/withdraw", partner_group_pages.withdraw, name="web.shared.withdraw"
+        ),
         web.get("/groups/{name}/requested", group_pages.requested, name="web.group.requested"),
         web.post("/groups/{name}/leave", group_pages.leave_group, name="web.group.leave"),
         web.post("/groups/{name}/members", group_pages.put_member, name="web.group.add"),

@@ -179,6 +179,19 @@ def may_moderate_copy(found: SharedGroupAccess, viewer: Viewer, post: CachedPost
     return found.can_post and (wrote_in_copy(viewer, post) or found.group.role in MODERATORS)
 
 
+def may_offer_to_partner(group: Group, *, listed: bool, groups_scope: bool) -> bool:
+    """Whether a partner server may learn of this group of ours (its name, title and
+    description, nothing else) and its members ask to join it: only while it is shared with
+    that partner (`partners`, the partner listed, the partnership with the groups scope)."""
+    return may_share_with_partners(group) and listed and groups_scope
+
+
+def may_decide_partner_join(found: GroupAccess) -> bool:
+    """A partner's member's request to join is decided like a local one's: owners and
+    mentors (and admins)."""
+    return found.can_moderate
+
+
 async def readable_cached_group(
     conn: Connection, viewer: Viewer, name: str, host: str
 ) -> SharedGroupAccess:

@@ -128,6 +128,29 @@ class JoinApproved:
 
 
 @dataclass(frozen=True, slots=True)
+class PartnerJoinDecided:
+    """On the hosting server: an owner or mentor answered the request of a partner's member
+    (`actor_id` on `host`, their `Join` `activity_id`) to join a shared group: approved (they
+    are a remote member now) or declined. Federation tells their server."""
+
+    group_id: str
+    host: str
+    actor_id: str
+    activity_id: str
+    approved: bool
+
+
+@dataclass(frozen=True, slots=True)
+class PartnerJoinDeclined:
+    """On a member server: the host of a partner's group (`address`, name@host) declined our
+    member's request to join it."""
+
+    member_id: str
+    address: str
+    title: str
+
+
+@dataclass(frozen=True, slots=True)
 class MatchPublished:
     """A mentoring program's matching was published: each pair is (mentor_id, mentee_id,
     cohort group_id)."""
@@ -190,6 +213,8 @@ Event = (
     | SharedGroupChanged
     | JoinRequested
     | JoinApproved
+    | PartnerJoinDecided
+    | PartnerJoinDeclined
     | MatchPublished
     | PartnerWriteRefused
     | CopyPostArrived

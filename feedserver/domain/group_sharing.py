@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from feedserver.domain import access, posts
+from feedserver.domain import access, partner_joins, posts
 from feedserver.domain.access import GroupAccess
 from feedserver.domain.events import SharedGroupChanged
 from feedserver.domain.ids import new_id
@@ -74,11 +74,14 @@ async def partners_of(services: Services, group_id: str) -> list[str]:
         return await sharing_store.partners_of(conn, group_id)
 
 
-async def check_can_add(services: Services, viewer: Viewer, name: str, host: str) -> None:
+async def check_can_add(
+    services: Services, viewer: Viewer, name: str, host: str, approving: str | None = None
+) -> None:
     """Before the network is asked about username@host: may the viewer add a member of
-    `host` to the group? (owners; the host in the group's partner list)."""
+    `host` to the group? (owners; the host in the group's partner list). `approving`: the
+    username@host whose pending request to join an owner or mentor approves."""
     async with services.db.read() as conn:
-        found = await _managed(conn, viewer, name)
+        found = await _adding(conn, viewer, name, approving)
         if host not in await sharing_store.partners_of(conn, found.group.id):
             raise ValidationFailed(
                 [{"field": "username", "message": f"the group is not shared with {host}"}]
@@ -87,13 +90,18 @@ async def check_can_add(services: Services, viewer: Viewer, name: str, host: str
 
 async def put_remote_member(
     services: Services, viewer: Viewer, name: str, *, host: str, username: str,
-    actor_id: str, display_name: str, role: str,
+    actor_id: str, display_name: str, role: str, approving: bool = False,
 ) -> GroupMember:  # fmt: skip
-    """Add username@host (resolved by federation) or change their role."""
+    """Add username@host (resolved by federation) or change their role; `approving`: on
+    their pending request to join (an owner or mentor may; as a member)."""
     if role not in ROLES:
         raise ValidationFailed([{"field": "role", "message": "owner, mentor or member"}])
+    address = f"{username}@{host}"
     async with services.db.write() as conn:
-        found = await _managed(conn, viewer, name)
+        found = await _adding(conn, viewer, name, address if approving else None)
+        current = await sharing_store.remote_member(conn, found.group.id, host, username)
+        if approving and current is not None:  # added meanwhile: approving changes no role
+            role = current.role
         if host not in await sharing_store.partners_of(conn, found.group.id):
             raise ValidationFailed(
                 [{"field": "username", "message": f"the group is not shared with {host}"}]
@@ -104,6 +112,9 @@ async def put_remote_member(
         )  # fmt: skip
         await group_store.bump_version(conn, found.group.id)
         await services.events.publish(conn, SharedGroupChanged(found.group.id))
+        # A request of theirs to join is answered by this (after the group's state, so
+        # their server has the copy when it hears).
+        await partner_joins.approved(conn, services, found.group, address)
         member = await sharing_store.remote_member(conn, found.group.id, host, username)
     assert member is not None
     return member
@@ -122,6 +133,14 @@ async def remove_remote_member(
 
 async def remote_members(conn: Connection, group_id: str) -> list[GroupMember]:
     return [m for _, m in await sharing_store.remote_members(conn, group_id)]
+
+
+async def _adding(
+    conn: Connection, viewer: Viewer, name: str, approving: str | None
+) -> GroupAccess:
+    if approving is None:
+        return await _managed(conn, viewer, name)
+    return await partner_joins.pending_request(conn, viewer, name, approving)
 
 
 async def _managed(conn: Connection, viewer: Viewer, name: str) -> GroupAccess:

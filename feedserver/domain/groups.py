@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from feedserver.domain import access, expertise, group_sharing
+from feedserver.domain import access, expertise, group_sharing, partner_joins
 from feedserver.domain.access import GroupAccess
 from feedserver.domain.events import JoinApproved, JoinRequested, MembershipChanged
 from feedserver.domain.ids import new_id
@@ -244,7 +244,9 @@ async def join_requests(
         found = await access.readable_group(conn, viewer, name)
         if not found.can_moderate:
             raise Forbidden("Only owners and mentors see join requests")
-        return await group_store.join_requests(conn, found.group.id, limit=limit)
+        local = await group_store.join_requests(conn, found.group.id, limit=limit)
+        # Then those of partners' members (username@host), asked from their own server.
+        return local + await partner_joins.pending(conn, found.group.id, limit - len(local))
 
 
 async def decide_join_request(

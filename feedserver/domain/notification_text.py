@@ -37,6 +37,8 @@ def headline(n: Notification, *, with_text: bool = True) -> str:
         return f"{who} mentioned you in {thread} in {group}"
     if n.kind == "join_request":
         return f"{who} asks to join {group}"
+    if n.kind == "join_declined":
+        return f"Your request to join {n.subject or 'a partner group'} was declined"
     if n.kind == "join_approved":
         return f"{who} let you into {group}"
     if n.kind == "page_changed":
@@ -67,6 +69,8 @@ def link_path(n: Notification, *, with_text: bool = True) -> str:
         return "/mentoring"
     if n.kind == "write_refused":
         return f"/groups/{quote(_refused(n)[1], safe='@:')}"
+    if n.kind == "join_declined":
+        return "/partner-groups"
     if n.group_name:
         return f"/groups/{n.group_name}"
     return "/notifications"

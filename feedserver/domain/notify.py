@@ -25,6 +25,7 @@ from feedserver.domain.events import (
     MatchPublished,
     MembershipChanged,
     PageRevised,
+    PartnerJoinDeclined,
     PartnerWriteRefused,
     PostDeleted,
     PostWritten,
@@ -45,10 +46,10 @@ from feedserver.store.db import Connection
 # marks, new posts in watched groups) shows in the app and the daily digest only.
 MAILED_AT_ONCE = frozenset(
     {"answer", "reply", "accepted", "asked", "mention", "join_request", "join_approved",
-     "page_changed", "match_published", "write_refused"}
+     "join_declined", "page_changed", "match_published", "write_refused"}
 )  # fmt: skip
 # Kinds a muted group still sends: they are about membership, not its posts.
-UNMUTED = frozenset({"join_request", "join_approved", "match_published"})
+UNMUTED = frozenset({"join_request", "join_approved", "join_declined", "match_published"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,6 +213,12 @@ class Notifier:
             conn, event.member_id, About("join_approved", group, actor_id=event.by_member_id)
         )
 
+    async def partner_join_declined(self, conn: Connection, event: PartnerJoinDeclined) -> None:
+        """A partner's group (not one of ours: no group row) declined our member's ask."""
+        await self.notify(conn, event.member_id, About(
+            "join_declined", None, subject=f"{event.title} ({event.address})"
+        ))  # fmt: skip
+
     async def match_published(self, conn: Connection, event: MatchPublished) -> None:
         for mentor_id, mentee_id, group_id in event.pairs:
             group = await self._group(conn, group_id)
@@ -267,6 +274,7 @@ def subscribe(events: EventRegistry, notifier: Notifier) -> None:
     events.subscribe(MembershipChanged, notifier.membership_changed)
     events.subscribe(JoinRequested, notifier.join_requested)
     events.subscribe(JoinApproved, notifier.join_approved)
+    events.subscribe(PartnerJoinDeclined, notifier.partner_join_declined)
     events.subscribe(MatchPublished, notifier.match_published)
     events.subscribe(PartnerWriteRefused, notifier.partner_write_refused)
     events.subscribe(CopyPostArrived, notifier.copy_post_arrived)

@@ -237,7 +237,7 @@ class DeliveryWorker:
             )  # fmt: skip
             if not transient:
                 await queue_store.give_up(conn, d.id, status, error)
-                await write_refusals.refused(conn, services, d.activity_id, d.body)
+                await write_refusals.refused(conn, services, d.activity_id, d.body, now)
                 log.info("delivery %s to %s failed for good: %s", d.id, d.host, error)
                 return FINAL
             # The partner's Retry-After is honoured up to our own longest backoff.
@@ -254,14 +254,14 @@ class DeliveryWorker:
                 return TRANSIENT
             reason = f"gave up after {config.delivery_give_up_hours} h: {error}"
             await queue_store.give_up(conn, d.id, status, reason)
-            await write_refusals.refused(conn, services, d.activity_id, d.body)
+            await write_refusals.refused(conn, services, d.activity_id, d.body, now)
             # Behind it, the host's deliveries already past their give-up time fail too
             # rather than each waiting (paused host) for its own turn to fail.
             overdue = await queue_store.give_up_overdue(
                 conn, d.host, now - give_up_hours, f"{reason} (not sent: the host was failing)"
             )
             for activity_id, body in overdue:
-                await write_refusals.refused(conn, services, activity_id, body)
+                await write_refusals.refused(conn, services, activity_id, body, now)
         log.info(
             "delivery %s to %s given up (%d more overdue): %s", d.id, d.host, len(overdue), error
         )

@@ -17,7 +17,7 @@ from typing import Any
 
 from feedserver.domain import cached_groups
 from feedserver.domain.text import clean_text, normalize_tag, sanitize_foreign_html
-from feedserver.federation import copy_marks, copy_units, inbox
+from feedserver.federation import copy_marks, copy_units, inbox, partner_groups
 from feedserver.federation.client import host_of
 from feedserver.federation.context import Federation
 from feedserver.federation.documents import our_host
@@ -128,6 +128,8 @@ async def receive(
         retag, arrives = await _effects(fed, post)
         if retag or arrives:
             return await _with_effects(fed, signed, activity, post, retag=retag)
+    elif partner_groups.answers_join(activity):  # the host answers our member's Join
+        return await partner_groups.answered(fed, signed, activity)
     elif kind in ("Accept", "Undo"):
         return await _accepted(fed, signed, activity)
     elif kind == "Announce":  # a member's helpful mark, or its Undo, as the host tells it

@@ -12,7 +12,8 @@ writer's own included, which is how it learns that we took it. An `Update` of a 
 author's new version, newer than ours), an `Accept` of an answer, a `Delete` of a post, a
 `Like` (a helpful mark) or its `Undo` are the remote member's choice under the same policy
 as a local member's (`posts.edit_in`, `accept_in`, `delete_in`, `set_helpful_in`) and are
-relayed like one. Anything else is refused with nothing stored. Each remote member has the
+relayed like one. A `Join` (a partner's member asking to join) or its `Undo` goes to
+`group_joins`. Anything else is refused with nothing stored. Each remote member has the
 write limit a local member has (429 with Retry-After: their server retries later)."""
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from feedserver.domain.events import PostWritten
 from feedserver.domain.ids import is_id, new_id
 from feedserver.domain.text import clean_text
 from feedserver.errors import Conflict, Forbidden, NotFound, TooManyRequests, ValidationFailed
-from feedserver.federation import group_copies, inbox
+from feedserver.federation import group_copies, group_joins, inbox
 from feedserver.federation.context import Federation
 from feedserver.federation.errors import BadActivity, NotAPartner
 from feedserver.models import Group, Member, Role
@@ -52,6 +53,10 @@ async def receive(fed: Federation, signed: inbox.Signed, activity: dict[str, Any
     services = fed.services
     host = signed.key.host
     url, kind, obj = activity["audience"], activity["type"], activity.get("object")
+    if kind == "Join":  # a partner's member asks to join the group (group_joins.py)
+        return await group_joins.receive(fed, signed, activity)
+    if kind == "Undo" and isinstance(obj, dict) and obj.get("type") == "Join":  # or withdraws
+        return await group_joins.withdrawn(fed, signed, activity)
     if kind in ("Create", "Update") and isinstance(obj, dict):
         # The object's id and author are on the sending server, its proof that server's.
         await inbox.verify_proof(fed, obj, host, signed.key, proven=signed.object_proven)

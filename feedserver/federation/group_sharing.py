@@ -52,22 +52,30 @@ def group_url(services: Services, name: str) -> str:
 
 
 async def add_remote_member(
-    fed: Federation, viewer: Viewer, name: str, address: str, role: str
+    fed: Federation, viewer: Viewer, name: str, address: str, role: str, approving: bool = False
 ) -> GroupMember:
     """PUT .../members/username@host: the owner's right and the host first, then WebFinger
-    on that partner only, then the domain stores it (and the copy follows)."""
+    on that partner only, then the domain stores it (and the copy follows). `approving`: an
+    owner or mentor approves their pending request to join (`group_joins.approve`)."""
     split = group_sharing.split_address(address)
     assert split is not None
     username, host = split
     if not USERNAME_RE.match(username):
         raise NotFound("No such member")
     services = fed.services
-    await group_sharing.check_can_add(services, viewer, name, host)
+    await group_sharing.check_can_add(
+        services, viewer, name, host, f"{username}@{host}" if approving else None
+    )
     actor_id = await _webfinger(fed, username, host)
     return await group_sharing.put_remote_member(
         services, viewer, name, host=host, username=username, actor_id=actor_id,
-        display_name=username, role=role,
+        display_name=username, role=role, approving=approving,
     )  # fmt: skip
+
+
+async def resolve_actor(fed: Federation, username: str, host: str) -> str:
+    """username@host's actor id, as their own server's WebFinger names it (NotFound if not)."""
+    return await _webfinger(fed, username, host)
 
 
 async def _webfinger(fed: Federation, username: str, host: str) -> str:

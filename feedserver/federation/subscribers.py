@@ -6,7 +6,7 @@ delivery worker sends after the commit."""
 from __future__ import annotations
 
 from feedserver.domain.events import EvidenceChanged, PageRevised, PostWritten, ProfileSaved
-from feedserver.federation import erasure, group_sharing, objects
+from feedserver.federation import erasure, group_joins, group_sharing, objects
 from feedserver.federation import profiles as shared_profiles
 from feedserver.federation.context import Federation
 from feedserver.store.db import Connection
@@ -39,5 +39,7 @@ def subscribe(fed: Federation) -> None:
     events.subscribe(EvidenceChanged, push_scores)
     # Groups shared with partners follow their posts (after sign_post stored each proof).
     group_sharing.subscribe(fed)
+    # Answers to partners' members' requests to join, after the group state above.
+    group_joins.subscribe(fed)
     # And a deleted member's posts, across servers, both ways.
     erasure.subscribe(fed)

@@ -5,11 +5,13 @@ it will not take it, or could not be reached for `delivery_give_up_hours`). When
 one of our members' writes into a group we hold a copy of, the post it created is marked
 refused (the writer sees it so on the copy), and `PartnerWriteRefused` tells the writer,
 whatever it was (an accept, a removal, an edit or a helpful mark leave no post behind to
-mark), as long as they still belong to the group."""
+mark), as long as they still belong to the group. A member's `Join` (asking to join a
+partner's group) that will not arrive marks their ask refused, and they may ask again."""
 
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
 from feedserver.domain import access
 from feedserver.domain.events import PartnerWriteRefused
@@ -18,11 +20,15 @@ from feedserver.federation.documents import member_url
 from feedserver.models import Viewer
 from feedserver.store import cached_groups as cached_store
 from feedserver.store import members as member_store
+from feedserver.store import partner_joins as join_store
 from feedserver.store.db import Connection
 
 
-async def refused(conn: Connection, services: Services, activity_id: str, body: str) -> None:
+async def refused(
+    conn: Connection, services: Services, activity_id: str, body: str, now: datetime
+) -> None:
     """In the transaction that gives the delivery up."""
+    await join_store.refuse(conn, activity_id, now)  # a member's Join: they may ask again
     post_kind = await cached_store.refuse(conn, activity_id)
     activity = json.loads(body)
     audience, actor = activity.get("audience"), activity.get("actor")

@@ -10,7 +10,7 @@ from aiohttp import web
 
 from feedserver import appkeys
 from feedserver.errors import BadRequest, FeedserverError, NotFound, PayloadTooLarge
-from feedserver.federation import documents, handshake, inbox, member_lookup
+from feedserver.federation import documents, group_joins, handshake, inbox, member_lookup
 from feedserver.http.body_deadline import read_body, reads_own_body
 from feedserver.http.metrics import METRICS
 from feedserver.models import Member
@@ -115,6 +115,15 @@ async def post_inbox(request: web.Request) -> web.Response:
         raise
     counted.labels("accepted", "applied" if applied else "duplicate").inc()
     return web.Response(status=202 if applied else 200)
+
+
+async def shared_groups_offered(request: web.Request) -> web.Response:
+    """GET /shared-groups, signed by a partner sharing groups: our groups shared with it
+    (name, title, description), which its members may ask to join."""
+    fed = request.app[appkeys.FEDERATION]
+    doc = await group_joins.offered_to(fed, _target_uri(request), request.headers)
+    # For that partner only: no CORS, no cache.
+    return web.json_response(doc, headers={"Cache-Control": "no-store"})
 
 
 @reads_own_body

@@ -9,7 +9,7 @@ from aiohttp import web
 from feedserver import appkeys
 from feedserver.domain import feeds, groups
 from feedserver.domain.access import GroupAccess
-from feedserver.http import auth, render, shared_groups
+from feedserver.http import auth, partner_groups, render, shared_groups
 from feedserver.http.paging import page_params, paged_response
 from feedserver.http.validation import read_json
 
@@ -112,6 +112,8 @@ async def remove_member(request: web.Request) -> web.Response:
 
 
 async def request_to_join(request: web.Request) -> web.Response:
+    if shared_groups.is_remote(request.match_info["name"]):  # a partner's group: ask its host
+        return await partner_groups.ask(request)
     viewer = await auth.signed_in(request)
     status = await groups.request_to_join(
         request.app[appkeys.SERVICES], viewer, request.match_info["name"]
@@ -137,6 +139,8 @@ async def reject_join_request(request: web.Request) -> web.Response:
 
 
 async def _decide(request: web.Request, *, approve: bool) -> web.Response:
+    if shared_groups.is_remote(request.match_info["username"]):  # a partner's member
+        return await partner_groups.decide(request, approve=approve)
     viewer = await auth.signed_in(request)
     await groups.decide_join_request(
         request.app[appkeys.SERVICES], viewer, request.match_info["name"],

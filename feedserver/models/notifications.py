@@ -24,11 +24,13 @@ EMAIL_MODES: tuple[str, ...] = ("immediately", "digest", "never")
 
 # answer / reply: to my post; accepted: my answer; helpful: my post (batched); asked: a
 # question routed to me; mention; join_request (owners, mentors); join_approved: mine;
+# join_declined: my ask to join a partner's group;
 # page_changed: a FAQ page I wrote or edited; match_published: a mentoring pairing of mine;
 # new_post: in a group I watch; write_refused: my write into a partner's group, refused.
 NOTIFICATION_KINDS: tuple[str, ...] = (
     "answer", "reply", "accepted", "helpful", "asked", "mention", "join_request",
-    "join_approved", "page_changed", "match_published", "new_post", "write_refused",
+    "join_approved", "join_declined", "page_changed", "match_published", "new_post",
+    "write_refused",
 )  # fmt: skip
 
 

@@ -11,7 +11,14 @@ from feedserver.domain.text import normalize_tag
 from feedserver.errors import Conflict, FeedserverError, NotFound, ValidationFailed
 from feedserver.http.paging import decode_cursor, encode_cursor
 from feedserver.models import ROLES, TOP_LEVEL_KINDS, VISIBILITIES
-from feedserver.web import feed_links, forms, render, session, shared_group_pages
+from feedserver.web import (
+    feed_links,
+    forms,
+    partner_group_pages,
+    render,
+    session,
+    shared_group_pages,
+)
 
 POSTS_SHOWN = 20
 KIND_LABELS = {"question": "Questions", "story": "Stories", "tip": "Tips", "note": "Notes"}
@@ -129,6 +136,8 @@ async def post_create(request: web.Request) -> web.StreamResponse:
 
 
 async def join_group(request: web.Request) -> web.StreamResponse:
+    if "@" in request.match_info["name"]:  # a partner's group: the request goes to its host
+        return await partner_group_pages.ask(request)
     viewer = await session.signed_in(request)
     name = request.match_info["name"]
     status = await groups.request_to_join(request.app[appkeys.SERVICES], viewer, name)
@@ -194,6 +203,8 @@ async def remove_member(request: web.Request) -> web.StreamResponse:
 
 
 async def decide_request(request: web.Request) -> web.StreamResponse:
+    if "@" in request.match_info["username"]:  # a partner's member asked from their server
+        return await partner_group_pages.decide(request)
     viewer = await session.signed_in(request)
     name = request.match_info["name"]
     await groups.decide_join_request(
