@@ -23,6 +23,7 @@ from feedserver.federation.context import Federation
 from feedserver.federation.documents import our_host
 from feedserver.federation.errors import BadActivity, InvalidProof, NotAPartner
 from feedserver.federation.keys import public_key_from_multibase
+from feedserver.federation.objects import BACKFILL
 from feedserver.federation.proofs import ProofError, check_object
 from feedserver.store import cached_groups as cached_store
 from feedserver.store import federation as fed_store
@@ -126,6 +127,7 @@ async def receive(
         await _verify_post(fed, obj, host, signed)
         post["writer_id"] = await _our_writer(fed, obj)
         retag, arrives = await _effects(fed, post)
+        arrives = arrives and not _backfill(activity)
         if retag or arrives:
             return await _with_effects(fed, signed, activity, post, retag=retag)
     elif kind in ("Accept", "Undo"):
@@ -220,8 +222,16 @@ async def _accepted(fed: Federation, signed: inbox.Signed, activity: dict[str, A
     async with services.db.write() as conn:
         if not await conn.run_sync(copy_units.begin, signed, activity, services.clock()):
             return False
-        await cached_groups.answer_accepted(conn, services, url, target, answer, services.clock())
+        await cached_groups.answer_accepted(
+            conn, services, url, target, answer, services.clock(), news=not _backfill(activity)
+        )
     return True
+
+
+def _backfill(activity: dict[str, Any]) -> bool:
+    """Part of the past the host builds a new copy from (group_sharing._backfilled): our
+    members were told of it when it happened, or could not read it then."""
+    return activity.get(BACKFILL) is True
 
 
 async def _post_deleted(

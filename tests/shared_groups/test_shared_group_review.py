@@ -1,0 +1,46 @@
+"""What a review of copies' notifications found: old news told again, and answers that
+went untold. Three real servers on loopback, real signatures."""
+
+from __future__ import annotations
+
+from .test_shared_group_evidence import carol_answers_and_alice_accepts
+from .test_shared_group_flow import drain
+from .test_shared_group_refusals import notices
+from .test_shared_group_writes import ANSWER, QUESTION, shared_group_with_bob_and_carol
+
+
+async def test_a_rebuilt_copy_does_not_tell_old_news_again(trio):
+    """A copy that goes (the group narrowed to private) and comes back is rebuilt from the
+    host's backfill: the answers, mentions and accepts in it happened before, and their
+    members were told then (or could not read them). Told again, each would be a new
+    notification and a new mail for every old post."""
+    a, b, c = trio
+    alice, bob, carol, address = await shared_group_with_bob_and_carol(a, b, c)
+    status, _ = await b.call("POST", f"/api/v1/groups/{address}/posts",
+                             {"kind": "question", "title": QUESTION, "body": "?"},
+                             token=bob)  # fmt: skip
+    assert status == 202
+    await drain(a, b)
+    async with a.services.db.read() as conn:
+        ((question,),) = await conn.execute_fetchall(
+            "SELECT id FROM posts WHERE title = ?", (QUESTION,)
+        )
+    body = f"{ANSWER} (ask @carol@{b.host} too)"
+    status, _ = await a.call("POST", f"/api/v1/posts/{question}/replies", {"body": body},
+                             token=alice)  # fmt: skip
+    assert status == 201
+    await carol_answers_and_alice_accepts(a, b, alice, carol, address)
+    assert [n[0] for n in await notices(b, bob)] == ["answer"]
+    assert sorted(n[0] for n in await notices(b, carol)) == ["accepted", "mention"]
+
+    for visibility in ("private", "partners"):
+        status, _ = await a.call("PATCH", "/api/v1/groups/payroll-pros",
+                                 {"visibility": visibility}, token=alice)  # fmt: skip
+        assert status == 200
+        await drain(a, b)
+    async with b.services.db.read() as conn:
+        ((held,),) = await conn.execute_fetchall("SELECT count(*) FROM cached_posts")
+    assert held == 4  # the copy is back, with both threads
+    assert await notices(b, bob) == []
+    assert await notices(b, carol) == []
+    assert await b.count("notifications") == 0
