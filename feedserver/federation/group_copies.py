@@ -172,13 +172,15 @@ async def _effects(fed: Federation, post: dict[str, Any]) -> tuple[bool, bool]:
     """Whether applying the post has effects beyond the copy, which need a unit of work of
     their own (not the grouped one): a thread's first post retagged (the evidence it earned
     our members moves), or a new post that answers or replies to one our member wrote, or
-    mentions one of ours (they hear of it). Read before the unit: only the host sends a
-    post's versions, in order."""
+    mentions one of ours (they hear of it). A post our member wrote here arrives when the
+    host relays it back (until then it is pending, and the group has not seen it). Read
+    before the unit: only the host sends a post's versions, in order."""
     parent = post["parent_id"]
     async with fed.services.db.read() as conn:
         held = await cached_store.tags_of(conn, post["object_id"])
+        pending = held is not None and await cached_store.is_pending(conn, post["object_id"])
         ours = parent is not None and await cached_store.writer_of(conn, parent) is not None
-    if held is not None:
+    if held is not None and not pending:
         return parent is None and held != post["tags"], False
     return False, ours or bool(cached_groups.mentioned(fed.services, post["obj"]))
 

@@ -6,7 +6,12 @@ from __future__ import annotations
 from .test_shared_group_evidence import carol_answers_and_alice_accepts
 from .test_shared_group_flow import drain
 from .test_shared_group_refusals import notices
-from .test_shared_group_writes import ANSWER, QUESTION, shared_group_with_bob_and_carol
+from .test_shared_group_writes import (
+    ANSWER,
+    QUESTION,
+    bob_asks_carol_answers,
+    shared_group_with_bob_and_carol,
+)
 
 
 async def test_a_rebuilt_copy_does_not_tell_old_news_again(trio):
@@ -44,3 +49,18 @@ async def test_a_rebuilt_copy_does_not_tell_old_news_again(trio):
     assert await notices(b, bob) == []
     assert await notices(b, carol) == []
     assert await b.count("notifications") == 0
+
+
+async def test_an_answer_written_on_our_own_server_reaches_the_asker(trio):
+    """carol (B) answers bob's (B) question in A's group from B's copy: the answer is pending
+    on B until A relays it back, and that relay is when it happened in the group; bob hears
+    of it as he would of an answer written on A."""
+    a, b, c = trio
+    alice, bob, carol, address = await shared_group_with_bob_and_carol(a, b, c)
+    await bob_asks_carol_answers(a, b, address, bob, carol)
+    (told,) = await notices(b, bob)
+    assert told[:2] == (
+        "answer",
+        f"carol@{b.host} answered your question “{QUESTION}” in Payroll pros",
+    )
+    assert await notices(b, carol) == []
