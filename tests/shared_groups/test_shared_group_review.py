@@ -1,9 +1,12 @@
-"""What a review of copies' notifications found: old news told again, and answers that
-went untold. Three real servers on loopback, real signatures."""
+"""What a review of copies found: old news told again, answers that went untold, and the
+host's odd marks (checked: refused or harmless). Three real servers on loopback, real
+signatures."""
 
 from __future__ import annotations
 
-from .test_shared_group_evidence import carol_answers_and_alice_accepts
+from tests.federation.test_inbox import post, signed_post
+
+from .test_shared_group_evidence import carol_answers_and_alice_accepts, helpful_counts
 from .test_shared_group_flow import drain
 from .test_shared_group_refusals import notices
 from .test_shared_group_writes import (
@@ -64,3 +67,41 @@ async def test_an_answer_written_on_our_own_server_reaches_the_asker(trio):
         f"carol@{b.host} answered your question “{QUESTION}” in Payroll pros",
     )
     assert await notices(b, carol) == []
+
+
+async def test_hostile_announces_from_the_host_are_4xx_and_change_nothing(trio):
+    """The host itself sends marks of odd shapes: each is a 4xx problem (never a 500) or
+    changes nothing; an Undo of a mark never made takes nothing, the same mark twice counts
+    once."""
+    a, b, c = trio
+    alice, bob, carol, address = await shared_group_with_bob_and_carol(a, b, c)
+    status, tip = await a.call("POST", "/api/v1/groups/payroll-pros/posts",
+                               {"kind": "tip", "title": "Close the period first", "body": "x"},
+                               token=alice)  # fmt: skip
+    await drain(a, b)
+    group, post_id = f"{a.url}/groups/payroll-pros", f"{a.url}/posts/{tip['id']}"
+    mark = f"{group}#mark-1"
+
+    def announce(n, obj):
+        return {"@context": "https://www.w3.org/ns/activitystreams",
+                "id": f"{a.url}/activities/odd-{n}", "type": "Announce",
+                "actor": f"{a.url}/actor", "audience": group, "object": obj}  # fmt: skip
+
+    odd = [
+        post_id,
+        {"type": "Like"},
+        {"type": "Undo", "object": post_id},
+        {"type": "Undo", "object": {"type": "Like", "id": mark, "object": [post_id]}},
+        {"type": "Like", "id": "http://[", "object": post_id},
+        {"type": "Like", "id": f"{group}#{'x' * 3000}", "object": post_id},
+        {"type": "Like", "id": {"id": mark}, "object": post_id},
+    ]
+    for n, obj in enumerate(odd):
+        status, kind, text = await post(b, *signed_post(a, b, announce(n, obj)))
+        assert 400 <= status < 500 and kind == "application/problem+json", (obj, status, text)
+    like = {"type": "Like", "id": mark, "object": post_id}
+    never = {"type": "Undo", "object": {"type": "Like", "id": f"{group}#mark-2", "object": post_id}}
+    for n, obj in enumerate([never, like, like], start=100):
+        status, _, text = await post(b, *signed_post(a, b, announce(n, obj)))
+        assert status == 202, text
+    assert await helpful_counts(b, address, bob) == {"Close the period first": 1}
