@@ -217,12 +217,13 @@ async def check_delete(
 
 async def answer_accepted(
     conn: Connection, services: Services, group_actor: str, question_id: str,
-    answer_id: str | None, at: datetime,
+    answer_id: str | None, at: datetime, *, news: bool = True,
 ) -> None:  # fmt: skip
     """The group's host says `answer_id` (None: no answer) is the accepted answer of the
     question `question_id`: the copy shows it, and an answer one of our members wrote earns
     them the evidence here (`expertise.on_partner_accept`). Nothing for a thread we do not
-    hold, or an answer not in it."""
+    hold, or an answer not in it. Its writer hears of it unless it is not `news` (a new
+    copy's backfill)."""
     question = await cached_store.post(conn, group_actor, question_id)
     if question is None or question.parent_id is not None:
         return
@@ -230,7 +231,7 @@ async def answer_accepted(
     if answer_id is not None and (answer is None or answer.parent_id != question_id):
         return
     await cached_store.set_accepted(conn, question_id, answer_id)
-    if answer is not None and answer_id != question.accepted_answer:
+    if news and answer is not None and answer_id != question.accepted_answer:
         await services.events.publish(conn, CopyAnswerAccepted(group_actor, question, answer))
     writer = answer.writer_id if answer is not None else None
     await expertise.on_partner_accept(

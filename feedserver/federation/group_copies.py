@@ -23,6 +23,7 @@ from feedserver.federation.context import Federation
 from feedserver.federation.documents import our_host
 from feedserver.federation.errors import BadActivity, InvalidProof, NotAPartner
 from feedserver.federation.keys import public_key_from_multibase
+from feedserver.federation.objects import BACKFILL
 from feedserver.federation.proofs import ProofError, check_object
 from feedserver.store import cached_groups as cached_store
 from feedserver.store import federation as fed_store
@@ -126,6 +127,7 @@ async def receive(
         await _verify_post(fed, obj, host, signed)
         post["writer_id"] = await _our_writer(fed, obj)
         retag, arrives = await _effects(fed, post)
+        arrives = arrives and not _backfill(activity)
         if retag or arrives:
             return await _with_effects(fed, signed, activity, post, retag=retag)
     elif partner_groups.answers_join(activity):  # the host answers our member's Join
@@ -172,13 +174,15 @@ async def _effects(fed: Federation, post: dict[str, Any]) -> tuple[bool, bool]:
     """Whether applying the post has effects beyond the copy, which need a unit of work of
     their own (not the grouped one): a thread's first post retagged (the evidence it earned
     our members moves), or a new post that answers or replies to one our member wrote, or
-    mentions one of ours (they hear of it). Read before the unit: only the host sends a
-    post's versions, in order."""
+    mentions one of ours (they hear of it). A post our member wrote here arrives when the
+    host relays it back (until then it is pending, and the group has not seen it). Read
+    before the unit: only the host sends a post's versions, in order."""
     parent = post["parent_id"]
     async with fed.services.db.read() as conn:
         held = await cached_store.tags_of(conn, post["object_id"])
+        pending = held is not None and await cached_store.is_pending(conn, post["object_id"])
         ours = parent is not None and await cached_store.writer_of(conn, parent) is not None
-    if held is not None:
+    if held is not None and not pending:
         return parent is None and held != post["tags"], False
     return False, ours or bool(cached_groups.mentioned(fed.services, post["obj"]))
 
@@ -222,8 +226,16 @@ async def _accepted(fed: Federation, signed: inbox.Signed, activity: dict[str, A
     async with services.db.write() as conn:
         if not await conn.run_sync(copy_units.begin, signed, activity, services.clock()):
             return False
-        await cached_groups.answer_accepted(conn, services, url, target, answer, services.clock())
+        await cached_groups.answer_accepted(
+            conn, services, url, target, answer, services.clock(), news=not _backfill(activity)
+        )
     return True
+
+
+def _backfill(activity: dict[str, Any]) -> bool:
+    """Part of the past the host builds a new copy from (group_sharing._backfilled): our
+    members were told of it when it happened, or could not read it then."""
+    return activity.get(BACKFILL) is True
 
 
 async def _post_deleted(

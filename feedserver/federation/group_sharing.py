@@ -30,7 +30,7 @@ from feedserver.errors import NotFound
 from feedserver.federation.client import host_of
 from feedserver.federation.context import Federation
 from feedserver.federation.delivery import enqueue
-from feedserver.federation.objects import OBJECT_CONTEXT, post_url, sign
+from feedserver.federation.objects import BACKFILL, OBJECT_CONTEXT, post_url, sign
 from feedserver.federation.server_keys import actor_url
 from feedserver.models import Group, GroupMember, Partner, Post, Viewer
 from feedserver.store import federation as fed_store
@@ -163,16 +163,22 @@ async def _backfill(
         obj = await object_store.post_object(conn, post_id)
         if obj is not None:
             activity = _activity(services, url, "Create", obj)
-            await enqueue(conn, activity, [partner], services.clock())
+            await enqueue(conn, _backfilled(activity), [partner], services.clock())
     # Then which answers the threads accepted, as `send_accepted` tells every copy: the copy
     # shows them, and replaces (with its evidence) the choice when the thread changes it.
     for question_id, answer_id in await sharing_store.accepted_answers(conn, ids):
         activity = _activity(services, url, "Accept", await object_id(conn, services, answer_id))
         activity["target"] = await object_id(conn, services, question_id)
-        await enqueue(conn, activity, [partner], services.clock())
+        await enqueue(conn, _backfilled(activity), [partner], services.clock())
     for post_id, member_id in await sharing_store.helpful_marks(conn, ids):
         activity = await _mark_activity(conn, services, url, post_id, member_id, True)
-        await enqueue(conn, activity, [partner], services.clock())
+        await enqueue(conn, _backfilled(activity), [partner], services.clock())
+
+
+def _backfilled(activity: dict[str, Any]) -> dict[str, Any]:
+    """Marked as the past a new copy is built from, not news: its members were told of it
+    when it happened (or could not read it then), so the copy tells no one again."""
+    return {**activity, BACKFILL: True}
 
 
 async def send_post(conn: Connection, services: Services, post: Post, deleted: bool) -> bool:

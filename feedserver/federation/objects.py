@@ -17,6 +17,8 @@ from feedserver.store import partner_posts as partner_store
 from feedserver.store.db import Connection
 
 OBJECT_CONTEXT = [AS_CONTEXT, DI_CONTEXT]
+# On an activity a group's host sends to build a new copy (its backfill): the past, not news.
+BACKFILL = "feedserver:backfill"
 
 
 def object_context(config: Config) -> list[str]:

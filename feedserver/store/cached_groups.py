@@ -181,6 +181,14 @@ async def tags_of(conn: Connection, object_id: str) -> str | None:
     return None if row is None else str(row[0])
 
 
+async def is_pending(conn: Connection, object_id: str) -> bool:
+    """Whether the held post is one of our members' writes the host has not relayed yet."""
+    async with conn.execute(
+        "SELECT 1 FROM cached_posts WHERE object_id = ? AND state = 'pending'", (object_id,)
+    ) as cur:
+        return await cur.fetchone() is not None
+
+
 async def writer_of(conn: Connection, object_id: str) -> str | None:
     """Our member who wrote a held post, if one of ours did."""
     async with conn.execute(
