@@ -45,3 +45,4 @@ class CachedPost:
     state: str = "accepted"
     writer_id: str | None = None  # our member who wrote it here
     accepted_answer: str | None = None  # a question's, as its host told us
+    feed_key: str = ""  # its place among our posts in home and tag feeds (id order)

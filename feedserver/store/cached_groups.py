@@ -15,6 +15,8 @@ from typing import Any
 
 from feedserver.models import CachedGroup, CachedPost
 from feedserver.store import rows
+from feedserver.store.cached_feeds import feed_key, put_tags
+from feedserver.store.cached_feeds import post as _post
 from feedserver.store.db import Connection
 
 
@@ -66,24 +68,29 @@ def put_post(
     updated: str, obj: dict[str, Any], writer_id: str | None = None,
 ) -> bool:  # fmt: skip
     """Insert or replace a post unless the one held is newer; `writer_id`: our member who
-    wrote it, when we signed it."""
+    wrote it, when we signed it. It keeps its feed key (store/cached_feeds.py) once it has
+    one, so an edit does not move it in a feed's pages."""
     row = conn.execute(
-        "SELECT updated, group_actor FROM cached_posts WHERE object_id = ?", (object_id,)
+        "SELECT updated, group_actor, feed_key FROM cached_posts WHERE object_id = ?",
+        (object_id,),
     ).fetchone()
     if row is not None and (row[0] > updated or row[1] != group_actor):
         return False
+    key = (row[2] if row is not None else None) or feed_key(published)
     conn.execute(
         "INSERT INTO cached_posts (object_id, group_actor, parent_id, kind, author,"
-        " title, body_html, tags, published, updated, object, writer_id)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (object_id) DO UPDATE SET"
+        " title, body_html, tags, published, updated, object, writer_id, feed_key)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (object_id) DO UPDATE SET"
         " group_actor = excluded.group_actor, parent_id = excluded.parent_id,"
         " kind = excluded.kind, author = excluded.author, title = excluded.title,"
         " body_html = excluded.body_html, tags = excluded.tags, published = excluded.published,"
         " updated = excluded.updated, object = excluded.object, state = 'accepted',"
-        " writer_id = coalesce(cached_posts.writer_id, excluded.writer_id)",
+        " writer_id = coalesce(cached_posts.writer_id, excluded.writer_id),"
+        " feed_key = excluded.feed_key",
         (object_id, group_actor, parent_id, kind, author, title, body_html, tags, published,
-         updated, json.dumps(obj, ensure_ascii=False, separators=(",", ":")), writer_id),
+         updated, json.dumps(obj, ensure_ascii=False, separators=(",", ":")), writer_id, key),
     )  # fmt: skip
+    put_tags(conn, group_actor, object_id, key, tags.split() if parent_id is None else [])
     return True
 
 
@@ -95,11 +102,11 @@ async def put_pending(
     """One of our members' writes into the group, shown to them until the host relays it."""
     await conn.execute(
         "INSERT INTO cached_posts (object_id, group_actor, parent_id, kind, author, title,"
-        " body_html, tags, published, updated, object, state, writer_id, activity_id)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)",
+        " body_html, tags, published, updated, object, state, writer_id, activity_id, feed_key)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)",
         (object_id, group_actor, parent_id, kind, author, title, body_html, tags, published,
          published, json.dumps(obj, ensure_ascii=False, separators=(",", ":")), writer_id,
-         activity_id),
+         activity_id, feed_key(published)),
     )  # fmt: skip
 
 
@@ -218,16 +225,6 @@ async def by_address(
     ) as cur:
         row = await cur.fetchone()
     return _group(row) if row else None
-
-
-def _post(row: sqlite3.Row) -> CachedPost:
-    return CachedPost(
-        object_id=row["object_id"], group_actor=row["group_actor"], parent_id=row["parent_id"],
-        kind=row["kind"], author=row["author"], title=row["title"], body_html=row["body_html"],
-        tags=tuple(row["tags"].split()), published=rows.parse_ts(row["published"]),
-        updated=rows.parse_ts(row["updated"]), state=row["state"], writer_id=row["writer_id"],
-        accepted_answer=row["accepted_answer"],
-    )  # fmt: skip
 
 
 async def posts(
