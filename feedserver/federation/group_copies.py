@@ -156,7 +156,7 @@ async def receive(
         elif post is not None:
             if cached_store.group_host(conn, url) != host:
                 raise BadActivity("no such group shared with us")
-            cached_store.put_post(conn, **post)
+            cached_store.put_post(conn, **post, now=now)
         else:  # a Delete of the group itself (one of its posts: `_post_deleted`)
             cached_store.delete_group(conn, host, url)
         return True

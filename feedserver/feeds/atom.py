@@ -262,7 +262,7 @@ def _copy_entry(fg: FeedGenerator, content: FeedContent, post: CachedPost, base:
     entry.title(clean(post.title or f"{post.kind.title()} by {post.author}"))
     entry.author({"name": clean(post.author)})
     entry.published(post.published)
-    entry.updated(post.updated)
+    entry.updated(post.entry_updated)
     entry.link(href=url)
     _content(entry, post.body_html, url)  # sanitized when it was received
     categories = [{"term": t, "scheme": paths.tag_page(base, ""), "label": f"#{t}"}
@@ -270,7 +270,7 @@ def _copy_entry(fg: FeedGenerator, content: FeedContent, post: CachedPost, base:
     categories.append({"term": post.kind, "scheme": f"{base}/kinds/", "label": post.kind})
     categories.append({"term": address, "scheme": paths.group_page(base, ""), "label": address})
     entry.category(categories)
-    return post.updated
+    return post.entry_updated
 
 
 def _page_entry(fg: FeedGenerator, page: FaqPage, base: str) -> datetime:

@@ -140,7 +140,7 @@ class FeedContent:
         for c in self.copies:
             parts += ("c", c.object_id, c.feed_key, self.copy_group(c).address, c.kind,
                       c.author, c.title, c.body_html, " ".join(c.tags), c.published,
-                      c.updated)  # fmt: skip
+                      c.entry_updated)  # fmt: skip
         for t in self.tombstones:
             parts += ("t", t.post_id, t.deleted_at)
         for page in self.pages:

@@ -107,4 +107,5 @@ def post(row: sqlite3.Row) -> CachedPost:
         tags=tuple(row["tags"].split()), published=rows.parse_ts(row["published"]),
         updated=rows.parse_ts(row["updated"]), state=row["state"], writer_id=row["writer_id"],
         accepted_answer=row["accepted_answer"], feed_key=row["feed_key"] or "",
+        received_at=rows.parse_ts(row["received_at"]) if row["received_at"] else None,
     )  # fmt: skip

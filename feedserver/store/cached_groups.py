@@ -65,11 +65,11 @@ def group_host(conn: sqlite3.Connection, actor_id: str) -> str | None:
 def put_post(
     conn: sqlite3.Connection, *, object_id: str, group_actor: str, parent_id: str | None,
     kind: str, author: str, title: str, body_html: str, tags: str, published: str,
-    updated: str, obj: dict[str, Any], writer_id: str | None = None,
+    updated: str, obj: dict[str, Any], now: datetime, writer_id: str | None = None,
 ) -> bool:  # fmt: skip
     """Insert or replace a post unless the one held is newer; `writer_id`: our member who
     wrote it, when we signed it. It keeps its feed key (store/cached_feeds.py) once it has
-    one, so an edit does not move it in a feed's pages."""
+    one, so an edit does not move it in a feed's pages; `now` is when we took it."""
     row = conn.execute(
         "SELECT updated, group_actor, feed_key FROM cached_posts WHERE object_id = ?",
         (object_id,),
@@ -79,16 +79,17 @@ def put_post(
     key = (row[2] if row is not None else None) or feed_key(published)
     conn.execute(
         "INSERT INTO cached_posts (object_id, group_actor, parent_id, kind, author,"
-        " title, body_html, tags, published, updated, object, writer_id, feed_key)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (object_id) DO UPDATE SET"
+        " title, body_html, tags, published, updated, object, writer_id, feed_key, received_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (object_id) DO UPDATE SET"
         " group_actor = excluded.group_actor, parent_id = excluded.parent_id,"
         " kind = excluded.kind, author = excluded.author, title = excluded.title,"
         " body_html = excluded.body_html, tags = excluded.tags, published = excluded.published,"
         " updated = excluded.updated, object = excluded.object, state = 'accepted',"
         " writer_id = coalesce(cached_posts.writer_id, excluded.writer_id),"
-        " feed_key = excluded.feed_key",
+        " feed_key = excluded.feed_key, received_at = excluded.received_at",
         (object_id, group_actor, parent_id, kind, author, title, body_html, tags, published,
-         updated, json.dumps(obj, ensure_ascii=False, separators=(",", ":")), writer_id, key),
+         updated, json.dumps(obj, ensure_ascii=False, separators=(",", ":")), writer_id, key,
+         rows.ts(now)),
     )  # fmt: skip
     put_tags(conn, group_actor, object_id, key, tags.split() if parent_id is None else [])
     return True

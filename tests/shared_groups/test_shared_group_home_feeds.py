@@ -12,6 +12,9 @@ from typing import Any
 import aiohttp
 import feedparser
 
+from feedserver.federation.objects import OBJECT_CONTEXT
+from feedserver.federation.proofs import sign_object
+from tests.federation.test_inbox import post, signed_post
 from tests.feeds.test_feed_validator import problems
 from tests.feeds.test_newsboat import NEWSBOAT, _unread
 
@@ -21,8 +24,9 @@ from .test_shared_group_pages import page_as
 SECRET = "Which payroll run covers the bonus back-pay?"
 
 
-async def _get(url: str, etag: str | None = None) -> tuple[int, str, Any]:
+async def _get(url: str, etag: str | None = None, since: str | None = None) -> tuple[int, str, Any]:
     headers = {"If-None-Match": etag} if etag else {}
+    headers |= {"If-Modified-Since": since} if since else {}
     async with aiohttp.ClientSession() as session, session.get(url, headers=headers) as resp:
         return resp.status, await resp.text(), resp.headers.copy()
 
@@ -40,6 +44,23 @@ async def _post(node, token, group, title, tags=("payroll",)):
                                     "tags": list(tags)}, token=token)  # fmt: skip
     assert status == 201, body
     return body
+
+
+def _late_post(a) -> dict:
+    """A question tagged payroll the host A stamped long ago, relayed now."""
+    url = f"{a.url}/groups/payroll-pros"
+    obj = {
+        "@context": OBJECT_CONTEXT, "id": f"{a.url}/posts/late", "type": "Question",
+        "attributedTo": f"{a.url}/users/alice", "audience": url, "content": "<p>Late</p>",
+        "name": "Relayed late", "published": "2026-01-01T00:00:00Z",
+        "updated": "2026-01-01T00:00:00Z", "feedserver:kind": "question",
+        "tag": [{"type": "Hashtag", "name": "#payroll"}],
+    }  # fmt: skip
+    return {
+        "@context": OBJECT_CONTEXT, "id": f"{url}#activity-late", "type": "Create",
+        "actor": f"{a.url}/actor", "audience": url,
+        "object": sign_object(obj, a.key, a.key_id),
+    }  # fmt: skip
 
 
 async def _next_second() -> None:
@@ -148,21 +169,30 @@ async def test_validators_move_with_every_change_of_a_copy_the_feeds_show(trio):
                  {"role": "member"}, token=alice)  # fmt: skip
     asked = await _post(a, alice, "payroll-pros", SECRET)
     await drain(a, b)
+    # bob's own newest post is later than the copy's posts.
+    await _next_second()
+    status, _ = await b.call("POST", "/api/v1/groups", {"name": "ours", "title": "Ours"},
+                             token=bob)  # fmt: skip
+    assert status == 201
+    await _post(b, bob, "ours", "Local question")
+    await _next_second()  # Last-Modified is no later than the present second: now it is it
     urls = await _feeds(b, bob)
-    etags = {}
+    etags, modified = {}, {}
     for url in urls:
         status, text, headers = await _get(url)
         assert status == 200 and SECRET not in text
-        etags[url] = headers["ETag"]
+        etags[url], modified[url] = headers["ETag"], headers["Last-Modified"]
         assert (await _get(url, etags[url]))[0] == 304  # unchanged: the validator holds
 
-    async def changed(shows: str | None, gone: str | None = None) -> None:
+    async def changed(shows: str | None, gone: str | None = None, dated: bool = False) -> None:
         for url in urls:
             status, text, headers = await _get(url, etags[url])
             assert status == 200, (url, status)
             assert shows is None or shows in text
             assert gone is None or gone not in text
-            etags[url] = headers["ETag"]
+            if dated:  # a post that arrived or changed moves Last-Modified too
+                assert (await _get(url, since=modified[url]))[0] == 200
+            etags[url], modified[url] = headers["ETag"], headers["Last-Modified"]
             assert (await _get(url, etags[url]))[0] == 304
 
     # bob joins: the copy's question appears in his feeds.
@@ -173,13 +203,18 @@ async def test_validators_move_with_every_change_of_a_copy_the_feeds_show(trio):
     # A new post arrives.
     await _post(a, alice, "payroll-pros", "Bonus cut-off dates")
     await drain(a, b)
-    await changed("Bonus cut-off dates")
+    await changed("Bonus cut-off dates", dated=True)
+    # A post relayed late (its host stamped it long before bob's own newest post): taken
+    # now, it moves Last-Modified all the same.
+    status, _, _ = await post(b, *signed_post(a, b, _late_post(a)))
+    assert status == 202
+    await changed("Relayed late", dated=True)
     # An edit arrives.
     status, _ = await a.call("PATCH", f"/api/v1/posts/{asked['id']}",
                              {"title": "Back-pay: which run?"}, token=alice)  # fmt: skip
     assert status == 200
     await drain(a, b)
-    await changed("Back-pay: which run?", gone=SECRET)
+    await changed("Back-pay: which run?", gone=SECRET, dated=True)
     # A delete arrives.
     status, _ = await a.call("DELETE", f"/api/v1/posts/{asked['id']}", token=alice)
     assert status == 204

@@ -4,7 +4,12 @@
 -- index range. Written by store/cached_groups.py with random bits; rows held before this
 -- migration get theirs here.
 ALTER TABLE cached_posts ADD COLUMN feed_key TEXT;
-UPDATE cached_posts SET feed_key = substr('0123456789abcdefghjkmnpqrstvwxyz', ((t.ms >> 45) & 31) + 1, 1) || substr('0123456789abcdefghjkmnpqrstvwxyz', ((t.ms >> 40) & 31) + 1, 1) || substr('0123456789abcdefghjkmnpqrstvwxyz', ((t.ms >> 35) & 31) + 1, 1) || substr('0123456789abcdefghjkmnpqrstvwxyz', ((t.ms >> 30) & 31) + 1, 1) || substr('0123456789abcdefghjkmnpqrstvwxyz', ((t.ms >> 25) & 31) + 1, 1) || substr('0123456789abcdefghjkmnpqrstvwxyz', ((t.ms >> 20) & 31) + 1, 1) || substr('0123456789abcdefghjkmnpqrstvwxyz', ((t.ms >> 15) & 31) + 1, 1) || substr('0123456789abcdefghjkmnpqrstvwxyz', ((t.ms >> 10) & 31) + 1, 1) || substr('0123456789abcdefghjkmnpqrstvwxyz', ((t.ms >> 5) & 31) + 1, 1) || substr('0123456789abcdefghjkmnpqrstvwxyz', ((t.ms >> 0) & 31) + 1, 1) || substr(md5(random()::text || cached_posts.object_id), 1, 16)
+-- When we last took a version of the post from its host: a feed entry is updated then at the
+-- latest (a post relayed late, or a copy filled when a member joins, still moves the feed's
+-- Last-Modified). Rows held before this migration count from their `updated`.
+ALTER TABLE cached_posts ADD COLUMN received_at TEXT;
+UPDATE cached_posts SET received_at = updated;
+UPDATE cached_posts SET feed_key = substr('0123456789abcdefghjkmnpqrstvwxyz', ((t.ms >> 45) & 31)::int + 1, 1) || substr('0123456789abcdefghjkmnpqrstvwxyz', ((t.ms >> 40) & 31)::int + 1, 1) || substr('0123456789abcdefghjkmnpqrstvwxyz', ((t.ms >> 35) & 31)::int + 1, 1) || substr('0123456789abcdefghjkmnpqrstvwxyz', ((t.ms >> 30) & 31)::int + 1, 1) || substr('0123456789abcdefghjkmnpqrstvwxyz', ((t.ms >> 25) & 31)::int + 1, 1) || substr('0123456789abcdefghjkmnpqrstvwxyz', ((t.ms >> 20) & 31)::int + 1, 1) || substr('0123456789abcdefghjkmnpqrstvwxyz', ((t.ms >> 15) & 31)::int + 1, 1) || substr('0123456789abcdefghjkmnpqrstvwxyz', ((t.ms >> 10) & 31)::int + 1, 1) || substr('0123456789abcdefghjkmnpqrstvwxyz', ((t.ms >> 5) & 31)::int + 1, 1) || substr('0123456789abcdefghjkmnpqrstvwxyz', ((t.ms >> 0) & 31)::int + 1, 1) || substr(md5(random()::text || cached_posts.object_id), 1, 16)
 FROM (SELECT object_id,
              CASE WHEN published ~ '^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$'
                   THEN floor(extract(epoch FROM published::timestamptz) * 1000)::bigint
