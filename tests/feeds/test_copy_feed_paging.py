@@ -1,15 +1,18 @@
 """A home or tag feed over our posts and a copy of a partner's group pages through both by one
 cursor: each entry once, newest first, pages of 50 linked by rel="next". The copy's posts are
-written by the store's put_post, as the inbox writes them, stamped among our own posts."""
+written by the store's put_post, as the inbox writes them, stamped among our own posts. The
+web home and tag pages page the same way."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 from feedserver import appkeys
 from feedserver.store import cached_groups as cached_store
 from tests.conftest import Api
 from tests.feeds.conftest import feed_urls, new_post, parse
+from tests.web.conftest import Browser
 
 ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
 ACTOR = "https://a.example/groups/payroll-pros"
@@ -43,7 +46,9 @@ def _copy(raw, member_id: str, local_ids: list[str]) -> None:
         )  # fmt: skip
 
 
-async def test_home_and_tag_feeds_page_through_ours_and_the_copys_once(admin: Api, client) -> None:
+async def test_feeds_and_pages_run_through_ours_and_the_copys_once(
+    admin: Api, client, aiohttp_client
+) -> None:
     alice = await admin.add_member("alice")
     assert (await alice.post("/api/v1/groups", {"name": "pay", "title": "Pay"}))[0] == 201
     local = [(await new_post(alice, "pay", f"Local {n}", tags=["payroll"]))["id"]
@@ -54,11 +59,11 @@ async def test_home_and_tag_feeds_page_through_ours_and_the_copys_once(admin: Ap
     member_id = next(iter(found))[0]
     await services.db.write_grouped(lambda raw: _copy(raw, member_id, local))
     async with services.db.read() as conn:
-        keys = await conn.execute_fetchall("SELECT object_id, feed_key FROM cached_posts")
+        keys = await conn.execute_fetchall("SELECT object_id, feed_key, title FROM cached_posts")
     base = services.config.public_url
     expected = sorted(
         [(post_id, f"{base}/posts/{post_id}") for post_id in local]
-        + [(key, object_id) for object_id, key in keys],
+        + [(key, object_id) for object_id, key, _ in keys],
         reverse=True,
     )
     urls = await feed_urls(alice, tag="payroll")
@@ -71,3 +76,17 @@ async def test_home_and_tag_feeds_page_through_ours_and_the_copys_once(admin: Ap
             page = next((link.href for link in parsed.feed.links if link.rel == "next"), None)
         assert sizes == [50, 20]
         assert seen == [entry_id for _, entry_id in expected]
+    # The web home and tag pages too, 20 a page, by the same cursor.
+    titles = {post_id: f"Local {n}" for n, post_id in enumerate(local)}
+    titles |= {key: title for _, key, title in keys}
+    in_order = [titles[key] for key, _ in expected]
+    web = await Browser(await aiohttp_client(client.server)).login("alice")
+    for path, more in (("/", "More activity"), ("/tags/payroll", "Older posts")):
+        seen, page = [], path
+        while page:
+            status, html = await web.get(page)
+            assert status == 200
+            seen += re.findall(r">((?:Local|Shared) \d+)</a>", html)
+            found = re.search(rf'href="([^"]+)">{more}</a>', html)
+            page = found.group(1).replace("&amp;", "&") if found else None
+        assert seen == in_order, path

@@ -117,6 +117,12 @@ async def test_members_home_and_tag_feeds_show_the_copy_and_nobody_elses(trio, t
     anchor = shared.link.split("#", 1)[1]
     status, page = await page_as(b, "bob", f"/groups/{address}")
     assert status == 200 and f'id="{anchor}"' in page
+    # B's web home and tag pages show it to bob, linked to the same place.
+    for path in ("/", "/tags/payroll"):
+        status, page = await page_as(b, "bob", path)
+        assert status == 200 and SECRET in page and f'href="/groups/{address}#{anchor}"' in page
+        status, page = await page_as(b, "carol", path)
+        assert status == 200 and SECRET not in page
     # carol, on B but not in the group; dave on C; anyone without a token: never.
     for node, token in ((b, carol), (c, dave)):
         for url in await _feeds(node, token):
@@ -141,6 +147,9 @@ async def test_members_home_and_tag_feeds_show_the_copy_and_nobody_elses(trio, t
     for url in (home, tag):
         status, text, _ = await _get(url)
         assert status == 200 and SECRET not in text and "Newer local question" in text
+    for path in ("/", "/tags/payroll"):
+        status, page = await page_as(b, "bob", path)
+        assert status == 200 and SECRET not in page and "Newer local question" in page
 
 
 async def test_a_group_narrowed_to_private_leaves_the_feeds(trio):
