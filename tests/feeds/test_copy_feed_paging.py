@@ -9,13 +9,12 @@ import re
 from datetime import UTC, datetime, timedelta
 
 from feedserver import appkeys
-from feedserver.store import cached_groups as cached_store
 from tests.conftest import Api
 from tests.feeds.conftest import feed_urls, new_post, parse
+from tests.feeds.copies import add_copy
 from tests.web.conftest import Browser
 
 ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
-ACTOR = "https://a.example/groups/payroll-pros"
 
 
 def _moment(post_id: str) -> datetime:
@@ -26,26 +25,6 @@ def _moment(post_id: str) -> datetime:
     return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(milliseconds=millis)
 
 
-def _copy(raw, member_id: str, local_ids: list[str]) -> None:
-    raw.execute(
-        "INSERT INTO partners (host, base_url, actor_id, inbox_url, created_at, groups)"
-        " VALUES ('a.example', 'https://a.example', 'https://a.example/actor',"
-        " 'https://a.example/inbox', '2026-01-01T00:00:00.000000Z', 1)"
-    )
-    now = datetime.now(UTC)
-    cached_store.put_group(
-        raw, actor_id=ACTOR, host="a.example", name="payroll-pros", title="Payroll pros",
-        description="", version=1, members=[(member_id, "member")], now=now,
-    )  # fmt: skip
-    for n, local_id in enumerate(local_ids):  # one just after each of ours
-        when = (_moment(local_id) + timedelta(microseconds=500)).isoformat()
-        cached_store.put_post(
-            raw, object_id=f"https://a.example/posts/{n}", group_actor=ACTOR, parent_id=None,
-            kind="question", author="dora@a.example", title=f"Shared {n}", body_html="<p>b</p>",
-            tags="payroll", published=when, updated=when, obj={}, now=now,
-        )  # fmt: skip
-
-
 async def test_feeds_and_pages_run_through_ours_and_the_copys_once(
     admin: Api, client, aiohttp_client
 ) -> None:
@@ -54,10 +33,12 @@ async def test_feeds_and_pages_run_through_ours_and_the_copys_once(
     local = [(await new_post(alice, "pay", f"Local {n}", tags=["payroll"]))["id"]
              for n in range(35)]  # fmt: skip
     services = client.app[appkeys.SERVICES]
-    async with services.db.read() as conn:
-        found = await conn.execute_fetchall("SELECT id FROM members WHERE username = 'alice'")
-    member_id = next(iter(found))[0]
-    await services.db.write_grouped(lambda raw: _copy(raw, member_id, local))
+    # The copy's posts: one just after each of ours.
+    shared = [{"object_id": f"https://a.example/posts/{n}", "title": f"Shared {n}",
+               "body_html": "<p>b</p>", "tags": "payroll",
+               "published": (_moment(post_id) + timedelta(microseconds=500)).isoformat()}
+              for n, post_id in enumerate(local)]  # fmt: skip
+    await add_copy(services, "alice", shared)
     async with services.db.read() as conn:
         keys = await conn.execute_fetchall("SELECT object_id, feed_key, title FROM cached_posts")
     base = services.config.public_url
