@@ -15,8 +15,7 @@ from typing import Any
 
 from feedserver.models import CachedGroup, CachedPost
 from feedserver.store import rows
-from feedserver.store.cached_feeds import feed_key, put_tags
-from feedserver.store.cached_feeds import post as _post
+from feedserver.store.cached_feed_keys import feed_key, put_tags
 from feedserver.store.db import Connection
 
 
@@ -68,7 +67,7 @@ def put_post(
     updated: str, obj: dict[str, Any], now: datetime, writer_id: str | None = None,
 ) -> bool:  # fmt: skip
     """Insert or replace a post unless the one held is newer; `writer_id`: our member who
-    wrote it, when we signed it. It keeps its feed key (store/cached_feeds.py) once it has
+    wrote it, when we signed it. It keeps its feed key (store/cached_feed_keys.py) once it has
     one, so an edit does not move it in a feed's pages; `now` is when we took it."""
     row = conn.execute(
         "SELECT updated, group_actor, feed_key FROM cached_posts WHERE object_id = ?",
@@ -226,6 +225,17 @@ async def by_address(
     ) as cur:
         row = await cur.fetchone()
     return _group(row) if row else None
+
+
+def _post(row: sqlite3.Row) -> CachedPost:
+    return CachedPost(
+        object_id=row["object_id"], group_actor=row["group_actor"], parent_id=row["parent_id"],
+        kind=row["kind"], author=row["author"], title=row["title"], body_html=row["body_html"],
+        tags=tuple(row["tags"].split()), published=rows.parse_ts(row["published"]),
+        updated=rows.parse_ts(row["updated"]), state=row["state"], writer_id=row["writer_id"],
+        accepted_answer=row["accepted_answer"], feed_key=row["feed_key"] or "",
+        received_at=rows.parse_ts(row["received_at"]) if row["received_at"] else None,
+    )  # fmt: skip
 
 
 async def posts(

@@ -11,7 +11,7 @@ import asyncpg
 import pytest
 
 from feedserver.domain.ids import is_id
-from feedserver.store import cached_feeds, migrate, pg_migrate
+from feedserver.store import cached_feed_keys, migrate, pg_migrate
 from tests import pgtest
 
 ROWS = [  # object id, parent, tags, published (as hosts write it)
@@ -44,7 +44,7 @@ def _check(keys: list, tags: list) -> None:
     for object_id, _, _, published in ROWS:
         key = by_id[object_id]
         assert is_id(key), key  # a page cursor like a post id
-        assert key[:10] == cached_feeds.feed_key(published)[:10]  # the same milliseconds
+        assert key[:10] == cached_feed_keys.feed_key(published)[:10]  # the same milliseconds
     assert sorted(tags) == [
         ("payroll", ROWS[0][0], by_id[ROWS[0][0]]),
         ("tax", ROWS[0][0], by_id[ROWS[0][0]]),
