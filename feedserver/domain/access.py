@@ -205,6 +205,16 @@ async def readable_cached_group(
     return access
 
 
+async def readable_copies(conn: Connection, viewer: Viewer) -> list[CachedGroup]:
+    """The copies the viewer reads, for reads over many groups (home and tag feeds): found by
+    the viewer's own rows (an index lookup), so nothing is read of any copy for a viewer in
+    none, and decided one by one by `cached_group_access`."""
+    if viewer.member is None:
+        return []
+    found = await cached_store.of_member(conn, viewer.member.id)
+    return [g for g in found if cached_group_access(viewer, g).can_read]
+
+
 # --- Expertise profiles ---
 #
 # | sharing  | who sees the profile (directory, explanations, routing)              |

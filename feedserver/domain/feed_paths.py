@@ -50,6 +50,11 @@ def group_page(base: str, name: str) -> str:
     return f"{base}/groups/{name}"
 
 
+def copy_thread_page(base: str, address: str, feed_key: str) -> str:
+    """A thread of a partner's group held here (name@host): its place on the group's page."""
+    return f"{base}/groups/{address}#post-{feed_key}"
+
+
 def faq_page(base: str, group: str, slug: str) -> str:
     return f"{base}/groups/{group}/pages/{slug}"
 

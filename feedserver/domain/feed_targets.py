@@ -100,19 +100,25 @@ async def tag(services: Services, token: str | None, raw_tag: str) -> FeedTarget
     path = paths.tag_feed(raw_tag)
     async with services.db.read() as conn:
         viewer, key = await _viewer(conn, token, path)
+        copies = tuple(await access.readable_copies(conn, viewer))
     scope = access.read_scope(viewer)
     who = "*" if scope.everything else viewer.member_id
-    return FeedTarget("tag", path, f"tag:{raw_tag}:{who}", viewer, key, tag=raw_tag, scope=scope)
+    return FeedTarget(
+        "tag", path, f"tag:{raw_tag}:{who}", viewer, key, tag=raw_tag, scope=scope, copies=copies
+    )
 
 
 async def home(services: Services, token: str | None) -> FeedTarget:
     path = paths.HOME
     async with services.db.read() as conn:
         viewer, key = await _viewer(conn, token, path)
+        copies = tuple(await access.readable_copies(conn, viewer))
     # The member's own groups. access.decide lets every member read their group, so this
-    # is never wider than what the policy allows.
+    # is never wider than what the policy allows; and the partners' groups they belong to.
     scope = ReadScope(member_id=viewer.member_id)
-    return FeedTarget("home", path, f"home:{viewer.member_id}", viewer, key, scope=scope)
+    return FeedTarget(
+        "home", path, f"home:{viewer.member_id}", viewer, key, scope=scope, copies=copies
+    )
 
 
 async def replies(services: Services, token: str | None) -> FeedTarget:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from feedserver.domain import access
 from feedserver.domain import feed_paths as paths
@@ -20,7 +20,7 @@ from feedserver.domain.members import USERNAME_RE
 from feedserver.domain.services import Services
 from feedserver.domain.text import normalize_tag
 from feedserver.errors import NotFound, ValidationFailed
-from feedserver.models import FaqPage, Member, Post, ReadScope, Tombstone, Viewer
+from feedserver.models import CachedPost, FaqPage, Member, Post, ReadScope, Tombstone, Viewer
 from feedserver.models.feeds import (
     ENTRY_HTML_BYTES,
     FAQ_HTML_BYTES,
@@ -32,8 +32,9 @@ from feedserver.models.feeds import (
     FeedContent,
     FeedKey,
     FeedTarget,
+    entry_key,
 )
-from feedserver.store import feed_entries
+from feedserver.store import cached_feeds, feed_entries
 from feedserver.store import feeds as feed_store
 from feedserver.store import members as member_store
 from feedserver.store import pages as page_store
@@ -61,10 +62,13 @@ def _fit_pages(pages: list[FaqPage]) -> list[FaqPage]:
     return taken
 
 
-def _paged(items: list[Post]) -> tuple[list[Post], str | None]:
+_Entry = TypeVar("_Entry", bound=Post | CachedPost)
+
+
+def _paged(items: list[_Entry]) -> tuple[list[_Entry], str | None]:
     """At most PAGE_SIZE entries, and no more HTML than PAGE_HTML_BYTES (at least one entry;
     a body over ENTRY_HTML_BYTES counts as the summary it is shown as)."""
-    taken: list[Post] = []
+    taken: list[_Entry] = []
     budget = PAGE_HTML_BYTES
     for item in items[:PAGE_SIZE]:
         size = _shown_size(item.body_html)
@@ -72,7 +76,19 @@ def _paged(items: list[Post]) -> tuple[list[Post], str | None]:
             break
         budget -= size
         taken.append(item)
-    return taken, (taken[-1].id if len(items) > len(taken) else None)
+    return taken, (entry_key(taken[-1]) if len(items) > len(taken) else None)
+
+
+def _with_copies(
+    found: list[Post], copies: list[CachedPost]
+) -> tuple[list[Post], list[CachedPost], str | None]:
+    """One page of our posts and the copies' merged in key order, newest first. Each source
+    gave its newest PAGE_SIZE + 1 after the cursor, so the merged page is exact and its
+    cursor (the last entry's key) starts the next page in both."""
+    merged: list[Post | CachedPost] = sorted([*found, *copies], key=entry_key, reverse=True)
+    taken, next_before = _paged(merged)
+    posts = [p for p in taken if isinstance(p, Post)]
+    return posts, [c for c in taken if isinstance(c, CachedPost)], next_before
 
 
 def _since(services: Services, days: int) -> datetime:
@@ -133,7 +149,10 @@ async def _content(
         assert target.tag is not None
         found = await feed_store.tag_page(conn, target.tag, target.scope, before=before,
                                           limit=limit)  # fmt: skip
-        posts, next_before = _paged(found)
+        copies = await cached_feeds.tag_page(
+            conn, [g.actor_id for g in target.copies], target.tag, before=before, limit=limit
+        )
+        posts, shown_copies, next_before = _with_copies(found, copies)
         dead, changed_pages = [], []
         if newest_page:
             dead = await feed_entries.tag_tombstones(
@@ -146,7 +165,7 @@ async def _content(
         return FeedContent(
             target, f"#{target.tag}", f"Posts and FAQ pages tagged #{target.tag} in the groups"
             " you read", paths.tag_page(base, target.tag), posts, dead, before, next_before,
-            created_at=member.created_at, pages=_fit_pages(changed_pages),
+            created_at=member.created_at, pages=_fit_pages(changed_pages), copies=shown_copies,
         )  # fmt: skip
     if target.kind == "member":
         assert target.author_id is not None
@@ -184,15 +203,20 @@ async def _content(
     # and replies in the replies feed, so a reader drops the entry it kept.
     tombstones = feed_store.reply_tombstones if which == "replies" else feed_store.group_tombstones
     dead = await tombstones(conn, group_ids, since, PAGE_SIZE) if newest_page else []
-    posts, next_before = _paged(found)
     if which == "replies":
+        posts, next_before = _paged(found)
         return FeedContent(
             target, "Latest answers and replies", "Answers and replies in your groups",
             f"{base}/", posts, dead, before, next_before, created_at=member.created_at,
         )  # fmt: skip
+    copies = await cached_feeds.home_page(
+        conn, [g.actor_id for g in target.copies], before=before, limit=limit
+    )
+    posts, shown_copies, next_before = _with_copies(found, copies)
     return FeedContent(
         target, f"Home: {member.display_name}", "Everything in your groups",
         f"{base}/", posts, dead, before, next_before, created_at=member.created_at,
+        copies=shown_copies,
     )  # fmt: skip
 
 

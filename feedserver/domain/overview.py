@@ -10,7 +10,9 @@ from feedserver.domain.ids import is_id
 from feedserver.domain.services import Services
 from feedserver.domain.text import normalize_tag
 from feedserver.errors import BadRequest, NotFound
-from feedserver.models import Group, Page, Post, Viewer
+from feedserver.models import CachedGroup, CachedPost, Group, Page, Post, Viewer
+from feedserver.models.feeds import entry_key
+from feedserver.store import cached_feeds
 from feedserver.store import feeds as feed_store
 from feedserver.store import groups as group_store
 from feedserver.store import overview as overview_store
@@ -23,9 +25,29 @@ class Activity:
 
 
 @dataclass(frozen=True, slots=True)
+class CopyPost:
+    """A question, story or tip of a partner's group the viewer reads here (name@host)."""
+
+    post: CachedPost
+    address: str
+
+
+def _with_copies(
+    found: list[Post], copies: list[CachedPost], groups: list[CachedGroup], limit: int
+) -> tuple[list[Post | CopyPost], str | None]:
+    """Our posts and the copies' (each source's newest `limit + 1` after the cursor) as one
+    page in key order, newest first; and the next page's cursor, the last entry's key."""
+    merged: list[Post | CachedPost] = sorted([*found, *copies], key=entry_key, reverse=True)
+    page = merged[:limit]
+    addresses = {g.actor_id: g.address for g in groups}
+    items = [p if isinstance(p, Post) else CopyPost(p, addresses[p.group_actor]) for p in page]
+    return items, (entry_key(page[-1]) if len(merged) > limit else None)
+
+
+@dataclass(frozen=True, slots=True)
 class Home:
     groups: list[Group]
-    activity: list[Activity]
+    activity: list[Activity | CopyPost]
     unanswered: list[Post]
     older: str | None = None  # where the next page of activity starts, when there is one
 
@@ -42,8 +64,14 @@ async def home(
         groups = await group_store.visible_page(conn, scope, after=None, limit=100)
         activity = await overview_store.recent_activity(conn, scope, limit=limit + 1, before=before)
         unanswered = await overview_store.unanswered(conn, scope, limit=limit)
-    older = activity[limit - 1][0].id if len(activity) > limit else None
-    return Home(groups, [Activity(p, t) for p, t in activity[:limit]], unanswered, older)
+        copies = await access.readable_copies(conn, viewer)
+        shared = await cached_feeds.home_page(
+            conn, [g.actor_id for g in copies], before=before, limit=limit + 1
+        )
+    titles = {p.id: t for p, t in activity}
+    items, older = _with_copies([p for p, _ in activity], shared, copies, limit)
+    shown = [Activity(i, titles[i.id]) if isinstance(i, Post) else i for i in items]
+    return Home(groups, shown, unanswered, older)
 
 
 async def group_tags(
@@ -56,7 +84,7 @@ async def group_tags(
 
 async def tag_posts(
     services: Services, viewer: Viewer, tag: str, *, before: str | None, limit: int
-) -> tuple[str, Page[Post]]:
+) -> tuple[str, Page[Post | CopyPost]]:
     """Posts with a tag in every group the viewer may read, newest first: the web page of a
     tag (the same scope and index as its feed). (The normalized tag, one page.)"""
     access.require_member(viewer)
@@ -69,5 +97,9 @@ async def tag_posts(
         found = await feed_store.tag_page(
             conn, clean, access.read_scope(viewer), before=before, limit=limit + 1
         )
-    items = found[:limit]
-    return clean, Page(items, items[-1].id if len(found) > limit else None)
+        copies = await access.readable_copies(conn, viewer)
+        shared = await cached_feeds.tag_page(
+            conn, [g.actor_id for g in copies], clean, before=before, limit=limit + 1
+        )
+    items, next_cursor = _with_copies(found, shared, copies, limit)
+    return clean, Page(items, next_cursor)

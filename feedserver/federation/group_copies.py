@@ -161,7 +161,7 @@ async def receive(
         elif post is not None:
             if cached_store.group_host(conn, url) != host:
                 raise BadActivity("no such group shared with us")
-            cached_store.put_post(conn, **post)
+            cached_store.put_post(conn, **post, now=now)
         else:  # a Delete of the group itself (one of its posts: `_post_deleted`)
             cached_store.delete_group(conn, host, url)
         return True
@@ -193,13 +193,13 @@ async def _with_effects(
 ) -> bool:  # fmt: skip
     """The post applied with its effects in one unit of work (`cached_groups.retagged`,
     `cached_groups.arrived`)."""
-    services, url = fed.services, post["group_actor"]
+    services, url, now = fed.services, post["group_actor"], fed.services.clock()
     async with services.db.write() as conn:
-        if not await conn.run_sync(copy_units.begin, signed, activity, services.clock()):
+        if not await conn.run_sync(copy_units.begin, signed, activity, now):
             return False
         if await conn.run_sync(cached_store.group_host, url) != signed.key.host:
             raise BadActivity("no such group shared with us")
-        if not await conn.run_sync(functools.partial(cached_store.put_post, **post)):
+        if not await conn.run_sync(functools.partial(cached_store.put_post, **post, now=now)):
             return True
         if retag:
             tags = tuple(post["tags"].split())

@@ -30,7 +30,7 @@ from lxml import etree
 from feedserver.domain import feed_paths as paths
 from feedserver.domain import feed_tokens as tokens
 from feedserver.feeds import gzipped
-from feedserver.models import FaqPage, Post, Tombstone
+from feedserver.models import CachedPost, FaqPage, Post, Tombstone
 from feedserver.models.feeds import ENTRY_HTML_BYTES, SUMMARY_FROM_BYTES, FeedContent
 
 # Token slots: the reader's token of this feed, or of a thread feed an entry links to. Every
@@ -183,8 +183,11 @@ def render(content: FeedContent, base: str, language: str = "en") -> Rendered:
     fg.generator("feedserver", version=VERSION, uri=f"{base}/")
 
     newest = content.created_at or EPOCH
-    for post in content.posts:
-        updated = _entry(fg, content, post, base)
+    for item in content.entries():
+        if isinstance(item, Post):
+            updated = _entry(fg, content, item, base)
+        else:
+            updated = _copy_entry(fg, content, item, base)
         newest = max(newest, updated)
     for changed in content.pages:
         newest = max(newest, _page_entry(fg, changed, base))
@@ -257,6 +260,29 @@ def _entry(fg: FeedGenerator, content: FeedContent, post: Post, base: str) -> da
                            "label": "Unanswered"})  # fmt: skip
     entry.category(categories)
     return updated
+
+
+def _copy_entry(fg: FeedGenerator, content: FeedContent, post: CachedPost, base: str) -> datetime:
+    """A post of a partner's group held here: its id the post's id on its host (as in the
+    copy's own feed, feeds/shared_atom.py), its link the thread on our page of the copy, its
+    group named name@host as our posts name theirs."""
+    address = content.copy_group(post).address
+    url = paths.copy_thread_page(base, address, post.feed_key)
+    entry = fg.add_entry(order="append")
+    entry.id(post.object_id)
+    entry.feedserver.base = url
+    entry.title(clean(post.title or f"{post.kind.title()} by {post.author}"))
+    entry.author({"name": clean(post.author)})
+    entry.published(post.published)
+    entry.updated(post.entry_updated)
+    entry.link(href=url)
+    _content(entry, post.body_html, url)  # sanitized when it was received
+    categories = [{"term": t, "scheme": paths.tag_page(base, ""), "label": f"#{t}"}
+                  for t in post.tags]  # fmt: skip
+    categories.append({"term": post.kind, "scheme": f"{base}/kinds/", "label": post.kind})
+    categories.append({"term": address, "scheme": paths.group_page(base, ""), "label": address})
+    entry.category(categories)
+    return post.entry_updated
 
 
 def _page_entry(fg: FeedGenerator, page: FaqPage, base: str) -> datetime:

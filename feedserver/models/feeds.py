@@ -13,7 +13,16 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
-from feedserver.models import FaqPage, Group, Post, ReadScope, Tombstone, Viewer
+from feedserver.models import (
+    CachedGroup,
+    CachedPost,
+    FaqPage,
+    Group,
+    Post,
+    ReadScope,
+    Tombstone,
+    Viewer,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +73,14 @@ class FeedTarget:
     scope: ReadScope | None = None  # feeds over several groups: which ones
     author_id: str | None = None  # member activity feeds
     author_name: str | None = None
+    # Home and tag feeds: the copies of partners' groups the reader reads (access policy).
+    copies: tuple[CachedGroup, ...] = ()
+
+
+def entry_key(item: Post | CachedPost) -> str:
+    """Where an entry sorts in a feed over several groups: a post's id, a copy's post's
+    feed_key (the same layout, store/cached_feeds.py); the page cursor is one of these."""
+    return item.id if isinstance(item, Post) else item.feed_key
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +102,18 @@ class FeedContent:
     # Question entries link their thread feed (rel="replies"); off in the thread feed itself.
     replies_links: bool = True
     parents: dict[str, Post] = field(default_factory=dict)  # the questions of answers shown
+    # Home and tag feeds: posts of the copies the reader reads, newest first (by feed_key,
+    # which sorts with our post ids: entries() merges the two).
+    copies: list[CachedPost] = field(default_factory=list)
+
+    def entries(self) -> list[Post | CachedPost]:
+        """The page's posts and copies' posts in one order, newest first."""
+        if not self.copies:
+            return list(self.posts)
+        return sorted([*self.posts, *self.copies], key=entry_key, reverse=True)
+
+    def copy_group(self, post: CachedPost) -> CachedGroup:
+        return next(g for g in self.target.copies if g.actor_id == post.group_actor)
 
     def entry_updated(self, post: Post) -> datetime:
         changed = self.entry_changes.get(post.id)
@@ -108,6 +137,10 @@ class FeedContent:
                       p.author_display_name, p.title, p.body_html, " ".join(p.tags),
                       p.created_at, self.entry_updated(p), p.accepted_answer_id,
                       p.reply_count)  # fmt: skip
+        for c in self.copies:
+            parts += ("c", c.object_id, c.feed_key, self.copy_group(c).address, c.kind,
+                      c.author, c.title, c.body_html, " ".join(c.tags), c.published,
+                      c.entry_updated)  # fmt: skip
         for t in self.tombstones:
             parts += ("t", t.post_id, t.deleted_at)
         for page in self.pages:

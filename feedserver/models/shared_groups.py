@@ -46,6 +46,15 @@ class CachedPost:
     writer_id: str | None = None  # our member who wrote it here
     accepted_answer: str | None = None  # a question's, as its host told us
     helpful_count: int = 0  # marks its host relayed (lists only)
+    feed_key: str = ""  # its place among our posts in home and tag feeds (id order)
+    received_at: datetime | None = None  # when we took its latest version from its host
+
+    @property
+    def entry_updated(self) -> datetime:
+        """A feed entry's `updated`: its host's, or when we took it if later (relayed late)."""
+        if self.received_at is None or self.received_at < self.updated:
+            return self.updated
+        return self.received_at
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,6 +15,7 @@ from typing import Any
 
 from feedserver.models import CachedGroup, CachedPost, CachedTombstone
 from feedserver.store import rows
+from feedserver.store.cached_feed_keys import feed_key, put_tags
 from feedserver.store.db import Connection
 
 
@@ -64,29 +65,36 @@ def group_host(conn: sqlite3.Connection, actor_id: str) -> str | None:
 def put_post(
     conn: sqlite3.Connection, *, object_id: str, group_actor: str, parent_id: str | None,
     kind: str, author: str, title: str, body_html: str, tags: str, published: str,
-    updated: str, obj: dict[str, Any], writer_id: str | None = None,
+    updated: str, obj: dict[str, Any], now: datetime, writer_id: str | None = None,
 ) -> bool:  # fmt: skip
     """Insert or replace a post unless the one held is newer, or it was deleted (a late relay
-    of it brings nothing back); `writer_id`: our member who wrote it, when we signed it."""
+    of it brings nothing back); `writer_id`: our member who wrote it, when we signed it. It
+    keeps its feed key (store/cached_feed_keys.py) once it has one, so an edit does not move
+    it in a feed's pages; `now` is when we took it."""
     if conn.execute("SELECT 1 FROM cached_tombstones WHERE object_id = ?", (object_id,)).fetchone():
         return False
     row = conn.execute(
-        "SELECT updated, group_actor FROM cached_posts WHERE object_id = ?", (object_id,)
+        "SELECT updated, group_actor, feed_key FROM cached_posts WHERE object_id = ?",
+        (object_id,),
     ).fetchone()
     if row is not None and (row[0] > updated or row[1] != group_actor):
         return False
+    key = (row[2] if row is not None else None) or feed_key(published)
     conn.execute(
         "INSERT INTO cached_posts (object_id, group_actor, parent_id, kind, author,"
-        " title, body_html, tags, published, updated, object, writer_id)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (object_id) DO UPDATE SET"
+        " title, body_html, tags, published, updated, object, writer_id, feed_key, received_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (object_id) DO UPDATE SET"
         " group_actor = excluded.group_actor, parent_id = excluded.parent_id,"
         " kind = excluded.kind, author = excluded.author, title = excluded.title,"
         " body_html = excluded.body_html, tags = excluded.tags, published = excluded.published,"
         " updated = excluded.updated, object = excluded.object, state = 'accepted',"
-        " writer_id = coalesce(cached_posts.writer_id, excluded.writer_id)",
+        " writer_id = coalesce(cached_posts.writer_id, excluded.writer_id),"
+        " feed_key = excluded.feed_key, received_at = excluded.received_at",
         (object_id, group_actor, parent_id, kind, author, title, body_html, tags, published,
-         updated, json.dumps(obj, ensure_ascii=False, separators=(",", ":")), writer_id),
+         updated, json.dumps(obj, ensure_ascii=False, separators=(",", ":")), writer_id, key,
+         rows.ts(now)),
     )  # fmt: skip
+    put_tags(conn, group_actor, object_id, key, tags.split() if parent_id is None else [])
     return True
 
 
@@ -98,11 +106,11 @@ async def put_pending(
     """One of our members' writes into the group, shown to them until the host relays it."""
     await conn.execute(
         "INSERT INTO cached_posts (object_id, group_actor, parent_id, kind, author, title,"
-        " body_html, tags, published, updated, object, state, writer_id, activity_id)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)",
+        " body_html, tags, published, updated, object, state, writer_id, activity_id, feed_key)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)",
         (object_id, group_actor, parent_id, kind, author, title, body_html, tags, published,
          published, json.dumps(obj, ensure_ascii=False, separators=(",", ":")), writer_id,
-         activity_id),
+         activity_id, feed_key(published)),
     )  # fmt: skip
 
 
@@ -286,6 +294,8 @@ def _post(row: sqlite3.Row, helpful: int = 0) -> CachedPost:
         tags=tuple(row["tags"].split()), published=rows.parse_ts(row["published"]),
         updated=rows.parse_ts(row["updated"]), state=row["state"], writer_id=row["writer_id"],
         accepted_answer=row["accepted_answer"], helpful_count=helpful,
+        feed_key=row["feed_key"] or "",
+        received_at=rows.parse_ts(row["received_at"]) if row["received_at"] else None,
     )  # fmt: skip
 
 

@@ -5,13 +5,17 @@ from __future__ import annotations
 
 import sys
 import warnings
+from datetime import UTC, datetime
 from pathlib import Path
 
 from lxml import etree
 
+from feedserver import appkeys
+from feedserver.domain.text import sanitize_foreign_html
 from feedserver.feeds.atom import TOMBSTONES_NS, XML_NS
 from tests.conftest import Api
 from tests.feeds.conftest import feed_urls, fetch, new_post
+from tests.feeds.copies import add_copy
 
 ATOM = "http://www.w3.org/2005/Atom"
 VENDOR = Path(__file__).resolve().parents[1] / "vendor" / "feedvalidator"
@@ -84,6 +88,13 @@ async def _hostile_world(admin: Api) -> tuple[Api, dict[str, str]]:
         {"title": HOSTILE_TITLE, "body": HOSTILE_BODY, "tags": ["payroll"]},
     )
     assert status in (200, 201), page
+    # A partner's group alice belongs to, its post as hostile as a partner may send.
+    await add_copy(admin.client.app[appkeys.SERVICES], "alice", [{
+        "object_id": "https://a.example/posts/1", "title": HOSTILE_TITLE, "tags": "payroll",
+        "body_html": sanitize_foreign_html(HOSTILE_BODY, "http://127.0.0.1"),
+        "author": "d\x01ora FEEDSERVER-TOKEN-MARKER@a.example",
+        "published": datetime.now(UTC).isoformat(),
+    }])  # fmt: skip
     urls = await feed_urls(alice, tag="payroll", post=question["id"], member="bob")
     group = urls["groups"][0]
     found = {
@@ -110,6 +121,8 @@ async def test_every_feed_kind_passes_the_w3c_validator(admin: Api, client) -> N
         report[kind] = problems(body, url)
         declared = TOMBSTONES_NS.encode() in body
         assert declared == (b"<at:deleted-entry " in body), kind
+        if kind in ("home", "tag"):  # with the post of the partner's group alice is in
+            assert b"<id>https://a.example/posts/1</id>" in body, kind
         if kind in ("home", "group"):  # a body that sanitizes to nothing is never blank
             assert b"This post has no text that can be shown here." in body, kind
         root = etree.fromstring(body)
