@@ -8,6 +8,7 @@ inside code (`...` or a fenced block) is not one.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 MAX_MENTIONS = 20  # a post naming the whole company notifies the first twenty
@@ -29,13 +30,14 @@ class Mention:
     host: str | None  # None: a member of this server
 
 
-def parse(text: str) -> list[Mention]:
-    """The distinct mentions in `text`, in order, lower-cased, at most MAX_MENTIONS."""
+def parse(text: str, wanted: Callable[[Mention], bool] = lambda m: True) -> list[Mention]:
+    """The distinct `wanted` mentions in `text`, in order, lower-cased, at most MAX_MENTIONS
+    (those not wanted do not count toward it)."""
     found: list[Mention] = []
     for match in _MENTION.finditer(_CODE.sub(" ", text)):
         host = match.group(2)
         mention = Mention(match.group(1).lower(), host.lower() if host else None)
-        if mention not in found:
+        if wanted(mention) and mention not in found:
             found.append(mention)
         if len(found) == MAX_MENTIONS:
             break
@@ -50,4 +52,6 @@ def local_usernames(text: str, own_host: str | None) -> list[str]:
 def usernames_at(text: str, host: str | None) -> list[str]:
     """Usernames mentioned as `@name@host` only: in a post of a partner's group a bare
     `@name` is a member of the group's host, not one of ours."""
-    return [m.username for m in parse(text) if host is not None and m.host == host]
+    if host is None:
+        return []
+    return [m.username for m in parse(text, lambda m: m.host == host)]
