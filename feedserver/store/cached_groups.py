@@ -16,6 +16,7 @@ from typing import Any
 from feedserver.models import CachedGroup, CachedPost
 from feedserver.store import rows
 from feedserver.store.db import Connection
+from feedserver.store.html_text import text_of
 
 
 def put_group(
@@ -74,15 +75,17 @@ def put_post(
         return False
     conn.execute(
         "INSERT INTO cached_posts (object_id, group_actor, parent_id, kind, author,"
-        " title, body_html, tags, published, updated, object, writer_id)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (object_id) DO UPDATE SET"
+        " title, body_html, tags, published, updated, object, writer_id, body_text)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (object_id) DO UPDATE SET"
         " group_actor = excluded.group_actor, parent_id = excluded.parent_id,"
         " kind = excluded.kind, author = excluded.author, title = excluded.title,"
-        " body_html = excluded.body_html, tags = excluded.tags, published = excluded.published,"
+        " body_html = excluded.body_html, body_text = excluded.body_text, tags = excluded.tags,"
+        " published = excluded.published,"
         " updated = excluded.updated, object = excluded.object, state = 'accepted',"
         " writer_id = coalesce(cached_posts.writer_id, excluded.writer_id)",
         (object_id, group_actor, parent_id, kind, author, title, body_html, tags, published,
-         updated, json.dumps(obj, ensure_ascii=False, separators=(",", ":")), writer_id),
+         updated, json.dumps(obj, ensure_ascii=False, separators=(",", ":")), writer_id,
+         text_of(body_html)),
     )  # fmt: skip
     return True
 
@@ -95,11 +98,11 @@ async def put_pending(
     """One of our members' writes into the group, shown to them until the host relays it."""
     await conn.execute(
         "INSERT INTO cached_posts (object_id, group_actor, parent_id, kind, author, title,"
-        " body_html, tags, published, updated, object, state, writer_id, activity_id)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)",
+        " body_html, tags, published, updated, object, state, writer_id, activity_id, body_text)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)",
         (object_id, group_actor, parent_id, kind, author, title, body_html, tags, published,
          published, json.dumps(obj, ensure_ascii=False, separators=(",", ":")), writer_id,
-         activity_id),
+         activity_id, text_of(body_html)),
     )  # fmt: skip
 
 
@@ -218,6 +221,11 @@ async def by_address(
     ) as cur:
         row = await cur.fetchone()
     return _group(row) if row else None
+
+
+def from_row(row: sqlite3.Row) -> CachedPost:
+    """A post from a row of cached_posts (its columns by name), for other stores' reads."""
+    return _post(row)
 
 
 def _post(row: sqlite3.Row) -> CachedPost:
