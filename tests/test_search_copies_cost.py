@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -29,11 +30,14 @@ def _viewer(member_id: str) -> Viewer:
     return Viewer(Member(member_id, member_id, member_id, False, datetime(2026, 1, 1, tzinfo=UTC)))
 
 
-async def _database(path: Path, posts: int) -> None:
+async def _database(path: Path, posts: int, db: Any = None) -> None:
     """Two copies from one partner: LARGE holds `posts` posts about payroll (m-large reads
-    it), SMALL holds 25 (m-small reads it); m-none reads neither."""
-    db = Database(path, readers=1)
-    await db.open()
+    it), SMALL holds 25 (m-small reads it); m-none reads neither. In a new SQLite database
+    at `path`, or in `db` (open, left open)."""
+    own = db is None
+    db = Database(path, readers=1) if own else db
+    if own:
+        await db.open()
     try:
         async with db.write() as conn:
             await two_groups.seed(conn)
@@ -72,7 +76,8 @@ async def _database(path: Path, posts: int) -> None:
                 ],
             )  # fmt: skip
     finally:
-        await db.close()
+        if own:
+            await db.close()
 
 
 async def _steps(
