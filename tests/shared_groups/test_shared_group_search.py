@@ -223,3 +223,33 @@ async def test_a_partnership_ended_leaves_nothing_findable(trio):
     status, text, body = await search(b, "zanzibar", bob)
     assert status == 200 and shared(body) == [] and "Zanzibar" not in text
     assert await index_text(b) == ""
+
+
+async def test_a_refused_write_is_found_by_nobody(trio):
+    """The host refused bob's answer (its question was gone there): the group's page shows it
+    to bob, marked refused; search finds it for nobody, and bob removing it leaves nothing
+    in the index."""
+    a, b, c = trio
+    alice, bob, carol, address = await shared_group_with_bob_and_carol(a, b, c)
+    status, question = await a.call("POST", "/api/v1/groups/payroll-pros/posts",
+                                    {"kind": "question", "title": QUESTION, "body": "?"},
+                                    token=alice)  # fmt: skip
+    await drain(a, b)
+    status, body = await b.call("GET", f"/api/v1/groups/{address}/posts", token=bob)
+    (copy,) = body["items"]
+    status, answered = await b.call("POST", f"/api/v1/groups/{address}/replies",
+                                    {"in_reply_to": copy["id"], "body": "Try the vortex menu"},
+                                    token=bob)  # fmt: skip
+    assert status == 202
+    status, _, body = await search(b, "vortex", bob)
+    assert [h["shared_post"]["state"] for h in shared(body)] == ["pending"]
+    async with a.services.db.write() as conn:  # gone on A before the answer reaches it
+        await conn.execute("DELETE FROM posts WHERE id = ?", (question["id"],))
+    await drain(b)
+    for token in (bob, carol):
+        status, text, body = await search(b, "vortex", token)
+        assert status == 200 and shared(body) == [] and "vortex" not in text
+    status, body = await b.call("POST", f"/api/v1/groups/{address}/deletions",
+                                {"post_id": answered["id"]}, token=bob)  # fmt: skip
+    assert status == 202 and body["state"] == "deleted"
+    assert "vortex" not in (await index_text(b)).lower()
