@@ -16,6 +16,7 @@ BENCHMARKS = (
     "matching",
     "notifications",
     "insights",
+    "search_copies",
 )
 
 failed = []

@@ -23,6 +23,7 @@ from feedserver.errors import Forbidden, NotFound, Unauthorized
 from feedserver.models import (
     CachedGroup,
     CachedPost,
+    CopyScope,
     Group,
     Membership,
     Post,
@@ -190,6 +191,23 @@ def may_decide_partner_join(found: GroupAccess) -> bool:
     """A partner's member's request to join is decided like a local one's: owners and
     mentors (and admins)."""
     return found.can_moderate
+
+
+def copy_search_scope(viewer: Viewer, groups: list[CachedGroup]) -> CopyScope:
+    """What search finds in copies (`groups`: those the viewer is listed in, with their
+    role): the copies they read, by `cached_group_access`; in them, what the group's page
+    shows everyone (posts their host took) and the viewer's own writes still on their way
+    (pending), as the page shows them to their writer. Refused writes are not content of
+    the group: the page shows them to their writer, search does not find them."""
+    readable = sorted(g.actor_id for g in groups if cached_group_access(viewer, g).can_read)
+    return CopyScope(group_actors=tuple(readable), pending_writer=viewer.member_id)
+
+
+def found_in_copy(viewer: Viewer, group: CachedGroup | None, post: CachedPost) -> bool:
+    """The same rule for one post a search found (checked again on each hit)."""
+    if group is None or not cached_group_access(viewer, group).can_read:
+        return False
+    return post.state == "accepted" or (post.state == "pending" and wrote_in_copy(viewer, post))
 
 
 async def readable_cached_group(

@@ -50,9 +50,10 @@ def group_page(base: str, name: str) -> str:
     return f"{base}/groups/{name}"
 
 
-def copy_thread_page(base: str, address: str, feed_key: str) -> str:
-    """A thread of a partner's group held here (name@host): its place on the group's page."""
-    return f"{base}/groups/{address}#post-{feed_key}"
+def copy_thread_page(base: str, address: str, anchor: str) -> str:
+    """A thread of a partner's group held here (name@host): its place on the group's page
+    (`CachedPost.anchor`, as search links it too)."""
+    return f"{base}/groups/{address}#{anchor}"
 
 
 def faq_page(base: str, group: str, slug: str) -> str:

@@ -7,10 +7,10 @@ import re
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
-from feedserver.domain import access, search_misses
+from feedserver.domain import access, search_copies, search_misses
 from feedserver.domain.services import Services
 from feedserver.errors import BadRequest, ClientClosedRequest, QueryTooSlow, ValidationFailed
-from feedserver.models import Page, PageHit, SearchHit, Viewer
+from feedserver.models import CopyHit, Page, PageHit, SearchHit, Viewer
 from feedserver.store import pages as page_store
 from feedserver.store import search as search_store
 from feedserver.store.db import Connection
@@ -86,8 +86,9 @@ async def posts(
 async def posts_and_pages(
     services: Services, viewer: Viewer, text: str, *, cursor: str | None, limit: int,
     abandoned: Callable[[], bool] | None = None,
-) -> Page[SearchHit | PageHit]:  # fmt: skip
-    """Posts and FAQ pages in one ranked list (both bm25 with the same column weights)."""
+) -> Page[SearchHit | PageHit | CopyHit]:  # fmt: skip
+    """Posts, FAQ pages and posts of the partners' groups the viewer reads (their copies
+    here, search_copies) in one ranked list (bm25 with the same column weights)."""
     access.require_member(viewer)
     match = fts_query(text)
     if match is None:
@@ -100,9 +101,15 @@ async def posts_and_pages(
         pages_found = await page_store.search(
             conn, scope, match, search_store.HIT_START, search_store.HIT_END, limit=wanted
         )
-    merged: list[SearchHit | PageHit] = [
+        copies_found = await search_copies.found(
+            conn, viewer, match, search_store.HIT_START, search_store.HIT_END,
+            window=search_store.RANK_WINDOW, broad_word=search_store.BROAD_WORD, limit=wanted,
+        )  # fmt: skip
+    merged: list[SearchHit | PageHit | CopyHit] = [
         SearchHit(post, snippet_html(snip), rank) for post, snip, rank in posts_found
-    ] + [PageHit(page, snippet_html(snip), rank) for page, snip, rank in pages_found]
+    ]
+    merged += [PageHit(page, snippet_html(snip), rank) for page, snip, rank in pages_found]
+    merged += [CopyHit(g, p, snippet_html(snip), rank) for g, p, snip, rank in copies_found]
     merged.sort(key=lambda hit: hit.rank)  # stable: equal ranks keep posts' own order
     window = merged[offset : offset + limit + 1]
     if not window and offset == 0:  # Insights: a search that found nothing

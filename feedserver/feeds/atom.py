@@ -267,7 +267,7 @@ def _copy_entry(fg: FeedGenerator, content: FeedContent, post: CachedPost, base:
     copy's own feed, feeds/shared_atom.py), its link the thread on our page of the copy, its
     group named name@host as our posts name theirs."""
     address = content.copy_group(post).address
-    url = paths.copy_thread_page(base, address, post.feed_key)
+    url = paths.copy_thread_page(base, address, post.anchor)
     entry = fg.add_entry(order="append")
     entry.id(post.object_id)
     entry.feedserver.base = url

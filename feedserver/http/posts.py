@@ -12,7 +12,7 @@ from feedserver.http.paging import page_params, paged_response
 from feedserver.http.params import tag_input
 from feedserver.http.serving import client_gone
 from feedserver.http.validation import read_json
-from feedserver.models import TOP_LEVEL_KINDS
+from feedserver.models import TOP_LEVEL_KINDS, CopyHit
 
 
 async def list_posts(request: web.Request) -> web.Response:
@@ -126,6 +126,8 @@ async def search_posts(request: web.Request) -> web.Response:
         request.app[appkeys.SERVICES], viewer, request.query.get("q", ""),
         cursor=cursor, limit=limit, abandoned=client_gone(request),
     )  # fmt: skip
-    return paged_response(
-        request, [render_expertise.any_hit(h) for h in page.items], page.next_cursor
-    )
+    items = [
+        shared_groups.copy_hit(h) if isinstance(h, CopyHit) else render_expertise.any_hit(h)
+        for h in page.items
+    ]
+    return paged_response(request, items, page.next_cursor)

@@ -18,7 +18,7 @@ from feedserver.http import auth
 from feedserver.http.paging import page_params, paged_response
 from feedserver.http.render import group_member, when
 from feedserver.http.validation import read_json
-from feedserver.models import CachedGroup, CachedPost
+from feedserver.models import CachedGroup, CachedPost, CopyHit
 
 
 def is_remote(name: str) -> bool:
@@ -58,6 +58,21 @@ def cached_post(g: CachedGroup, p: CachedPost) -> dict[str, Any]:
         "state": p.state,
         "accepted_answer_id": p.accepted_answer,
         "helpful_count": p.helpful_count,
+    }
+
+
+def copy_hit(hit: CopyHit) -> dict[str, Any]:
+    """A post of a copy found by search, with where to read it here: its thread on the
+    group's page, and the group's posts in the API."""
+    address = hit.group.address
+    return {
+        "shared_post": cached_post(hit.group, hit.post),
+        "snippet_html": hit.snippet_html,
+        "rank": hit.rank,
+        "links": {
+            "html": f"/groups/{address}#{hit.post.anchor}",
+            "posts": f"/api/v1/groups/{address}/posts",
+        },
     }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -56,6 +57,11 @@ class CachedPost:
             return self.updated
         return self.received_at
 
+    @property
+    def anchor(self) -> str:
+        """Its element's id on the group's page (an object id is a URL: not a fragment)."""
+        return "p-" + hashlib.sha256(self.object_id.encode()).hexdigest()[:16]
+
 
 @dataclass(frozen=True, slots=True)
 class CachedTombstone:
@@ -64,3 +70,23 @@ class CachedTombstone:
     object_id: str
     parent_id: str | None
     deleted_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class CopyScope:
+    """What a search over copies may find for one viewer, as domain/access.py decides it
+    (`copy_search_scope`) and the store turns into SQL: the posts their hosts took in these
+    copies, and the pending writes of `pending_writer` there."""
+
+    group_actors: tuple[str, ...] = ()
+    pending_writer: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CopyHit:
+    """A post of a copy found by search, with its group (named name@host)."""
+
+    group: CachedGroup
+    post: CachedPost
+    snippet_html: str
+    rank: float

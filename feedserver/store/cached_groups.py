@@ -17,6 +17,7 @@ from feedserver.models import CachedGroup, CachedPost, CachedTombstone
 from feedserver.store import rows
 from feedserver.store.cached_feed_keys import feed_key, put_tags
 from feedserver.store.db import Connection
+from feedserver.store.html_text import text_of
 
 
 def put_group(
@@ -82,17 +83,19 @@ def put_post(
     key = (row[2] if row is not None else None) or feed_key(published)
     conn.execute(
         "INSERT INTO cached_posts (object_id, group_actor, parent_id, kind, author,"
-        " title, body_html, tags, published, updated, object, writer_id, feed_key, received_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (object_id) DO UPDATE SET"
+        " title, body_html, tags, published, updated, object, writer_id, feed_key, received_at,"
+        " body_text) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (object_id) DO UPDATE SET"
         " group_actor = excluded.group_actor, parent_id = excluded.parent_id,"
         " kind = excluded.kind, author = excluded.author, title = excluded.title,"
-        " body_html = excluded.body_html, tags = excluded.tags, published = excluded.published,"
+        " body_html = excluded.body_html, body_text = excluded.body_text, tags = excluded.tags,"
+        " published = excluded.published,"
         " updated = excluded.updated, object = excluded.object, state = 'accepted',"
         " writer_id = coalesce(cached_posts.writer_id, excluded.writer_id),"
         " feed_key = excluded.feed_key, received_at = excluded.received_at",
         (object_id, group_actor, parent_id, kind, author, title, body_html, tags, published,
          updated, json.dumps(obj, ensure_ascii=False, separators=(",", ":")), writer_id, key,
-         rows.ts(now)),
+         rows.ts(now), text_of(body_html)),
     )  # fmt: skip
     put_tags(conn, group_actor, object_id, key, tags.split() if parent_id is None else [])
     return True
@@ -106,11 +109,11 @@ async def put_pending(
     """One of our members' writes into the group, shown to them until the host relays it."""
     await conn.execute(
         "INSERT INTO cached_posts (object_id, group_actor, parent_id, kind, author, title,"
-        " body_html, tags, published, updated, object, state, writer_id, activity_id, feed_key)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)",
+        " body_html, tags, published, updated, object, state, writer_id, activity_id, feed_key,"
+        " body_text) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?)",
         (object_id, group_actor, parent_id, kind, author, title, body_html, tags, published,
          published, json.dumps(obj, ensure_ascii=False, separators=(",", ":")), writer_id,
-         activity_id, feed_key(published)),
+         activity_id, feed_key(published), text_of(body_html)),
     )  # fmt: skip
 
 
@@ -285,6 +288,11 @@ async def by_address(
     ) as cur:
         row = await cur.fetchone()
     return _group(row) if row else None
+
+
+def from_row(row: sqlite3.Row) -> CachedPost:
+    """A post from a row of cached_posts (its columns by name), for other stores' reads."""
+    return _post(row)
 
 
 def _post(row: sqlite3.Row, helpful: int = 0) -> CachedPost:

@@ -109,7 +109,7 @@ async def test_members_home_and_tag_feeds_show_the_copy_and_nobody_elses(trio, t
         ]
         shared = parsed.entries[1]
         assert shared.id == f"{a.url}/posts/{asked['id']}"  # its id on its host
-        assert shared.link.startswith(f"{b.url}/groups/{address}#post-")
+        assert shared.link.startswith(f"{b.url}/groups/{address}#p-")
         terms = {t.term for t in shared.tags}
         assert {"payroll", "question", address} <= terms
         assert problems(text.encode(), url) == [], text
