@@ -44,8 +44,19 @@ class Config:
     db_readers: int = _f(4, "Read connections in the SQLite pool (one more connection writes).")
     search_timeout_ms: int = _f(
         2000,
-        "Time one search may run on a read connection before it is stopped (503), so searches"
-        " cannot hold the readers every other page needs.",
+        "Time one search may take, waiting for a search reader included, before it is stopped"
+        " (503), so a search never holds a reader for long.",
+    )
+    search_readers: int = _f(
+        1,
+        "Read connections set aside for searches, beside db_readers, on either engine: at most"
+        " this many searches run at once, so pages other than search keep readers (and most of"
+        " the process) of their own while searches pile up.",
+    )
+    search_waiting: int = _f(
+        16,
+        "Searches that may wait for a search reader; one more is refused at once (503"
+        " search-busy, with Retry-After), as is one still waiting after search_timeout_ms.",
     )
     sqlite_synchronous: str = _f(
         "FULL", "SQLite synchronous pragma: FULL survives power loss, NORMAL only a crash."
@@ -246,6 +257,8 @@ def _check(config: Config) -> None:
         raise ConfigError(f"base_url must start with https:// or http://, not {config.base_url!r}")
     if config.log_format not in ("text", "json"):
         raise ConfigError("log_format must be text or json")
+    if config.search_readers < 1 or config.search_waiting < 0:
+        raise ConfigError("search_readers must be at least 1 and search_waiting at least 0")
     if config.insights_min_searchers < 3:
         raise ConfigError("insights_min_searchers must be at least 3 (k-anonymity)")
     if config.insights_flush_seconds < 1:

@@ -88,6 +88,16 @@ class QueryTooSlow(FeedserverError):
         self.retry_after = retry_after
 
 
+class SearchBusy(FeedserverError):
+    """Too many searches at once: refused before it ran (nothing was read), to be tried again."""
+
+    status, code, title = 503, "search-busy", "Too many searches at once"
+
+    def __init__(self, detail: str | None = None, *, retry_after: int = 1) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
+
+
 class TooManyRequests(FeedserverError):
     status, code, title = 429, "too-many-requests", "Too many requests"
 

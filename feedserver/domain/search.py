@@ -9,10 +9,17 @@ from contextlib import asynccontextmanager
 
 from feedserver.domain import access, search_copies, search_misses
 from feedserver.domain.services import Services
-from feedserver.errors import BadRequest, ClientClosedRequest, QueryTooSlow, ValidationFailed
+from feedserver.errors import (
+    BadRequest,
+    ClientClosedRequest,
+    QueryTooSlow,
+    SearchBusy,
+    ValidationFailed,
+)
 from feedserver.models import CopyHit, Page, PageHit, SearchHit, Viewer
 from feedserver.store import pages as page_store
 from feedserver.store import search as search_store
+from feedserver.store.admission import ReadersBusy
 from feedserver.store.db import Connection
 from feedserver.store.read_guard import QueryStopped
 
@@ -43,13 +50,17 @@ def snippet_html(raw: str) -> str:
 async def _bounded_read(
     services: Services, abandoned: Callable[[], bool] | None
 ) -> AsyncIterator[Connection]:
-    """A reader for one search: stopped after `search_timeout_ms`, or as soon as `abandoned`
-    says nobody waits for the answer (the client hung up), so searches cannot hold the
-    readers every other page needs."""
+    """A reader set aside for searches, for one search: it waits in line for one (at most
+    `search_readers` searches run at once), and is stopped after `search_timeout_ms` (the
+    wait included), or as soon as `abandoned` says nobody waits for the answer (the client
+    hung up), so searches never take the readers every other page needs."""
     seconds = services.config.search_timeout_ms / 1000
     try:
-        async with services.db.read(seconds=seconds, abandoned=abandoned) as conn:
+        async with services.db.read(seconds=seconds, abandoned=abandoned, search=True) as conn:
             yield conn
+    except ReadersBusy as busy:
+        why = "too many are waiting" if busy.full else "none came free in time"
+        raise SearchBusy(f"Too many searches at once ({why}): try again in a moment") from None
     except QueryStopped as stopped:
         if stopped.abandoned:
             raise ClientClosedRequest("The client went away before the search ended") from None

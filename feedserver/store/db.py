@@ -20,10 +20,10 @@ from typing import Any, Protocol, TypeVar
 import aiosqlite
 
 from feedserver.store import migrate
+from feedserver.store.admission import SEARCH_READERS, SEARCH_WAITING, Gate
 from feedserver.store.data_version import DataVersion
-from feedserver.store.read_guard import STEPS, QueryStopped, ReadGuard
+from feedserver.store.sqlite_readers import ReaderPool
 from feedserver.store.sqlite_writer import (
-    BUSY_TIMEOUT_MS,
     Unit,
     UnitFailed,
     WriterConnection,
@@ -81,16 +81,17 @@ class Connection(Protocol):
 
 
 class Database:
-    def __init__(self, path: Path, readers: int = 4, synchronous: str = "FULL") -> None:
+    def __init__(
+        self, path: Path, readers: int = 4, synchronous: str = "FULL", *,
+        search_readers: int = SEARCH_READERS, search_waiting: int = SEARCH_WAITING,
+    ) -> None:  # fmt: skip
         self.path = path
-        self._reader_count = max(1, readers)
         self._synchronous = synchronous.upper()
         self._writer: WriterConnection | None = None
         self._write_lock = asyncio.Lock()
-        self._readers: asyncio.Queue[aiosqlite.Connection] = asyncio.Queue()
-        self._all_readers: list[aiosqlite.Connection] = []
-        self._guards: dict[int, ReadGuard] = {}  # by id() of the reader connection
-        self._handing_back: set[asyncio.Task[None]] = set()  # readers of cancelled blocks
+        self._readers = ReaderPool(path, readers)
+        self._search_readers = ReaderPool(path, search_readers)
+        self.search_gate = Gate(search_readers, search_waiting)
         # Committed write transactions of this process's writer (tests and metrics count
         # them). Caches of answers compare data_version(), which moves with every process's.
         self.generation = 0
@@ -121,27 +122,14 @@ class Database:
         """Say that data of `topic` changed (call after the commit), so caches reload."""
         self._topics[topic] = self._topics.get(topic, 0) + 1
 
-    async def _connect_reader(self) -> aiosqlite.Connection:
-        conn = await aiosqlite.connect(self.path, isolation_level=None)
-        conn.row_factory = sqlite3.Row
-        await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        await conn.execute("PRAGMA foreign_keys = ON")
-        await conn.execute("PRAGMA query_only = ON")
-        guard = ReadGuard()
-        await conn.set_progress_handler(guard, STEPS)
-        self._guards[id(conn)] = guard
-        return conn
-
     async def open(self) -> None:
         await asyncio.to_thread(_private_file, self.path)
         try:
             self._writer = await WriterConnection.open(self.path, self._synchronous)
             await self._migrate()
             self._version = DataVersion(self.path)
-            for _ in range(self._reader_count):
-                conn = await self._connect_reader()
-                self._all_readers.append(conn)
-                self._readers.put_nowait(conn)
+            await self._readers.open()
+            await self._search_readers.open()
         except BaseException:
             # Each connection owns a thread that only ends when it is closed: leave none
             # behind, or the process cannot exit.
@@ -149,17 +137,16 @@ class Database:
             raise
 
     async def close(self, *, checkpoint: bool = True) -> None:
-        for task in (self._grouper, self._committer, *self._handing_back):
+        for task in (self._grouper, self._committer):
             if task is not None:
                 await asyncio.gather(task, return_exceptions=True)
-        readers, self._all_readers = self._all_readers, []
         writer, self._writer = self._writer, None
         version, self._version = self._version, None
         if version is not None:
             version.close()
         try:
-            for conn in readers:
-                await conn.close()
+            await self._readers.close()
+            await self._search_readers.close()
             if writer is not None:
                 rollback_if_open(writer.raw)  # a writer cancelled mid-BEGIN at shutdown
                 if checkpoint:
@@ -317,44 +304,26 @@ class Database:
 
     @asynccontextmanager
     async def read(
-        self, *, seconds: float | None = None, abandoned: Callable[[], bool] | None = None
-    ) -> AsyncIterator[aiosqlite.Connection]:
+        self, *, seconds: float | None = None, abandoned: Callable[[], bool] | None = None,
+        search: bool = False,
+    ) -> AsyncIterator[aiosqlite.Connection]:  # fmt: skip
         """A reader connection for one block. With `seconds`, the block's statements stop
         (QueryStopped) once that long has passed; with `abandoned`, as soon as it answers true
         (it is called on the reader's thread: it must only read a flag). A block cancelled
         while its statement runs stops that statement too, and the connection goes back to
-        the pool only once its thread is free again."""
-        conn = await self._readers.get()
-        guard = self._guards[id(conn)]
-        guard.arm(seconds, abandoned)
-        handed_back = False
-        try:
-            yield conn
-        except sqlite3.OperationalError as exc:
-            if guard.fired is None or "interrupt" not in str(exc):
-                raise
-            raise QueryStopped(abandoned=guard.fired) from None
-        except BaseException as exc:
-            if not isinstance(exc, Exception):  # cancelled: its statement may still run
-                guard.stop = True
-                task = asyncio.create_task(self._hand_back(conn, guard))
-                self._handing_back.add(task)
-                task.add_done_callback(self._handing_back.discard)
-                handed_back = True
-            raise
-        finally:
-            if not handed_back:
-                guard.disarm()
-                self._readers.put_nowait(conn)
+        the pool only once its thread is free again.
 
-    async def _hand_back(self, conn: aiosqlite.Connection, guard: ReadGuard) -> None:
-        try:
-            # Queued on the connection's thread behind the stopped statement: once it has
-            # run, nothing of the cancelled block is left on the connection.
-            await conn.set_progress_handler(guard, STEPS)
-        finally:
-            guard.disarm()
-            self._readers.put_nowait(conn)
+        `search`: one of the readers set aside for searches, through `search_gate` (the wait
+        counts against `seconds`; ReadersBusy when the line is full or the time is up)."""
+        if not search:
+            async with self._readers.borrow(seconds, abandoned) as conn:
+                yield conn
+            return
+        async with (
+            self.search_gate.enter(seconds, abandoned) as left,
+            self._search_readers.borrow(left, abandoned) as conn,
+        ):
+            yield conn
 
     async def check_reader(self) -> None:
         """Raise unless a reader connection answers a query (for /readyz)."""

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeAlias
 
+from feedserver.store.admission import SEARCH_READERS, SEARCH_WAITING
 from feedserver.store.db import Database
 from feedserver.store.pg import PgDatabase
 from feedserver.store.timed import TimedDatabase
@@ -35,12 +36,14 @@ def sqlite_path(url: str, default: Path) -> Path:
 
 def open_engine(
     url: str, default_path: Path, *, readers: int, synchronous: str,
-    observe: Observe | None = None,
+    observe: Observe | None = None, search_readers: int = SEARCH_READERS,
+    search_waiting: int = SEARCH_WAITING,
 ) -> Engine:  # fmt: skip
     """The engine for `url` (not yet opened: call `open()`)."""
+    searches = {"search_readers": search_readers, "search_waiting": search_waiting}
     if is_postgresql(url):
-        return PgDatabase(url, readers, observe=observe)
+        return PgDatabase(url, readers, observe=observe, **searches)
     path = sqlite_path(url, default_path)
     if observe is None:
-        return Database(path, readers, synchronous)
-    return TimedDatabase(path, readers, synchronous, observe=observe)
+        return Database(path, readers, synchronous, **searches)
+    return TimedDatabase(path, readers, synchronous, observe=observe, **searches)

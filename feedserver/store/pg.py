@@ -25,6 +25,7 @@ from typing import Any, TypeVar
 import asyncpg
 
 from feedserver.store import migrate, pg_migrate
+from feedserver.store.admission import SEARCH_READERS, SEARCH_WAITING, Gate
 from feedserver.store.pg_conn import PgConnection
 from feedserver.store.read_guard import QueryStopped
 
@@ -56,13 +57,20 @@ SETTINGS = {"plan_cache_mode": "force_custom_plan"}
 class PgDatabase:
     dialect = "postgresql"
 
-    def __init__(self, url: str, readers: int = 4, *, observe: Observe | None = None) -> None:
+    def __init__(
+        self, url: str, readers: int = 4, *, observe: Observe | None = None,
+        search_readers: int = SEARCH_READERS, search_waiting: int = SEARCH_WAITING,
+    ) -> None:  # fmt: skip
         self.url = url
         self.path: Path | None = None  # no file: backups are pg_dump's job
         self._reader_count = max(1, readers)
         self._observe = observe
         self._writer: PgConnection | None = None
         self._pool: asyncpg.Pool | None = None
+        # A pool of its own for searches, let in through the gate: as on SQLite, a burst of
+        # searches never takes the connections every other page needs.
+        self._search_pool: asyncpg.Pool | None = None
+        self.search_gate = Gate(search_readers, search_waiting)
         self._write_lock = asyncio.Lock()
         self.generation = 0
         # Writes committed by other processes, as their NOTIFY reached our listener.
@@ -110,14 +118,17 @@ class PgDatabase:
             self._writer_pid = raw.get_server_pid()
             await self._listen()
             await pg_migrate.apply(raw, migrate.migrations(pg_migrate.DIRECTORY))
-            self._pool = await asyncpg.create_pool(
-                self.url, min_size=1, max_size=self._reader_count,
-                statement_cache_size=1024, init=_setup,
-                server_settings={**SETTINGS, "default_transaction_read_only": "on"},
-            )  # fmt: skip
+            self._pool = await self._read_pool(self._reader_count)
+            self._search_pool = await self._read_pool(self.search_gate.slots)
         except BaseException:
             await self.close()
             raise
+
+    async def _read_pool(self, size: int) -> asyncpg.Pool:
+        return await asyncpg.create_pool(
+            self.url, min_size=1, max_size=size, statement_cache_size=1024, init=_setup,
+            server_settings={**SETTINGS, "default_transaction_read_only": "on"},
+        )  # fmt: skip
 
     async def _listen(self) -> None:
         listener = await self._connect()
@@ -156,12 +167,14 @@ class PgDatabase:
                 await relisten
         async with self._write_lock:
             writer, self._writer = self._writer, None
-            pool, self._pool = self._pool, None
+            pools = [self._pool, self._search_pool]
+            self._pool = self._search_pool = None
             listener, self._listener = self._listener, None
             if listener is not None:
                 await listener.close()
-            if pool is not None:
-                await pool.close()
+            for pool in pools:
+                if pool is not None:
+                    await pool.close()
             if writer is not None:
                 await writer.raw.close()
 
@@ -216,16 +229,34 @@ class PgDatabase:
 
     @asynccontextmanager
     async def read(
-        self, *, seconds: float | None = None, abandoned: Callable[[], bool] | None = None
-    ) -> AsyncIterator[PgConnection]:
+        self, *, seconds: float | None = None, abandoned: Callable[[], bool] | None = None,
+        search: bool = False,
+    ) -> AsyncIterator[PgConnection]:  # fmt: skip
         """A pooled read connection for one block. With `seconds`, its statements stop
         (QueryStopped) once that long has passed, by PostgreSQL's statement_timeout.
-        `abandoned` is not polled here: a cancelled block cancels its running query (asyncpg
-        sends PostgreSQL a cancel request)."""
-        del abandoned
-        if self._pool is None:
+        `abandoned` is not polled while a statement runs: a cancelled block cancels its
+        running query (asyncpg sends PostgreSQL a cancel request).
+
+        `search`: a connection of the searches' own pool, through `search_gate` (the wait
+        counts against `seconds`, and `abandoned` is asked while waiting; ReadersBusy when
+        the line is full or the time is up)."""
+        if not search:
+            async with self._bounded(self._pool, seconds) as conn:
+                yield conn
+            return
+        async with (
+            self.search_gate.enter(seconds, abandoned) as left,
+            self._bounded(self._search_pool, left) as conn,
+        ):
+            yield conn
+
+    @asynccontextmanager
+    async def _bounded(
+        self, pool: asyncpg.Pool | None, seconds: float | None
+    ) -> AsyncIterator[PgConnection]:
+        if pool is None:
             raise RuntimeError("the database is not open")
-        async with self._pool.acquire() as raw:
+        async with pool.acquire() as raw:
             if seconds is None:
                 yield PgConnection(raw)
                 return

@@ -52,7 +52,8 @@ async def posts(
         f"WITH q AS (SELECT {query} AS query)"
         f" SELECT c.object_id, c.group_actor, c.parent_id, c.kind, c.author, c.title,"
         f" c.body_html, c.tags, c.published, c.updated, c.state, c.writer_id,"
-        f" c.accepted_answer, c.feed_key, c.received_at, ts_headline({CONFIG}, c.title || ' ' || c.body_text, q.query, ?)"
+        f" c.accepted_answer, c.feed_key, c.received_at,"
+        f" ts_headline({CONFIG}, c.title || ' ' || c.body_text, q.query, ?)"
         f" AS snippet FROM cached_posts c CROSS JOIN q"
         f" WHERE c.object_id = ANY(?::text[]) AND {where}",
         (*query_params, options, [object_id for object_id, _ in page], *params),

@@ -14,6 +14,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TypeVar
 
+from feedserver.store.admission import SEARCH_READERS, SEARCH_WAITING
 from feedserver.store.db import Database
 from feedserver.store.sqlite_writer import WriterConnection
 
@@ -24,9 +25,13 @@ Observe = Callable[[str, float], None]
 class TimedDatabase(Database):
     def __init__(
         self, path: Path, readers: int = 4, synchronous: str = "FULL", *,
-        observe: Observe,
+        observe: Observe, search_readers: int = SEARCH_READERS,
+        search_waiting: int = SEARCH_WAITING,
     ) -> None:  # fmt: skip
-        super().__init__(path, readers, synchronous)
+        super().__init__(
+            path, readers, synchronous, search_readers=search_readers,
+            search_waiting=search_waiting,
+        )  # fmt: skip
         self._observe = observe
 
     @asynccontextmanager
