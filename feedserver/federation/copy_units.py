@@ -1,6 +1,7 @@
-"""The start of every unit of work that applies what a group's host sent about our copy:
-the signature spent, the partnership still sharing groups, the activity id recorded (all
-with the effect that follows, or nothing)."""
+"""The start of every unit of work that applies what a partner sent about a shared group:
+what a group's host sends about our copy, and a partner's member asking to join one of
+ours (`group_joins`): the signature spent, the partnership still sharing groups, the
+activity id recorded (all with the effect that follows, or nothing)."""
 
 from __future__ import annotations
 

@@ -30,7 +30,7 @@ from feedserver.domain import partner_joins
 from feedserver.domain.events import PartnerJoinDecided
 from feedserver.domain.ids import new_id
 from feedserver.errors import Conflict, Forbidden, NotFound
-from feedserver.federation import group_sharing, inbox
+from feedserver.federation import copy_units, group_sharing, inbox
 from feedserver.federation.context import Federation
 from feedserver.federation.delivery import enqueue
 from feedserver.federation.errors import BadActivity, NotAPartner, SignatureRejected
@@ -38,7 +38,6 @@ from feedserver.federation.objects import OBJECT_CONTEXT
 from feedserver.federation.server_keys import actor_url
 from feedserver.models import Group, GroupMember, Viewer
 from feedserver.store import federation as fed_store
-from feedserver.store import federation_inbox as inbox_store
 from feedserver.store import groups as group_store
 from feedserver.store.db import Connection
 
@@ -99,11 +98,8 @@ async def receive(fed: Federation, signed: inbox.Signed, activity: dict[str, Any
         raise NotAPartner("the sending server does not know the actor") from None
     if resolved != actor:
         raise NotAPartner("the sending server names another actor for that member")
-    now = services.clock()
-    seen_key = inbox.signature_hash(signed.signature)
     async with services.db.write() as conn:
-        await conn.run_sync(inbox.spend_signature, signed, seen_key, host, now)
-        if not await conn.run_sync(inbox_store.record_activity, activity["id"], host, "Join", now):
+        if not await conn.run_sync(copy_units.begin, signed, activity, services.clock()):
             return False
         group = await _offered(conn, name, host)
         try:
@@ -126,11 +122,8 @@ async def withdrawn(fed: Federation, signed: inbox.Signed, activity: dict[str, A
     name = url[len(f"{services.config.public_url}/groups/") :]
     if obj.get("object") != url or obj.get("actor") != actor or not NAME_RE.match(name):
         raise BadActivity("an Undo of a Join names the member's Join of the group")
-    now = services.clock()
-    seen_key = inbox.signature_hash(signed.signature)
     async with services.db.write() as conn:
-        await conn.run_sync(inbox.spend_signature, signed, seen_key, host, now)
-        if not await conn.run_sync(inbox_store.record_activity, activity["id"], host, "Undo", now):
+        if not await conn.run_sync(copy_units.begin, signed, activity, services.clock()):
             return False
         group = await _offered(conn, name, host)
         await partner_joins.withdraw(conn, group, host=host, actor_id=actor,
