@@ -18,10 +18,16 @@ async def pending(node, host=None):
 
 
 async def delivered(sender, receiver, token, count=1):
-    """Partnering wakes the sender's worker, which may already have sent the backfill; drive
-    it until the receiver's directory shows the entries (or fail)."""
-    for _ in range(50):
-        await sender.fed.worker.run_once()
+    """Partnering wakes the sender's worker, which may already have sent the backfill, and
+    may have sent it before the receiver pinned the sender's key: the receiver refused it
+    (401) and it waits for its retry. Drive the worker as if each retry's backoff had
+    passed, once its own pass has ended, until the receiver's directory shows the entries
+    (or a deadline passes)."""
+    worker = sender.fed.worker
+    deadline = asyncio.get_running_loop().time() + 60
+    while asyncio.get_running_loop().time() < deadline:
+        await asyncio.wait_for(worker.idle.wait(), 60)
+        await worker.run_once(sender.services.clock() + worker.backoff(30))
         found = await partner_entries(receiver, token)
         if len(found) >= count:
             return found
