@@ -30,7 +30,13 @@ from feedserver.errors import NotFound
 from feedserver.federation.client import host_of
 from feedserver.federation.context import Federation
 from feedserver.federation.delivery import enqueue
-from feedserver.federation.objects import BACKFILL, OBJECT_CONTEXT, post_url, sign
+from feedserver.federation.objects import (
+    BACKFILL,
+    OBJECT_CONTEXT,
+    post_url,
+    sign,
+    signed_post_object,
+)
 from feedserver.federation.server_keys import actor_url
 from feedserver.models import Group, GroupMember, Partner, Post, Viewer
 from feedserver.store import federation as fed_store
@@ -160,7 +166,7 @@ async def _backfill(
 ) -> None:
     ids = await sharing_store.post_ids(conn, group.id, BACKFILL_POSTS)
     for post_id in ids:  # oldest first, so a reply never arrives before its question
-        obj = await object_store.post_object(conn, post_id)
+        obj = await signed_post_object(conn, services, post_id)
         if obj is not None:
             activity = _activity(services, url, "Create", obj)
             await enqueue(conn, _backfilled(activity), [partner], services.clock())

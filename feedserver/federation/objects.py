@@ -1,6 +1,9 @@
-"""ActivityStreams objects we sign: each post and reply gets a FEP-8b32 DataIntegrityProof
-(eddsa-jcs-2022) once, when it is created or edited, and the signed object is stored with it
-so partners (and relays) receive exactly those bytes' meaning, verifiable by anyone."""
+"""ActivityStreams objects we sign: a post or reply in a group that partners hold a copy of
+gets a FEP-8b32 DataIntegrityProof (eddsa-jcs-2022) once, when it is created or edited, and
+the signed object is stored with it so partners (and relays) receive exactly those bytes'
+meaning, verifiable by anyone. A post in a group no partner holds is signed when one first
+needs it (the group's backfill to a new copy): nothing else reads a post's object, and
+signing costs a tenth of a post's write."""
 
 from __future__ import annotations
 
@@ -14,6 +17,7 @@ from feedserver.federation.proofs import sign_object
 from feedserver.models import FaqPage, Post
 from feedserver.store import federation_objects as object_store
 from feedserver.store import partner_posts as partner_store
+from feedserver.store import posts as post_store
 from feedserver.store.db import Connection
 
 OBJECT_CONTEXT = [AS_CONTEXT, DI_CONTEXT]
@@ -82,15 +86,42 @@ def sign(services: Services, obj: dict[str, Any]) -> dict[str, Any] | None:
     return sign_object(obj, key, key_id, created=services.clock())
 
 
-async def store_post_proof(conn: Connection, services: Services, post: Post) -> None:
-    """Called by domain.posts inside the write transaction that created or edited `post`.
-    A post a partner's member wrote keeps the object their server signed (stored with it)."""
+async def store_post_proof(
+    conn: Connection, services: Services, post: Post, *, created: bool, shared: bool
+) -> None:
+    """Called inside the write transaction that created or edited `post`; `shared`: whether
+    a partner holds a copy of its group. A post a partner's member wrote keeps the object
+    their server signed (stored with it). An edit in a group no partner holds drops the
+    object signed for an earlier version, so a later backfill signs the current one."""
     if post.written_elsewhere:
         return
+    if shared:
+        await _sign_and_store(conn, services, post)
+    elif not created:
+        await object_store.drop_post_object(conn, post.id)
+
+
+async def signed_post_object(
+    conn: Connection, services: Services, post_id: str
+) -> dict[str, Any] | None:
+    """The post's signed object as stored, or signed (and stored) now if it has none yet."""
+    stored = await object_store.post_object(conn, post_id)
+    if stored is not None:
+        return stored
+    post = await post_store.get(conn, post_id)
+    if post is None or post.written_elsewhere:
+        return None
+    return await _sign_and_store(conn, services, post)
+
+
+async def _sign_and_store(
+    conn: Connection, services: Services, post: Post
+) -> dict[str, Any] | None:
     parent = await partner_store.object_of_post(conn, post.parent_id) if post.parent_id else None
     signed = sign(services, post_object(services, post, parent))
     if signed is not None:
         await object_store.put_post_object(conn, post.id, signed)
+    return signed
 
 
 def page_object(services: Services, page: FaqPage) -> dict[str, Any]:

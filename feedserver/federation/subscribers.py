@@ -9,6 +9,7 @@ from feedserver.domain.events import EvidenceChanged, PageRevised, PostWritten, 
 from feedserver.federation import erasure, group_joins, group_sharing, objects
 from feedserver.federation import profiles as shared_profiles
 from feedserver.federation.context import Federation
+from feedserver.store import group_sharing as sharing_store
 from feedserver.store.db import Connection
 
 
@@ -16,8 +17,16 @@ def subscribe(fed: Federation) -> None:
     services = fed.services
 
     async def sign_post(conn: Connection, event: PostWritten) -> None:
-        # Each version of a post gets its object proof once, stored with it (FEP-8b32).
-        await objects.store_post_proof(conn, services, event.post)
+        # A post's object (FEP-8b32 proof inside) is what the copies of its group receive:
+        # each version is signed once, when written in a group a partner holds a copy of,
+        # and on first need in any other (`objects.signed_post_object`).
+        post = event.post
+        copies = await sharing_store.copies(
+            conn, group_sharing.group_url(services, post.group_name)
+        )
+        await objects.store_post_proof(
+            conn, services, post, created=event.created, shared=bool(copies)
+        )
 
     async def sign_page(conn: Connection, event: PageRevised) -> None:
         await objects.store_page_proof(conn, services, event.page)

@@ -16,6 +16,10 @@ async def put_post_object(conn: Connection, post_id: str, obj: dict[str, Any]) -
     )
 
 
+async def drop_post_object(conn: Connection, post_id: str) -> None:
+    await conn.execute("DELETE FROM post_objects WHERE post_id = ?", (post_id,))
+
+
 async def post_object(conn: Connection, post_id: str) -> dict[str, Any] | None:
     async with conn.execute("SELECT object FROM post_objects WHERE post_id = ?", (post_id,)) as c:
         row = await c.fetchone()
