@@ -51,7 +51,15 @@ def _cli(data: Path, *args: str, stdin: str | None = None) -> str:
     ).stdout  # fmt: skip
 
 
-async def api_posts_per_second(data: Path, count: int, clients: int) -> float:
+def cpu_seconds(pid: int) -> float:
+    """The process's user + system CPU time so far (Linux /proc): what a post costs the
+    server, which a machine shared with other work changes far less than posts/s."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def api_posts_per_second(data: Path, count: int, clients: int) -> tuple[float, float]:
+    """Posts/s and the server's CPU milliseconds per post."""
     _cli(data, "user", "add", "bench", stdin="benchmark password\n")
     token = _cli(data, "token", "create", "bench").strip()
     port = free_port()
@@ -82,9 +90,10 @@ async def api_posts_per_second(data: Path, count: int, clients: int) -> float:
                     async with session.post(f"{base}/groups/bench/posts", json=post) as r:
                         assert r.status == 201, await r.text()
 
-            start = time.perf_counter()
+            start, cpu = time.perf_counter(), cpu_seconds(server.pid)
             await asyncio.gather(*(client() for _ in range(clients)))
-            return count / (time.perf_counter() - start)
+            elapsed, cpu = time.perf_counter() - start, cpu_seconds(server.pid) - cpu
+            return count / elapsed, 1000 * cpu / count
     finally:
         server.terminate()
         server.wait(timeout=10)
@@ -97,13 +106,14 @@ async def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         raw = await raw_commits_per_second(Path(tmp) / "raw.sqlite3", args.posts)
-        api = await api_posts_per_second(Path(tmp) / "data", args.posts, args.clients)
+        api, cpu_ms = await api_posts_per_second(Path(tmp) / "data", args.posts, args.clients)
     ratio = api / raw
     lines = [
         f"| raw aiosqlite commits/s (WAL, synchronous=FULL, one row each) | {raw:,.0f} |",
         f"| posts/s through POST /api/v1/groups/{{name}}/posts, {args.clients} clients"
         f" | {api:,.0f} |",
         f"| ratio API / raw | {ratio:.2f} |",
+        f"| server CPU per post (user + system) | {cpu_ms:.2f} ms |",
     ]
     print("\n".join(lines))
     write_section(
