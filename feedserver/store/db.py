@@ -2,7 +2,8 @@
 
 Writes are serialized through one connection with BEGIN IMMEDIATE, so SQLite never sees two
 writers and never answers SQLITE_BUSY under load; readers run in parallel thanks to WAL. The
-writer is the project's own (`sqlite_writer.py`); readers are aiosqlite connections.
+writer is the project's own (`sqlite_writer.py`); readers are aiosqlite connections
+(`sqlite_reader.py`).
 """
 
 from __future__ import annotations
@@ -17,11 +18,10 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
-import aiosqlite
-
 from feedserver.store import migrate
 from feedserver.store.admission import SEARCH_READERS, SEARCH_WAITING, Gate
 from feedserver.store.data_version import DataVersion
+from feedserver.store.sqlite_reader import ReaderConnection
 from feedserver.store.sqlite_readers import ReaderPool
 from feedserver.store.sqlite_writer import (
     Unit,
@@ -306,7 +306,7 @@ class Database:
     async def read(
         self, *, seconds: float | None = None, abandoned: Callable[[], bool] | None = None,
         search: bool = False,
-    ) -> AsyncIterator[aiosqlite.Connection]:  # fmt: skip
+    ) -> AsyncIterator[ReaderConnection]:  # fmt: skip
         """A reader connection for one block. With `seconds`, the block's statements stop
         (QueryStopped) once that long has passed; with `abandoned`, as soon as it answers true
         (it is called on the reader's thread: it must only read a flag). A block cancelled

@@ -1,4 +1,5 @@
-"""A pool of SQLite reader connections (aiosqlite, `query_only`), each with its ReadGuard.
+"""A pool of SQLite reader connections (`sqlite_reader.py`, `query_only`), each with its
+ReadGuard.
 
 `Database` has two: the readers every page uses, and a few set aside for searches, so a burst
 of searches never takes the readers other pages need (`store/admission.py` lets searches in).
@@ -12,27 +13,21 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-import aiosqlite
-
 from feedserver.store.read_guard import STEPS, QueryStopped, ReadGuard
-from feedserver.store.sqlite_writer import BUSY_TIMEOUT_MS
+from feedserver.store.sqlite_reader import ReaderConnection
 
 
 class ReaderPool:
     def __init__(self, path: Path, size: int) -> None:
         self.path = path
         self.size = max(1, size)
-        self._free: asyncio.Queue[aiosqlite.Connection] = asyncio.Queue()
-        self._all: list[aiosqlite.Connection] = []
+        self._free: asyncio.Queue[ReaderConnection] = asyncio.Queue()
+        self._all: list[ReaderConnection] = []
         self._guards: dict[int, ReadGuard] = {}  # by id() of the connection
         self._handing_back: set[asyncio.Task[None]] = set()  # readers of cancelled blocks
 
-    async def _connect(self) -> aiosqlite.Connection:
-        conn = await aiosqlite.connect(self.path, isolation_level=None)
-        conn.row_factory = sqlite3.Row
-        await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        await conn.execute("PRAGMA foreign_keys = ON")
-        await conn.execute("PRAGMA query_only = ON")
+    async def _connect(self) -> ReaderConnection:
+        conn = await ReaderConnection.open(self.path)
         guard = ReadGuard()
         await conn.set_progress_handler(guard, STEPS)
         self._guards[id(conn)] = guard
@@ -55,7 +50,7 @@ class ReaderPool:
     @asynccontextmanager
     async def borrow(
         self, seconds: float | None, abandoned: Callable[[], bool] | None
-    ) -> AsyncIterator[aiosqlite.Connection]:
+    ) -> AsyncIterator[ReaderConnection]:
         """A connection for one block, its guard armed with `seconds` and `abandoned` (see
         `Database.read`)."""
         conn = await self._free.get()
@@ -78,14 +73,19 @@ class ReaderPool:
             raise
         finally:
             if not handed_back:
-                guard.disarm()
-                self._free.put_nowait(conn)
+                try:
+                    if conn.open_cursors:
+                        await conn.close_cursors()
+                finally:
+                    guard.disarm()
+                    self._free.put_nowait(conn)
 
-    async def _hand_back(self, conn: aiosqlite.Connection, guard: ReadGuard) -> None:
+    async def _hand_back(self, conn: ReaderConnection, guard: ReadGuard) -> None:
         try:
             # Queued on the connection's thread behind the stopped statement: once it has
             # run, nothing of the cancelled block is left on the connection.
             await conn.set_progress_handler(guard, STEPS)
+            await conn.close_cursors()
         finally:
             guard.disarm()
             self._free.put_nowait(conn)
