@@ -26,6 +26,7 @@ from feedserver.domain.ids import is_id, new_id
 from feedserver.domain.text import clean_text
 from feedserver.errors import Conflict, Forbidden, NotFound, TooManyRequests, ValidationFailed
 from feedserver.federation import group_copies, group_joins, inbox
+from feedserver.federation import group_sharing as relay
 from feedserver.federation.context import Federation
 from feedserver.federation.errors import BadActivity, NotAPartner
 from feedserver.models import Group, Member, Role
@@ -152,11 +153,19 @@ async def _edit_post(
     acting = await group_sharing.partner_post(
         conn, fed.services, group=group, author=author, role=role, post_id=post_id
     )
-    await posts.edit_in(
+    edited = await posts.edit_in(
         conn, fed.services, *acting, title=fields["title"] if top_level else None,
         body=_source(obj) or fields["title"],
         tags=fields["tags"].split() if top_level else None, html=fields["body_html"],
     )  # fmt: skip
+    if edited is acting[2]:
+        # Its text is the same: the object is signed again, under its author's new name
+        # when they were renamed on their server (actor_moves.py). No revision, and
+        # PostWritten relays nothing: the copies get the object from here, and the feeds,
+        # which show the author's name, move.
+        if await relay.send_to_copies(conn, fed.services, fields["group_actor"], "Update", obj):
+            fed.wake()
+        await group_store.bump_version(conn, group.id)
 
 
 def _source(obj: dict[str, Any]) -> str:
