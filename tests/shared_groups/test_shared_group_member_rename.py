@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 
 from feedserver.federation.objects import OBJECT_CONTEXT
+from feedserver.federation.proofs import sign_object
 from feedserver.federation.server_keys import actor_url
 from tests.federation.test_inbox import post, signed_post
 
@@ -157,3 +158,41 @@ async def test_forged_moves_are_refused_and_change_nothing(trio):
     assert (await post(a, headers, body))[0] == 202
     assert (await post(a, headers, body))[0] == 401
     assert await a_posts(a) == before[0]
+
+
+async def test_a_member_who_left_the_group_is_anonymous_in_it_too(trio):
+    """bob wrote in the group, then was removed from it: his posts stay, and once B deletes
+    him, keeping them, A takes them signed again under the new name (their text unchanged)
+    and every copy shows it; an edit under cover of it is refused."""
+    a, b, c = trio
+    alice, carol, erin, address = (await group_on_a_b_and_c(a, b, c))[:4]
+    status, _ = await a.call(
+        "DELETE", f"/api/v1/groups/payroll-pros/members/bob@{b.host}", token=alice
+    )
+    assert status in (200, 204)
+    await drain(a, b, c)
+    held = {k: v for k, v in (await copy_objects(c)).items() if v.get("name") == QUESTION}
+    ((object_id, question),) = held.items()
+    status, gone = await b.call("DELETE", "/api/v1/admin/members/bob?content=anonymize")
+    assert status == 200, gone
+    await drain(a, b, c)
+    new_name = f"{gone['username']}@{b.host}"
+    assert {p[3] for p in await a_posts(a)} == {new_name, "alice"}
+    for node, token in ((b, carol), (c, erin)):
+        authors = {p["author"]["username"] for p in await copy_posts(node, address, token)}
+        assert authors == {new_name, f"alice@{a.host}"}
+        for old in old_names(b):
+            assert old not in json.dumps(await copy_objects(node))
+    for old in old_names(b):
+        assert old not in await everything(a)
+    # B (or whoever holds its key) cannot change a former member's words this way.
+    edited = {k: v for k, v in (await copy_objects(c))[object_id].items() if k != "proof"}
+    edited.update(name="Hijacked", updated="2030-01-01T00:00:00Z")
+    forged = {
+        "@context": OBJECT_CONTEXT, "id": f"{b.url}/activities/former-edit", "type": "Update",
+        "actor": edited["attributedTo"], "audience": question["audience"],
+        "object": sign_object(edited, b.key, b.key_id),
+    }  # fmt: skip
+    status, _, _ = await post(a, *signed_post(b, a, forged))
+    assert status == 403
+    assert "Hijacked" not in json.dumps(await a_posts(a))
