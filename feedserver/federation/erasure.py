@@ -7,8 +7,8 @@ transaction; deliveries go through the durable queue after it commits).
   `Update`, so no copy keeps showing the old name, in its rows or in the object it keeps. We
   re-sign only what we signed: a post a partner's member wrote on their own server carries
   that server's proof, which we cannot change (its account here is not one an admin of ours
-  deletes). A member deleted with their posts needs nothing more: each deletion sends its
-  `Delete` (`group_sharing.send_post`).
+  deletes; their server renames it, `actor_moves`). A member deleted with their posts needs
+  nothing more: each deletion sends its `Delete` (`group_sharing.send_post`).
 - *Member side.* A member deleted here with their posts: each post they wrote in a
   partner's group leaves our copy at once (with its tombstone, as when the host deletes it)
   and its host is sent a `Delete` of it in their name, which it applies under its own
