@@ -1,7 +1,8 @@
 """The start of every unit of work that applies what a partner sent about a shared group:
-what a group's host sends about our copy, and a partner's member asking to join one of
-ours (`group_joins`): the signature spent, the partnership still sharing groups, the
-activity id recorded (all with the effect that follows, or nothing)."""
+what a group's host sends about our copy, a partner's member asking to join one of ours
+(`group_joins`), and a partner moving one of its members to a new name (`actor_moves`):
+the signature spent, the partnership still sharing groups, the activity id recorded (all
+with the effect that follows, or nothing)."""
 
 from __future__ import annotations
 

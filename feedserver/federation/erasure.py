@@ -7,14 +7,16 @@ transaction; deliveries go through the durable queue after it commits).
   `Update`, so no copy keeps showing the old name, in its rows or in the object it keeps. We
   re-sign only what we signed: a post a partner's member wrote on their own server carries
   that server's proof, which we cannot change (its account here is not one an admin of ours
-  deletes). A member deleted with their posts needs nothing more: each deletion sends its
-  `Delete` (`group_sharing.send_post`).
+  deletes; their server renames it, `actor_moves`). A member deleted with their posts needs
+  nothing more: each deletion sends its `Delete` (`group_sharing.send_post`).
 - *Member side.* A member deleted here with their posts: each post they wrote in a
   partner's group leaves our copy at once (with its tombstone, as when the host deletes it)
   and its host is sent a `Delete` of it in their name, which it applies under its own
-  policy (the author removes their post) and relays to every copy. A member anonymized here
-  keeps their posts on the partner's side under their old name: the host knows them only
-  as the account of that actor, which it cannot rename on our word today."""
+  policy (the author removes their post) and relays to every copy. A member anonymized here:
+  their posts there move to their new name (`renamed_writes`): each host is sent a `Move`
+  of the old actor to the new one from our server actor, which renames the account and
+  membership it knows them by (`actor_moves`), then each post signed again by us under the
+  new name, which it keeps and relays to every copy."""
 
 from __future__ import annotations
 
@@ -27,7 +29,7 @@ from feedserver.domain import cached_groups
 from feedserver.domain.events import MemberDeleted
 from feedserver.domain.ids import new_id
 from feedserver.domain.services import Services
-from feedserver.federation import group_sharing
+from feedserver.federation import group_sharing, renamed_writes
 from feedserver.federation.context import Federation
 from feedserver.federation.delivery import enqueue
 from feedserver.federation.documents import member_url
@@ -113,6 +115,7 @@ def subscribe(fed: Federation) -> None:
     async def on_member_deleted(conn: Connection, event: MemberDeleted) -> None:
         if event.content == "anonymize":
             queued = await resend_renamed(conn, services, event.member_id)
+            queued = await renamed_writes.move_writes(conn, services, event) or queued
         else:  # "remove": their posts here went with them, each sending its own Delete
             queued = await withdraw_writes(conn, services, event)
         if queued:

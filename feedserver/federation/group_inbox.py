@@ -26,6 +26,7 @@ from feedserver.domain.ids import is_id, new_id
 from feedserver.domain.text import clean_text
 from feedserver.errors import Conflict, Forbidden, NotFound, TooManyRequests, ValidationFailed
 from feedserver.federation import group_copies, group_joins, inbox
+from feedserver.federation import group_sharing as relay
 from feedserver.federation.context import Federation
 from feedserver.federation.errors import BadActivity, NotAPartner
 from feedserver.models import Group, Member, Role
@@ -34,6 +35,7 @@ from feedserver.store import federation_objects as object_store
 from feedserver.store import group_sharing as sharing_store
 from feedserver.store import groups as group_store
 from feedserver.store import partner_posts as partner_store
+from feedserver.store import posts as post_store
 from feedserver.store.db import Connection
 
 MAX_SOURCE = 100_000  # a local post's body limit
@@ -85,6 +87,10 @@ async def receive(fed: Federation, signed: inbox.Signed, activity: dict[str, Any
         group = await _shared_group(conn, name, host)
         who = await partner_store.member_role(conn, group.id, host, activity["actor"])
         if who is None:
+            if kind == "Update" and await _former_author(
+                conn, fed, group, host, activity["actor"], fields
+            ):
+                return True
             raise NotAPartner("the author is not a member of the group")
         author = await partner_store.author(
             conn, new_id=new_id(), username=who[0], host=host, display_name="", now=now
@@ -152,11 +158,51 @@ async def _edit_post(
     acting = await group_sharing.partner_post(
         conn, fed.services, group=group, author=author, role=role, post_id=post_id
     )
-    await posts.edit_in(
+    edited = await posts.edit_in(
         conn, fed.services, *acting, title=fields["title"] if top_level else None,
         body=_source(obj) or fields["title"],
         tags=fields["tags"].split() if top_level else None, html=fields["body_html"],
     )  # fmt: skip
+    if edited is acting[2]:
+        # Its text is the same: the object is signed again, under its author's new name
+        # when they were renamed on their server (actor_moves.py). No revision, and
+        # PostWritten relays nothing: the copies get the object from here.
+        await _relay_signed_again(conn, fed, group, fields)
+
+
+async def _former_author(
+    conn: Connection, fed: Federation, group: Group, host: str, actor: str,
+    fields: dict[str, Any],
+) -> bool:  # fmt: skip
+    """An `Update` by one who is no longer a member: taken only as their post signed again
+    by their server under the name it moved them to (actor_moves.py), its text unchanged;
+    kept and relayed like a member's. False: not that, refused."""
+    obj = fields["obj"]
+    post_id = await partner_store.post_of_object(conn, obj["id"])
+    post = await post_store.get(conn, post_id) if post_id else None
+    name = f"{actor.rpartition('/users/')[2]}@{host}"
+    if post is None or post.group_id != group.id or post.author_username != name:
+        return False
+    text = (fields["title"], fields["body_html"], tuple(fields["tags"].split()))
+    if text != (post.title, post.body_html, post.tags):
+        return False  # a former member edits nothing
+    held = await object_store.post_object(conn, post.id)
+    if held is None or str(held.get("updated", "")) < fields["updated"]:
+        await object_store.put_post_object(conn, post.id, obj)
+        await _relay_signed_again(conn, fed, group, fields)
+    return True
+
+
+async def _relay_signed_again(
+    conn: Connection, fed: Federation, group: Group, fields: dict[str, Any]
+) -> None:
+    """A post's object signed again by its author's server, text unchanged: to every copy
+    as an `Update`; the group's feeds move (they show the author's name)."""
+    if await relay.send_to_copies(
+        conn, fed.services, fields["group_actor"], "Update", fields["obj"]
+    ):
+        fed.wake()
+    await group_store.bump_version(conn, group.id)
 
 
 def _source(obj: dict[str, Any]) -> str:

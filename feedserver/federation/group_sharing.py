@@ -248,7 +248,10 @@ async def send_accepted(conn: Connection, services: Services, event: AnswerAccep
 
 def mark_id(url: str, member_id: str, post_id: str) -> str:
     """Our name for one member's helpful mark on a post, for the copies: stable (its Undo
-    names it) and naming no one (a digest: marks by one member are not linkable)."""
+    names it) and naming no one (a digest: marks by one member are not linkable). Unkeyed on
+    purpose, and safe so: a member id is 80 random bits that never leave our database (no
+    API, page, feed or object shows it, the member's own included), so nobody outside can
+    test a guess of who marked a post against it."""
     digest = hashlib.sha256(f"{member_id}:{post_id}".encode()).hexdigest()[:32]
     return f"{url}#mark-{digest}"
 

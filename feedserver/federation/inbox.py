@@ -23,7 +23,7 @@ from typing import Any
 
 from feedserver import strictjson
 from feedserver.domain.services import Services
-from feedserver.federation import group_copies, group_inbox, httpsig, pinned_keys
+from feedserver.federation import actor_moves, group_copies, group_inbox, httpsig, pinned_keys
 from feedserver.federation.client import host_of
 from feedserver.federation.context import Federation
 from feedserver.federation.digest import DigestError, verify_content_digest
@@ -217,6 +217,8 @@ async def _receive(fed: Federation, signed: Signed, body: bytes) -> bool:
     if group_copies.handles(activity):  # a group shared with us (group_copies.py)
         return await group_copies.receive(fed, signed, activity, body)
     kind = activity["type"]
+    if kind == "Move":  # a partner's member renamed on their server (actor_moves.py)
+        return await actor_moves.receive(fed, signed, activity)
     obj = activity.get("object")
     now = services.clock()
     object_id = ""  # what a Delete removes (the "delete" and "unpartner" handlers)

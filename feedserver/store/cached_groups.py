@@ -243,6 +243,27 @@ async def source(conn: Connection, object_id: str) -> str:
     return text if isinstance(text, str) else ""
 
 
+async def object_of(conn: Connection, object_id: str) -> dict[str, Any] | None:
+    """The signed object a held post keeps."""
+    async with conn.execute(
+        "SELECT object FROM cached_posts WHERE object_id = ?", (object_id,)
+    ) as cur:
+        row = await cur.fetchone()
+    found = json.loads(row[0]) if row else None
+    return found if isinstance(found, dict) else None
+
+
+async def rename_write(
+    conn: Connection, object_id: str, *, author: str, updated: str, obj: dict[str, Any]
+) -> None:
+    """One of our members' writes, signed again under their new name (they were deleted,
+    their posts kept): our copy shows it at once, whatever state it is in."""
+    await conn.execute(
+        "UPDATE cached_posts SET author = ?, updated = ?, object = ? WHERE object_id = ?",
+        (author, updated, json.dumps(obj, ensure_ascii=False, separators=(",", ":")), object_id),
+    )
+
+
 async def sources_of_writer(
     conn: Connection, group_actor: str, writer_id: str, limit: int
 ) -> dict[str, str]:

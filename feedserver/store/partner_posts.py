@@ -65,3 +65,43 @@ async def object_of_post(conn: Connection, post_id: str) -> str | None:
     ) as cur:
         row = await cur.fetchone()
     return row[0] if row else None
+
+
+async def move_actor(
+    conn: Connection, *, host: str, old_actor: str, new_actor: str, old_username: str,
+    new_username: str,
+) -> str | None:  # fmt: skip
+    """A partner's member renamed on their server (deleted there, their posts kept): the
+    account they write under here and their memberships follow the new name. The account's
+    id, or None when neither is known here. Raises LookupError when the new name is taken."""
+    old_address, new_address = f"{old_username}@{host}", f"{new_username}@{host}"
+    async with conn.execute(
+        "SELECT 1 FROM members WHERE username = ? UNION ALL"
+        " SELECT 1 FROM remote_members WHERE host = ? AND (username = ? OR actor_id = ?)",
+        (new_address, host, new_username, new_actor),
+    ) as cur:
+        taken = await cur.fetchone() is not None
+    async with conn.execute(
+        "SELECT 1 FROM remote_members WHERE host = ? AND actor_id = ?", (host, old_actor)
+    ) as cur:
+        member = await cur.fetchone() is not None
+    async with conn.execute(
+        "SELECT id FROM members WHERE username = ? AND home_host = ?", (old_address, host)
+    ) as cur:
+        row = await cur.fetchone()
+    if not member and row is None:
+        return None
+    if taken:
+        raise LookupError(new_address)
+    await conn.execute(
+        "UPDATE remote_members SET username = ?, actor_id = ?, display_name = ?"
+        " WHERE host = ? AND actor_id = ?",
+        (new_username, new_actor, new_username, host, old_actor),
+    )
+    if row is None:
+        return None
+    await conn.execute(
+        "UPDATE members SET username = ?, display_name = ? WHERE id = ?",
+        (new_address, new_address, row[0]),
+    )
+    return str(row[0])
