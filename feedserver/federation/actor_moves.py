@@ -3,9 +3,10 @@ posts kept under a new name, they must not keep the old one here or on any copy 
 groups. Their server's actor sends a `Move` whose `object` is the member's old actor and
 whose `target` is the new one (`renamed_writes`, on the member's server).
 
-Only the member's own server speaks for them: the signing partner's server actor, with the
-groups scope, moving actors on its own host (anything else is refused with nothing
-stored). In one unit of work with the signature spent and the activity id recorded, the
+Only the member's own server speaks for them: the signing partner's server actor moving
+actors on its own host (anything else is refused with nothing stored). The groups scope is
+not asked for: a partner that lost it may still have members' posts kept here under their
+old names, and renaming those only ever hides a name. In one unit of work with the signature spent and the activity id recorded, the
 account they write under here (username@host) and their memberships of our groups take
 the new name, and the feeds of the groups they wrote in move (they show authors' names).
 An actor we never knew changes nothing. The posts' objects, signed by their server, are
