@@ -23,7 +23,7 @@ from feedserver.federation.server_keys import ServerKeys
 from feedserver.feeds.cache import FeedCache
 from feedserver.http import auth
 from feedserver.http.body_deadline import body_deadline_middleware
-from feedserver.http.feeds import recent_answers_middleware
+from feedserver.http.feed_answers import recent_answers_middleware
 from feedserver.http.metrics import METRICS, Metrics
 from feedserver.http.observe import observe_middleware
 from feedserver.http.problems import make_problem_middleware
@@ -50,9 +50,11 @@ def create_app(config: Config, services: Services | None = None) -> web.Applicat
         # and friendly pages for the web; bodies are read (in time) before anything looks at
         # them; forms' CSRF is checked inside.
         middlewares=[
-            # A request id, metrics and the access line for every request, cached ones too.
-            observe_middleware,
+            # A remembered feed answer (exact URL, unchanged data version): sent at once,
+            # with its request id, metrics and access line (http/feed_answers.py).
             recent_answers_middleware,
+            # A request id, metrics and the access line for every other request.
+            observe_middleware,
             html_headers_middleware,
             make_problem_middleware(config.max_query_chars, html_errors),
             body_deadline_middleware,

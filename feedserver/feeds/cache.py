@@ -95,6 +95,9 @@ class Answer:
     newest: float  # POSIX time of the feed's newest change (its <updated>)
     body: bytes
     gzip: bytes  # the same body as a gzip member
+    # What every response to it carries (validators, caching), made once by the HTTP layer
+    # and copied per response; never changed in place.
+    headers: dict[str, str]
 
     @property
     def size(self) -> int:

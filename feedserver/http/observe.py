@@ -68,14 +68,24 @@ async def observe_middleware(request: web.Request, handler: Handler) -> web.Stre
         exc.headers[HEADER] = rid
         raise
     finally:
-        elapsed = time.perf_counter() - started
-        route = route_label(request)
-        request.app[METRICS].observe_request(route, request.method, status, elapsed)
-        if log.isEnabledFor(logging.INFO):
+        observed(request, status, started, rid)
+        REQUEST_ID.reset(reset)
+
+
+def observed(request: web.Request, status: int, started: float, rid: str) -> None:
+    """A request's metrics and access line: here for every request, and called directly
+    by what answers before this middleware runs (http/feed_answers.py)."""
+    elapsed = time.perf_counter() - started
+    route = route_label(request)
+    request.app[METRICS].observe_request(route, request.method, status, elapsed)
+    if log.isEnabledFor(logging.INFO):
+        reset = REQUEST_ID.set(rid)  # already set, unless answered before the middleware
+        try:
             path = redact(request.path_qs)
             log.info(
                 "%s %s %d %.1fms", request.method, path, status, elapsed * 1000,
                 extra={"fields": {"method": request.method, "path": path, "route": route,
                                   "status": status, "duration_ms": round(elapsed * 1000, 3)}},
             )  # fmt: skip
-        REQUEST_ID.reset(reset)
+        finally:
+            REQUEST_ID.reset(reset)
