@@ -98,6 +98,7 @@ class Answer:
     # What every response to it carries (validators, caching), made once by the HTTP layer
     # and copied per response; never changed in place.
     headers: dict[str, str]
+    route: str  # the route pattern that made it, which metrics and logs name it by
 
     @property
     def size(self) -> int:

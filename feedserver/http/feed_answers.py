@@ -1,13 +1,14 @@
-"""A feed reader's repeated poll, answered from memory as the first thing the app does.
+"""A feed reader's repeated poll, answered from memory as the first thing the server does.
 
 Readers poll the same URL every few minutes, and between writes the answer cannot change:
 RecentAnswers (feeds/cache.py) keeps the last one per exact URL, tagged with the database's
 data version, which any committed write moves (a rotated token, a member leaving, a post).
-The outermost middleware looks it up by the request target exactly as sent
-(`request.raw_path`: no URL parsing), and on a hit builds the response from headers
-prepared when the answer was made, counts the request in the metrics and writes its access
-line (http/observe.py: the same contract as every request) and returns: no other middleware,
-no handler, no database.
+`answer_first` puts a look-up in front of the app: by the request target exactly as sent
+(`request.raw_path`: no URL parsing), and on a hit the response is built from headers made
+when the answer was, the request is counted in the metrics under the route that made the
+answer and gets its access line and request id (http/observe.py: the same contract as every
+request), and nothing else runs: no route resolution, no middleware, no handler, no database.
+On a miss the app runs as usual, and the feed handler remembers what it answers.
 
 Everything here runs on every remembered poll, so it is kept lean: header dicts copied from
 the answer (plain str keys: the cheapest for aiohttp to take), `Last-Modified` formatted
@@ -18,36 +19,53 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Awaitable, Callable
 from email.utils import formatdate
 from functools import lru_cache
 
 from aiohttp import web
-from aiohttp.typedefs import Handler
 
 from feedserver import appkeys
 from feedserver.domain import feed_targets
+from feedserver.domain.services import Services
 from feedserver.feeds.cache import Answer
 from feedserver.http import observe
+from feedserver.http.metrics import METRICS
 
 CACHE_CONTROL = "private, max-age=300"
 ATOM = "application/atom+xml; charset=utf-8"
 _POLLS = frozenset(("GET", "HEAD"))
 
+Handle = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
-@web.middleware
-async def recent_answers_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Outermost: a remembered poll costs little more than the HTTP it rides on."""
-    if request.method in _POLLS and request.raw_path.startswith("/feeds/"):
-        started = time.perf_counter()
-        app = request.app
-        generation = feed_targets.data_generation(app[appkeys.SERVICES])
-        found = app[appkeys.FEED_CACHE].answers.get(request.raw_path, generation)
-        if found is not None:
-            rid = observe.request_id(request)
-            response = respond(request, found, rid)
-            observe.observed(request, response.status, started, rid)
-            return response
-    return await handler(request)
+
+def answer_first(app: web.Application) -> None:
+    """Remembered feed answers are given before aiohttp resolves the route: resolution and
+    the middleware chain cost a remembered 304 about a fifth of its CPU (bench/results.md).
+
+    aiohttp has no public hook in front of routing. Its runners hand the app's `_handle` to
+    the HTTP server when they start (`Application._make_handler`), so the wrapper is set as
+    that attribute of this app (with object.__setattr__: aiohttp's debug-mode warning about
+    custom attributes is about state kept on an app, which this is not). Should an aiohttp
+    release stop reading it, remembered answers would simply stop being used, never be
+    wrong, and the tests that count them fail (tests/feeds/test_remembered_answers.py)."""
+    inner: Handle = app._handle
+    services = app[appkeys.SERVICES]
+    answers = app[appkeys.FEED_CACHE].answers
+    metrics = app[METRICS]
+
+    async def handle(request: web.Request) -> web.StreamResponse:
+        if request.method in _POLLS and request.raw_path.startswith("/feeds/"):
+            started = time.perf_counter()
+            found = answers.get(request.raw_path, feed_targets.data_generation(services))
+            if found is not None:
+                rid = observe.request_id(request)
+                response = respond(services, request, found, rid)
+                observe.observed(metrics, request, found.route, response.status, started, rid)
+                return response
+        return await inner(request)
+
+    object.__setattr__(app, "_handle", handle)
 
 
 def matches(if_none_match: str, etag: str) -> bool:
@@ -98,13 +116,15 @@ def validator_headers(etag: str, newest: float, now: float) -> dict[str, str]:
     return headers
 
 
-def respond(request: web.Request, answer: Answer, request_id: str | None = None) -> web.Response:
+def respond(
+    services: Services, request: web.Request, answer: Answer, request_id: str | None = None
+) -> web.Response:
     """An answer as this request asks it: 304 on a matching validator, else the body,
     gzipped when asked; with the request's id when given (the observe middleware adds it
     to the answers it sees itself)."""
     headers = answer.headers.copy()
     if "Last-Modified" not in headers:  # the newest change is in the second it was made
-        now = request.app[appkeys.SERVICES].clock().timestamp()
+        now = services.clock().timestamp()
         headers["Last-Modified"] = http_date(last_modified(answer.newest, now))
     if request_id is not None:
         headers["X-Request-Id"] = request_id

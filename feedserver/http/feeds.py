@@ -5,7 +5,7 @@ the page shows (so it moves when, and only when, the page changes), checked befo
 is rendered, so a 304 costs one token lookup, one access check and one page read; a 200
 serves cached pieces, gzipped once per cached page when the reader asks for gzip. Between
 writes, a repeated URL costs no database round trip at all (RecentAnswers, answered by
-http/feed_answers.py before anything else runs). A feed that
+http/feed_answers.py before the route is even resolved). A feed that
 cannot be opened is a bare 404 with an empty body, the same for every reason. Feeds never
 answer 429.
 """
@@ -26,6 +26,7 @@ from feedserver.feeds import atom, gzipped, notification_atom
 from feedserver.feeds.cache import Answer
 from feedserver.http import auth, shared_groups
 from feedserver.http import feed_answers as answers
+from feedserver.http.metrics import route_label
 from feedserver.http.params import tag_input
 from feedserver.models.feeds import FeedTarget
 
@@ -78,10 +79,10 @@ async def _serve(
 
     rendered = await cache.get_or_render(key, render)
     answer = _answer(request, target, rendered, generation)
-    # Under the request target exactly as sent: the remembered answers' middleware looks it
-    # up without parsing the URL (http/feed_answers.py).
+    # Under the request target exactly as sent: remembered answers are looked up before
+    # the URL is parsed (http/feed_answers.py).
     cache.answers.put(request.raw_path, answer)
-    return answers.respond(request, answer)
+    return answers.respond(services, request, answer)
 
 
 def _answer(
@@ -98,6 +99,7 @@ def _answer(
         body=gzipped.plain(rendered.pieces, fills),
         gzip=gzipped.gzip(rendered.pieces, fills),
         headers=answers.validator_headers(rendered.etag, newest, now),
+        route=route_label(request),
     )
 
 

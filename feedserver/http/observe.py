@@ -17,7 +17,7 @@ from aiohttp.typedefs import Handler
 from multidict import istr
 
 from feedserver.http.access_log import redact
-from feedserver.http.metrics import METRICS, route_label
+from feedserver.http.metrics import METRICS, Metrics, route_label
 from feedserver.logs import REQUEST_ID
 
 log = logging.getLogger("feedserver.access")
@@ -68,16 +68,18 @@ async def observe_middleware(request: web.Request, handler: Handler) -> web.Stre
         exc.headers[HEADER] = rid
         raise
     finally:
-        observed(request, status, started, rid)
+        observed(request.app[METRICS], request, route_label(request), status, started, rid)
         REQUEST_ID.reset(reset)
 
 
-def observed(request: web.Request, status: int, started: float, rid: str) -> None:
-    """A request's metrics and access line: here for every request, and called directly
-    by what answers before this middleware runs (http/feed_answers.py)."""
+def observed(
+    metrics: Metrics, request: web.Request, route: str, status: int, started: float, rid: str
+) -> None:
+    """A request's metrics and access line: here for every request that reaches the app's
+    handlers, and called directly for a remembered feed answer, which is given before the
+    route is resolved (http/feed_answers.py) and names the route that made it."""
     elapsed = time.perf_counter() - started
-    route = route_label(request)
-    request.app[METRICS].observe_request(route, request.method, status, elapsed)
+    metrics.observe_request(route, request.method, status, elapsed)
     if log.isEnabledFor(logging.INFO):
         reset = REQUEST_ID.set(rid)  # already set, unless answered before the middleware
         try:
