@@ -23,7 +23,7 @@ from feedserver.federation.server_keys import ServerKeys
 from feedserver.feeds.cache import FeedCache
 from feedserver.http import auth
 from feedserver.http.body_deadline import body_deadline_middleware
-from feedserver.http.feeds import recent_answers_middleware
+from feedserver.http.feed_answers import answer_first
 from feedserver.http.metrics import METRICS, Metrics
 from feedserver.http.observe import observe_middleware
 from feedserver.http.problems import make_problem_middleware
@@ -45,14 +45,13 @@ def create_app(config: Config, services: Services | None = None) -> web.Applicat
     """`services` may be given by tests (e.g. with a fixed clock); otherwise built from config."""
     app = web.Application(
         client_max_size=config.max_body_bytes,
-        # Outermost first: a repeated feed poll is answered before anything else runs; page
-        # headers wrap everything (error pages too); errors become problem+json for the API
-        # and friendly pages for the web; bodies are read (in time) before anything looks at
-        # them; forms' CSRF is checked inside.
+        # Outermost first: page headers wrap everything (error pages too); errors become
+        # problem+json for the API and friendly pages for the web; bodies are read (in time)
+        # before anything looks at them; forms' CSRF is checked inside.
         middlewares=[
-            # A request id, metrics and the access line for every request, cached ones too.
+            # A request id, metrics and the access line for every request (a remembered
+            # feed answer, given before any of this runs, has its own: answer_first below).
             observe_middleware,
-            recent_answers_middleware,
             html_headers_middleware,
             make_problem_middleware(config.max_query_chars, html_errors),
             body_deadline_middleware,
@@ -96,6 +95,8 @@ def create_app(config: Config, services: Services | None = None) -> web.Applicat
     app.cleanup_ctx.append(_insight_backfill)
     app.cleanup_ctx.append(_search_misses)
     setup_routes(app)
+    # A repeated feed poll is answered before the route is resolved (http/feed_answers.py).
+    answer_first(app)
     return app
 
 

@@ -95,6 +95,10 @@ class Answer:
     newest: float  # POSIX time of the feed's newest change (its <updated>)
     body: bytes
     gzip: bytes  # the same body as a gzip member
+    # What every response to it carries (validators, caching), made once by the HTTP layer
+    # and copied per response; never changed in place.
+    headers: dict[str, str]
+    route: str  # the route pattern that made it, which metrics and logs name it by
 
     @property
     def size(self) -> int:

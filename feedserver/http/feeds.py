@@ -4,20 +4,17 @@ Feed responses are built for polling readers: a strong ETag that is a digest of 
 the page shows (so it moves when, and only when, the page changes), checked before anything
 is rendered, so a 304 costs one token lookup, one access check and one page read; a 200
 serves cached pieces, gzipped once per cached page when the reader asks for gzip. Between
-writes, a repeated URL costs no database round trip at all (RecentAnswers). A feed that
+writes, a repeated URL costs no database round trip at all (RecentAnswers, answered by
+http/feed_answers.py before the route is even resolved). A feed that
 cannot be opened is a bare 404 with an empty body, the same for every reason. Feeds never
 answer 429.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Awaitable, Callable
-from email.utils import formatdate
-from functools import lru_cache
 
 from aiohttp import web
-from aiohttp.typedefs import Handler
 
 from feedserver import appkeys
 from feedserver.domain import feed_paths as paths
@@ -28,57 +25,14 @@ from feedserver.errors import NotFound, Unauthorized
 from feedserver.feeds import atom, gzipped, notification_atom
 from feedserver.feeds.cache import Answer
 from feedserver.http import auth, shared_groups
+from feedserver.http import feed_answers as answers
+from feedserver.http.metrics import route_label
 from feedserver.http.params import tag_input
 from feedserver.models.feeds import FeedTarget
-
-CACHE_CONTROL = "private, max-age=300"
-ATOM = "application/atom+xml; charset=utf-8"
 
 
 def _not_found() -> web.Response:
     return web.Response(status=404, headers={"Cache-Control": "no-store"})
-
-
-def _matches(if_none_match: str, etag: str) -> bool:
-    """RFC 9110 weak comparison, as If-None-Match requires."""
-    for candidate in if_none_match.split(","):
-        candidate = candidate.strip()
-        if candidate == "*" or candidate.removeprefix("W/") == etag:
-            return True
-    return False
-
-
-def recent_answer(request: web.Request) -> web.Response | None:
-    """The remembered answer to this exact URL, if nothing was written since it was made."""
-    services = request.app[appkeys.SERVICES]
-    generation = feed_targets.data_generation(services)
-    found = request.app[appkeys.FEED_CACHE].answers.get(request.path_qs, generation)
-    return None if found is None else _respond(request, found)
-
-
-@web.middleware
-async def recent_answers_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Outermost, so a feed reader's repeated poll costs no more than the HTTP it rides on."""
-    feed_poll = request.method in ("GET", "HEAD") and request.path.startswith("/feeds/")
-    if feed_poll and (response := recent_answer(request)) is not None:
-        return response
-    return await handler(request)
-
-
-@lru_cache(maxsize=64)
-def wants_gzip(accept_encoding: str | None) -> bool:
-    """RFC 9110 Accept-Encoding: gzip (or x-gzip) listed with a nonzero weight. Readers send
-    the same few header values on every poll, so each is parsed once (lru_cache)."""
-    for item in (accept_encoding or "").split(","):
-        name, _, params = item.partition(";")
-        if name.strip().lower() not in ("gzip", "x-gzip"):
-            continue
-        weight = params.strip().lower().removeprefix("q=").strip()
-        try:
-            return not weight or float(weight) > 0
-        except ValueError:
-            return False
-    return False
 
 
 def _fills(target: FeedTarget, slots: tuple[bytes, ...], token: bytes) -> list[bytes]:
@@ -113,10 +67,10 @@ async def _serve(
     etag = page.etag()
     key = (target.cache_key, etag, before or "")
     if_none_match = request.headers.get("If-None-Match")
-    if if_none_match is not None and _matches(if_none_match, etag):
+    if if_none_match is not None and answers.matches(if_none_match, etag):
         # Remember the answer if the page is at hand, so the next poll needs no database.
         if (cached := cache.get(key)) is not None:
-            cache.answers.put(request.path_qs, _answer(request, target, cached, generation))
+            cache.answers.put(request.raw_path, _answer(request, target, cached, generation))
         return web.Response(status=304, headers=_headers(etag))
 
     async def render() -> atom.Rendered:
@@ -125,8 +79,10 @@ async def _serve(
 
     rendered = await cache.get_or_render(key, render)
     answer = _answer(request, target, rendered, generation)
-    cache.answers.put(request.path_qs, answer)
-    return _respond(request, answer)
+    # Under the request target exactly as sent: remembered answers are looked up before
+    # the URL is parsed (http/feed_answers.py).
+    cache.answers.put(request.raw_path, answer)
+    return answers.respond(services, request, answer)
 
 
 def _answer(
@@ -134,58 +90,21 @@ def _answer(
 ) -> Answer:
     """The reader's copy of a cached page: their tokens in its slots, plain and gzipped."""
     fills = _fills(target, rendered.pieces.slots, request.query["token"].encode())
+    newest = rendered.updated.timestamp()
+    now = request.app[appkeys.SERVICES].clock().timestamp()
     return Answer(
         generation=generation,
         etag=rendered.etag,
-        newest=rendered.updated.timestamp(),
+        newest=newest,
         body=gzipped.plain(rendered.pieces, fills),
         gzip=gzipped.gzip(rendered.pieces, fills),
+        headers=answers.validator_headers(rendered.etag, newest, now),
+        route=route_label(request),
     )
 
 
 def _headers(etag: str) -> dict[str, str]:
-    return {"ETag": etag, "Cache-Control": CACHE_CONTROL, "Vary": "Accept-Encoding"}
-
-
-def last_modified(newest: float, now: float) -> int:
-    """Last-Modified, in whole seconds: the newest change rounded up, but never later than
-    the present second. A body that changes within the second it was served in then always
-    has a change at or after the date the reader got, so If-Modified-Since cannot hide it."""
-    return min(math.ceil(newest), math.floor(now))
-
-
-@lru_cache(maxsize=256)
-def http_date(seconds: int) -> str:
-    """An HTTP date; the same few seconds (each feed's newest change) are formatted on every
-    poll, and formatdate costs more than the rest of a remembered answer."""
-    return formatdate(seconds, usegmt=True)
-
-
-def _respond(request: web.Request, answer: Answer) -> web.Response:
-    """A remembered or fresh answer as this request asks it: 304 on a matching validator,
-    else the body, gzipped when asked. Runs on every remembered poll: kept lean."""
-    now = request.app[appkeys.SERVICES].clock().timestamp()
-    headers = {
-        "ETag": answer.etag, "Cache-Control": CACHE_CONTROL, "Vary": "Accept-Encoding",
-        "Last-Modified": http_date(last_modified(answer.newest, now)),
-    }  # fmt: skip
-    request_headers = request.headers
-    if_none_match = request_headers.get("If-None-Match")
-    if if_none_match is not None:
-        if _matches(if_none_match, answer.etag):
-            return web.Response(status=304, headers=headers)
-    elif (since := request.if_modified_since) is not None and math.ceil(
-        answer.newest
-    ) <= since.timestamp():
-        return web.Response(status=304, headers=headers)
-    body = answer.body
-    if wants_gzip(request_headers.get("Accept-Encoding")):
-        headers["Content-Encoding"] = "gzip"
-        body = answer.gzip
-    # The whole Content-Type given as a header: aiohttp's content_type/charset arguments
-    # parse and rebuild it on every response.
-    headers["Content-Type"] = ATOM
-    return web.Response(body=body, headers=headers)
+    return {"ETag": etag, "Cache-Control": answers.CACHE_CONTROL, "Vary": "Accept-Encoding"}
 
 
 async def group_feed(request: web.Request) -> web.Response:
@@ -273,8 +192,8 @@ async def notifications_feed(request: web.Request) -> web.Response:
     config = request.app[appkeys.CONFIG]
     body = notification_atom.render(config.public_url, viewer.member, items, config.feed_language)
     tag = notification_atom.etag(body)
-    headers = {"ETag": tag, "Cache-Control": CACHE_CONTROL}
-    if _matches(request.headers.get("If-None-Match", ""), tag):
+    headers = {"ETag": tag, "Cache-Control": answers.CACHE_CONTROL}
+    if answers.matches(request.headers.get("If-None-Match", ""), tag):
         return web.Response(status=304, headers=headers)
     return web.Response(body=body, content_type="application/atom+xml", charset="utf-8",
                         headers=headers)  # fmt: skip

@@ -17,7 +17,7 @@ from aiohttp.typedefs import Handler
 from multidict import istr
 
 from feedserver.http.access_log import redact
-from feedserver.http.metrics import METRICS, route_label
+from feedserver.http.metrics import METRICS, Metrics, route_label
 from feedserver.logs import REQUEST_ID
 
 log = logging.getLogger("feedserver.access")
@@ -68,14 +68,26 @@ async def observe_middleware(request: web.Request, handler: Handler) -> web.Stre
         exc.headers[HEADER] = rid
         raise
     finally:
-        elapsed = time.perf_counter() - started
-        route = route_label(request)
-        request.app[METRICS].observe_request(route, request.method, status, elapsed)
-        if log.isEnabledFor(logging.INFO):
+        observed(request.app[METRICS], request, route_label(request), status, started, rid)
+        REQUEST_ID.reset(reset)
+
+
+def observed(
+    metrics: Metrics, request: web.Request, route: str, status: int, started: float, rid: str
+) -> None:
+    """A request's metrics and access line: here for every request that reaches the app's
+    handlers, and called directly for a remembered feed answer, which is given before the
+    route is resolved (http/feed_answers.py) and names the route that made it."""
+    elapsed = time.perf_counter() - started
+    metrics.observe_request(route, request.method, status, elapsed)
+    if log.isEnabledFor(logging.INFO):
+        reset = REQUEST_ID.set(rid)  # already set, unless answered before the middleware
+        try:
             path = redact(request.path_qs)
             log.info(
                 "%s %s %d %.1fms", request.method, path, status, elapsed * 1000,
                 extra={"fields": {"method": request.method, "path": path, "route": route,
                                   "status": status, "duration_ms": round(elapsed * 1000, 3)}},
             )  # fmt: skip
-        REQUEST_ID.reset(reset)
+        finally:
+            REQUEST_ID.reset(reset)

@@ -57,3 +57,41 @@ async def test_tag_feed_drops_a_group_that_went_private(admin: Api, client) -> N
     assert SECRET not in after
     # And the group's own feed and the API are closed at once.
     assert (await bob.get("/api/v1/groups/strategy"))[0] == 404
+
+
+async def test_a_remembered_feed_answer_is_never_given_after_leaving_or_rotation(
+    admin: Api, client
+) -> None:
+    """Remembered answers are keyed by the exact URL, token included, and are sent before
+    any handler runs: a member removed from the group, or whose old URLs were revoked by a
+    rotation, must get the feed's 404 at once, even with the validator they hold."""
+    alice, bob = await admin.add_member("alice"), await admin.add_member("bob")
+    await group(alice, "board", "private", "bob")
+    await post(alice, "board", SECRET)
+    answers = client.app[appkeys.FEED_CACHE].answers
+
+    async def poll(url: str, etag: str = "") -> tuple[int, str]:
+        headers = {"If-None-Match": etag} if etag else {}
+        async with client.get(url, headers=headers) as resp:
+            return resp.status, resp.headers.get("ETag", "")
+
+    async def remembered(url: str) -> str:
+        status, etag = await poll(url)
+        assert status == 200
+        hits = answers.hits
+        assert await poll(url, etag) == (304, etag) and answers.hits == hits + 1
+        return etag
+
+    feed = local((await bob.get("/api/v1/me/feeds"))[1]["groups"][0]["url"])
+    etag = await remembered(feed)
+    assert (await alice.delete("/api/v1/groups/board/members/bob"))[0] == 204
+    hits = answers.hits
+    assert (await poll(feed, etag))[0] == 404 and (await poll(feed))[0] == 404
+    assert answers.hits == hits
+
+    assert (await alice.put("/api/v1/groups/board/members/bob", {"role": "member"}))[0] == 200
+    etag = await remembered(feed)
+    assert (await bob.post("/api/v1/me/feeds/rotate"))[0] == 200
+    hits = answers.hits
+    assert (await poll(feed, etag))[0] == 404 and (await poll(feed))[0] == 404
+    assert answers.hits == hits
