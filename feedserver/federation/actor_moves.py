@@ -8,8 +8,9 @@ actors on its own host (anything else is refused with nothing stored). The group
 not asked for: a partner that lost it may still have members' posts kept here under their
 old names, and renaming those only ever hides a name. In one unit of work with the
 signature spent and the activity id recorded, the account they write under here
-(username@host) and their memberships of our groups take the new name, and the feeds of the groups they wrote in move (they show authors' names).
-An actor we never knew changes nothing. The posts' objects, signed by their server, are
+(username@host) and their memberships of our groups take the new name, and the feeds of
+the groups they wrote in move (they show authors' names). An actor we never knew changes
+nothing. The posts' objects, signed by their server, are
 not ours to change: it sends each one signed again under the new name, an ordinary
 `Update` by the new actor (`group_inbox`), which we keep and relay to every copy."""
 
