@@ -69,6 +69,7 @@ def create_app(config: Config, services: Services | None = None) -> web.Applicat
             config.database_url, config.db_path, readers=config.db_readers,
             synchronous=config.sqlite_synchronous, observe=metrics.observe_db_write,
             search_readers=config.search_readers, search_waiting=config.search_waiting,
+            search_process=config.search_process, search_nice=config.search_nice,
         ),
         config=config,
         keys=ServerKeys(config),
