@@ -115,6 +115,7 @@ class SearchProcess:
                 await self._wait(done, pool, seconds, abandoned, slot, job_id)
             except BaseException:
                 self._stops[slot] = job_id  # cancelled: the process stops it too
+                done.cancel()  # its outcome is nobody's now
                 raise
             try:
                 outcome, value = done.result()
