@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 MAX_WORKERS = 64  # more processes than this is a typo, not a deployment
 # How much the search processes lower their CPU priority (bench/search_load.py measured it)
-SEARCH_NICE = 10
+SEARCH_NICE = 0
 
 
 def _f(default: Any, help: str) -> Any:  # noqa: A002 - "help" reads best at the call sites

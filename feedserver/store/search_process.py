@@ -2,12 +2,15 @@
 stay with the pages it serves: it sends a job (store/search_jobs.py) with the access scope the
 policy decided, and waits for the rows without doing the search's work.
 
-`SearchProcess` holds a pool of `search_readers` processes (concurrent.futures, started by the
-forkserver: nothing is forked from a process with threads or a running loop). They start with
-the first search, not with the engine (most processes that open a database never search), and
-that start is not counted against the search's time bound. The engine's `search_gate` lets at
-most one search per process in, as before; each serving process (`serve --workers N`) has its
-own pool, as it has its own readers.
+`SearchProcess` holds `search_readers` processes (multiprocessing, started by the forkserver:
+nothing is forked from a process with threads or a running loop), each with a pipe the event
+loop writes the job to and watches for the answer: no thread of the serving process stands
+between (a pool's feeder threads, fighting a busy loop for the GIL, delayed a job by up to
+0.2 s). The app starts
+them beside itself (`start()`, in the background); an engine opened elsewhere (the CLI, a
+benchmark) starts them with its first search, a start not counted against its time bound.
+The engine's `search_gate` lets at most one search per process in, as before; each serving
+process (`serve --workers N`) has its own search processes, as it has its own readers.
 
 A process that dies mid-search (killed, out of memory) fails that search at once with
 `SearchFailed` (503) and the next search starts a new one; one that does not answer within
@@ -18,12 +21,11 @@ away sets its stop flag, which the search process polls (store/search_worker.py)
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import multiprocessing
 import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from contextlib import AbstractAsyncContextManager
 from typing import Any, Protocol
 
@@ -43,54 +45,68 @@ class SearchFailed(Exception):
     """The search process died or hung during this search; a new one serves the next."""
 
 
+class _Child:
+    """One search process and the serving process's end of its pipe."""
+
+    def __init__(self, process: Any, conn: Any) -> None:
+        self.process = process
+        self.conn = conn
+
+
 class SearchProcess:
     def __init__(self, kind: str, target: str, slots: int, nice: int = 0) -> None:
         self.slots = max(1, slots)
         context = multiprocessing.get_context("forkserver")
         # The forkserver imports the search side once; each process forked from it has it.
-        context.set_forkserver_preload(["feedserver.store.search_worker"])
+        context.set_forkserver_preload(list(search_worker.MODULES))
         self._context = context
         # One stop flag per slot: the id of the job its client gave up on.
         self._stops = context.Array("q", self.slots, lock=False)
-        self._initargs = (kind, target, max(0, nice), self._stops)
+        self._args = (kind, target, max(0, nice), self._stops)
         self._free = list(range(self.slots))
         self._ids = itertools.count(1)
-        self._pool: ProcessPoolExecutor | None = None
-        self._retired: list[ProcessPoolExecutor] = []
+        self._children: list[_Child] = []
+        self._idle: list[_Child] = []
+        self._retired: list[_Child] = []
         self._started = False
         self._starting = asyncio.Lock()
 
     def pids(self) -> list[int]:
         """The search processes running now (for tests and the operator)."""
-        pool = self._pool
-        return [] if pool is None else [p.pid for p in pool._processes.values() if p.pid]
+        return [c.process.pid for c in self._children if c.process.pid]
+
+    def _spawn(self) -> _Child:
+        ours, theirs = self._context.Pipe()
+        process = self._context.Process(
+            target=search_worker.serve, args=(theirs, *self._args), name="feedserver-search",
+            daemon=True,
+        )  # fmt: skip
+        process.start()
+        theirs.close()
+        return _Child(process, ours)
 
     async def start(self) -> None:
         """Start the processes and open their connections, if not done yet."""
         async with self._starting:
             if self._started:
                 return
-            if self._pool is None:
-                self._pool = ProcessPoolExecutor(
-                    self.slots, mp_context=self._context, initializer=search_worker.start,
-                    initargs=self._initargs,
-                )  # fmt: skip
-            pool = self._pool
-
-            def submit() -> asyncio.Future[search_worker.Outcome]:
-                # Off the loop: the first one starts the forkserver, each forks a process.
-                job = pool.submit(
-                    search_worker.run, search_worker.ready, {}, None, 0, search_worker.NEVER_STOPPED
-                )
-                return asyncio.wrap_future(job, loop=loop)
-
-            loop = asyncio.get_running_loop()
             try:
-                futures = [await asyncio.to_thread(submit) for _ in range(self.slots)]
-                await asyncio.wait_for(asyncio.gather(*futures), START_SECONDS)
-            except (BrokenProcessPool, TimeoutError) as exc:
-                self._retire(pool, kill=True)
-                raise SearchFailed(f"the search process did not start: {exc!r}") from None
+                for _ in range(self.slots):
+                    # Off the loop: the first one starts the forkserver, each forks a process.
+                    self._children.append(await asyncio.to_thread(self._spawn))
+                ready: tuple[Any, ...] = (
+                    search_worker.ready,
+                    {},
+                    None,
+                    0,
+                    search_worker.NEVER_STOPPED,
+                )
+                for child in self._children:
+                    await self._ask(child, ready, START_SECONDS, None, 0)
+            except SearchFailed as exc:
+                self._retire()
+                raise SearchFailed(f"the search process did not start: {exc}") from None
+            self._idle = list(self._children)
             self._started = True
 
     async def run(
@@ -99,70 +115,102 @@ class SearchProcess:
     ) -> Any:  # fmt: skip
         """`job(conn, **kwargs)` in a search process. Raises QueryStopped as a read would,
         SearchFailed when the process died or hung."""
-        pool = self._pool
-        if pool is None or not self._started:
-            raise RuntimeError("the search process is not started")
-        slot, job_id = self._free.pop(), next(self._ids)
+        if not self._started or not self._idle:
+            raise SearchFailed("the search process is not running")
+        child, slot, job_id = self._idle.pop(), self._free.pop(), next(self._ids)
         try:
-            try:
-                done = asyncio.wrap_future(
-                    pool.submit(search_worker.run, job, kwargs, seconds, slot, job_id)
-                )
-            except BrokenProcessPool:
-                self._retire(pool, kill=True)
-                raise SearchFailed("the search process had stopped") from None
-            try:
-                await self._wait(done, pool, seconds, abandoned, slot, job_id)
-            except BaseException:
-                self._stops[slot] = job_id  # cancelled: the process stops it too
-                done.cancel()  # its outcome is nobody's now
-                raise
-            try:
-                outcome, value = done.result()
-            except BrokenProcessPool:
-                self._retire(pool, kill=True)
-                raise SearchFailed("the search process stopped during the search") from None
+            message = (job, kwargs, seconds, slot, job_id)
+            outcome, value = await self._ask(child, message, seconds or 0.0, abandoned, slot)
+        except BaseException as exc:
+            if not isinstance(exc, SearchFailed):  # cancelled: its answer would be stale
+                self._stops[slot] = job_id
+                self._retire()
+            raise
+        else:
+            if child in self._children:
+                self._idle.append(child)
         finally:
             self._free.append(slot)
         if outcome == "stopped":
             raise QueryStopped(abandoned=bool(value))
         return value
 
-    async def _wait(
-        self, done: asyncio.Future[Any], pool: ProcessPoolExecutor, seconds: float | None,
-        abandoned: Callable[[], bool] | None, slot: int, job_id: int,
-    ) -> None:  # fmt: skip
-        deadline = time.monotonic() + (seconds or 0.0) + GRACE_SECONDS
-        while not done.done():
-            await asyncio.wait({done}, timeout=POLL_SECONDS)
-            if done.done():
-                return
-            if abandoned is not None and abandoned():
-                self._stops[slot] = job_id
-            if time.monotonic() > deadline:
-                self._retire(pool, kill=True)
-                raise SearchFailed("the search process did not answer in time")
+    async def _ask(
+        self, child: _Child, message: tuple[Any, ...], seconds: float,
+        abandoned: Callable[[], bool] | None, slot: int,
+    ) -> Any:  # fmt: skip
+        """Send `message` straight from the loop (no thread in between) and wait for the
+        answer: the pipe and the process's sentinel are watched by the loop itself."""
+        loop = asyncio.get_running_loop()
+        answer: asyncio.Future[Any] = loop.create_future()
 
-    def _retire(self, pool: ProcessPoolExecutor, *, kill: bool) -> None:
-        """Take `pool` out of service (killing its processes first if asked); the next
-        search starts a new one. Its threads are joined at close()."""
-        if kill:
-            for process in list(pool._processes.values()):
-                process.kill()
-        pool.shutdown(wait=False, cancel_futures=True)
-        self._retired.append(pool)
-        if self._pool is pool:
-            self._pool = None
-            self._started = False
+        def readable() -> None:
+            try:
+                reply = child.conn.recv()
+            except (EOFError, OSError):
+                reply = None
+            if not answer.done():
+                answer.set_result(reply)
+
+        def died() -> None:
+            if not answer.done():
+                answer.set_result(None)
+
+        sentinel = child.process.sentinel
+        loop.add_reader(child.conn.fileno(), readable)
+        loop.add_reader(sentinel, died)
+        try:
+            try:
+                child.conn.send(message)
+            except OSError:
+                answer.set_result(None)
+            deadline = time.monotonic() + seconds + GRACE_SECONDS
+            while not answer.done():
+                await asyncio.wait({answer}, timeout=POLL_SECONDS)
+                if answer.done():
+                    break
+                if abandoned is not None and abandoned():
+                    self._stops[slot] = message[4]
+                if time.monotonic() > deadline:
+                    self._retire()
+                    raise SearchFailed("the search process did not answer in time")
+        finally:
+            loop.remove_reader(child.conn.fileno())
+            loop.remove_reader(sentinel)
+        reply = answer.result()
+        if reply is None:
+            self._retire()
+            raise SearchFailed("the search process stopped during the search")
+        kind, value = reply
+        if kind == "error":
+            raise value
+        return value
+
+    def _retire(self) -> None:
+        """Kill every search process (a dead or hung one, or one whose answer nobody will
+        read); the next search starts new ones. They are reaped at close()."""
+        for child in self._children:
+            if child.process.is_alive():
+                child.process.kill()
+        self._retired += self._children
+        self._children, self._idle = [], []
+        self._started = False
 
     async def close(self) -> None:
-        """End every search process and join the pools' threads: nothing is left running."""
-        pool, self._pool = self._pool, None
+        """End every search process: nothing is left running."""
+        children, self._children, self._idle = self._children, [], []
+        retired, self._retired = self._retired, []
         self._started = False
-        pools = [*self._retired, *([pool] if pool is not None else [])]
-        self._retired = []
-        for each in pools:
-            await asyncio.to_thread(each.shutdown, True, cancel_futures=True)
+        for child in children:
+            with contextlib.suppress(OSError):
+                child.conn.send(None)
+        for child in [*children, *retired]:
+            await asyncio.to_thread(child.process.join, GRACE_SECONDS)
+            if child.process.is_alive():
+                child.process.kill()
+                await asyncio.to_thread(child.process.join)
+            child.conn.close()
+            child.process.close()
 
 
 class Searchable(Protocol):

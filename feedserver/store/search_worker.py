@@ -11,6 +11,7 @@ on PostgreSQL a pool of one read-only connection.
 from __future__ import annotations
 
 import asyncio
+import importlib
 import multiprocessing.util
 import os
 from collections.abc import Awaitable, Callable, MutableSequence
@@ -29,6 +30,9 @@ Job = Callable[..., Awaitable[Any]]
 Outcome = tuple[str, Any]  # ("ok", what the job returned) or ("stopped", abandoned)
 # A job whose stop flag nobody ever sets (the warm-up's).
 NEVER_STOPPED = -1
+# What a search process imports before its first job: the jobs and the store's search code
+# (imported with the first job's arguments, they cost that search ~0.2 s).
+MODULES = ("feedserver.store.search_worker", "feedserver.store.search_jobs")
 
 
 class _Worker:
@@ -105,6 +109,8 @@ def start(kind: str, target: str, nice: int, stops: MutableSequence[int]) -> Non
     global _worker
     if nice > 0:
         os.nice(nice)
+    for module in MODULES:
+        importlib.import_module(module)
     worker = _Worker(kind, target, stops)
     worker.loop.run_until_complete(worker.open())
     _worker = worker
@@ -117,6 +123,26 @@ def _stop() -> None:
     if worker is not None:
         worker.loop.run_until_complete(worker.close())
         worker.loop.close()
+
+
+def serve(conn: Any, kind: str, target: str, nice: int, stops: MutableSequence[int]) -> None:
+    """The process's life: open, then answer each job sent on `conn` (job, kwargs, seconds,
+    slot, job id) with ("answer", outcome) or ("error", exception), until None or EOF."""
+    start(kind, target, nice, stops)
+    try:
+        while True:
+            try:
+                message = conn.recv()
+            except EOFError:  # the serving process went away
+                return
+            if message is None:
+                return
+            try:
+                conn.send(("answer", run(*message)))
+            except Exception as exc:  # the serving process raises it
+                conn.send(("error", exc))
+    finally:
+        _stop()
 
 
 def run(job: Job, kwargs: dict[str, Any], seconds: float | None, slot: int, job_id: int) -> Outcome:
