@@ -5,8 +5,8 @@ policy decided, and waits for the rows without doing the search's work.
 `SearchProcess` holds `search_readers` processes (multiprocessing, started by the forkserver:
 nothing is forked from a process with threads or a running loop), each with a pipe the event
 loop writes the job to and watches for the answer: no thread of the serving process stands
-between (a pool's feeder threads, fighting a busy loop for the GIL, delayed a job by up to
-0.2 s). The app starts
+between (with a process pool's feeder and manager threads, searches answered at a lower rate
+than in process). The app starts
 them beside itself (`start()`, in the background); an engine opened elsewhere (the CLI, a
 benchmark) starts them with its first search, a start not counted against its time bound.
 The engine's `search_gate` lets at most one search per process in, as before; each serving
