@@ -1,13 +1,17 @@
 """A post list while searches run, at 1,000,000 posts, on SQLite or PostgreSQL.
 
     python -m bench.search_load [--engine sqlite|postgresql] [--pg-url URL]
-        [--search-readers 1,2] [--searches 8] [--rounds 3] [--seconds 3]
+        [--search-readers 1,2] [--modes process:10,process:0,in-process] [--searches 8]
+        [--rounds 3] [--seconds 3]
 
 The post list (bench/scale.py's, a member's group page) is timed alone and while `--searches`
 tasks each run bench/scale.py's worst-case search (a word in every post, as the admin) over
 and over, in the same process, in alternating rounds, so both are measured under the same
 load of the shared machine; the baseline is the post list alone in the same run. Repeated for
-each value of the setting `search_readers` (searches let in at once, on readers of their own).
+each value of the setting `search_readers` (searches let in at once, on readers of their own)
+and each mode of `--modes`: searches in their own process (`search_process`, lowered by
+`search_nice` N: process:N) or in the serving process (in-process), alternating the modes
+round by round so each row sees the same share of the machine's load.
 Also shown: what the searches got meanwhile (answers per second, p50/p99 including their wait
 in line, how many were refused busy or stopped).
 
@@ -66,6 +70,8 @@ async def measure(
     config = replace(Config(), data_dir=data.db_path(SIZE).parent)
     await engine.open()
     try:
+        if engine.search_process is not None:  # its start is not the searches' time
+            await engine.search_process.start()
         services = Services(db=engine, config=config, clock=lambda: NOW)
 
         async def post_list() -> object:
@@ -137,6 +143,8 @@ def main() -> None:
     parser.add_argument("--engine", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--pg-url", default="")
     parser.add_argument("--search-readers", default="1")
+    parser.add_argument("--modes", default="process:10,process:0,in-process")
+    parser.add_argument("--repeat", type=int, default=1, help="runs of every row, alternated")
     parser.add_argument("--searches", type=int, default=8)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=3.0)
@@ -149,16 +157,35 @@ def main() -> None:
             source,
         )
     ):
-        for readers in (int(k) for k in args.search_readers.split(",")):
-            loads.append(os.getloadavg()[0])
-            engine: Engine = (
-                PgDatabase(url, readers=4, search_readers=readers)
-                if args.engine == "postgresql"
-                else Database(path, readers=4, search_readers=readers)
+        rows = [
+            (readers, mode)
+            for readers in (int(k) for k in args.search_readers.split(","))
+            for mode in args.modes.split(",")
+        ]
+        results: dict[tuple[int, str], list[dict[str, float]]] = {row: [] for row in rows}
+        for _ in range(args.repeat):
+            for readers, mode in rows:
+                loads.append(os.getloadavg()[0])
+                nice = nice_of(mode)
+                searches = {
+                    "search_readers": readers, "search_process": mode != "in-process",
+                    "search_nice": nice,
+                }  # fmt: skip
+                engine: Engine = (
+                    PgDatabase(url, readers=4, **searches)
+                    if args.engine == "postgresql"
+                    else Database(path, readers=4, **searches)
+                )
+                results[(readers, mode)].append(
+                    asyncio.run(measure(engine, args.searches, args.rounds, args.seconds))
+                )
+        for (readers, mode), runs in results.items():
+            r = _merged(runs)
+            label = (
+                "in process" if mode == "in-process" else f"search process, nice {nice_of(mode)}"
             )
-            r = asyncio.run(measure(engine, args.searches, args.rounds, args.seconds))
             lines.append(
-                f"| {readers} | {r['alone p50']:.2f} / {r['alone p99']:.2f}"
+                f"| {readers}, {label} | {r['alone p50']:.2f} / {r['alone p99']:.2f}"
                 f" | {r['loaded p50']:.2f} / {r['loaded p99']:.2f}"
                 f" | {r['loaded p50'] / r['alone p50']:.1f}x"
                 f" / {r['loaded p99'] / r['alone p99']:.1f}x"
@@ -168,19 +195,34 @@ def main() -> None:
     text = "\n".join(
         [
             f"{machine()}; engine {args.engine} ({source}); {args.searches} searches running;"
-            f" {args.rounds} rounds of {args.seconds:.0f} s each way; load average (1 min) at"
-            f" the start of each row: {', '.join(f'{x:.1f}' for x in loads)}, at the end:"
-            f" {os.getloadavg()[0]:.1f}",
+            f" {args.rounds} rounds of {args.seconds:.0f} s each way, each row run"
+            f" {args.repeat} time(s), alternating rows (medians of the runs); load average"
+            f" (1 min) at the start of each row: {', '.join(f'{x:.1f}' for x in loads)},"
+            f" at the end: {os.getloadavg()[0]:.1f}",
             "",
-            "| search_readers | post list alone p50 / p99 ms | while searches run p50 / p99 ms"
-            " | ratio p50 / p99 (target p99 ~1x) | searches answered/s | search p50 / p99 ms"
-            " (wait included) | searches busy / stopped | post lists timed (min) |",
+            "| search_readers, searches run | post list alone p50 / p99 ms"
+            " | while searches run p50 / p99 ms | ratio p50 / p99 (target p99 ~1x)"
+            " | searches answered/s | search p50 / p99 ms (wait included)"
+            " | searches busy / stopped | post lists timed (min) |",
             "|---|---|---|---|---|---|---|---|",
             *lines,
         ]
     )
     print(text)
     write_section(f"{TITLE}, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC", text)
+
+
+def nice_of(mode: str) -> int:
+    return int(mode.split(":")[1]) if mode.startswith("process:") else 0
+
+
+def _merged(runs: list[dict[str, float]]) -> dict[str, float]:
+    """One row from repeated runs: the median of each figure (sums for the counts)."""
+    summed = ("n", "busy", "stopped")
+    return {
+        key: sum(r[key] for r in runs) if key in summed else statistics.median(r[key] for r in runs)
+        for key in runs[0]
+    }
 
 
 @contextmanager

@@ -31,7 +31,8 @@ from feedserver.http.validation import SchemaRegistry
 from feedserver.http.write_limit import WRITE_LIMIT, make_write_limit_middleware
 from feedserver.mail.sender import MailSender
 from feedserver.routes import setup_routes
-from feedserver.store.engine import open_engine
+from feedserver.store.engine import Engine, open_engine
+from feedserver.store.search_process import SearchFailed
 from feedserver.web import session
 from feedserver.web.errors import html_errors
 from feedserver.web.middleware import csrf_middleware
@@ -68,6 +69,7 @@ def create_app(config: Config, services: Services | None = None) -> web.Applicat
             config.database_url, config.db_path, readers=config.db_readers,
             synchronous=config.sqlite_synchronous, observe=metrics.observe_db_write,
             search_readers=config.search_readers, search_waiting=config.search_waiting,
+            search_process=config.search_process, search_nice=config.search_nice,
         ),
         config=config,
         keys=ServerKeys(config),
@@ -103,8 +105,22 @@ def create_app(config: Config, services: Services | None = None) -> web.Applicat
 async def _database(app: web.Application) -> AsyncIterator[None]:
     db = app[appkeys.SERVICES].db
     await db.open()
+    # The search processes start beside the app, so its first search does not wait for them.
+    starting = asyncio.create_task(_start_searches(db), name="search-process-start")
     yield
+    starting.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await starting
     await db.close()
+
+
+async def _start_searches(db: Engine) -> None:
+    if db.search_process is None:
+        return
+    try:
+        await db.search_process.start()
+    except SearchFailed as exc:  # the first search tries again (and answers 503 if it fails)
+        log.warning("the search process did not start: %s", exc)
 
 
 async def _federation(app: web.Application) -> AsyncIterator[None]:

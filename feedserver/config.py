@@ -15,6 +15,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 MAX_WORKERS = 64  # more processes than this is a typo, not a deployment
+# How much the search processes lower their CPU priority (bench/search_load.py measured it)
+SEARCH_NICE = 0
 
 
 def _f(default: Any, help: str) -> Any:  # noqa: A002 - "help" reads best at the call sites
@@ -57,6 +59,17 @@ class Config:
         16,
         "Searches that may wait for a search reader; one more is refused at once (503"
         " search-busy, with Retry-After), as is one still waiting after search_timeout_ms.",
+    )
+    search_process: bool = _f(
+        True,
+        "Run searches in a process of their own (search_readers processes, started with the"
+        " first search), so the serving process's CPU time and event loop stay with the other"
+        " pages; false runs them in the serving process, on its search readers.",
+    )
+    search_nice: int = _f(
+        SEARCH_NICE,
+        "CPU priority the search processes lower themselves by (os.nice, 0-19), so the"
+        " operating system favours the serving processes when the CPUs are busy.",
     )
     sqlite_synchronous: str = _f(
         "FULL", "SQLite synchronous pragma: FULL survives power loss, NORMAL only a crash."
@@ -259,6 +272,8 @@ def _check(config: Config) -> None:
         raise ConfigError("log_format must be text or json")
     if config.search_readers < 1 or config.search_waiting < 0:
         raise ConfigError("search_readers must be at least 1 and search_waiting at least 0")
+    if not 0 <= config.search_nice <= 19:
+        raise ConfigError(f"search_nice must be between 0 and 19, not {config.search_nice}")
     if config.insights_min_searchers < 3:
         raise ConfigError("insights_min_searchers must be at least 3 (k-anonymity)")
     if config.insights_flush_seconds < 1:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
+from typing import Any
 
 from feedserver.domain import access, search_copies, search_misses
 from feedserver.domain.services import Services
@@ -17,11 +17,12 @@ from feedserver.errors import (
     ValidationFailed,
 )
 from feedserver.models import CopyHit, Page, PageHit, SearchHit, Viewer
-from feedserver.store import pages as page_store
 from feedserver.store import search as search_store
+from feedserver.store import search_jobs, search_process
 from feedserver.store.admission import ReadersBusy
-from feedserver.store.db import Connection
 from feedserver.store.read_guard import QueryStopped
+from feedserver.store.search_process import SearchFailed
+from feedserver.store.search_worker import Job
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 MAX_TERMS = 16
@@ -46,21 +47,25 @@ def snippet_html(raw: str) -> str:
     )
 
 
-@asynccontextmanager
-async def _bounded_read(
-    services: Services, abandoned: Callable[[], bool] | None
-) -> AsyncIterator[Connection]:
-    """A reader set aside for searches, for one search: it waits in line for one (at most
+async def _run(
+    services: Services, job: Job, abandoned: Callable[[], bool] | None, **kwargs: Any
+) -> Any:
+    """One search job (store/search_jobs.py, with the scope the policy decided) in the search
+    process, or on a reader set aside for searches: it waits in line (at most
     `search_readers` searches run at once), and is stopped after `search_timeout_ms` (the
     wait included), or as soon as `abandoned` says nobody waits for the answer (the client
-    hung up), so searches never take the readers every other page needs."""
+    hung up), so searches never take the readers (or the CPU) every other page needs."""
     seconds = services.config.search_timeout_ms / 1000
     try:
-        async with services.db.read(seconds=seconds, abandoned=abandoned, search=True) as conn:
-            yield conn
+        return await search_process.search(
+            services.db, job, {"tuning": search_jobs.tuning(), **kwargs}, seconds=seconds,
+            abandoned=abandoned,
+        )  # fmt: skip
     except ReadersBusy as busy:
         why = "too many are waiting" if busy.full else "none came free in time"
         raise SearchBusy(f"Too many searches at once ({why}): try again in a moment") from None
+    except SearchFailed:
+        raise SearchBusy("The search stopped on our side: try again in a moment") from None
     except QueryStopped as stopped:
         if stopped.abandoned:
             raise ClientClosedRequest("The client went away before the search ended") from None
@@ -85,10 +90,10 @@ async def posts(
     if match is None:
         raise ValidationFailed([{"field": "q", "message": "give at least one word to search for"}])
     offset = _offset(cursor)
-    async with _bounded_read(services, abandoned) as conn:
-        found = await search_store.posts(
-            conn, access.read_scope(viewer), match, offset=offset, limit=limit + 1
-        )
+    found: search_jobs.PostRows = await _run(
+        services, search_jobs.posts, abandoned, scope=access.read_scope(viewer), match=match,
+        offset=offset, limit=limit + 1,
+    )  # fmt: skip
     more = len(found) > limit
     hits = [SearchHit(post, snippet_html(snip), rank) for post, snip, rank in found[:limit]]
     return Page(hits, str(offset + limit) if more else None)
@@ -106,16 +111,13 @@ async def posts_and_pages(
         raise ValidationFailed([{"field": "q", "message": "give at least one word to search for"}])
     offset = _offset(cursor)
     wanted = offset + limit + 1
-    scope = access.read_scope(viewer)
-    async with _bounded_read(services, abandoned) as conn:
-        posts_found = await search_store.posts(conn, scope, match, offset=0, limit=wanted)
-        pages_found = await page_store.search(
-            conn, scope, match, search_store.HIT_START, search_store.HIT_END, limit=wanted
-        )
-        copies_found = await search_copies.found(
-            conn, viewer, match, search_store.HIT_START, search_store.HIT_END,
-            window=search_store.RANK_WINDOW, broad_word=search_store.BROAD_WORD, limit=wanted,
-        )  # fmt: skip
+    async with services.db.read() as conn:  # the copies the viewer is listed in
+        copy_groups, copy_scope = await search_copies.scope_of(conn, viewer)
+    posts_found, pages_found, copy_hits = await _run(
+        services, search_jobs.posts_pages_copies, abandoned, scope=access.read_scope(viewer),
+        copies=copy_scope, match=match, limit=wanted,
+    )  # fmt: skip
+    copies_found = search_copies.kept(viewer, copy_groups, copy_hits)
     merged: list[SearchHit | PageHit | CopyHit] = [
         SearchHit(post, snippet_html(snip), rank) for post, snip, rank in posts_found
     ]
@@ -150,9 +152,9 @@ async def similar_questions(
     if not words:
         return []
     match = " OR ".join(f'"{w}"' for w in words) + "*"
-    async with _bounded_read(services, abandoned) as conn:
-        found = await search_store.posts(
-            conn, access.read_scope(viewer), match, offset=0, limit=limit * 4
-        )
+    found: search_jobs.PostRows = await _run(
+        services, search_jobs.posts, abandoned, scope=access.read_scope(viewer), match=match,
+        offset=0, limit=limit * 4,
+    )  # fmt: skip
     hits = [SearchHit(p, snippet_html(s), r) for p, s, r in found if p.kind == "question"]
     return hits[:limit]

@@ -21,6 +21,7 @@ from typing import Any, Protocol, TypeVar
 from feedserver.store import migrate
 from feedserver.store.admission import SEARCH_READERS, SEARCH_WAITING, Gate
 from feedserver.store.data_version import DataVersion
+from feedserver.store.search_process import SearchProcess
 from feedserver.store.sqlite_reader import ReaderConnection
 from feedserver.store.sqlite_readers import ReaderPool
 from feedserver.store.sqlite_writer import (
@@ -84,8 +85,12 @@ class Database:
     def __init__(
         self, path: Path, readers: int = 4, synchronous: str = "FULL", *,
         search_readers: int = SEARCH_READERS, search_waiting: int = SEARCH_WAITING,
+        search_process: bool = False, search_nice: int = 0,
     ) -> None:  # fmt: skip
         self.path = path
+        # Searches in a process of their own (store/search_process.py), made at open().
+        self._search_in_process = (search_process, search_nice)
+        self.search_process: SearchProcess | None = None
         self._synchronous = synchronous.upper()
         self._writer: WriterConnection | None = None
         self._write_lock = asyncio.Lock()
@@ -130,6 +135,9 @@ class Database:
             self._version = DataVersion(self.path)
             await self._readers.open()
             await self._search_readers.open()
+            if self._search_in_process[0]:
+                slots, nice = self.search_gate.slots, self._search_in_process[1]
+                self.search_process = SearchProcess("sqlite", str(self.path), slots, nice)
         except BaseException:
             # Each connection owns a thread that only ends when it is closed: leave none
             # behind, or the process cannot exit.
@@ -144,6 +152,9 @@ class Database:
         version, self._version = self._version, None
         if version is not None:
             version.close()
+        process, self.search_process = self.search_process, None
+        if process is not None:
+            await process.close()
         try:
             await self._readers.close()
             await self._search_readers.close()

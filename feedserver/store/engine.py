@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import TypeAlias
+from typing import Any, TypeAlias
 
 from feedserver.store.admission import SEARCH_READERS, SEARCH_WAITING
 from feedserver.store.db import Database
@@ -37,10 +37,13 @@ def sqlite_path(url: str, default: Path) -> Path:
 def open_engine(
     url: str, default_path: Path, *, readers: int, synchronous: str,
     observe: Observe | None = None, search_readers: int = SEARCH_READERS,
-    search_waiting: int = SEARCH_WAITING,
+    search_waiting: int = SEARCH_WAITING, search_process: bool = False, search_nice: int = 0,
 ) -> Engine:  # fmt: skip
     """The engine for `url` (not yet opened: call `open()`)."""
-    searches = {"search_readers": search_readers, "search_waiting": search_waiting}
+    searches: dict[str, Any] = {
+        "search_readers": search_readers, "search_waiting": search_waiting,
+        "search_process": search_process, "search_nice": search_nice,
+    }  # fmt: skip
     if is_postgresql(url):
         return PgDatabase(url, readers, observe=observe, **searches)
     path = sqlite_path(url, default_path)

@@ -27,7 +27,8 @@ import asyncpg
 from feedserver.store import migrate, pg_migrate
 from feedserver.store.admission import SEARCH_READERS, SEARCH_WAITING, Gate
 from feedserver.store.pg_conn import PgConnection
-from feedserver.store.read_guard import QueryStopped
+from feedserver.store.pg_readers import SETTINGS, bounded, read_pool, setup
+from feedserver.store.search_process import SearchProcess
 
 log = logging.getLogger("feedserver.store.db")
 
@@ -35,23 +36,8 @@ T = TypeVar("T")
 Observe = Callable[[str, float], None]
 
 
-def _decode_numeric(text: str) -> int | float:
-    # sum() and avg() of integers are `numeric` in PostgreSQL; SQLite answers int or float.
-    return float(text) if "." in text or "e" in text.lower() else int(text)
-
-
-async def _setup(conn: asyncpg.Connection) -> None:
-    await conn.set_type_codec(
-        "numeric", encoder=str, decoder=_decode_numeric, schema="pg_catalog", format="text"
-    )
-
-
 # Each write transaction notifies it; every process listens (data_version).
 CHANNEL = "feedserver_data"
-# Statements run from asyncpg's statement cache (store/pg_conn.py), but are still planned
-# for their values each time: a generic plan guesses a row count without them (2 rows for a
-# member's evidence on a topic that has thousands) and kept a plan that read them all.
-SETTINGS = {"plan_cache_mode": "force_custom_plan"}
 
 
 class PgDatabase:
@@ -60,8 +46,13 @@ class PgDatabase:
     def __init__(
         self, url: str, readers: int = 4, *, observe: Observe | None = None,
         search_readers: int = SEARCH_READERS, search_waiting: int = SEARCH_WAITING,
+        search_process: bool = False, search_nice: int = 0,
     ) -> None:  # fmt: skip
         self.url = url
+        # Searches in a process of their own (store/search_process.py), with its own loop
+        # and pool; made at open().
+        self._search_in_process = (search_process, search_nice)
+        self.search_process: SearchProcess | None = None
         self.path: Path | None = None  # no file: backups are pg_dump's job
         self._reader_count = max(1, readers)
         self._observe = observe
@@ -108,7 +99,7 @@ class PgDatabase:
 
     async def _connect(self) -> asyncpg.Connection:
         conn = await asyncpg.connect(self.url, statement_cache_size=1024, server_settings=SETTINGS)
-        await _setup(conn)
+        await setup(conn)
         return conn
 
     async def open(self) -> None:
@@ -118,17 +109,14 @@ class PgDatabase:
             self._writer_pid = raw.get_server_pid()
             await self._listen()
             await pg_migrate.apply(raw, migrate.migrations(pg_migrate.DIRECTORY))
-            self._pool = await self._read_pool(self._reader_count)
-            self._search_pool = await self._read_pool(self.search_gate.slots)
+            self._pool = await read_pool(self.url, self._reader_count)
+            self._search_pool = await read_pool(self.url, self.search_gate.slots)
+            if self._search_in_process[0]:
+                slots, nice = self.search_gate.slots, self._search_in_process[1]
+                self.search_process = SearchProcess("postgresql", self.url, slots, nice)
         except BaseException:
             await self.close()
             raise
-
-    async def _read_pool(self, size: int) -> asyncpg.Pool:
-        return await asyncpg.create_pool(
-            self.url, min_size=1, max_size=size, statement_cache_size=1024, init=_setup,
-            server_settings={**SETTINGS, "default_transaction_read_only": "on"},
-        )  # fmt: skip
 
     async def _listen(self) -> None:
         listener = await self._connect()
@@ -165,6 +153,9 @@ class PgDatabase:
             relisten.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await relisten
+        process, self.search_process = self.search_process, None
+        if process is not None:
+            await process.close()
         async with self._write_lock:
             writer, self._writer = self._writer, None
             pools = [self._pool, self._search_pool]
@@ -241,32 +232,14 @@ class PgDatabase:
         counts against `seconds`, and `abandoned` is asked while waiting; ReadersBusy when
         the line is full or the time is up)."""
         if not search:
-            async with self._bounded(self._pool, seconds) as conn:
+            async with bounded(self._pool, seconds) as conn:
                 yield conn
             return
         async with (
             self.search_gate.enter(seconds, abandoned) as left,
-            self._bounded(self._search_pool, left) as conn,
+            bounded(self._search_pool, left) as conn,
         ):
             yield conn
-
-    @asynccontextmanager
-    async def _bounded(
-        self, pool: asyncpg.Pool | None, seconds: float | None
-    ) -> AsyncIterator[PgConnection]:
-        if pool is None:
-            raise RuntimeError("the database is not open")
-        async with pool.acquire() as raw:
-            if seconds is None:
-                yield PgConnection(raw)
-                return
-            await raw.execute(f"SET statement_timeout = {max(1, int(seconds * 1000))}")
-            try:
-                yield PgConnection(raw)
-            except asyncpg.exceptions.QueryCanceledError:
-                raise QueryStopped(abandoned=False) from None
-            finally:
-                await raw.execute("RESET statement_timeout")
 
     async def check_reader(self) -> None:
         async with self.read() as conn:

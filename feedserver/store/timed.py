@@ -26,11 +26,11 @@ class TimedDatabase(Database):
     def __init__(
         self, path: Path, readers: int = 4, synchronous: str = "FULL", *,
         observe: Observe, search_readers: int = SEARCH_READERS,
-        search_waiting: int = SEARCH_WAITING,
+        search_waiting: int = SEARCH_WAITING, search_process: bool = False, search_nice: int = 0,
     ) -> None:  # fmt: skip
         super().__init__(
             path, readers, synchronous, search_readers=search_readers,
-            search_waiting=search_waiting,
+            search_waiting=search_waiting, search_process=search_process, search_nice=search_nice,
         )  # fmt: skip
         self._observe = observe
 
