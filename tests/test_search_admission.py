@@ -5,7 +5,6 @@ is held, a post list is still served; one search more waits in line, and one bey
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import replace
@@ -20,15 +19,7 @@ from feedserver.store.admission import Gate, ReadersBusy
 from feedserver.store.engine import Engine
 from feedserver.store.read_guard import QueryStopped
 from tests.conftest import PASSWORD, Api
-
-DEADLINE = 20.0  # seconds: the longest a condition may take to hold on a loaded machine
-
-
-async def _until(condition: Callable[[], bool]) -> None:
-    deadline = time.monotonic() + DEADLINE
-    while not condition():
-        assert time.monotonic() < deadline, "the condition never held"
-        await asyncio.sleep(0.01)
+from tests.waiting import DEADLINE, until
 
 
 @asynccontextmanager
@@ -80,7 +71,7 @@ async def test_a_post_list_is_served_while_searches_hold_every_search_reader(
         assert status == 200 and listed["items"][0]["title"] == "Payroll run"
 
         waiting = asyncio.create_task(_get(admin, "/api/v1/search?q=payroll"))
-        await _until(lambda: db.search_gate.waiting == 1)
+        await until(lambda: db.search_gate.waiting == 1)
         _assert_busy(*await asyncio.wait_for(_get(admin, "/api/v1/search?q=payroll"), DEADLINE))
         assert not waiting.done()  # still in line, behind the searches that hold the readers
     status, found, _ = await asyncio.wait_for(waiting, DEADLINE)  # their readers came free
@@ -109,12 +100,12 @@ async def test_the_gate_hands_slots_over_in_order_and_passes_on_a_given_up_turn(
             await release.wait()
 
     first = asyncio.create_task(search("first"))
-    await _until(lambda: gate.running == 1)
+    await until(lambda: gate.running == 1)
     gone = False
     second = asyncio.create_task(search("second", abandoned=lambda: gone))
     third = asyncio.create_task(search("third"))
     fourth = asyncio.create_task(search("fourth"))
-    await _until(lambda: gate.waiting == 3)
+    await until(lambda: gate.waiting == 3)
     with pytest.raises(ReadersBusy) as refused:
         async with gate.enter(None):
             pass

@@ -11,8 +11,6 @@ import asyncio
 import os
 import signal
 import threading
-import time
-from collections.abc import Callable
 from dataclasses import replace
 
 import pytest
@@ -24,15 +22,7 @@ from feedserver.domain import members
 from feedserver.store import search_process
 from feedserver.store.engine import Engine
 from tests.conftest import PASSWORD, Api
-
-DEADLINE = 30.0  # seconds: the longest a condition may take to hold on a loaded machine
-
-
-async def _until(condition: Callable[[], bool]) -> None:
-    deadline = time.monotonic() + DEADLINE
-    while not condition():
-        assert time.monotonic() < deadline, "the condition never held"
-        await asyncio.sleep(0.01)
+from tests.waiting import DEADLINE, until
 
 
 def _gone(pid: int) -> bool:
@@ -98,7 +88,7 @@ async def test_a_search_process_killed_mid_search_is_a_503_and_the_next_search_w
     os.kill(pid, signal.SIGSTOP)  # holds the next search mid-flight, in the process
     try:
         searching = asyncio.create_task(_search(admin))
-        await _until(lambda: db.search_gate.running == 1)
+        await until(lambda: db.search_gate.running == 1)
     finally:
         os.kill(pid, signal.SIGKILL)
     status, body = await asyncio.wait_for(searching, DEADLINE)
@@ -127,7 +117,7 @@ async def test_a_hung_search_process_is_a_503_at_its_deadline_and_is_replaced(
         if not _gone(pid):
             os.kill(pid, signal.SIGKILL)
     assert status == 503 and body["type"].endswith("search-busy"), body
-    await _until(lambda: _gone(pid))  # it was killed, not left stopped
+    await until(lambda: _gone(pid))  # it was killed, not left stopped
     status, found = await asyncio.wait_for(_search(admin), DEADLINE)
     assert status == 200 and _found(found) == ["Payroll run"], found
 
@@ -140,6 +130,6 @@ async def test_closing_the_app_leaves_no_search_process_running(aiohttp_client, 
     pids = db.search_process.pids()
     assert pids and all(not _gone(pid) for pid in pids)
     await admin.client.close()  # the app's cleanup: the engine closes its search process
-    await _until(lambda: all(_gone(pid) for pid in pids))
+    await until(lambda: all(_gone(pid) for pid in pids))
     assert db.search_process is None
     assert not [t for t in threading.enumerate() if t.name.startswith("feedserver-search")]
