@@ -19,7 +19,6 @@ import html
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from html.parser import HTMLParser
 from importlib import metadata
 from typing import Any
 
@@ -32,6 +31,7 @@ from feedserver.domain import feed_tokens as tokens
 from feedserver.feeds import gzipped
 from feedserver.models import CachedPost, FaqPage, Post, Tombstone
 from feedserver.models.feeds import ENTRY_HTML_BYTES, SUMMARY_FROM_BYTES, FeedContent
+from feedserver.store.html_text import text_of
 
 # Token slots: the reader's token of this feed, or of a thread feed an entry links to. Every
 # slot starts with SLOT_PREFIX, which is removed from all user text, so only our links hold one.
@@ -79,20 +79,9 @@ def thread_marker(post_id: str) -> str:
     return f"{SLOT_PREFIX}POST-{post_id}"
 
 
-class _Text(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-
-    def handle_data(self, data: str) -> None:
-        self.parts.append(data)
-
-
 def plain_text(body_html: str, limit: int) -> str:
     """The first `limit` characters of an HTML body's text, for a <summary>."""
-    parser = _Text()
-    parser.feed(body_html[: limit * 8])
-    text = " ".join(" ".join(parser.parts).split())
+    text = text_of(body_html[: limit * 8])
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "\u2026"
 
 
