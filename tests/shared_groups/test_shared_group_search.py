@@ -18,6 +18,7 @@ from .test_shared_group_pages import page_as
 from .test_shared_group_writes import (
     ANSWER,
     QUESTION,
+    answer_held_on_b,
     bob_asks_carol_answers,
     shared_group_with_bob_and_carol,
 )
@@ -232,17 +233,7 @@ async def test_a_refused_write_is_found_by_nobody(trio):
     in the index."""
     a, b, c = trio
     alice, bob, carol, address = await shared_group_with_bob_and_carol(a, b, c)
-    status, question = await a.call("POST", "/api/v1/groups/payroll-pros/posts",
-                                    {"kind": "question", "title": QUESTION, "body": "?"},
-                                    token=alice)  # fmt: skip
-    await drain(a, b)
-    status, body = await b.call("GET", f"/api/v1/groups/{address}/posts", token=bob)
-    (copy,) = body["items"]
-    b.fed.wake_worker.clear()  # bob's answer stays on B until drain() sends it
-    status, answered = await b.call("POST", f"/api/v1/groups/{address}/replies",
-                                    {"in_reply_to": copy["id"], "body": "Try the vortex menu"},
-                                    token=bob)  # fmt: skip
-    assert status == 202
+    question, answered = await answer_held_on_b(a, b, address, alice, bob, "Try the vortex menu")
     status, _, body = await search(b, "vortex", bob)
     assert [h["shared_post"]["state"] for h in shared(body)] == ["pending"]
     async with a.services.db.write() as conn:  # gone on A before the answer reaches it

@@ -193,19 +193,28 @@ async def test_hostile_member_servers_are_refused_and_nothing_is_stored(trio):
     assert await a.count("posts") == before[0] + 1
 
 
-async def test_a_write_the_host_refuses_is_marked_refused_for_its_writer(trio):
-    a, b, c = trio
-    alice, bob, carol, address = await shared_group_with_bob_and_carol(a, b, c)
+async def answer_held_on_b(a, b, address, alice, bob, text):
+    """alice asks on A; bob answers on B, where his answer stays (pending) until the test
+    drains B's worker: (the question on A, bob's answer on B)."""
     status, question = await a.call("POST", "/api/v1/groups/payroll-pros/posts",
                                     {"kind": "question", "title": QUESTION, "body": "?"},
                                     token=alice)  # fmt: skip
+    assert status == 201, question
     await drain(a, b)
     status, body = await b.call("GET", f"/api/v1/groups/{address}/posts", token=bob)
     (copy,) = body["items"]
+    b.fed.wake_worker.clear()  # the write does not wake B's worker: drain() sends it
     status, answered = await b.call("POST", f"/api/v1/groups/{address}/replies",
-                                    {"in_reply_to": copy["id"], "body": ANSWER},
+                                    {"in_reply_to": copy["id"], "body": text},
                                     token=bob)  # fmt: skip
-    assert status == 202
+    assert status == 202, answered
+    return question, answered
+
+
+async def test_a_write_the_host_refuses_is_marked_refused_for_its_writer(trio):
+    a, b, c = trio
+    alice, bob, carol, address = await shared_group_with_bob_and_carol(a, b, c)
+    question, _ = await answer_held_on_b(a, b, address, alice, bob, ANSWER)
     # The question is gone on A before bob's answer reaches it, and A's Delete has not reached
     # B yet (removed in A's database directly, so that no Delete is queued for B).
     async with a.services.db.write() as conn:
