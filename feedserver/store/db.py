@@ -132,6 +132,12 @@ class Database:
         try:
             self._writer = await WriterConnection.open(self.path, self._synchronous)
             await self._migrate()
+            # After the migrations, whose statements may touch a whole table: from here on
+            # a write's statements are small, and each one's statement journal (the pages it
+            # changed, for its own rollback) stays in memory instead of a temporary file
+            # opened and written per statement (the search index's triggers touch ~20 pages,
+            # past SQLite's 64 KiB in-memory limit, so every post made one).
+            self._writer.raw.execute("PRAGMA temp_store = MEMORY")
             self._version = DataVersion(self.path)
             await self._readers.open()
             await self._search_readers.open()
