@@ -164,12 +164,15 @@ async def push_current(
 ) -> None:  # fmt: skip
     """Queue an Update of the member's profile as it is now, if shared with partners: after
     new evidence (its scores changed) and to a newly added partner (backfill)."""
+    # Most profiles are not shared with partners: one narrow read says so (this runs in
+    # every post's write) before the member and the whole profile are loaded.
+    cap = services.config.expertise_default_ask_cap
+    if (await profiles_store.sharing_and_cap(conn, member_id, cap))[0] != "partners":
+        return
     member = await members_store.by_id(conn, member_id)
     if member is None:
         return
-    profile = await profiles_store.get(conn, member, services.config.expertise_default_ask_cap)
-    if profile.sharing == "partners":
-        await _share_profile(conn, services, profile, targets)
+    await _share_profile(conn, services, await profiles_store.get(conn, member, cap), targets)
 
 
 async def backfill(conn: Connection, services: Services, partner: Partner) -> int:
