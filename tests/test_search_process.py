@@ -21,7 +21,9 @@ from feedserver.config import Config
 from feedserver.domain import members
 from feedserver.store import search_process
 from feedserver.store.engine import Engine
+from feedserver.store.read_guard import QueryStopped
 from tests.conftest import PASSWORD, Api
+from tests.search_process_jobs import endless
 from tests.waiting import DEADLINE, until
 
 
@@ -120,6 +122,30 @@ async def test_a_hung_search_process_is_a_503_at_its_deadline_and_is_replaced(
     await until(lambda: _gone(pid))  # it was killed, not left stopped
     status, found = await asyncio.wait_for(_search(admin), DEADLINE)
     assert status == 200 and _found(found) == ["Payroll run"], found
+
+
+async def test_a_search_whose_client_went_away_is_stopped_in_its_process(
+    aiohttp_client, config: Config
+):
+    admin, _, db = await _setup(aiohttp_client, config)
+    assert (await asyncio.wait_for(_search(admin), DEADLINE))[0] == 200
+    assert db.search_process is not None
+    (pid,) = db.search_process.pids()
+    gone = threading.Event()
+    # A query that runs until stopped, with a bound (120 s) far beyond the test's deadline:
+    # only the client's going away can end it in time.
+    searching = asyncio.create_task(
+        search_process.search(db, endless, {}, seconds=120, abandoned=gone.is_set)
+    )
+    await until(lambda: db.search_gate.running == 1)
+    gone.set()
+    with pytest.raises(QueryStopped) as stopped:
+        await asyncio.wait_for(searching, DEADLINE)
+    assert stopped.value.abandoned
+    # The process stopped the query and is free again: the same one answers the next search.
+    status, found = await asyncio.wait_for(_search(admin), DEADLINE)
+    assert status == 200 and _found(found) == ["Payroll run"], found
+    assert db.search_process.pids() == [pid]
 
 
 async def test_closing_the_app_leaves_no_search_process_running(aiohttp_client, config: Config):
