@@ -24,6 +24,12 @@ def _ephemeral_low() -> int:
         return _FALLBACK_EPHEMERAL_LOW
 
 
+# Ports this process has handed out: one is free until its server binds it, so a second
+# call before that (the servers of one federation fixture are all picked, then started) could
+# pick it again. None is handed out twice; a suite uses a few hundred of the ~6,000.
+_handed_out: set[int] = set()
+
+
 def free_port() -> int:
     """A port on 127.0.0.1 that is free now and outside the kernel's ephemeral range."""
     low = _ephemeral_low()
@@ -37,6 +43,8 @@ def free_port() -> int:
         else candidates[:half]
     )
     for port in random.sample(candidates, min(64, len(candidates))):
+        if port in _handed_out:
+            continue
         with socket.socket() as sock:
             # As aiohttp binds: a port in TIME_WAIT from an earlier server is usable again.
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -44,6 +52,7 @@ def free_port() -> int:
                 sock.bind(("127.0.0.1", port))
             except OSError:
                 continue
+            _handed_out.add(port)
             return port
     # No room below the range (or all of it taken): the kernel's pick, with the race above.
     with socket.socket() as sock:
