@@ -24,6 +24,8 @@ MAIL_SENDER = web.AppKey("mail_sender", MailSender)
 # Per-request state.
 VIEWER = web.RequestKey("viewer", Viewer)
 TOKEN = web.RequestKey("token", str)
+# Until when the bearer token's check holds with no write in between (POSIX time).
+TOKEN_FRESH_UNTIL = web.RequestKey("token_fresh_until", float)
 # Web pages: a CSRF cookie value minted for this request, set on its response.
 WEB_NEW_CSRF = web.RequestKey("web_new_csrf", str)
 
@@ -36,6 +38,7 @@ __all__ = [
     "SCHEMAS",
     "SERVICES",
     "TOKEN",
+    "TOKEN_FRESH_UNTIL",
     "VIEWER",
     "Viewer",
 ]

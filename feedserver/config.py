@@ -103,7 +103,9 @@ class Config:
         "", "Comma-separated proxy addresses whose X-Forwarded-For names the real client."
     )
     feed_cache_bytes: int = _f(
-        32 * 1024 * 1024, "Memory for rendered Atom feed pages, per process (bytes)."
+        32 * 1024 * 1024,
+        "Memory for rendered Atom feed pages and remembered answers (feed polls, API reads),"
+        " per process (bytes).",
     )
     feed_language: str = _f(
         "en", "Language of the Atom feeds' text (their xml:lang), e.g. en or fr-CA."

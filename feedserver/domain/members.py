@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from datetime import datetime, timedelta
 
 from feedserver.domain import access, member_email
 from feedserver.domain.ids import new_id
@@ -115,7 +116,18 @@ async def log_in(
     return member, await issue_token(services, member)
 
 
+# How long a token's use goes unrecorded: its last use is written at most once an hour.
+TOUCH_SECONDS = 3600
+
+
 async def viewer_for_token(services: Services, token: str) -> Viewer | None:
+    found = await token_viewer(services, token)
+    return None if found is None else found[0]
+
+
+async def token_viewer(services: Services, token: str) -> tuple[Viewer, datetime] | None:
+    """The token's viewer, and until when that answer holds with no write in between: the
+    next recording of the token's use (http/api_answers.py remembers answers until then)."""
     # Ours are URL-safe base64. A header or cookie with other bytes (aiohttp hands them over
     # as surrogates, which cannot even be hashed) is simply not a token of ours.
     if not token.isascii() or not token.isprintable():
@@ -129,10 +141,12 @@ async def viewer_for_token(services: Services, token: str) -> Viewer | None:
     now = services.clock()
     if kind == "session" and (now - last_used).days >= services.config.session_days:
         return None
-    if (now - last_used).total_seconds() > 3600:  # record use coarsely: no write per request
+    if (now - last_used).total_seconds() > TOUCH_SECONDS:  # coarsely: no write per request
         async with services.db.write() as conn:
             await member_store.touch_session(conn, hashed, now)
-    return Viewer(member)
+        last_used = now
+    # A session expires session_days after its last use, long after this.
+    return Viewer(member), last_used + timedelta(seconds=TOUCH_SECONDS)
 
 
 async def log_out(services: Services, token: str) -> None:

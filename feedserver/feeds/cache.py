@@ -6,9 +6,9 @@ and the old bytes age out of the LRU. Concurrent misses for one key
 share one render. Per process and bounded in bytes; a restart only costs one render per feed.
 
 `feed_cache_bytes` bounds both caches together: rendered pages (shared by every reader of a
-group feed) take PAGES_SHARE of it, the remembered answers (one per exact URL, so per reader)
-the rest. Each entry is counted with ENTRY_OVERHEAD bytes on top of its bytes, for the Python
-objects that hold them.
+group feed) take PAGES_SHARE of it, the remembered answers (one per exact URL, so per reader;
+feed polls and API reads, http/api_answers.py) the rest. Each entry is counted with
+ENTRY_OVERHEAD bytes on top of its bytes, for the Python objects that hold them.
 """
 
 from __future__ import annotations
@@ -105,9 +105,25 @@ class Answer:
         return len(self.body) + len(self.gzip)
 
 
+@dataclass(frozen=True, slots=True)
+class JsonAnswer:
+    """An API read's response ready to send again to the same bearer token (http/api_answers.py)."""
+
+    generation: int
+    body: bytes
+    headers: dict[str, str]  # made once by the HTTP layer, copied per response
+    route: str
+    fresh_until: float  # POSIX time: past it, the token's use must be checked again
+
+    @property
+    def size(self) -> int:
+        return len(self.body)
+
+
 class RecentAnswers:
-    """The last answer per exact feed URL (path and query, token included), tagged with the
-    database's data version it was computed at (Database.data_version, which moves with a
+    """The last answer per exact feed URL (path and query, token included), or per bearer
+    token and API URL (http/api_answers.py), tagged with the database's data version it was
+    computed at (Database.data_version, which moves with a
     write committed by any process: another worker, the command line). While it has not
     moved, the same URL gets the same answer without a database round trip: the token check,
     the access decision and the version were all exact at that version. Bounded in bytes.
@@ -115,13 +131,17 @@ class RecentAnswers:
 
     def __init__(self, max_bytes: int) -> None:
         self.max_bytes = max_bytes
-        self._items: OrderedDict[str, Answer] = OrderedDict()
+        self._items: OrderedDict[str, Answer | JsonAnswer] = OrderedDict()
         self._bytes = 0
         self.hits = 0  # answers given without the database (tests and benchmarks read it)
 
-    def get(self, url: str, generation: int) -> Answer | None:
+    def get(self, url: str, generation: int, now: float = 0.0) -> Answer | JsonAnswer | None:
+        """The answer remembered for `url` at `generation`; a JsonAnswer only before its
+        `fresh_until` (`now`, POSIX time)."""
         found = self._items.get(url)
         if found is None or found.generation != generation:
+            return None
+        if isinstance(found, JsonAnswer) and now >= found.fresh_until:
             return None
         self._items.move_to_end(url)
         self.hits += 1
@@ -131,7 +151,7 @@ class RecentAnswers:
     def bytes(self) -> int:
         return self._bytes
 
-    def put(self, url: str, answer: Answer) -> None:
+    def put(self, url: str, answer: Answer | JsonAnswer) -> None:
         size = answer.size + len(url) + ENTRY_OVERHEAD
         if size > self.max_bytes:
             return

@@ -27,11 +27,12 @@ async def viewer(request: web.Request) -> Viewer:
     token = bearer_token(request)
     found = ANONYMOUS
     if token is not None:
-        resolved = await members.viewer_for_token(request.app[appkeys.SERVICES], token)
+        resolved = await members.token_viewer(request.app[appkeys.SERVICES], token)
         if resolved is None:
             raise Unauthorized("The token is not valid (expired or revoked?)")
-        found = resolved
+        found, fresh_until = resolved
         request[appkeys.TOKEN] = token
+        request[appkeys.TOKEN_FRESH_UNTIL] = fresh_until.timestamp()
     request[appkeys.VIEWER] = found
     return found
 

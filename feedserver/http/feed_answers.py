@@ -29,7 +29,7 @@ from feedserver import appkeys
 from feedserver.domain import feed_targets
 from feedserver.domain.services import Services
 from feedserver.feeds.cache import Answer
-from feedserver.http import observe
+from feedserver.http import api_answers, observe
 from feedserver.http.metrics import METRICS
 
 CACHE_CONTROL = "private, max-age=300"
@@ -48,7 +48,10 @@ def answer_first(app: web.Application) -> None:
     that attribute of this app (with object.__setattr__: aiohttp's debug-mode warning about
     custom attributes is about state kept on an app, which this is not). Should an aiohttp
     release stop reading it, remembered answers would simply stop being used, never be
-    wrong, and the tests that count them fail (tests/feeds/test_remembered_answers.py)."""
+    wrong, and the tests that count them fail (tests/feeds/test_remembered_answers.py).
+
+    An API client's repeated read (a post list, a thread) is answered the same way, from
+    http/api_answers.py."""
     inner: Handle = app._handle
     services = app[appkeys.SERVICES]
     answers = app[appkeys.FEED_CACHE].answers
@@ -58,11 +61,18 @@ def answer_first(app: web.Application) -> None:
         if request.method in _POLLS and request.raw_path.startswith("/feeds/"):
             started = time.perf_counter()
             found = answers.get(request.raw_path, feed_targets.data_generation(services))
-            if found is not None:
+            if isinstance(found, Answer):
                 rid = observe.request_id(request)
                 response = respond(services, request, found, rid)
                 observe.observed(metrics, request, found.route, response.status, started, rid)
                 return response
+        elif (read := api_answers.remembered(services, answers, request)) is not None:
+            started = time.perf_counter()
+            rid = observe.request_id(request)
+            headers = read.headers.copy()
+            headers[observe.HEADER] = rid
+            observe.observed(metrics, request, read.route, 200, started, rid)
+            return web.Response(body=read.body, headers=headers)
         return await inner(request)
 
     object.__setattr__(app, "_handle", handle)

@@ -7,7 +7,7 @@ from aiohttp import web
 from feedserver import appkeys
 from feedserver.domain import posts, search
 from feedserver.errors import BadRequest
-from feedserver.http import auth, render, render_expertise, shared_groups
+from feedserver.http import api_answers, auth, render, render_expertise, shared_groups
 from feedserver.http.paging import page_params, paged_response
 from feedserver.http.params import tag_input
 from feedserver.http.serving import client_gone
@@ -18,6 +18,7 @@ from feedserver.models import TOP_LEVEL_KINDS, CopyHit
 async def list_posts(request: web.Request) -> web.Response:
     if shared_groups.is_remote(request.match_info["name"]):  # a partner's group: name@host
         return await shared_groups.list_posts(request)
+    read_at = api_answers.generation(request)  # before the token is checked
     viewer = await auth.signed_in(request)
     cursor, limit = page_params(request)
     kind = request.query.get("kind")
@@ -28,7 +29,8 @@ async def list_posts(request: web.Request) -> web.Response:
         request.app[appkeys.SERVICES], viewer, request.match_info["name"],
         kind=kind, tag=None if tag is None else tag_input(tag, "tag"), cursor=cursor, limit=limit,
     )  # fmt: skip
-    return paged_response(request, [render.post(p) for p in page.items], page.next_cursor)
+    items = [render.post(p) for p in page.items]
+    return api_answers.remember(request, read_at, paged_response(request, items, page.next_cursor))
 
 
 async def create_post(request: web.Request) -> web.Response:
@@ -46,6 +48,7 @@ async def create_post(request: web.Request) -> web.Response:
 
 
 async def get_post(request: web.Request) -> web.Response:
+    read_at = api_answers.generation(request)  # before the token is checked
     viewer = await auth.signed_in(request)
     cursor, limit = page_params(request)
     found = await posts.thread(
@@ -55,7 +58,8 @@ async def get_post(request: web.Request) -> web.Response:
     doc["replies"] = [
         render.post(r, helpful_by_me=r.id in found.helpful_by_viewer) for r in found.replies
     ]
-    return paged_response(request, doc.pop("replies"), found.next_cursor, post=doc)
+    response = paged_response(request, doc.pop("replies"), found.next_cursor, post=doc)
+    return api_answers.remember(request, read_at, response)
 
 
 async def edit_post(request: web.Request) -> web.Response:
