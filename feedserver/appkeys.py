@@ -24,7 +24,9 @@ MAIL_SENDER = web.AppKey("mail_sender", MailSender)
 # Per-request state.
 VIEWER = web.RequestKey("viewer", Viewer)
 TOKEN = web.RequestKey("token", str)
-# Until when the bearer token's check holds with no write in between (POSIX time).
+# The bearer token's check: the data version read just before it, and until when it holds
+# with no write in between (POSIX time). What a remembered answer is filed under.
+TOKEN_READ_AT = web.RequestKey("token_read_at", int)
 TOKEN_FRESH_UNTIL = web.RequestKey("token_fresh_until", float)
 # Web pages: a CSRF cookie value minted for this request, set on its response.
 WEB_NEW_CSRF = web.RequestKey("web_new_csrf", str)
@@ -39,6 +41,7 @@ __all__ = [
     "SERVICES",
     "TOKEN",
     "TOKEN_FRESH_UNTIL",
+    "TOKEN_READ_AT",
     "VIEWER",
     "Viewer",
 ]

@@ -3,8 +3,9 @@
 
 A post list or a thread read with a bearer token is remembered under the `Authorization`
 header and the request target exactly as sent, tagged with the database's data version read
-before the token was checked (Database.data_version: any write committed by any process moves
-it: a post, a membership, a revoked token, a suspended member). While the version has not
+just before the token was checked (http/auth.viewer; Database.data_version: any write
+committed by any process moves it: a post, a membership, a revoked token, a suspended
+member). While the version has not
 moved, the same header and target get the same bytes, with no route resolution, middleware,
 handler or database; the token, the access decision and the rows were all exact at that
 version. One thing changes without a write: a token whose use is due to be recorded again
@@ -38,17 +39,13 @@ def key(request: web.Request) -> str | None:
     return f"{header}\n{request.raw_path}"
 
 
-def generation(request: web.Request) -> int:
-    """The data version to file this request's answer under, read before its token is
-    checked: an answer filed under it is exact as long as the version has not moved."""
-    return feed_targets.data_generation(request.app[appkeys.SERVICES])
-
-
-def remember(request: web.Request, read_at: int, response: web.Response) -> web.Response:
-    """Keep a successful read's answer for the next identical request by the same token."""
+def remember(request: web.Request, response: web.Response) -> web.Response:
+    """Keep a successful read's answer for the next identical request by the same token,
+    under the data version read before its token was checked (http/auth.viewer)."""
     found = key(request)
+    read_at = request.get(appkeys.TOKEN_READ_AT)
     fresh_until = request.get(appkeys.TOKEN_FRESH_UNTIL)
-    if found is None or fresh_until is None or response.status != 200:
+    if found is None or read_at is None or fresh_until is None or response.status != 200:
         return response
     body = response.body
     if not isinstance(body, bytes):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from feedserver import appkeys
-from feedserver.domain import members
+from feedserver.domain import feed_targets, members
 from feedserver.errors import Unauthorized
 from feedserver.models import ANONYMOUS, Viewer
 
@@ -27,11 +27,15 @@ async def viewer(request: web.Request) -> Viewer:
     token = bearer_token(request)
     found = ANONYMOUS
     if token is not None:
-        resolved = await members.token_viewer(request.app[appkeys.SERVICES], token)
+        services = request.app[appkeys.SERVICES]
+        # Before the check: an answer filed under it is exact while it has not moved.
+        read_at = feed_targets.data_generation(services)
+        resolved = await members.token_viewer(services, token)
         if resolved is None:
             raise Unauthorized("The token is not valid (expired or revoked?)")
         found, fresh_until = resolved
         request[appkeys.TOKEN] = token
+        request[appkeys.TOKEN_READ_AT] = read_at
         request[appkeys.TOKEN_FRESH_UNTIL] = fresh_until.timestamp()
     request[appkeys.VIEWER] = found
     return found

@@ -18,7 +18,6 @@ from feedserver.models import TOP_LEVEL_KINDS, CopyHit
 async def list_posts(request: web.Request) -> web.Response:
     if shared_groups.is_remote(request.match_info["name"]):  # a partner's group: name@host
         return await shared_groups.list_posts(request)
-    read_at = api_answers.generation(request)  # before the token is checked
     viewer = await auth.signed_in(request)
     cursor, limit = page_params(request)
     kind = request.query.get("kind")
@@ -30,7 +29,7 @@ async def list_posts(request: web.Request) -> web.Response:
         kind=kind, tag=None if tag is None else tag_input(tag, "tag"), cursor=cursor, limit=limit,
     )  # fmt: skip
     items = [render.post(p) for p in page.items]
-    return api_answers.remember(request, read_at, paged_response(request, items, page.next_cursor))
+    return api_answers.remember(request, paged_response(request, items, page.next_cursor))
 
 
 async def create_post(request: web.Request) -> web.Response:
@@ -48,7 +47,6 @@ async def create_post(request: web.Request) -> web.Response:
 
 
 async def get_post(request: web.Request) -> web.Response:
-    read_at = api_answers.generation(request)  # before the token is checked
     viewer = await auth.signed_in(request)
     cursor, limit = page_params(request)
     found = await posts.thread(
@@ -59,7 +57,7 @@ async def get_post(request: web.Request) -> web.Response:
         render.post(r, helpful_by_me=r.id in found.helpful_by_viewer) for r in found.replies
     ]
     response = paged_response(request, doc.pop("replies"), found.next_cursor, post=doc)
-    return api_answers.remember(request, read_at, response)
+    return api_answers.remember(request, response)
 
 
 async def edit_post(request: web.Request) -> web.Response:
