@@ -57,6 +57,15 @@ async def _search(api: Api) -> tuple[int, dict[str, str]]:
         return resp.status, await resp.json(content_type=None)
 
 
+async def _served(aiohttp_client, config: Config) -> tuple[Api, Engine, int]:
+    """The admin, the engine and its one search process, which has answered a search."""
+    admin, _, db = await _setup(aiohttp_client, config)
+    assert (await asyncio.wait_for(_search(admin), DEADLINE))[0] == 200
+    assert db.search_process is not None
+    (pid,) = db.search_process.pids()
+    return admin, db, pid
+
+
 def _found(body: dict[str, object]) -> list[str]:
     items = body["items"]
     assert isinstance(items, list)
@@ -83,10 +92,7 @@ async def test_a_search_is_answered_by_a_search_process_with_the_viewers_scope(
 async def test_a_search_process_killed_mid_search_is_a_503_and_the_next_search_works(
     aiohttp_client, config: Config
 ):
-    admin, _, db = await _setup(aiohttp_client, config)
-    assert (await asyncio.wait_for(_search(admin), DEADLINE))[0] == 200
-    assert db.search_process is not None
-    (pid,) = db.search_process.pids()
+    admin, db, pid = await _served(aiohttp_client, config)
     os.kill(pid, signal.SIGSTOP)  # holds the next search mid-flight, in the process
     try:
         searching = asyncio.create_task(_search(admin))
@@ -105,10 +111,7 @@ async def test_a_search_process_killed_mid_search_is_a_503_and_the_next_search_w
 async def test_a_hung_search_process_is_a_503_at_its_deadline_and_is_replaced(
     aiohttp_client, config: Config, monkeypatch: pytest.MonkeyPatch
 ):
-    admin, _, db = await _setup(aiohttp_client, config)
-    assert (await asyncio.wait_for(_search(admin), DEADLINE))[0] == 200
-    assert db.search_process is not None
-    (pid,) = db.search_process.pids()
+    admin, db, pid = await _served(aiohttp_client, config)
     grace = search_process.GRACE_SECONDS
     monkeypatch.setattr(search_process, "GRACE_SECONDS", 0.2)  # beyond search_timeout_ms
     os.kill(pid, signal.SIGSTOP)  # alive, but never answers
@@ -127,10 +130,7 @@ async def test_a_hung_search_process_is_a_503_at_its_deadline_and_is_replaced(
 async def test_a_search_whose_client_went_away_is_stopped_in_its_process(
     aiohttp_client, config: Config
 ):
-    admin, _, db = await _setup(aiohttp_client, config)
-    assert (await asyncio.wait_for(_search(admin), DEADLINE))[0] == 200
-    assert db.search_process is not None
-    (pid,) = db.search_process.pids()
+    admin, db, pid = await _served(aiohttp_client, config)
     gone = threading.Event()
     # A query that runs until stopped, with a bound (120 s) far beyond the test's deadline:
     # only the client's going away can end it in time.
