@@ -30,6 +30,7 @@ from pathlib import Path
 import aiohttp
 import aiosqlite
 
+from bench.limits import cpu_seconds
 from bench.report import machine, write_section
 from tests.loopback import free_port
 
@@ -50,18 +51,11 @@ async def raw_commits_per_second(path: Path, count: int) -> float:
         return count / (time.perf_counter() - start)
 
 
-def _cli(data: Path, *args: str, stdin: str | None = None) -> str:
+def cli(data: Path, *args: str, stdin: str | None = None) -> str:
     return subprocess.run(
         [sys.executable, "-m", "feedserver", "--data", str(data), *args],
         input=stdin, capture_output=True, text=True, cwd=REPO, check=True,
     ).stdout  # fmt: skip
-
-
-def cpu_seconds(pid: int) -> float:
-    """The process's user + system CPU time so far (Linux /proc): what a post costs the
-    server, which a machine shared with other work changes far less than posts/s."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 # Each request is a new tip (its number in the title), as the Python client sends them.
@@ -104,8 +98,8 @@ async def api_posts_per_second(
     data: Path, count: int, clients: int, use_wrk: bool
 ) -> tuple[float, float]:
     """Posts/s and the server's CPU milliseconds per post."""
-    _cli(data, "user", "add", "bench", stdin="benchmark password\n")
-    token = _cli(data, "token", "create", "bench").strip()
+    cli(data, "user", "add", "bench", stdin="benchmark password\n")
+    token = cli(data, "token", "create", "bench").strip()
     port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "feedserver", "--data", str(data), "serve", "--port", str(port)],

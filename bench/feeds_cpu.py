@@ -34,15 +34,10 @@ from pathlib import Path
 
 from bench import limits
 from bench.feeds import GZIP, PLAIN, REPO, _get, _open, seed
+from bench.limits import cpu_seconds
 from tests.loopback import free_port
 
-TICK = os.sysconf("SC_CLK_TCK")
 KINDS = ("warm", "warm_gz", "304", "304_gz")
-
-
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICK  # utime, stime
 
 
 def wrk(url: str, seconds: int, headers: dict[str, str]) -> int:

@@ -14,6 +14,7 @@ same machine does not. Each function here is generic: it knows nothing about fee
 - `feedgen_render_seconds(entries)`: rendering an Atom feed with feedgen alone from plain
   dicts: the feed limit.
 - `median_seconds(fn)`: the median wall time of a synchronous call.
+- `cpu_seconds(pid)`: a process's user + system CPU time so far, from /proc.
 
     python -m bench.limits            # prints the limits of this machine
 """
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import re
 import shutil
 import socket
@@ -40,6 +42,13 @@ import aiosqlite
 from aiohttp import web
 
 from tests.loopback import free_port  # below the ephemeral range: see there
+
+
+def cpu_seconds(pid: int) -> float:
+    """The process's user + system CPU time so far (Linux /proc): what a request costs a
+    server, which a machine shared with other work changes far less than requests/s."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def wait_until_up(url: str, timeout: float = 30.0) -> None:

@@ -35,22 +35,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench import scale_data as data
-from bench.api import cpu_seconds
-from bench.limits import hello_server, requests_per_second, wait_until_up
+from bench.api import REPO, cli
+from bench.limits import cpu_seconds, hello_server, requests_per_second, wait_until_up
 from bench.report import machine, write_section
 from tests.loopback import free_port
 
-REPO = Path(__file__).resolve().parents[1]
 TITLE = "A post list and a thread through HTTP (bench/reads_http.py)"
 TARGET = 0.5  # of bare aiohttp hello requests/s
 MEMBER = "m5"
-
-
-def _cli(data_dir: Path, *args: str) -> str:
-    return subprocess.run(
-        [sys.executable, "-m", "feedserver", "--data", str(data_dir), *args],
-        capture_output=True, text=True, cwd=REPO, check=True,
-    ).stdout  # fmt: skip
 
 
 def _copy(size: int, into: Path) -> str:
@@ -96,7 +88,7 @@ def _measure(size: int, hello: str, rounds: int, seconds: float) -> dict[str, fl
     with tempfile.TemporaryDirectory() as tmp:
         data_dir = Path(tmp)
         thread_id = _copy(size, data_dir)
-        token = _cli(data_dir, "token", "create", MEMBER).strip()
+        token = cli(data_dir, "token", "create", MEMBER).strip()
         headers = {"Authorization": f"Bearer {token}"}
         paths = {"post list": "/api/v1/groups/g0/posts", "thread": f"/api/v1/posts/{thread_id}"}
         runs: dict[str, list[tuple[float, float]]] = {"hello": []}
