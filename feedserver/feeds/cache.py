@@ -123,10 +123,10 @@ class JsonAnswer:
 class RecentAnswers:
     """The last answer per exact feed URL (path and query, token included), or per bearer
     token and API URL (http/api_answers.py), tagged with the database's data version it was
-    computed at (Database.data_version, which moves with a
-    write committed by any process: another worker, the command line). While it has not
-    moved, the same URL gets the same answer without a database round trip: the token check,
-    the access decision and the version were all exact at that version. Bounded in bytes.
+    computed at (Database.data_version, which moves with a write committed by any process:
+    another worker, the command line). While it has not moved, the same URL gets the same
+    answer without a database round trip: the token check, the access decision and the
+    version were all exact at that version. Bounded in bytes.
     """
 
     def __init__(self, max_bytes: int) -> None:

@@ -30,7 +30,7 @@ from feedserver.http.metrics import route_label
 _PREFIX = "/api/v1/"
 
 
-def key(request: web.Request) -> str | None:
+def _key(request: web.Request) -> str | None:
     """Where a read's answer is remembered: the bearer header and the exact target; None for
     a request that is not such a read."""
     header = request.headers.get("Authorization")
@@ -42,7 +42,7 @@ def key(request: web.Request) -> str | None:
 def remember(request: web.Request, response: web.Response) -> web.Response:
     """Keep a successful read's answer for the next identical request by the same token,
     under the data version read before its token was checked (http/auth.viewer)."""
-    found = key(request)
+    found = _key(request)
     read_at = request.get(appkeys.TOKEN_READ_AT)
     fresh_until = request.get(appkeys.TOKEN_FRESH_UNTIL)
     if found is None or read_at is None or fresh_until is None or response.status != 200:
@@ -61,7 +61,7 @@ def remember(request: web.Request, response: web.Response) -> web.Response:
 def remembered(
     services: Services, answers: RecentAnswers, request: web.Request
 ) -> JsonAnswer | None:
-    found_key = key(request)
+    found_key = _key(request)
     if found_key is None:
         return None
     now = services.clock().timestamp()
